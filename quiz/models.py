@@ -1,5 +1,9 @@
-from django.db import models
-from django.db.models import Count, Q
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from quiz.rendering import render_markdown
@@ -102,10 +106,319 @@ class Question(models.Model):
         return self.answer_md != self.imported_answer_md
 
 
-def section_question_counts() -> dict[int, int]:
-    """Active questions per section id, in one query."""
-    rows = Question.objects.active().values("section_id").annotate(n=Count("id"))
-    return {row["section_id"]: row["n"] for row in rows}
 
 
-__all__ = ["Difficulty", "Section", "Question", "Q", "section_question_counts"]
+class Grade(models.IntegerChoices):
+    MISSED = 1, "Missed"
+    PARTIAL = 2, "Partial"
+    GOOD = 3, "Good"
+    NAILED = 4, "Nailed"
+
+    @property
+    def meaning(self) -> str:
+        return GRADE_MEANINGS[self]
+
+
+GRADE_MEANINGS = {
+    Grade.MISSED: "Couldn't answer, or got it wrong",
+    Grade.PARTIAL: "Some key points, real gaps",
+    Grade.GOOD: "Correct, minor gaps",
+    Grade.NAILED: "Complete and crisp, interview-ready",
+}
+
+
+class MockInterviewQuerySet(models.QuerySet):
+    def for_user(self, user) -> "MockInterviewQuerySet":
+        return self.filter(user=user)
+
+    def finished(self) -> "MockInterviewQuerySet":
+        return self.filter(finished_at__isnull=False)
+
+    def unfinished(self) -> "MockInterviewQuerySet":
+        return self.filter(finished_at__isnull=True)
+
+
+class MockInterview(models.Model):
+    """One sitting: a fixed list of questions, a clock the server keeps, and the candidate's self-grades."""
+
+    class Kind(models.TextChoices):
+        INTERVIEW = "interview", "Mock interview"
+        REVIEW = "review", "Review session"
+
+    class Ending(models.TextChoices):
+        COMPLETED = "completed", "Completed"
+        ENDED_EARLY = "ended_early", "Ended early"
+        TIMED_OUT = "timed_out", "Ran out of time"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interviews")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INTERVIEW)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Either a per-question limit (the total budget is then questions x limit) or only a total; neither = untimed.
+    seconds_per_question = models.PositiveIntegerField(null=True, blank=True)
+    deadline = models.DateTimeField(null=True, blank=True, help_text="When the whole interview's time runs out.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ending = models.CharField(max_length=12, choices=Ending.choices, blank=True)
+    updates_schedule = models.BooleanField(default=True, help_text="Grades feed spaced-repetition review.")
+    # The choices it was set up with, so "practise again" can repeat them.
+    setup = models.JSONField(default=dict, blank=True)
+
+    objects = MockInterviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk} of {self.user}"
+
+    @classmethod
+    @transaction.atomic
+    def start(
+        cls,
+        user,
+        questions: list["Question"],
+        *,
+        seconds_per_question: int | None = None,
+        total_seconds: int | None = None,
+        kind: str = Kind.INTERVIEW,
+        updates_schedule: bool = True,
+        setup: dict | None = None,
+        now: datetime | None = None,
+    ) -> "MockInterview":
+        now = now or timezone.now()
+        if seconds_per_question:
+            total_seconds = seconds_per_question * len(questions)
+        interview = cls.objects.create(
+            user=user,
+            kind=kind,
+            created_at=now,
+            seconds_per_question=seconds_per_question,
+            deadline=now + timedelta(seconds=total_seconds) if total_seconds else None,
+            updates_schedule=updates_schedule,
+            setup=setup or {},
+        )
+        InterviewItem.objects.bulk_create(
+            InterviewItem(interview=interview, question=q, position=i, started_at=now if i == 0 else None)
+            for i, q in enumerate(questions)
+        )
+        return interview
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
+
+    @property
+    def total_seconds(self) -> int | None:
+        return int((self.deadline - self.created_at).total_seconds()) if self.deadline else None
+
+    def is_past_deadline(self, now: datetime | None = None) -> bool:
+        return self.deadline is not None and (now or timezone.now()) >= self.deadline
+
+    def finish_if_due(self, now: datetime | None = None) -> bool:
+        """Close an interview whose time ran out while nobody was looking. Returns True if it is finished."""
+        if self.is_finished:
+            return True
+        if self.is_past_deadline(now):
+            self.finish(self.Ending.TIMED_OUT, now=self.deadline)
+            return True
+        return False
+
+    def finish(self, ending: str, now: datetime | None = None) -> None:
+        # A conditional UPDATE, so two requests racing to finish agree on one ending.
+        now = now or timezone.now()
+        updated = MockInterview.objects.filter(pk=self.pk, finished_at__isnull=True).update(
+            finished_at=now, ending=ending
+        )
+        if updated:
+            self.finished_at, self.ending = now, ending
+        else:
+            self.refresh_from_db(fields=["finished_at", "ending"])
+
+    def current_item(self) -> "InterviewItem | None":
+        return self.items.select_related("question").filter(done_at__isnull=True).order_by("position").first()
+
+    def _advance(self, now: datetime) -> None:
+        """Start the clock on the next question, or finish the interview when none is left."""
+        next_item = self.items.filter(done_at__isnull=True).order_by("position").first()
+        if next_item is None:
+            self.finish(self.Ending.COMPLETED, now=now)
+        elif next_item.started_at is None:
+            InterviewItem.objects.filter(pk=next_item.pk, started_at__isnull=True).update(started_at=now)
+
+    @transaction.atomic
+    def reveal(self, item: "InterviewItem", answer_text: str | None = None, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        item = item.locked()
+        if item.done_at is not None or self.is_finished:
+            return False
+        if answer_text is not None:
+            item.answer_text = answer_text
+        if item.revealed_at is None:
+            item.revealed_at = now
+        item.save(update_fields=["answer_text", "revealed_at"])
+        return True
+
+    @transaction.atomic
+    def grade(self, item: "InterviewItem", grade: int, answer_text: str | None = None, now=None) -> bool:
+        """Record a self-grade once; a second submit of the same step changes nothing and returns False."""
+        now = now or timezone.now()
+        item = item.locked()
+        if item.done_at is not None or self.is_finished:
+            return False
+        if answer_text is not None:
+            item.answer_text = answer_text
+        item.grade = grade
+        item.revealed_at = item.revealed_at or now
+        item.done_at = now
+        item.over_time = item.is_late(now)
+        item.save(update_fields=["answer_text", "grade", "revealed_at", "done_at", "over_time"])
+        self._advance(now)
+        return True
+
+    @transaction.atomic
+    def skip(self, item: "InterviewItem", answer_text: str | None = None, now=None) -> bool:
+        now = now or timezone.now()
+        item = item.locked()
+        if item.done_at is not None or self.is_finished:
+            return False
+        if answer_text is not None:
+            item.answer_text = answer_text
+        item.skipped = True
+        item.done_at = now
+        item.over_time = item.is_late(now)
+        item.save(update_fields=["answer_text", "skipped", "done_at", "over_time"])
+        self._advance(now)
+        return True
+
+    def save_answer(self, item: "InterviewItem", answer_text: str) -> bool:
+        """Keep typed notes as they are typed; notes on a finished item stay as they were."""
+        if self.is_finished:
+            return False
+        return bool(
+            InterviewItem.objects.filter(pk=item.pk, done_at__isnull=True).update(answer_text=answer_text)
+        )
+
+    def set_flag(self, item: "InterviewItem", flagged: bool) -> None:
+        InterviewItem.objects.filter(pk=item.pk).update(flagged=flagged)
+        item.flagged = flagged
+
+    def end_early(self, now: datetime | None = None) -> None:
+        if not self.is_finished:
+            self.finish(self.Ending.ENDED_EARLY, now=now)
+
+    def summary(self) -> "InterviewSummary":
+        return InterviewSummary.of(self)
+
+
+class InterviewItem(models.Model):
+    interview = models.ForeignKey(MockInterview, on_delete=models.CASCADE, related_name="items")
+    # PROTECT: a retired question keeps every interview that asked it.
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="interview_items")
+    position = models.PositiveIntegerField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    answer_text = models.TextField(blank=True, max_length=20000)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    grade = models.PositiveSmallIntegerField(choices=Grade.choices, null=True, blank=True)
+    skipped = models.BooleanField(default=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+    over_time = models.BooleanField(default=False)
+    flagged = models.BooleanField(default=False, help_text="Marked by the candidate to look at again.")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "position"], name="one_item_per_position"),
+        ]
+        indexes = [models.Index(fields=["question", "done_at"])]
+
+    def __str__(self) -> str:
+        return f"Q{self.position + 1} of interview {self.interview_id}"
+
+    def locked(self) -> "InterviewItem":
+        """The row again, locked for this transaction (SQLite's IMMEDIATE mode already serialises writers)."""
+        return InterviewItem.objects.select_for_update().get(pk=self.pk)
+
+    @property
+    def number(self) -> int:
+        return self.position + 1
+
+    @property
+    def deadline(self) -> datetime | None:
+        """The earlier of this question's own limit and the interview's."""
+        limits = [self.interview.deadline]
+        if self.interview.seconds_per_question and self.started_at:
+            limits.append(self.started_at + timedelta(seconds=self.interview.seconds_per_question))
+        limits = [limit for limit in limits if limit is not None]
+        return min(limits) if limits else None
+
+    def is_late(self, now: datetime) -> bool:
+        return self.deadline is not None and now > self.deadline
+
+    @property
+    def is_revealed(self) -> bool:
+        return self.revealed_at is not None
+
+    @property
+    def seconds_taken(self) -> int | None:
+        if self.started_at and self.done_at:
+            return int((self.done_at - self.started_at).total_seconds())
+        return None
+
+    @property
+    def score(self) -> float:
+        """0 for missed, skipped or never reached; 1 for nailed."""
+        return (self.grade - 1) / 3 if self.grade else 0.0
+
+
+@dataclass
+class SectionResult:
+    section: Section
+    asked: int = 0
+    score_total: float = 0.0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score_total / self.asked) if self.asked else 0
+
+
+@dataclass
+class InterviewSummary:
+    """What the results page shows, computed from one query over the interview's items."""
+
+    items: list[InterviewItem]
+    percent: int
+    graded: int
+    skipped: int
+    unreached: int
+    over_time: int
+    grade_counts: dict[int, int]
+    seconds_used: int
+    seconds_budget: int | None
+    sections: list[SectionResult]
+
+    @classmethod
+    def of(cls, interview: MockInterview) -> "InterviewSummary":
+        items = list(interview.items.select_related("question__section").order_by("position"))
+        by_section: dict[int, SectionResult] = {}
+        for item in items:
+            result = by_section.setdefault(item.question.section_id, SectionResult(item.question.section))
+            result.asked += 1
+            result.score_total += item.score
+        end = interview.finished_at or timezone.now()
+        return cls(
+            items=items,
+            percent=round(100 * sum(i.score for i in items) / len(items)) if items else 0,
+            graded=sum(1 for i in items if i.grade),
+            skipped=sum(1 for i in items if i.skipped),
+            unreached=sum(1 for i in items if i.done_at is None),
+            over_time=sum(1 for i in items if i.over_time),
+            grade_counts={g: sum(1 for i in items if i.grade == g) for g in Grade.values},
+            seconds_used=max(0, int((end - interview.created_at).total_seconds())),
+            seconds_budget=interview.total_seconds,
+            sections=list(by_section.values()),
+        )
+
+    @property
+    def missed_questions(self) -> list[Question]:
+        """Missed, partial, skipped or never reached: what "practise the ones I missed" asks again."""
+        return [i.question for i in self.items if not i.grade or i.grade <= Grade.PARTIAL]
