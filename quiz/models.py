@@ -16,7 +16,15 @@ class Difficulty(models.TextChoices):
     UNRATED = "unrated", "Unrated"
 
 
-class SectionManager(models.Manager):
+class SectionQuerySet(models.QuerySet):
+    def with_question_counts(self) -> "SectionQuerySet":
+        """Each section's own active questions, counted in the same query."""
+        return self.annotate(
+            question_count=models.Count("questions", filter=models.Q(questions__retired=False))
+        )
+
+
+class SectionManager(models.Manager.from_queryset(SectionQuerySet)):
     def get_by_natural_key(self, key: str) -> "Section":
         return self.get(key=key)
 
@@ -24,8 +32,12 @@ class SectionManager(models.Manager):
 class Section(models.Model):
     """A node of the question bank's tree: a source file at the top, its chapters and topics below."""
 
-    key = models.CharField(max_length=200, unique=True, help_text="Stable natural key, e.g. 'python-qna/pandas'.")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    key = models.CharField(
+        max_length=200, unique=True, help_text="Stable natural key, e.g. 'python-qna/pandas'."
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     title = models.CharField(max_length=300)
     position = models.PositiveIntegerField(default=0, help_text="Order among the bank's sections.")
     source_path = models.CharField(max_length=300)
@@ -43,9 +55,19 @@ class Section(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.key,)
 
-    @property
-    def depth(self) -> int:
-        return self.key.count("/")
+    @classmethod
+    def subtree_ids(cls, sections) -> set[int]:
+        """The ids of ``sections`` and everything below them (the tree is small: one query)."""
+        children: dict[int | None, list[int]] = {}
+        for pk, parent_id in cls.objects.values_list("pk", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
+        found, todo = set(), [s.pk for s in sections]
+        while todo:
+            pk = todo.pop()
+            if pk not in found:
+                found.add(pk)
+                todo.extend(children.get(pk, []))
+        return found
 
 
 class QuestionQuerySet(models.QuerySet):
@@ -54,6 +76,22 @@ class QuestionQuerySet(models.QuerySet):
 
     def answered(self) -> "QuestionQuerySet":
         return self.exclude(answer_md="")
+
+    def in_sections(self, sections) -> "QuestionQuerySet":
+        return self.filter(section_id__in=Section.subtree_ids(sections)) if sections else self
+
+    def fresh_first_for(self, user) -> "QuestionQuerySet":
+        """Questions the user has never finished first, then the longest ago; ties in random order."""
+        last_done = (
+            InterviewItem.objects.filter(
+                question=models.OuterRef("pk"), interview__user=user, done_at__isnull=False
+            )
+            .order_by("-done_at")
+            .values("done_at")[:1]
+        )
+        return self.annotate(last_done=models.Subquery(last_done)).order_by(
+            models.F("last_done").asc(nulls_first=True), "?"
+        )
 
 
 class QuestionManager(models.Manager.from_queryset(QuestionQuerySet)):
@@ -77,7 +115,9 @@ class Question(models.Model):
     source_line = models.PositiveIntegerField(default=1)
     # What the last import delivered, so an admin's edit is told apart from upstream's and never overwritten.
     imported_answer_md = models.TextField(blank=True, editable=False)
-    retired = models.BooleanField(default=False, help_text="Gone from the markdown: hidden from new interviews.")
+    retired = models.BooleanField(
+        default=False, help_text="Gone from the markdown: hidden from new interviews."
+    )
 
     history = HistoricalRecords(excluded_fields=["prompt_html", "answer_html", "position"])
     objects = QuestionManager()
@@ -88,14 +128,14 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.prompt_md[:80]
 
-    def natural_key(self) -> tuple[str]:
-        return (self.key,)
-
     def save(self, **kwargs) -> None:
         # Admin edits land here; loaddata skips save(), so the importer writes the *_html fields too.
         self.prompt_html = render_markdown(self.prompt_md)
         self.answer_html = render_markdown(self.answer_md)
         super().save(**kwargs)
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
 
     @property
     def has_answer(self) -> bool:
@@ -104,8 +144,6 @@ class Question(models.Model):
     @property
     def edited_since_import(self) -> bool:
         return self.answer_md != self.imported_answer_md
-
-
 
 
 class Grade(models.IntegerChoices):
@@ -153,12 +191,15 @@ class MockInterview(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interviews")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INTERVIEW)
     created_at = models.DateTimeField(default=timezone.now)
-    # Either a per-question limit (the total budget is then questions x limit) or only a total; neither = untimed.
+    # A per-question limit (the total budget is then questions x limit), or only a total; neither = untimed.
     seconds_per_question = models.PositiveIntegerField(null=True, blank=True)
-    deadline = models.DateTimeField(null=True, blank=True, help_text="When the whole interview's time runs out.")
+    deadline = models.DateTimeField(
+        null=True, blank=True, help_text="When the whole interview's time runs out."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     ending = models.CharField(max_length=12, choices=Ending.choices, blank=True)
     updates_schedule = models.BooleanField(default=True, help_text="Grades feed spaced-repetition review.")
+    question_count = models.PositiveIntegerField(default=0)
     # The choices it was set up with, so "practise again" can repeat them.
     setup = models.JSONField(default=dict, blank=True)
 
@@ -195,6 +236,7 @@ class MockInterview(models.Model):
             seconds_per_question=seconds_per_question,
             deadline=now + timedelta(seconds=total_seconds) if total_seconds else None,
             updates_schedule=updates_schedule,
+            question_count=len(questions),
             setup=setup or {},
         )
         InterviewItem.objects.bulk_create(
@@ -235,7 +277,12 @@ class MockInterview(models.Model):
             self.refresh_from_db(fields=["finished_at", "ending"])
 
     def current_item(self) -> "InterviewItem | None":
-        return self.items.select_related("question").filter(done_at__isnull=True).order_by("position").first()
+        return (
+            self.items.select_related("question__section")
+            .filter(done_at__isnull=True)
+            .order_by("position")
+            .first()
+        )
 
     def _advance(self, now: datetime) -> None:
         """Start the clock on the next question, or finish the interview when none is left."""
@@ -246,7 +293,9 @@ class MockInterview(models.Model):
             InterviewItem.objects.filter(pk=next_item.pk, started_at__isnull=True).update(started_at=now)
 
     @transaction.atomic
-    def reveal(self, item: "InterviewItem", answer_text: str | None = None, now: datetime | None = None) -> bool:
+    def reveal(
+        self, item: "InterviewItem", answer_text: str | None = None, now: datetime | None = None
+    ) -> bool:
         now = now or timezone.now()
         item = item.locked()
         if item.done_at is not None or self.is_finished:
@@ -291,9 +340,7 @@ class MockInterview(models.Model):
         return True
 
     def save_answer(self, item: "InterviewItem", answer_text: str) -> bool:
-        """Keep typed notes as they are typed; notes on a finished item stay as they were."""
-        if self.is_finished:
-            return False
+        """Keep typed notes as they are typed, even past the deadline; a graded or skipped item's stay put."""
         return bool(
             InterviewItem.objects.filter(pk=item.pk, done_at__isnull=True).update(answer_text=answer_text)
         )
@@ -336,7 +383,9 @@ class InterviewItem(models.Model):
 
     def locked(self) -> "InterviewItem":
         """The row again, locked for this transaction (SQLite's IMMEDIATE mode already serialises writers)."""
-        return InterviewItem.objects.select_for_update().get(pk=self.pk)
+        locked = InterviewItem.objects.select_for_update().get(pk=self.pk)
+        locked.interview = self.interview
+        return locked
 
     @property
     def number(self) -> int:

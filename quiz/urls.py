@@ -1,9 +1,20 @@
 from django.urls import path
 
-from quiz import views
+from quiz.views import interviews, pages
 
 app_name = "quiz"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", pages.home, name="home"),
+    path("healthz", pages.healthz, name="healthz"),
+    path("history/", pages.history, name="history"),
+    path("interviews/new/", interviews.interview_new, name="interview-new"),
+    path("interviews/<int:pk>/", interviews.interview_step, name="interview-step"),
+    path("interviews/<int:pk>/end/", interviews.end_interview, name="interview-end"),
+    path("interviews/<int:pk>/results/", interviews.results, name="results"),
+    path("interviews/<int:pk>/practise-missed/", interviews.practise_missed, name="practise-missed"),
+    path("interviews/<int:pk>/items/<int:item_pk>/reveal/", interviews.reveal_item, name="item-reveal"),
+    path("interviews/<int:pk>/items/<int:item_pk>/grade/", interviews.grade_item, name="item-grade"),
+    path("interviews/<int:pk>/items/<int:item_pk>/skip/", interviews.skip_item, name="item-skip"),
+    path("interviews/<int:pk>/items/<int:item_pk>/flag/", interviews.flag_item, name="item-flag"),
+    path("interviews/<int:pk>/items/<int:item_pk>/answer/", interviews.save_answer, name="item-answer"),
 ]

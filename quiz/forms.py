@@ -1,0 +1,101 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+
+from quiz.models import Difficulty, Grade, Section
+
+
+class SignUpForm(UserCreationForm):
+    email = forms.EmailField(required=False, help_text="Optional: only used to reset your password.")
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+
+class SectionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, section: Section) -> str:
+        count = getattr(section, "question_count", None)
+        return section.title if count is None else f"{section.title} ({count})"
+
+
+class InterviewSetupForm(forms.Form):
+    TIMING_CHOICES = [
+        ("per_question", "Minutes per question"),
+        ("total", "Minutes in all"),
+        ("untimed", "Untimed"),
+    ]
+
+    sections = SectionChoiceField(
+        queryset=Section.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked means all sections. A chapter includes its topics.",
+    )
+    difficulties = forms.MultipleChoiceField(
+        choices=Difficulty.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked means any difficulty.",
+    )
+    include_unanswered = forms.BooleanField(
+        required=False, label="Include questions that have no reference answer yet"
+    )
+    question_count = forms.IntegerField(label="Questions", min_value=1, max_value=50, initial=10)
+    timing = forms.ChoiceField(choices=TIMING_CHOICES, initial="per_question", widget=forms.RadioSelect)
+    minutes = forms.IntegerField(
+        label="Minutes",
+        min_value=1,
+        max_value=240,
+        initial=3,
+        help_text="Per question, or for the whole interview.",
+    )
+    updates_schedule = forms.BooleanField(
+        required=False, initial=True, label="Count these grades towards my review schedule"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sections"].queryset = Section.objects.filter(retired=False).with_question_counts()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("timing") == "per_question" and (cleaned.get("minutes") or 0) > 30:
+            self.add_error("minutes", "Per question, 30 minutes is the most.")
+        return cleaned
+
+    @property
+    def seconds_per_question(self) -> int | None:
+        if self.cleaned_data["timing"] == "per_question":
+            return self.cleaned_data["minutes"] * 60
+        return None
+
+    @property
+    def total_seconds(self) -> int | None:
+        if self.cleaned_data["timing"] == "total":
+            return self.cleaned_data["minutes"] * 60
+        return None
+
+    def setup(self) -> dict:
+        """The choices as plain JSON, stored on the interview so it can be repeated."""
+        data = self.cleaned_data
+        return {
+            "sections": [s.key for s in data["sections"]],
+            "difficulties": list(data["difficulties"]),
+            "include_unanswered": data["include_unanswered"],
+            "question_count": data["question_count"],
+            "timing": data["timing"],
+            "minutes": data["minutes"],
+        }
+
+
+class AnswerForm(forms.Form):
+    answer_text = forms.CharField(required=False, max_length=20000, strip=False, widget=forms.Textarea)
+
+
+class GradeForm(AnswerForm):
+    grade = forms.TypedChoiceField(choices=Grade.choices, coerce=int)
+
+
+class FlagForm(forms.Form):
+    flagged = forms.BooleanField(required=False)

@@ -1,0 +1,208 @@
+"""The mock-interview loop: set up, one question at a time (reveal, grade, skip, flag), results.
+
+Every URL renders as a full page; htmx asks for the ``question-card`` partial of the same template. Every
+POST also works without JavaScript (it redirects back to the step). The models own the rules: a step that
+was already taken (double click, second tab, retried request) changes nothing and shows the current state.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from quiz.forms import AnswerForm, FlagForm, GradeForm, InterviewSetupForm
+from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question
+
+QUICK_START = {"question_count": 10, "timing": "per_question", "minutes": 3, "updates_schedule": True}
+
+
+def _interview_for(request: HttpRequest, pk: int) -> MockInterview:
+    return get_object_or_404(MockInterview.objects.for_user(request.user), pk=pk)
+
+
+def _item_for(interview: MockInterview, item_pk: int) -> InterviewItem:
+    return get_object_or_404(interview.items.select_related("question"), pk=item_pk)
+
+
+def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInterview | None:
+    data = form.cleaned_data
+    questions = Question.objects.active().in_sections(data["sections"])
+    if data["difficulties"]:
+        questions = questions.filter(difficulty__in=data["difficulties"])
+    if not data["include_unanswered"]:
+        questions = questions.answered()
+    picked = list(questions.fresh_first_for(request.user)[: data["question_count"]])
+    if not picked:
+        form.add_error(
+            None, "No question matches these choices. Tick more sections or include unanswered ones."
+        )
+        return None
+    if len(picked) < data["question_count"]:
+        messages.info(
+            request, f"Only {len(picked)} questions match these choices; the interview has {len(picked)}."
+        )
+    return MockInterview.start(
+        request.user,
+        picked,
+        seconds_per_question=form.seconds_per_question,
+        total_seconds=form.total_seconds,
+        updates_schedule=data["updates_schedule"],
+        setup=form.setup(),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def interview_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        data = request.POST if "quick" not in request.POST else QUICK_START
+        form = InterviewSetupForm(data)
+        if form.is_valid() and (interview := _start_from_form(request, form)):
+            return redirect("quiz:interview-step", interview.pk)
+    else:
+        form = InterviewSetupForm(initial=QUICK_START)
+    return render(request, "quiz/interview_new.html", {"form": form})
+
+
+def _step_response(request: HttpRequest, interview: MockInterview) -> HttpResponse:
+    """The current state of the interview: the question card, or the results once it is over."""
+    if interview.finish_if_due() or (item := interview.current_item()) is None:
+        url = reverse("quiz:results", args=[interview.pk])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    template = "quiz/interview.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#question-card"
+    context = {
+        "interview": interview,
+        "item": item,
+        "now": timezone.now(),
+        "grades": [(grade, GRADE_MEANINGS[grade]) for grade in Grade],
+    }
+    return render(request, template, context)
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def interview_step(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step_response(request, _interview_for(request, pk))
+
+
+def _after_post(request: HttpRequest, interview: MockInterview) -> HttpResponse:
+    # htmx swaps the next card in place; a plain form post follows the redirect to the same state.
+    if request.htmx:
+        return _step_response(request, interview)
+    return redirect("quiz:interview-step", interview.pk)
+
+
+def _typed_answer(request: HttpRequest) -> str | None:
+    form = AnswerForm(request.POST)
+    return form.cleaned_data["answer_text"] if form.is_valid() and "answer_text" in request.POST else None
+
+
+@login_required
+@require_POST
+def reveal_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    interview = _interview_for(request, pk)
+    interview.reveal(_item_for(interview, item_pk), answer_text=_typed_answer(request))
+    return _after_post(request, interview)
+
+
+@login_required
+@require_POST
+def grade_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    interview = _interview_for(request, pk)
+    item = _item_for(interview, item_pk)
+    form = GradeForm(request.POST)
+    if form.is_valid():
+        interview.grade(item, form.cleaned_data["grade"], answer_text=form.cleaned_data["answer_text"])
+    else:
+        messages.error(request, "Pick one of the four grades.")
+    return _after_post(request, interview)
+
+
+@login_required
+@require_POST
+def skip_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    interview = _interview_for(request, pk)
+    interview.skip(_item_for(interview, item_pk), answer_text=_typed_answer(request))
+    return _after_post(request, interview)
+
+
+@login_required
+@require_POST
+def flag_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    interview = _interview_for(request, pk)
+    item = _item_for(interview, item_pk)
+    # The form says the state wanted, not "toggle", so a double click cannot undo itself.
+    form = FlagForm(request.POST)
+    if form.is_valid():
+        interview.set_flag(item, form.cleaned_data["flagged"])
+    if (answer_text := _typed_answer(request)) is not None:
+        interview.save_answer(item, answer_text)
+    return _after_post(request, interview)
+
+
+@login_required
+@require_POST
+def save_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Autosave of the typed answer while the candidate writes (htmx, every pause in typing)."""
+    interview = _interview_for(request, pk)
+    item = _item_for(interview, item_pk)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(form.errors["answer_text"][0], status=422)
+    saved = interview.save_answer(item, form.cleaned_data["answer_text"])
+    if not request.htmx:
+        return redirect("quiz:interview-step", interview.pk)
+    return HttpResponse("Saved" if saved else "Not saved: this question is closed")
+
+
+@login_required
+@require_POST
+def end_interview(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = _interview_for(request, pk)
+    item = interview.current_item()
+    if item and (answer_text := _typed_answer(request)) is not None:
+        interview.save_answer(item, answer_text)
+    interview.end_early()
+    url = reverse("quiz:results", args=[interview.pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@login_required
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = _interview_for(request, pk)
+    if not interview.finish_if_due() and interview.current_item() is not None:
+        messages.info(request, "This interview is still running: here is where you left off.")
+        return redirect("quiz:interview-step", interview.pk)
+    summary = interview.summary()
+    return render(
+        request,
+        "quiz/results.html",
+        {"interview": interview, "summary": summary, "grade_labels": dict(Grade.choices)},
+    )
+
+
+@login_required
+@require_POST
+def practise_missed(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new interview with the questions missed, half-known, skipped or not reached in this one."""
+    interview = _interview_for(request, pk)
+    questions = [q for q in interview.summary().missed_questions if not q.retired]
+    if not questions:
+        messages.info(request, "Nothing to practise again: every question was graded Good or Nailed.")
+        return redirect("quiz:results", interview.pk)
+    new = MockInterview.start(
+        request.user,
+        questions,
+        seconds_per_question=interview.seconds_per_question,
+        total_seconds=None if interview.seconds_per_question else interview.total_seconds,
+        updates_schedule=interview.updates_schedule,
+        setup={**interview.setup, "practise_missed_from": interview.pk},
+    )
+    return redirect("quiz:interview-step", new.pk)

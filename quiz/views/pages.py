@@ -1,0 +1,58 @@
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from quiz.forms import SignUpForm
+from quiz.models import MockInterview, Section
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    sections = list(Section.objects.filter(retired=False).with_question_counts())
+    totals = {s.pk: s.question_count for s in sections}
+    # Roll each count up into the ancestors, deepest first, so a chapter shows its topics' questions.
+    by_pk = {s.pk: s for s in sections}
+    for section in sorted(sections, key=lambda s: -s.key.count("/")):
+        if section.parent_id in totals:
+            totals[section.parent_id] += totals[section.pk]
+    roots = [s for s in sections if s.parent_id not in by_pk]
+    context = {
+        "sections": [(s, totals[s.pk]) for s in sections],
+        "root_count": len(roots),
+        "question_total": sum(s.question_count for s in sections),
+    }
+    if request.user.is_authenticated:
+        interviews = MockInterview.objects.for_user(request.user)
+        context["running"] = interviews.unfinished().first()
+        context["recent"] = interviews.finished()[:5]
+    return render(request, "quiz/home.html", context)
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    interviews = MockInterview.objects.for_user(request.user)
+    page = Paginator(interviews, 20).get_page(request.GET.get("page"))
+    return render(request, "quiz/history.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("quiz:home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("quiz:home")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,477 @@
+"""The mock-interview loop: setup, steps (page, htmx fragment, no-JS), deadlines, idempotence, privacy."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from quiz.models import Difficulty, Grade, MockInterview, Question, Section
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def bank(db):
+    root = Section.objects.create(key="python-qna", title="Python QnA", position=0, source_path="p.md")
+    pandas = Section.objects.create(
+        key="python-qna/pandas", title="Pandas", parent=root, position=1, source_path="p.md"
+    )
+    other = Section.objects.create(key="chapter7", title="Chapter 7", position=2, source_path="c.md")
+    questions = []
+    for i in range(6):
+        questions.append(
+            Question.objects.create(
+                key=f"q{i}",
+                section=pandas if i < 3 else other,
+                position=i,
+                prompt_md=f"Question number {i}?",
+                answer_md=f"**Answer {i}**" if i != 5 else "",
+                difficulty=Difficulty.EASY if i % 2 else Difficulty.HARD,
+                source_path="p.md",
+                source_line=i + 1,
+            )
+        )
+    return questions
+
+
+@pytest.fixture
+def candidate(db):
+    return get_user_model().objects.create_user("ada", password="correct horse battery")
+
+
+@pytest.fixture
+def client_in(client, candidate):
+    client.force_login(candidate)
+    return client
+
+
+@pytest.fixture
+def interview(candidate, bank):
+    return MockInterview.start(candidate, bank[:3], seconds_per_question=180)
+
+
+def step_url(interview):
+    return reverse("quiz:interview-step", args=[interview.pk])
+
+
+def item_url(name, item):
+    return reverse(f"quiz:item-{name}", args=[item.interview_id, item.pk])
+
+
+def first_item(interview):
+    return interview.items.order_by("position").first()
+
+
+# Setup
+
+
+def test_quick_start_creates_ten_question_interview_with_three_minutes_each(client_in, bank):
+    response = client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
+    interview = MockInterview.objects.get()
+    assert response.url == step_url(interview)
+    # Only five of the six questions have answers; the default leaves the unanswered one out.
+    assert interview.question_count == 5
+    assert interview.seconds_per_question == 180
+    assert interview.deadline == interview.created_at + timedelta(minutes=15)
+    assert not interview.items.filter(question__answer_md="").exists()
+
+
+def test_setup_form_filters_by_section_subtree_and_difficulty(client_in, bank):
+    root = Section.objects.get(key="python-qna")
+    data = {
+        "sections": [root.pk],
+        "difficulties": [Difficulty.HARD],
+        "question_count": 10,
+        "timing": "total",
+        "minutes": 20,
+        "updates_schedule": "on",
+    }
+    client_in.post(reverse("quiz:interview-new"), data)
+    interview = MockInterview.objects.get()
+    keys = set(interview.items.values_list("question__key", flat=True))
+    assert keys == {"q0", "q2"}  # hard questions under Pandas, found through the Python QnA root
+    assert interview.seconds_per_question is None
+    assert interview.total_seconds == 20 * 60
+
+
+def test_setup_form_with_no_matching_question_says_so(client_in, bank):
+    data = {"difficulties": [Difficulty.MEDIUM], "question_count": 5, "timing": "untimed", "minutes": 3}
+    response = client_in.post(reverse("quiz:interview-new"), data)
+    assert response.status_code == 200
+    assert "No question matches these choices" in response.content.decode()
+    assert not MockInterview.objects.exists()
+
+
+def test_setup_form_rejects_bad_numbers_with_field_errors(client_in, bank):
+    data = {"question_count": 0, "timing": "per_question", "minutes": 45}
+    response = client_in.post(reverse("quiz:interview-new"), data)
+    errors = response.context["form"].errors
+    assert "question_count" in errors and "minutes" in errors
+    assert not MockInterview.objects.exists()
+
+
+def test_unanswered_questions_come_in_when_asked_for(client_in, bank):
+    data = {"include_unanswered": "on", "question_count": 10, "timing": "untimed", "minutes": 3}
+    client_in.post(reverse("quiz:interview-new"), data)
+    assert MockInterview.objects.get().question_count == 6
+
+
+def test_questions_never_seen_come_before_ones_done_recently(candidate, bank):
+    done = MockInterview.start(candidate, bank[:3])
+    for item in done.items.all():
+        done.grade(item, Grade.GOOD)
+    picked = list(Question.objects.active().fresh_first_for(candidate)[:3])
+    assert {q.key for q in picked} == {"q3", "q4", "q5"}
+
+
+# The step page
+
+
+def test_step_full_page_shows_question_countdown_and_progress(client_in, interview):
+    response = client_in.get(step_url(interview))
+    html = response.content.decode()
+    assert "<html" in html
+    assert "Question number 0?" in html
+    assert "Question 1 / 3" in html
+    assert 'data-deadline="' in html
+    assert "Reveal the answer" in html
+    assert "Answer 0" not in html  # the reference answer stays hidden until revealed
+
+
+def test_step_fragment_is_only_the_card(client_in, interview):
+    response = client_in.get(step_url(interview), **HTMX)
+    html = response.content.decode()
+    assert "<html" not in html
+    assert html.lstrip().startswith('<article id="question-card"')
+
+
+def test_reveal_shows_reference_answer_beside_typed_text(client_in, interview):
+    item = first_item(interview)
+    response = client_in.post(item_url("reveal", item), {"answer_text": "groupby then rolling"}, **HTMX)
+    html = response.content.decode()
+    assert "<strong>Answer 0</strong>" in html
+    assert "groupby then rolling" in html
+    assert "Nailed" in html and "Complete and crisp" in html
+    item.refresh_from_db()
+    assert item.revealed_at is not None
+    assert item.answer_text == "groupby then rolling"
+
+
+def test_reveal_without_javascript_redirects_to_the_step(client_in, interview):
+    item = first_item(interview)
+    response = client_in.post(item_url("reveal", item), {"answer_text": "x"})
+    assert response.status_code == 302
+    assert response.url == step_url(interview)
+    assert "Reference answer" in client_in.get(response.url).content.decode()
+
+
+def test_grade_moves_to_next_question_as_fragment(client_in, interview):
+    item = first_item(interview)
+    client_in.post(item_url("reveal", item), **HTMX)
+    response = client_in.post(item_url("grade", item), {"grade": Grade.GOOD, "answer_text": "mine"}, **HTMX)
+    html = response.content.decode()
+    assert "Question number 1?" in html
+    assert "Question 2 / 3" in html
+    item.refresh_from_db()
+    assert item.grade == Grade.GOOD and not item.over_time and item.answer_text == "mine"
+
+
+def test_grade_without_javascript_redirects(client_in, interview):
+    item = first_item(interview)
+    response = client_in.post(item_url("grade", item), {"grade": Grade.MISSED})
+    assert response.url == step_url(interview)
+    item.refresh_from_db()
+    assert item.grade == Grade.MISSED
+
+
+def test_invalid_grade_is_refused_with_a_message(client_in, interview):
+    item = first_item(interview)
+    response = client_in.post(item_url("grade", item), {"grade": 9}, follow=True)
+    assert "Pick one of the four grades." in response.content.decode()
+    item.refresh_from_db()
+    assert item.grade is None
+
+
+def test_last_grade_sends_htmx_to_results(client_in, interview):
+    items = list(interview.items.order_by("position"))
+    for item in items[:-1]:
+        client_in.post(item_url("grade", item), {"grade": Grade.NAILED})
+    response = client_in.post(item_url("grade", items[-1]), {"grade": Grade.PARTIAL}, **HTMX)
+    assert response["HX-Redirect"] == reverse("quiz:results", args=[interview.pk])
+    interview.refresh_from_db()
+    assert interview.ending == MockInterview.Ending.COMPLETED
+
+
+def test_skip_records_skip_and_moves_on(client_in, interview):
+    item = first_item(interview)
+    response = client_in.post(item_url("skip", item), {"answer_text": "no idea"})
+    assert response.url == step_url(interview)
+    item.refresh_from_db()
+    assert item.skipped and item.grade is None and item.answer_text == "no idea"
+    assert "Question number 1?" in client_in.get(step_url(interview)).content.decode()
+
+
+def test_flag_sets_the_state_asked_for_so_double_clicks_agree(client_in, interview):
+    item = first_item(interview)
+    client_in.post(item_url("flag", item), {"flagged": "on"}, **HTMX)
+    response = client_in.post(item_url("flag", item), {"flagged": "on"}, **HTMX)
+    item.refresh_from_db()
+    assert item.flagged
+    assert "Flagged for later" in response.content.decode()
+    client_in.post(item_url("flag", item), {"flagged": ""})
+    item.refresh_from_db()
+    assert not item.flagged
+
+
+def test_typed_answer_autosaves_without_submitting(client_in, interview):
+    item = first_item(interview)
+    response = client_in.post(item_url("answer", item), {"answer_text": "draft one"}, **HTMX)
+    assert response.content.decode() == "Saved"
+    item.refresh_from_db()
+    assert item.answer_text == "draft one"
+
+
+def test_typed_answer_too_long_is_refused_and_keeps_the_old_text(client_in, interview):
+    item = first_item(interview)
+    client_in.post(item_url("answer", item), {"answer_text": "kept"}, **HTMX)
+    response = client_in.post(item_url("answer", item), {"answer_text": "x" * 20001}, **HTMX)
+    assert response.status_code == 422
+    item.refresh_from_db()
+    assert item.answer_text == "kept"
+
+
+def test_end_early_finishes_and_shows_results(client_in, interview):
+    response = client_in.post(reverse("quiz:interview-end", args=[interview.pk]), **HTMX)
+    assert response["HX-Redirect"] == reverse("quiz:results", args=[interview.pk])
+    interview.refresh_from_db()
+    assert interview.ending == MockInterview.Ending.ENDED_EARLY
+    page = client_in.get(reverse("quiz:results", args=[interview.pk])).content.decode()
+    assert "Not reached" in page
+
+
+# Idempotence
+
+
+def test_double_grade_records_once_and_does_not_skip_a_question(client_in, interview):
+    first, second = list(interview.items.order_by("position"))[:2]
+    client_in.post(item_url("grade", first), {"grade": Grade.GOOD})
+    response = client_in.post(item_url("grade", first), {"grade": Grade.MISSED}, **HTMX)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.grade == Grade.GOOD
+    assert second.grade is None
+    assert "Question number 1?" in response.content.decode()  # the current state comes back
+
+
+def test_second_tab_grading_a_stale_question_gets_current_state(client_in, interview):
+    first, second = list(interview.items.order_by("position"))[:2]
+    client_in.post(item_url("grade", first), {"grade": Grade.GOOD})  # tab A
+    client_in.post(item_url("skip", first))  # tab B, still showing question 1
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert not first.skipped and not second.skipped and second.grade is None
+
+
+def test_resume_lands_on_current_question_with_remaining_time(client_in, interview):
+    start = interview.created_at
+    first = first_item(interview)
+    with time_machine.travel(start + timedelta(seconds=100), tick=False):
+        client_in.post(item_url("grade", first), {"grade": Grade.GOOD})
+    with time_machine.travel(start + timedelta(seconds=160), tick=False):
+        response = client_in.get(step_url(interview))
+    html = response.content.decode()
+    assert "Question number 1?" in html
+    second = interview.items.get(position=1)
+    assert second.deadline == start + timedelta(seconds=280)
+    assert f'data-deadline="{second.deadline.isoformat()}"' in html
+
+
+# Deadlines (the server clock decides)
+
+
+def test_grade_after_question_deadline_is_kept_and_marked_over_time(client_in, interview):
+    item = first_item(interview)
+    with time_machine.travel(interview.created_at + timedelta(seconds=200), tick=False):
+        client_in.post(item_url("grade", item), {"grade": Grade.NAILED})
+    item.refresh_from_db()
+    assert item.grade == Grade.NAILED
+    assert item.over_time
+
+
+def test_grade_just_before_deadline_is_on_time(client_in, interview):
+    item = first_item(interview)
+    with time_machine.travel(interview.created_at + timedelta(seconds=179), tick=False):
+        client_in.post(item_url("grade", item), {"grade": Grade.NAILED})
+    item.refresh_from_db()
+    assert not item.over_time
+
+
+def test_over_time_question_says_so_on_the_card(client_in, interview):
+    with time_machine.travel(interview.created_at + timedelta(seconds=181), tick=False):
+        html = client_in.get(step_url(interview)).content.decode()
+    assert "Over time: still recorded, marked late" in html
+
+
+def test_interview_left_open_past_deadline_finishes_when_next_touched(client_in, interview):
+    with time_machine.travel(interview.created_at + timedelta(hours=2), tick=False):
+        response = client_in.get(step_url(interview))
+    assert response.url == reverse("quiz:results", args=[interview.pk])
+    interview.refresh_from_db()
+    assert interview.ending == MockInterview.Ending.TIMED_OUT
+    assert interview.finished_at == interview.deadline
+
+
+def test_grade_posted_after_interview_deadline_is_kept_marked_and_ends_it(client_in, interview):
+    item = first_item(interview)
+    with time_machine.travel(interview.created_at + timedelta(hours=1), tick=False):
+        response = client_in.post(item_url("grade", item), {"grade": Grade.GOOD}, **HTMX)
+    assert response["HX-Redirect"] == reverse("quiz:results", args=[interview.pk])
+    item.refresh_from_db()
+    interview.refresh_from_db()
+    assert item.grade == Grade.GOOD and item.over_time
+    assert interview.ending == MockInterview.Ending.TIMED_OUT
+
+
+def test_client_supplied_time_fields_are_ignored(client_in, interview):
+    item = first_item(interview)
+    with time_machine.travel(interview.created_at + timedelta(seconds=500), tick=False):
+        client_in.post(
+            item_url("grade", item), {"grade": Grade.GOOD, "done_at": "2000-01-01", "over_time": ""}
+        )
+    item.refresh_from_db()
+    assert item.over_time
+    assert item.done_at > interview.created_at
+
+
+def test_untimed_interview_has_no_deadline(candidate, bank, client):
+    client.force_login(candidate)
+    interview = MockInterview.start(candidate, bank[:2])
+    html = client.get(step_url(interview)).content.decode()
+    assert "Untimed" in html
+    with time_machine.travel(timezone.now() + timedelta(days=3)):
+        assert not interview.finish_if_due()
+
+
+# Results
+
+
+def test_results_show_score_sections_and_every_answer(client_in, interview):
+    items = list(interview.items.order_by("position"))
+    client_in.post(item_url("grade", items[0]), {"grade": Grade.NAILED, "answer_text": "my words"})
+    client_in.post(item_url("grade", items[1]), {"grade": Grade.MISSED})
+    client_in.post(item_url("skip", items[2]))
+    html = client_in.get(reverse("quiz:results", args=[interview.pk])).content.decode()
+    assert 'data-testid="score">33%' in html  # (1 + 0 + 0) / 3
+    assert "my words" in html
+    assert "<strong>Answer 1</strong>" in html
+    assert "Pandas" in html
+    assert "Practise the 2 I missed" in html
+
+
+def test_results_of_running_interview_send_back_to_the_question(client_in, interview):
+    response = client_in.get(reverse("quiz:results", args=[interview.pk]))
+    assert response.url == step_url(interview)
+
+
+def test_practise_missed_starts_new_interview_with_those_questions(client_in, interview):
+    items = list(interview.items.order_by("position"))
+    client_in.post(item_url("grade", items[0]), {"grade": Grade.NAILED})
+    client_in.post(item_url("grade", items[1]), {"grade": Grade.PARTIAL})
+    client_in.post(item_url("grade", items[2]), {"grade": Grade.MISSED})
+    response = client_in.post(reverse("quiz:practise-missed", args=[interview.pk]))
+    new = MockInterview.objects.exclude(pk=interview.pk).get()
+    assert response.url == step_url(new)
+    assert list(new.items.values_list("question__key", flat=True)) == ["q1", "q2"]
+
+
+def test_typed_answer_is_shown_escaped_on_results(client_in, interview):
+    item = first_item(interview)
+    client_in.post(item_url("grade", item), {"grade": Grade.GOOD, "answer_text": "<script>alert(1)</script>"})
+    client_in.post(reverse("quiz:interview-end", args=[interview.pk]))
+    html = client_in.get(reverse("quiz:results", args=[interview.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# Privacy, auth and CSRF
+
+
+@pytest.mark.parametrize(
+    "name,method,needs_item",
+    [
+        ("interview-step", "get", False),
+        ("results", "get", False),
+        ("interview-end", "post", False),
+        ("practise-missed", "post", False),
+        ("item-reveal", "post", True),
+        ("item-grade", "post", True),
+        ("item-skip", "post", True),
+        ("item-flag", "post", True),
+        ("item-answer", "post", True),
+    ],
+)
+def test_another_user_gets_404_for_every_interview_url(client, interview, name, method, needs_item):
+    intruder = get_user_model().objects.create_user("mallory", password="x-secret-x")
+    client.force_login(intruder)
+    item = first_item(interview)
+    args = [interview.pk, item.pk] if needs_item else [interview.pk]
+    response = getattr(client, method)(reverse(f"quiz:{name}", args=args), {"grade": 4, "answer_text": "x"})
+    assert response.status_code == 404
+    item.refresh_from_db()
+    assert item.grade is None and item.answer_text == ""
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client, interview):
+    for url in [reverse("quiz:interview-new"), step_url(interview), item_url("grade", first_item(interview))]:
+        response = client.post(url) if "grade" in url else client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+
+def test_post_without_csrf_token_is_forbidden(candidate, interview):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(candidate)
+    response = client.post(item_url("grade", first_item(interview)), {"grade": 4}, **HTMX)
+    assert response.status_code == 403
+    assert first_item(interview).grade is None
+
+
+def test_htmx_post_with_csrf_header_is_accepted(candidate, interview):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(candidate)
+    html = client.get(step_url(interview)).content.decode()
+    token = client.cookies["csrftoken"].value
+    assert "x-csrftoken" in html  # the body's hx-headers carries the token for every htmx request
+    response = client.post(
+        item_url("grade", first_item(interview)), {"grade": 4}, HTTP_X_CSRFTOKEN=token, **HTMX
+    )
+    assert response.status_code == 200
+    assert first_item(interview).grade == 4
+
+
+# Query counts
+
+
+def _grade_history(user, questions, rounds):
+    for _ in range(rounds):
+        past = MockInterview.start(user, questions)
+        for item in past.items.all():
+            past.grade(item, Grade.GOOD)
+
+
+@pytest.mark.parametrize("history_rounds", [0, 30])
+def test_step_query_count_does_not_grow_with_history(
+    client_in, candidate, bank, history_rounds, django_assert_num_queries
+):
+    _grade_history(candidate, bank, history_rounds)
+    interview = MockInterview.start(candidate, bank[:3], seconds_per_question=60)
+    item = first_item(interview)
+    with django_assert_num_queries(4):  # session, user, interview, current item with question and section
+        client_in.get(step_url(interview), **HTMX)
+    # session, user, interview, item; savepoint, lock, update, next item, start its clock, release; next card
+    with django_assert_num_queries(11):
+        client_in.post(item_url("grade", item), {"grade": Grade.GOOD}, **HTMX)
