@@ -472,6 +472,7 @@ def test_step_query_count_does_not_grow_with_history(
     item = first_item(interview)
     with django_assert_num_queries(4):  # session, user, interview, current item with question and section
         client_in.get(step_url(interview), **HTMX)
-    # session, user, interview, item; savepoint, lock, update, next item, start its clock, release; next card
-    with django_assert_num_queries(11):
+    # session, user, interview, item; savepoint, lock, update, review card read + write, next item,
+    # start its clock, release; the next card
+    with django_assert_num_queries(13):
         client_in.post(item_url("grade", item), {"grade": Grade.GOOD}, **HTMX)

@@ -1,0 +1,23 @@
+"""The quiz app's models, one module per concern; import them from here."""
+
+from quiz.models.content import GRADE_MEANINGS, Difficulty, Grade, Question, Section
+from quiz.models.flags import Flag
+from quiz.models.interviews import InterviewItem, InterviewSummary, MockInterview, SectionResult
+from quiz.models.progress import LEECH_LAPSES, Bookmark, QuestionNote, ReviewState
+
+__all__ = [
+    "GRADE_MEANINGS",
+    "LEECH_LAPSES",
+    "Bookmark",
+    "Difficulty",
+    "Flag",
+    "Grade",
+    "InterviewItem",
+    "InterviewSummary",
+    "MockInterview",
+    "Question",
+    "QuestionNote",
+    "ReviewState",
+    "Section",
+    "SectionResult",
+]

@@ -1,0 +1,171 @@
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from quiz.rendering import render_markdown
+
+
+class Difficulty(models.TextChoices):
+    EASY = "easy", "Easy"
+    MEDIUM = "medium", "Medium"
+    HARD = "hard", "Hard"
+    UNRATED = "unrated", "Unrated"
+
+
+class SectionQuerySet(models.QuerySet):
+    def with_question_counts(self) -> "SectionQuerySet":
+        """Each section's own active questions, counted in the same query."""
+        return self.annotate(
+            question_count=models.Count("questions", filter=models.Q(questions__retired=False))
+        )
+
+
+class SectionManager(models.Manager.from_queryset(SectionQuerySet)):
+    def get_by_natural_key(self, key: str) -> "Section":
+        return self.get(key=key)
+
+
+class Section(models.Model):
+    """A node of the question bank's tree: a source file at the top, its chapters and topics below."""
+
+    key = models.CharField(
+        max_length=200, unique=True, help_text="Stable natural key, e.g. 'python-qna/pandas'."
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    title = models.CharField(max_length=300)
+    position = models.PositiveIntegerField(default=0, help_text="Order among the bank's sections.")
+    source_path = models.CharField(max_length=300)
+    source_line = models.PositiveIntegerField(default=1)
+    retired = models.BooleanField(default=False, help_text="Gone from the markdown; kept for history.")
+
+    objects = SectionManager()
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
+
+    @classmethod
+    def subtree_ids(cls, sections) -> set[int]:
+        """The ids of ``sections`` and everything below them (the tree is small: one query)."""
+        children: dict[int | None, list[int]] = {}
+        for pk, parent_id in cls.objects.values_list("pk", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
+        found, todo = set(), [s.pk for s in sections]
+        while todo:
+            pk = todo.pop()
+            if pk not in found:
+                found.add(pk)
+                todo.extend(children.get(pk, []))
+        return found
+
+
+class QuestionQuerySet(models.QuerySet):
+    def active(self) -> "QuestionQuerySet":
+        return self.filter(retired=False)
+
+    def answered(self) -> "QuestionQuerySet":
+        return self.exclude(answer_md="")
+
+    def in_sections(self, sections) -> "QuestionQuerySet":
+        return self.filter(section_id__in=Section.subtree_ids(sections)) if sections else self
+
+    def fresh_first_for(self, user) -> "QuestionQuerySet":
+        """Questions the user has never finished first, then the longest ago; ties in random order."""
+        from quiz.models.interviews import InterviewItem  # interviews depend on questions, not the reverse
+
+        last_done = (
+            InterviewItem.objects.filter(
+                question=models.OuterRef("pk"), interview__user=user, done_at__isnull=False
+            )
+            .order_by("-done_at")
+            .values("done_at")[:1]
+        )
+        return self.annotate(last_done=models.Subquery(last_done)).order_by(
+            models.F("last_done").asc(nulls_first=True), "?"
+        )
+
+
+class QuestionManager(models.Manager.from_queryset(QuestionQuerySet)):
+    def get_by_natural_key(self, key: str) -> "Question":
+        return self.get(key=key)
+
+
+class Question(models.Model):
+    key = models.CharField(max_length=200, unique=True, help_text="Stable natural key, survives re-ordering.")
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="questions")
+    position = models.PositiveIntegerField(default=0, help_text="Order in the bank (source order).")
+    group_title = models.CharField(
+        max_length=300, blank=True, help_text="The untagged item a group of questions sits under."
+    )
+    prompt_md = models.TextField("question")
+    prompt_html = models.TextField(editable=False, default="")
+    answer_md = models.TextField("reference answer", blank=True)
+    answer_html = models.TextField(editable=False, default="")
+    difficulty = models.CharField(max_length=10, choices=Difficulty.choices, default=Difficulty.UNRATED)
+    source_path = models.CharField(max_length=300)
+    source_line = models.PositiveIntegerField(default=1)
+    # What the last import delivered, so an admin's edit is told apart from upstream's and never overwritten.
+    imported_answer_md = models.TextField(blank=True, editable=False)
+    retired = models.BooleanField(
+        default=False, help_text="Gone from the markdown: hidden from new interviews."
+    )
+
+    history = HistoricalRecords(excluded_fields=["prompt_html", "answer_html", "position"])
+    objects = QuestionManager()
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.prompt_md[:80]
+
+    def save(self, **kwargs) -> None:
+        # Admin edits land here; loaddata skips save(), so the importer writes the *_html fields too.
+        self.prompt_html = render_markdown(self.prompt_md)
+        self.answer_html = render_markdown(self.answer_md)
+        if self.pk and self._answer_changed_in_substance():
+            self.answer_changed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "answer_changed_at"}
+        super().save(**kwargs)
+
+    def _answer_changed_in_substance(self) -> bool:
+        stored = Question.objects.filter(pk=self.pk).values_list("answer_md", flat=True).first()
+        return stored is not None and " ".join(stored.split()) != " ".join(self.answer_md.split())
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
+
+    @property
+    def has_answer(self) -> bool:
+        return bool(self.answer_md.strip())
+
+    @property
+    def edited_since_import(self) -> bool:
+        return self.answer_md != self.imported_answer_md
+
+
+class Grade(models.IntegerChoices):
+    MISSED = 1, "Missed"
+    PARTIAL = 2, "Partial"
+    GOOD = 3, "Good"
+    NAILED = 4, "Nailed"
+
+    @property
+    def meaning(self) -> str:
+        return GRADE_MEANINGS[self]
+
+
+GRADE_MEANINGS = {
+    Grade.MISSED: "Couldn't answer, or got it wrong",
+    Grade.PARTIAL: "Some key points, real gaps",
+    Grade.GOOD: "Correct, minor gaps",
+    Grade.NAILED: "Complete and crisp, interview-ready",
+}

@@ -1,0 +1,103 @@
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from quiz import scheduling
+from quiz.models.content import Grade, Question
+
+
+class ReviewStateQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ReviewStateQuerySet":
+        return self.filter(user=user)
+
+    def due(self, now: datetime | None = None) -> "ReviewStateQuerySet":
+        return self.filter(due__lte=now or timezone.now(), question__retired=False)
+
+    def leeches(self) -> "ReviewStateQuerySet":
+        return self.filter(lapses__gte=LEECH_LAPSES, question__retired=False)
+
+
+LEECH_LAPSES = 4  # missed this many times after first learning it: the card needs a different approach
+
+
+class ReviewState(models.Model):
+    """A user's spaced-repetition card for one question (FSRS state, see quiz/scheduling.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_states")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="review_states")
+    state = models.PositiveSmallIntegerField(default=scheduling.LEARNING)
+    step = models.PositiveSmallIntegerField(null=True, blank=True)
+    stability = models.FloatField(null=True, blank=True)
+    difficulty = models.FloatField(null=True, blank=True)
+    due = models.DateTimeField()
+    last_review = models.DateTimeField(null=True, blank=True)
+    last_grade = models.PositiveSmallIntegerField(choices=Grade.choices, null=True, blank=True)
+    reviews = models.PositiveIntegerField(default=0)
+    lapses = models.PositiveIntegerField(default=0, help_text="Times graded Missed.")
+
+    objects = ReviewStateQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="one_review_state_per_question")
+        ]
+        indexes = [models.Index(fields=["user", "due"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.question_id}: due {self.due:%Y-%m-%d}"
+
+    @property
+    def card(self) -> scheduling.CardState:
+        return scheduling.CardState(
+            self.state, self.step, self.stability, self.difficulty, self.due, self.last_review
+        )
+
+    @property
+    def is_leech(self) -> bool:
+        return self.lapses >= LEECH_LAPSES
+
+    @classmethod
+    def record(cls, user_id: int, question_id: int, grade: int, when: datetime) -> "ReviewState":
+        """Apply one self-grade to the user's card for this question (creating it on first sight)."""
+        existing = cls.objects.select_for_update().filter(user_id=user_id, question_id=question_id).first()
+        card = scheduling.review(existing.card if existing else None, grade, when)
+        review_state = existing or cls(user_id=user_id, question_id=question_id)
+        review_state.state, review_state.step = card.state, card.step
+        review_state.stability, review_state.difficulty = card.stability, card.difficulty
+        review_state.due, review_state.last_review = card.due, card.last_review
+        review_state.last_grade = grade
+        review_state.reviews += 1
+        review_state.lapses += grade == Grade.MISSED
+        review_state.save()
+        return review_state
+
+
+class QuestionNote(models.Model):
+    """A user's private note on a question."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="question_notes"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(max_length=10000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "question"], name="one_note_per_question")]
+
+    def __str__(self) -> str:
+        return f"Note of {self.user} on {self.question_id}"
+
+
+class Bookmark(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="bookmarks")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "question"], name="one_bookmark_per_question")]
+
+    def __str__(self) -> str:
+        return f"Bookmark of {self.user} on {self.question_id}"

@@ -1,0 +1,60 @@
+"""Spaced repetition: the only module that imports fsrs.
+
+Each self-grade moves a (user, question) card through FSRS. The four grades map onto FSRS's ratings:
+Missed -> Again, Partial -> Hard, Good -> Good, Nailed -> Easy. Fuzzing is off so that the same history
+always gives the same schedule (users can trust the forecast; tests can pin dates).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fsrs import Card, Rating, Scheduler, State
+
+RATING_FOR_GRADE = {1: Rating.Again, 2: Rating.Hard, 3: Rating.Good, 4: Rating.Easy}
+LEARNING, REVIEW, RELEARNING = State.Learning.value, State.Review.value, State.Relearning.value
+
+_scheduler = Scheduler(enable_fuzzing=False)
+
+
+@dataclass(frozen=True)
+class CardState:
+    """What the database keeps of an FSRS card."""
+
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+
+
+def review(previous: CardState | None, grade: int, when: datetime) -> CardState:
+    """The card after a review graded ``grade`` (1-4) at ``when`` (timezone-aware)."""
+    if when.tzinfo is None:
+        raise ValueError("review times must be timezone-aware")
+    card = Card() if previous is None else _card_from(previous)
+    card, _log = _scheduler.review_card(card, RATING_FOR_GRADE[grade], when)
+    return CardState(
+        state=card.state.value,
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due,
+        last_review=card.last_review,
+    )
+
+
+def retrievability(state: CardState, when: datetime) -> float:
+    """Probability (0-1) that the user still recalls the answer at ``when``."""
+    return _scheduler.get_card_retrievability(_card_from(state), when)
+
+
+def _card_from(state: CardState) -> Card:
+    return Card(
+        state=State(state.state),
+        step=state.step,
+        stability=state.stability,
+        difficulty=state.difficulty,
+        due=state.due,
+        last_review=state.last_review,
+    )
