@@ -1,0 +1,398 @@
+"""The markdown importer: four formats, their traps, stable keys, and the committed fixture."""
+
+import re
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from quiz import importer
+from quiz.management.commands.build_fixtures import read_sources
+
+BANK = Path(settings.BASE_DIR) / "fixtures" / "markdown"
+CONTENT = Path(settings.BASE_DIR) / "fixtures" / "content.json"
+
+
+def qna(text: str, path: str = "MLE_Interview_QnA/PythonQnA.md") -> importer.SourceFile:
+    return importer.parse_qna(text, path, "Python QnA")
+
+
+def chapter(
+    text: str, path: str = "Chips_Machine_Learning_Interviews_Book/chapter7.md"
+) -> importer.SourceFile:
+    return importer.parse_chapter(text, path)
+
+
+def by_prompt(source: importer.SourceFile) -> dict[str, importer.Question]:
+    return {q.prompt_md: q for q in source.questions}
+
+
+@pytest.fixture(scope="module")
+def bank() -> importer.Bank:
+    return importer.parse_bank(read_sources(BANK))
+
+
+# -- QnA files --
+
+
+def test_qna_python_comments_in_code_fences_are_not_headings():
+    source = qna(
+        "# Python for DS\n\n## Basics\n\n### What is a loop?\n```python\n# Sample data\nfor i in range(3):\n"
+        "    print(i)\n```\n---\n### What is a dict?\nA mapping.\n"
+    )
+    assert [s.title for s in source.sections] == ["Python QnA", "Basics"]
+    loop = by_prompt(source)["What is a loop?"]
+    assert "# Sample data" in loop.answer_md
+    assert loop.answer_md.endswith("```")
+
+
+def test_qna_headings_ending_in_colon_stay_in_the_answer():
+    source = qna(
+        "## What is a CNN?\nA network.\n\n### Main Components of a CNN:\n#### 1. Convolution\n- filters\n"
+    )
+    (question,) = source.questions
+    assert "### Main Components of a CNN:" in question.answer_md
+    assert "#### 1. Convolution" in question.answer_md
+    assert len(source.sections) == 1
+
+
+def test_qna_topic_headings_become_sections_and_own_the_questions_after_them():
+    source = qna(
+        "# DS Interview QnA\n## What is XGBoost?\nBoosting.\n# Dara preprocessing\n## What is scaling?\nIt.\n"
+    )
+    assert [(s.key, s.title) for s in source.sections] == [
+        ("python-qna", "Python QnA"),
+        ("python-qna/dara-preprocessing", "Dara preprocessing"),
+    ]
+    questions = by_prompt(source)
+    assert questions["What is XGBoost?"].section == "python-qna"
+    assert questions["What is scaling?"].section == "python-qna/dara-preprocessing"
+    assert questions["What is scaling?"].source_line == 5
+
+
+def test_qna_separators_are_not_part_of_answers():
+    source = qna("### What is RAG?\n- retrieval\n---\n\n### What is memory?\nState.\n\n---\n")
+    assert [q.answer_md for q in source.questions] == ["- retrieval", "State."]
+
+
+def test_qna_question_heading_without_text_is_an_error():
+    with pytest.raises(importer.ContentError, match=r"^MLE_Interview_QnA/PythonQnA.md:3: question heading"):
+        qna("## Pandas\n\n### ?\nSome answer.\n")
+
+
+# -- Chip Huyen's chapters --
+
+
+def test_chapter_not_answered_empty_fence_and_no_fence_mean_no_answer():
+    source = chapter(
+        "## Chapter 7. Computer Science\n### 7.1 Basics\n"
+        "1. [E] Answered?\n```text\nYes, **this**.\n```\n"
+        "2. [M] Not answered?\n```text\nNOT ANSWERED\n```\n"
+        "3. [H] Empty fence?\n```text\n\n```\n"
+        "4. [M] No fence at all?\n"
+    )
+    assert [(q.prompt_md, q.answer_md, q.difficulty) for q in source.questions] == [
+        ("Answered?", "Yes, **this**.", "easy"),
+        ("Not answered?", "", "medium"),
+        ("Empty fence?", "", "hard"),
+        ("No fence at all?", "", "medium"),
+    ]
+
+
+def test_chapter_untagged_item_titles_the_group_whose_numbering_restarts():
+    source = chapter(
+        "### 7.1 Basics\n1. [E] Explain learning.\n\n2. Empirical risk minimization.\n"
+        "1. [E] What's the risk?\n2. [E] Why is it empirical?\n"
+    )
+    assert [(q.group_title, q.prompt_md) for q in source.questions] == [
+        ("", "Explain learning."),
+        ("Empirical risk minimization.", "What's the risk?"),
+        ("Empirical risk minimization.", "Why is it empirical?"),
+    ]
+    assert source.questions[1].key.startswith("chapter7/empirical-risk-minimization-whats-the-risk-")
+
+
+def test_chapter_item_continuing_the_outer_numbering_ends_the_group():
+    # Child 3 of group 2 and outer item 3 share a number; what follows decides (chapter7.md, 7.1).
+    source = chapter(
+        "2. Empirical risk minimization.\n1. [E] Risk?\n2. [E] Empirical?\n3. [E] Minimize?\n\n"
+        "3. [E] Occam's razor?\n4. [E] Deep learning?\n"
+    )
+    groups = {q.prompt_md: q.group_title for q in source.questions}
+    assert groups["Minimize?"] == "Empirical risk minimization."
+    assert groups["Occam's razor?"] == ""
+    assert groups["Deep learning?"] == ""
+
+
+def test_chapter_later_numbering_ends_an_ambiguous_group():
+    # chapter5.md: "3." after children 1-2 of group 2 is outer, as "6. Norms and metrics" later shows
+    # (upstream also has a blank line before it; the numbering alone decides).
+    source = chapter(
+        "2. Outer product\n1. [E] Calculate it?\n2. [M] Useful in ML?\n"
+        "3. [E] Linearly independent?\n4. [M] Same basis?\n5. [M] Span?\n"
+        "6. Norms and metrics\n1. [E] A norm?\n"
+    )
+    groups = {q.prompt_md: q.group_title for q in source.questions}
+    assert groups == {
+        "Calculate it?": "Outer product",
+        "Useful in ML?": "Outer product",
+        "Linearly independent?": "",
+        "Same basis?": "",
+        "Span?": "",
+        "A norm?": "Norms and metrics",
+    }
+
+
+def test_chapter_heading_becomes_a_chapter_title():
+    source = chapter(
+        "## 5 Math\n\n### 5.1.1 Vectors\n", path="Chips_Machine_Learning_Interviews_Book/chapter5.md"
+    )
+    assert [(s.key, s.title, s.source_line) for s in source.sections] == [
+        ("chapter5", "Chapter 5. Math", 1),
+        ("chapter5/5-1-1-vectors", "5.1.1 Vectors", 3),
+    ]
+
+
+def test_chapter_empty_heading_makes_no_section_and_is_reported():
+    source = chapter(
+        "## Chapter 6. Computer Science\n\n###\n\n", path="Chips_Machine_Learning_Interviews_Book/chapter6.md"
+    )
+    assert [s.title for s in source.sections] == ["Chapter 6. Computer Science"]
+    assert source.questions == []
+    assert [(n.line, n.kind) for n in source.notes] == [(3, "empty-heading")]
+
+
+def test_chapter_tag_without_question_text_is_an_error():
+    with pytest.raises(importer.ContentError, match=r"chapter7.md:3: \[M\] question has no text"):
+        chapter("### 7.1 Basics\n1. [E] Fine?\n3. [M]\n")
+
+
+# -- the case study --
+
+
+def test_case_study_items_with_and_without_answers_under_sections():
+    source = importer.parse_case_study(
+        "# Company A Questions and Answers (beta)\n\n### Machine Learning\n1. Describe learning.\n"
+        "2. How would you bootstrap?\n\nUse it as a feature extractor:\n\n"
+        "* Train it.\n* Extract features.\n\n"
+        "1. Let a dataset with thousands of features.\n10. Where should we use ReLU?\n\nHidden layers.\n"
+        "### Data Structures\n21. What does python use for dictionaries?\n\nHash maps\n\n",
+        "MLE_Interview_QnA/case_study_company_A.md",
+        "Case Study - Company A QnA",
+    )
+    assert [(q.section, q.prompt_md, q.answer_md, q.source_line) for q in source.questions] == [
+        ("case-study-company-a-qna/machine-learning", "Describe learning.", "", 4),
+        (
+            "case-study-company-a-qna/machine-learning",
+            "How would you bootstrap?",
+            "Use it as a feature extractor:\n\n* Train it.\n* Extract features.",
+            5,
+        ),
+        ("case-study-company-a-qna/machine-learning", "Let a dataset with thousands of features.", "", 12),
+        ("case-study-company-a-qna/machine-learning", "Where should we use ReLU?", "Hidden layers.", 13),
+        (
+            "case-study-company-a-qna/data-structures",
+            "What does python use for dictionaries?",
+            "Hash maps",
+            17,
+        ),
+    ]
+    assert {q.difficulty for q in source.questions} == {"unrated"}
+
+
+# -- duplicates and keys --
+
+
+def test_duplicate_questions_merge_keeping_the_fuller_answer_and_are_reported():
+    source = qna(
+        "## Pandas\n### What are window functions?\n- short\n---\n"
+        "### What are  window functions?\n- short\n- and the example\n"
+    )
+    (question,) = source.questions
+    assert question.answer_md == "- short\n- and the example"
+    assert question.source_line == 5
+    assert [(n.line, n.kind) for n in source.notes] == [(2, "duplicate-question")]
+    assert importer.summarize(importer.Bank([source]))[0].merged == 1
+
+
+QNA = {
+    "a": "### What is encapsulation?\nBundling.\n",
+    "b": "### What is inheritance?\nReuse.\n",
+    "c": "### What is polymorphism?\nMany forms.\n",
+}
+
+
+def keys(text: str) -> dict[str, str]:
+    return {q.prompt_md: q.key for q in qna("## OOP concepts\n" + text).questions}
+
+
+def test_question_keys_survive_reordering():
+    assert keys(QNA["a"] + QNA["b"] + QNA["c"]) == keys(QNA["c"] + QNA["a"] + QNA["b"])
+
+
+def test_question_keys_survive_edits_to_other_questions():
+    before = keys(QNA["a"] + QNA["b"] + QNA["c"])
+    after = keys(QNA["a"] + "### What is multiple inheritance?\nMore than one parent.\n" + QNA["c"])
+    assert after["What is encapsulation?"] == before["What is encapsulation?"]
+    assert after["What is polymorphism?"] == before["What is polymorphism?"]
+
+
+def test_question_keys_are_short_and_readable():
+    key = importer.question_key("python-qna", "", "What’s the difference between `.loc[]` and " + "x" * 300)
+    assert len(key) <= 200
+    assert re.fullmatch(r"python-qna/whats-the-difference-between-loc-and-x+-[0-9a-f]{8}", key)
+
+
+# -- bad input reaches the command as path:line --
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "where"),
+    [
+        (
+            "PythonQnA.md",
+            b"## Pandas\n### What?\ncaf\xe9\n",
+            "MLE_Interview_QnA/PythonQnA.md:3: not UTF-8",
+        ),
+        ("PythonQnA.md", b"### What?\n```python\nx = 1\n", "MLE_Interview_QnA/PythonQnA.md:2: code fence"),
+        (
+            "case_study_company_A.md",
+            b"### ML\n1. Fine?\n3.\n",
+            "MLE_Interview_QnA/case_study_company_A.md:3: numbered",
+        ),
+    ],
+)
+def test_build_fixtures_reports_bad_input_with_file_and_line_and_writes_nothing(
+    tmp_path, name, content, where
+):
+    (tmp_path / "MLE_Interview_QnA").mkdir()
+    (tmp_path / "MLE_Interview_QnA" / name).write_bytes(content)
+    output = tmp_path / "content.json"
+    with pytest.raises(CommandError, match=re.escape(where)):
+        call_command("build_fixtures", source=tmp_path, output=output, stdout=StringIO())
+    assert not output.exists()
+
+
+def test_bank_readme_link_texts_title_the_root_sections():
+    built = importer.parse_bank(
+        {
+            "README.md": (
+                "1. [Python QnA](MLE_Interview_QnA/PythonQnA.md)\n2. [MLOps QnA]()\n3. [Agentic AI QnA]()\n"
+            ),
+            "MLE_Interview_QnA/AgenticAIQnA.md": "# Agentic AI\n### What is an agent?\nA loop.\n",
+            "MLE_Interview_QnA/PythonQnA.md": "# Python for DS/MLE\n### What is a thread?\nA unit.\n",
+        }
+    )
+    assert [(f.root.key, f.root.title) for f in built.files] == [
+        ("python-qna", "Python QnA"),
+        ("agentic-ai-qna", "Agentic AI QnA"),
+    ]
+    assert [(n.path, n.line, n.kind) for n in built.notes] == [("README.md", 2, "missing-file")]
+
+
+# -- findings --
+
+
+def test_findings_flag_python_that_does_not_compile_and_stripped_math():
+    source = qna("### Given a vector , what is ?\n```python\ndef f():\nreturn 1\n```\n")
+    kinds = [f.kind for f in importer.content_findings(importer.Bank([source]))]
+    assert kinds == ["code-does-not-compile", "stripped-math"]
+
+
+def test_findings_on_the_real_bank_name_the_known_defects(bank):
+    findings = {(f.path.rsplit("/", 1)[-1], f.line, f.kind) for f in importer.content_findings(bank)}
+    assert {
+        ("README.md", 9, "missing-file"),
+        ("PythonQnA.md", 394, "duplicate-question"),
+        ("chapter5.md", 12, "stripped-math"),
+        ("chapter5.md", 44, "stripped-math"),
+        ("chapter6.md", 3, "empty-heading"),
+        ("chapter7.md", 1, "duplicate-section-title"),
+        ("chapter7.md", 73, "unanswered"),
+    } <= findings
+    assert not any(kind == "code-does-not-compile" for *_, kind in findings)
+
+
+# -- the real bank --
+
+
+def test_bank_counts_per_file(bank):
+    counts = {s.path: (s.questions, s.answered, s.unanswered, s.merged) for s in importer.summarize(bank)}
+    assert counts == {
+        "MLE_Interview_QnA/PythonQnA.md": (24, 24, 0, 1),
+        "MLE_Interview_QnA/DataScienceQnA.md": (51, 51, 0, 0),
+        "MLE_Interview_QnA/AgenticAIQnA.md": (4, 4, 0, 0),
+        "MLE_Interview_QnA/case_study_company_A.md": (25, 13, 12, 0),
+        "Chips_Machine_Learning_Interviews_Book/chapter5.md": (9, 2, 7, 0),
+        "Chips_Machine_Learning_Interviews_Book/chapter6.md": (0, 0, 0, 0),
+        "Chips_Machine_Learning_Interviews_Book/chapter7.md": (79, 15, 64, 0),
+        "Chips_Machine_Learning_Interviews_Book/chapter8.md": (0, 0, 0, 0),
+    }
+
+
+def test_bank_root_sections_are_titled_from_the_readme_and_chapter_headings(bank):
+    assert [(f.root.key, f.root.title) for f in bank.files] == [
+        ("python-qna", "Python QnA"),
+        ("data-science-qna", "Data Science QnA"),
+        ("agentic-ai-qna", "Agentic AI QnA"),
+        ("case-study-company-a-qna", "Case Study - Company A QnA"),
+        ("chapter5", "Chapter 5. Math"),
+        ("chapter6", "Chapter 6. Computer Science"),
+        ("chapter7", "Chapter 7. Computer Science"),
+        ("chapter8", "Chapter 8. Machine learning algorithms"),
+    ]
+
+
+def test_bank_every_python_block_compiles():
+    blocks = 0
+    for path in sorted(BANK.rglob("*.md")):
+        for match in re.finditer(r"^```python\n(.*?)^```", path.read_text(), re.MULTILINE | re.DOTALL):
+            line = path.read_text()[: match.start()].count("\n") + 1
+            compile(match[1], f"{path}:{line}", "exec")
+            blocks += 1
+    assert blocks == 26
+
+
+def test_fixture_records_use_natural_keys_and_rendered_html(bank):
+    records = importer.fixture_records(bank)
+    assert all("pk" not in r for r in records)
+    question = next(r["fields"] for r in records if r["model"] == "quiz.question")
+    assert question["section"] == ["python-qna/oop-concepts"]
+    assert question["prompt_html"] == "<p>What is encapsulation in OOP?</p>"
+    assert "<h4>In Python:</h4>" in question["answer_html"]
+    assert question["imported_answer_md"] == question["answer_md"]
+    keys = [r["fields"]["key"] for r in records]
+    assert len(keys) == len(set(keys))
+
+
+def test_committed_content_json_matches_a_rebuild(bank):
+    call_command("build_fixtures", check=True, stdout=StringIO())
+    assert CONTENT.read_bytes() == importer.dump_fixture(importer.fixture_records(bank)).encode()
+
+
+def test_build_fixtures_writes_the_same_bytes_twice(tmp_path):
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    call_command("build_fixtures", output=first, stdout=StringIO())
+    call_command("build_fixtures", output=second, stdout=StringIO())
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes().endswith(b"}\n]\n")
+
+
+def test_build_fixtures_check_fails_on_a_stale_file_and_leaves_it_alone(tmp_path):
+    stale = tmp_path / "content.json"
+    stale.write_text("[]\n")
+    with pytest.raises(CommandError, match="out of date"):
+        call_command("build_fixtures", output=stale, check=True, stdout=StringIO())
+    assert stale.read_text() == "[]\n"
+
+
+def test_build_fixtures_prints_the_summary_and_report(tmp_path):
+    out = StringIO()
+    call_command("build_fixtures", output=tmp_path / "c.json", verbose=True, stdout=out)
+    text = out.getvalue()
+    assert re.search(r"chapter7\.md\s+79\s+15\s+64\s+0", text)
+    assert re.search(r"total\s+192\s+109\s+83\s+1", text)
+    assert "Chips_Machine_Learning_Interviews_Book/chapter7.md:73: unanswered" in text
