@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", pages.healthz, name="healthz"),
     path("history/", pages.history, name="history"),
     path("interviews/new/", interviews.interview_new, name="interview-new"),
+    path("review/", interviews.review_start, name="review-start"),
     path("interviews/<int:pk>/", interviews.interview_step, name="interview-step"),
     path("interviews/<int:pk>/end/", interviews.end_interview, name="interview-end"),
     path("interviews/<int:pk>/results/", interviews.results, name="results"),

@@ -1,7 +1,8 @@
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from quiz import scheduling
@@ -17,6 +18,22 @@ class ReviewStateQuerySet(models.QuerySet):
 
     def leeches(self) -> "ReviewStateQuerySet":
         return self.filter(lapses__gte=LEECH_LAPSES, question__retired=False)
+
+    def forecast(self, days: int = 7, now: datetime | None = None) -> list[tuple[date, int]]:
+        """How many reviews fall due on each of the next ``days`` days (UTC); overdue ones count for today."""
+        now = now or timezone.now()
+        today = now.date()
+        horizon = datetime.combine(today + timedelta(days=days), time.min, tzinfo=UTC)
+        rows = (
+            self.filter(due__lt=horizon, question__retired=False)
+            .annotate(day=TruncDate("due"))
+            .values("day")
+            .annotate(n=models.Count("id"))
+        )
+        counts = {today + timedelta(days=i): 0 for i in range(days)}
+        for row in rows:
+            counts[max(row["day"], today)] += row["n"]
+        return list(counts.items())
 
 
 LEECH_LAPSES = 4  # missed this many times after first learning it: the card needs a different approach

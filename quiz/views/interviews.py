@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from quiz.forms import AnswerForm, FlagForm, GradeForm, InterviewSetupForm
-from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question
+from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
 
 QUICK_START = {"question_count": 10, "timing": "per_question", "minutes": 3, "updates_schedule": True}
 
@@ -206,3 +206,21 @@ def practise_missed(request: HttpRequest, pk: int) -> HttpResponse:
         setup={**interview.setup, "practise_missed_from": interview.pk},
     )
     return redirect("quiz:interview-step", new.pk)
+
+
+REVIEW_SESSION_SIZE = 20
+
+
+@login_required
+@require_POST
+def review_start(request: HttpRequest) -> HttpResponse:
+    """A review session: the questions whose spaced-repetition time has come, most overdue first, untimed."""
+    due = ReviewState.objects.for_user(request.user).due().order_by("due").select_related("question")
+    questions = [state.question for state in due[:REVIEW_SESSION_SIZE]]
+    if not questions:
+        messages.info(request, "Nothing is due for review. Come back tomorrow, or take a mock interview.")
+        return redirect("quiz:home")
+    review = MockInterview.start(
+        request.user, questions, kind=MockInterview.Kind.REVIEW, setup={"review": True}
+    )
+    return redirect("quiz:interview-step", review.pk)

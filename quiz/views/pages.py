@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from quiz.forms import SignUpForm
-from quiz.models import MockInterview, Section
+from quiz.models import MockInterview, ReviewState, Section
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -29,6 +29,10 @@ def home(request: HttpRequest) -> HttpResponse:
         interviews = MockInterview.objects.for_user(request.user)
         context["running"] = interviews.unfinished().first()
         context["recent"] = interviews.finished()[:5]
+        forecast = ReviewState.objects.for_user(request.user).forecast(days=7)
+        context["forecast"] = forecast
+        context["due_today"] = forecast[0][1]
+        context["forecast_max"] = max(n for _, n in forecast) or 1
     return render(request, "quiz/home.html", context)
 
 

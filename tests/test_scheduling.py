@@ -1,0 +1,125 @@
+"""Spaced repetition: FSRS schedules from self-grades, review sessions and the due forecast."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from quiz import scheduling
+from quiz.models import Grade, MockInterview, Question, ReviewState, Section
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_nailed_question_is_due_later_than_missed_one():
+    nailed = scheduling.review(None, Grade.NAILED, START)
+    missed = scheduling.review(None, Grade.MISSED, START)
+    assert nailed.due > missed.due
+    assert missed.due - START <= timedelta(minutes=10)
+
+
+def test_intervals_grow_with_repeated_success():
+    card, when, intervals = None, START, []
+    for _ in range(5):
+        card = scheduling.review(card, Grade.GOOD, when)
+        intervals.append(card.due - when)
+        when = card.due
+    # After the learning steps, each successful review pushes the next one further out.
+    assert intervals[2] < intervals[3] < intervals[4]
+    assert intervals[4] > timedelta(days=10)
+
+
+def test_schedule_is_deterministic_and_timezone_aware():
+    first = scheduling.review(None, Grade.PARTIAL, START)
+    again = scheduling.review(None, Grade.PARTIAL, START)
+    assert first == again
+    assert first.due.tzinfo is not None and first.due.utcoffset() == timedelta(0)
+
+
+def test_naive_datetimes_are_refused():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        scheduling.review(None, Grade.GOOD, datetime(2026, 1, 1))
+
+
+@pytest.fixture
+def questions(db):
+    section = Section.objects.create(key="s", title="Basics", source_path="s.md")
+    return [
+        Question.objects.create(
+            key=f"k{i}", section=section, prompt_md=f"Q{i}?", answer_md="A", source_path="s.md"
+        )
+        for i in range(4)
+    ]
+
+
+@pytest.fixture
+def learner(db):
+    return get_user_model().objects.create_user("lin", password="pw-123-long")
+
+
+def _grade_all(user, questions, grade, when, updates_schedule=True):
+    with time_machine.travel(when, tick=False):
+        interview = MockInterview.start(user, questions, updates_schedule=updates_schedule)
+        for item in interview.items.order_by("position"):
+            interview.grade(item, grade)
+    return interview
+
+
+def test_grading_in_an_interview_updates_the_schedule(learner, questions):
+    _grade_all(learner, questions[:2], Grade.MISSED, START)
+    states = ReviewState.objects.for_user(learner)
+    assert states.count() == 2
+    assert all(s.lapses == 1 and s.last_grade == Grade.MISSED for s in states)
+
+
+def test_interview_can_leave_the_schedule_alone(learner, questions):
+    _grade_all(learner, questions[:2], Grade.GOOD, START, updates_schedule=False)
+    assert not ReviewState.objects.for_user(learner).exists()
+
+
+def test_repeated_misses_make_a_leech(learner, questions):
+    for day in range(4):
+        _grade_all(learner, questions[:1], Grade.MISSED, START + timedelta(days=day))
+    assert list(ReviewState.objects.for_user(learner).leeches().values_list("question", flat=True)) == [
+        questions[0].pk
+    ]
+
+
+def test_forecast_counts_overdue_as_today_and_spreads_the_week(learner, questions):
+    _grade_all(learner, questions[:2], Grade.MISSED, START)  # due in minutes
+    _grade_all(learner, questions[2:], Grade.NAILED, START)  # due in days
+    forecast = ReviewState.objects.for_user(learner).forecast(days=7, now=START + timedelta(days=1))
+    assert forecast[0] == ((START + timedelta(days=1)).date(), 2)
+    assert len(forecast) == 7
+    assert sum(n for _, n in forecast) <= 4
+
+
+def test_home_shows_due_count_and_review_session_serves_due_questions(client, learner, questions):
+    _grade_all(learner, questions[:3], Grade.MISSED, START)
+    client.force_login(learner)
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        home = client.get(reverse("quiz:home")).content.decode()
+        assert 'data-testid="due-today">3<' in home
+        response = client.post(reverse("quiz:review-start"))
+    review = MockInterview.objects.get(kind=MockInterview.Kind.REVIEW)
+    assert response.url == reverse("quiz:interview-step", args=[review.pk])
+    assert review.deadline is None  # review sessions are untimed
+    assert set(review.items.values_list("question", flat=True)) == {q.pk for q in questions[:3]}
+
+
+def test_review_with_nothing_due_says_so(client, learner, questions):
+    client.force_login(learner)
+    response = client.post(reverse("quiz:review-start"), follow=True)
+    assert "Nothing is due for review" in response.content.decode()
+    assert not MockInterview.objects.exists()
+
+
+def test_another_users_grades_do_not_make_my_questions_due(client, learner, questions):
+    other = get_user_model().objects.create_user("other", password="pw-123-long")
+    _grade_all(other, questions, Grade.MISSED, START)
+    client.force_login(learner)
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        home = client.get(reverse("quiz:home")).content.decode()
+    assert 'data-testid="due-today">0<' in home
