@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.12 || command -v python3)
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: run test lint bench serve fixtures browser clean
+.PHONY: run test test-sqlite pytest lint bench serve fixtures browser clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python >= 3.12 is needed, found " + sys.version' \
@@ -33,8 +33,19 @@ lint: $(VENV)/.installed
 browser:
 	bash .ci/install-browser
 
+# The whole suite twice: on the embedded SQLite default, then on a real PostgreSQL server started for the run.
 test: $(VENV)/.installed browser lint
-	$(VENV)/bin/pytest
+	$(MAKE) --no-print-directory pytest
+	url=$$(bash .ci/postgres start) && DATABASE_URL=$$url $(MAKE) --no-print-directory pytest
+
+test-sqlite: $(VENV)/.installed browser
+	$(MAKE) --no-print-directory pytest
+
+pytest:
+	@# pytest exits 5 when it collected nothing: a suite that ran no test must not pass.
+	@echo "== pytest on $${DATABASE_URL:+PostgreSQL}$${DATABASE_URL:-SQLite}" | sed 's/postgres:.*@/PostgreSQL at /'
+	$(VENV)/bin/pytest $(PYTEST_ARGS); status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 fixtures: $(VENV)/.installed
 	$(PY) manage.py build_fixtures
