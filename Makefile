@@ -43,7 +43,7 @@ test-sqlite: $(VENV)/.installed browser
 
 pytest:
 	@# pytest exits 5 when it collected nothing: a suite that ran no test must not pass.
-	@echo "== pytest on $${DATABASE_URL:+PostgreSQL}$${DATABASE_URL:-SQLite}" | sed 's/postgres:.*@/PostgreSQL at /'
+	@if [ -n "$$DATABASE_URL" ]; then echo "== the suite on PostgreSQL"; else echo "== the suite on SQLite"; fi
 	$(VENV)/bin/pytest $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
