@@ -1,0 +1,209 @@
+"""Admin for the question bank: fix answers (with a rendered preview and revertible history), browse the rest.
+
+Prompts, sections, difficulty and retirement come from the markdown (``load_content`` overwrites them), so
+they are read-only here. Only the reference answer is edited in admin; ``load_content`` never overwrites it.
+"""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
+
+from quiz.models import MockInterview, Question, Section
+from quiz.rendering import render_markdown
+
+
+class SectionTreeFilter(admin.SimpleListFilter):
+    """Every section, indented under its parent; picking one shows the questions of its whole subtree."""
+
+    title = "section"
+    parameter_name = "section"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        sections = list(Section.objects.order_by("position").values_list("pk", "parent_id", "title"))
+        parents = {pk: parent_id for pk, parent_id, _ in sections}
+
+        def depth(pk: int) -> int:
+            level = 0
+            while (pk := parents.get(pk)) is not None and level < 10:
+                level += 1
+            return level
+
+        return [(str(pk), "\u2003" * depth(pk) + title) for pk, _, title in sections]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if not self.value():
+            return queryset
+        try:
+            section = Section(pk=int(self.value()))
+        except ValueError:
+            return queryset.none()
+        return queryset.in_sections([section])
+
+
+class AnsweredFilter(admin.SimpleListFilter):
+    title = "answered"
+    parameter_name = "answered"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.answered()
+        if self.value() == "no":
+            return queryset.filter(answer_md="")
+        return queryset
+
+
+class EditedSinceImportFilter(admin.SimpleListFilter):
+    title = "answer edited since import"
+    parameter_name = "edited"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.exclude(answer_md=F("imported_answer_md"))
+        if self.value() == "no":
+            return queryset.filter(answer_md=F("imported_answer_md"))
+        return queryset
+
+
+@admin.register(Question)
+class QuestionAdmin(SimpleHistoryAdmin):
+    list_display = ["short_prompt", "section", "difficulty", "has_answer", "retired", "edited_since_import"]
+    list_filter = [SectionTreeFilter, "difficulty", AnsweredFilter, "retired", EditedSinceImportFilter]
+    list_select_related = ["section"]
+    search_fields = ["prompt_md", "answer_md", "key", "section__title"]
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["rendered_prompt", "answer_md", "rendered_answer"]}),
+        ("Provenance", {"fields": ["key", "section", "group_title", "difficulty", "source", "retired"]}),
+        (
+            "Answer as last imported",
+            {
+                "classes": ["collapse"],
+                "fields": ["edited_since_import", "imported_answer"],
+                "description": "load_content never overwrites an answer edited here; it reports a conflict "
+                "when upstream changes an edited answer.",
+            },
+        ),
+    ]
+    readonly_fields = [
+        "rendered_prompt",
+        "rendered_answer",
+        "key",
+        "section",
+        "group_title",
+        "difficulty",
+        "source",
+        "retired",
+        "edited_since_import",
+        "imported_answer",
+    ]
+
+    class Media:
+        css = {"all": ["admin-preview.css"]}
+        js = ["admin-preview.js"]  # live preview while typing; the page works the same without it
+
+    def get_urls(self) -> list:
+        preview = path("preview/", self.admin_site.admin_view(self.preview), name="quiz_question_preview")
+        return [preview, *super().get_urls()]
+
+    def preview(self, request: HttpRequest) -> HttpResponse:
+        """The answer being typed, rendered as it would be saved (admin-preview.js asks while typing)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return HttpResponse(render_markdown(request.POST.get("answer_md", "")))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # questions come from the markdown
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # retired, never deleted: interviews keep pointing at them
+
+    @admin.display(description="question", ordering="position")
+    def short_prompt(self, obj: Question) -> str:
+        return Truncator(obj.prompt_md).chars(90)
+
+    @admin.display(description="answered", boolean=True)
+    def has_answer(self, obj: Question) -> bool:
+        return obj.has_answer
+
+    @admin.display(description="edited since import", boolean=True)
+    def edited_since_import(self, obj: Question) -> bool:
+        return obj.edited_since_import
+
+    # The cached *_html fields were sanitised by quiz.rendering.render_markdown when they were written.
+    @admin.display(description="question")
+    def rendered_prompt(self, obj: Question) -> str:
+        return mark_safe(f'<div class="rendered-markdown">{obj.prompt_html}</div>')  # noqa: S308
+
+    @admin.display(description="rendered answer")
+    def rendered_answer(self, obj: Question) -> str:
+        return format_html(
+            '<div class="rendered-markdown" data-preview-url="{}">{}</div>',
+            reverse("admin:quiz_question_preview"),
+            mark_safe(obj.answer_html) if obj.answer_html else "No answer yet.",  # noqa: S308
+        )
+
+    @admin.display(description="answer as last imported")
+    def imported_answer(self, obj: Question) -> str:
+        return format_html('<pre class="imported-answer">{}</pre>', obj.imported_answer_md or "(none)")
+
+    @admin.display(description="source")
+    def source(self, obj: Question) -> str:
+        return f"{obj.source_path}:{obj.source_line}"
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    """Read-only: sections are the markdown's headings and files; fix a title there and reload."""
+
+    list_display = ["title", "key", "parent", "question_count", "retired"]
+    list_filter = ["retired"]
+    list_select_related = ["parent"]
+    search_fields = ["title", "key"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).with_question_counts()
+
+    @admin.display(description="questions", ordering="question_count")
+    def question_count(self, obj: Section) -> int:
+        return obj.question_count
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(MockInterview)
+class MockInterviewAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "user", "kind", "created_at", "question_count", "finished_at", "ending"]
+    list_filter = ["kind", "ending"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -1,0 +1,62 @@
+"""Small builders shared by the tests. A test module's own fixture of the same name wins over these."""
+
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from quiz.models import Question, Section
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The real hasher takes ~0.3 s per password on purpose; tests only need passwords to check.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def section(db) -> Section:
+    return Section.objects.create(
+        key="python-qna", title="Python QnA", source_path="MLE_Interview_QnA/PythonQnA.md"
+    )
+
+
+@pytest.fixture
+def make_question(section):
+    """``make_question(**fields)``: a question in ``section``, its answer as if just imported (not edited)."""
+    numbers = itertools.count(1)
+
+    def make(**fields) -> Question:
+        n = next(numbers)
+        fields = {
+            "key": f"python-qna/q{n}",
+            "section": section,
+            "position": n,
+            "prompt_md": f"Question {n}?",
+            "answer_md": f"Answer {n}.",
+            "source_path": section.source_path,
+            "source_line": n * 10,
+            **fields,
+        }
+        fields.setdefault("imported_answer_md", fields["answer_md"])
+        return Question.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def question(make_question) -> Question:
+    return make_question(
+        prompt_md="What does a Python generator return?", answer_md="An **iterator** that yields lazily."
+    )
+
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user("ada", password="correct horse battery")
+
+
+@pytest.fixture
+def staff_user(db):
+    """Staff with every permission (a superuser): can use the whole admin."""
+    return get_user_model().objects.create_superuser("grace", password="correct horse battery")
