@@ -21,8 +21,27 @@ venv: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_content
-	$(PY) manage.py demo_account
+	$(PY) manage.py demo_account --host $(HOST_PORT)
 	$(PY) manage.py runserver $(HOST_PORT)
+
+# Production settings on this machine: compressed, hashed static files; migrations; gunicorn on $(HOST_PORT)
+# (workers: WEB_CONCURRENCY, default 2 x cores + 1; see interview/gunicorn.conf.py). Plain http on loopback, so no
+# SSL redirect and cookies without Secure. Behind a TLS proxy set DJANGO_SECURE_SSL_REDIRECT=1, leave
+# DJANGO_INSECURE_COOKIES unset and give DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and the DJANGO_EMAIL_* settings.
+serve: $(VENV)/.installed
+	@if [ -z "$$DJANGO_SECRET_KEY" ] && [ ! -s .secret_key ]; then \
+	  (umask 077; $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > .secret_key); fi
+	export DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret_key)}" \
+	  DJANGO_SECURE_SSL_REDIRECT="$${DJANGO_SECURE_SSL_REDIRECT:-0}" DJANGO_INSECURE_COOKIES="$${DJANGO_INSECURE_COOKIES:-1}" \
+	  DJANGO_EMAIL_BACKEND="$${DJANGO_EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}" && \
+	$(PY) manage.py collectstatic --no-input --verbosity 0 && \
+	$(PY) manage.py migrate --no-input && \
+	$(PY) manage.py load_content && \
+	exec $(VENV)/bin/gunicorn --config interview/gunicorn.conf.py --bind $(HOST_PORT)
+
+# Load test and benchmarks against real gunicorn processes on 127.0.0.1; figures go to docs/bench-results.md.
+bench: $(VENV)/.installed
+	$(PY) tests/bench/run_all.py --output docs/bench-results.md
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
