@@ -99,3 +99,48 @@ class GradeForm(AnswerForm):
 
 class FlagForm(forms.Form):
     flagged = forms.BooleanField(required=False)
+
+
+class BankSectionField(forms.ModelChoiceField):
+    def label_from_instance(self, section: Section) -> str:
+        # Indent by depth in the tree (a key's slashes), so a chapter's topics read as its children.
+        return "\u00a0\u00a0\u00a0" * section.key.count("/") + section.title
+
+
+class BankFilterForm(forms.Form):
+    """The question bank's GET form: every filter is in the query string, so a search is a shareable URL."""
+
+    ANSWERED_CHOICES = [("", "Any"), ("yes", "Has one"), ("no", "Not yet")]
+
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search questions and answers",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. gradient descent"}),
+    )
+    section = BankSectionField(
+        queryset=Section.objects.filter(retired=False),
+        required=False,
+        empty_label="All sections",
+        help_text="A chapter includes its topics.",
+    )
+    difficulty = forms.ChoiceField(choices=[("", "Any difficulty"), *Difficulty.choices], required=False)
+    answered = forms.ChoiceField(choices=ANSWERED_CHOICES, required=False, label="Reference answer")
+    missed = forms.BooleanField(required=False, label="I missed it (last graded Missed or Partial)")
+    due = forms.BooleanField(required=False, label="Due for review")
+    bookmarked = forms.BooleanField(required=False, label="Bookmarked")
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        required=False,
+        max_length=10000,
+        strip=False,
+        label="Private note",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+class BookmarkForm(forms.Form):
+    # The state wanted, not "toggle", so a double click cannot undo itself.
+    bookmarked = forms.BooleanField(required=False)

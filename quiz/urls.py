@@ -1,12 +1,16 @@
 from django.urls import path
 
-from quiz.views import interviews, pages
+from quiz.views import bank, interviews, pages
 
 app_name = "quiz"
 urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", pages.healthz, name="healthz"),
     path("history/", pages.history, name="history"),
+    path("questions/", bank.bank, name="bank"),
+    path("questions/<int:pk>/", bank.question, name="question"),
+    path("questions/<int:pk>/note/", bank.save_note, name="question-note"),
+    path("questions/<int:pk>/bookmark/", bank.set_bookmark, name="question-bookmark"),
     path("interviews/new/", interviews.interview_new, name="interview-new"),
     path("review/", interviews.review_start, name="review-start"),
     path("interviews/<int:pk>/", interviews.interview_step, name="interview-step"),

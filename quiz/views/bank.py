@@ -1,0 +1,167 @@
+"""The question bank: browse and search every active question, and each question's own page.
+
+The bank is a GET form, so a search is a shareable URL; htmx asks for the ``results`` part of the same page
+as the user types. A question's page shows the user's own history on it and keeps their private note and
+bookmark; both POSTs swap their own part with htmx and redirect back without JavaScript.
+"""
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from quiz.forms import BankFilterForm, BookmarkForm, NoteForm
+from quiz.models import Bookmark, Grade, InterviewItem, Question, QuestionNote, ReviewState, Section
+
+PAGE_SIZE = 25
+
+
+def search_questions(questions, text: str):
+    """Questions whose prompt or reference answer contains every word of ``text``.
+
+    The one place search lives: on PostgreSQL this can become a SearchVector/SearchQuery filter.
+    """
+    for word in text.split():
+        questions = questions.filter(Q(prompt_md__icontains=word) | Q(answer_md__icontains=word))
+    return questions
+
+
+def with_user_badges(questions, user, now: datetime):
+    """Annotate what the user has done with each question, in the same query (no N+1)."""
+    bookmarks = Bookmark.objects.filter(user=user, question=OuterRef("pk"))
+    reviews = ReviewState.objects.filter(user=user, question=OuterRef("pk"))
+    return questions.annotate(
+        is_bookmarked=Exists(bookmarks),
+        is_due=Exists(reviews.filter(due__lte=now)),
+        my_last_grade=Subquery(reviews.values("last_grade")[:1]),
+    )
+
+
+def _bank_questions(form: BankFilterForm, user):
+    # A filter that does not validate (a stale section id, say) is left out rather than failing the page.
+    form.is_valid()
+    data = form.cleaned_data
+    questions = Question.objects.active().select_related("section").defer("answer_html", "imported_answer_md")
+    questions = with_user_badges(questions, user, timezone.now())
+    if data.get("q"):
+        questions = search_questions(questions, data["q"])
+    if data.get("section"):
+        questions = questions.in_sections([data["section"]])
+    if data.get("difficulty"):
+        questions = questions.filter(difficulty=data["difficulty"])
+    if data.get("answered") == "yes":
+        questions = questions.answered()
+    elif data.get("answered") == "no":
+        questions = questions.filter(answer_md="")
+    if data.get("missed"):
+        questions = questions.filter(my_last_grade__lte=Grade.PARTIAL)
+    if data.get("due"):
+        questions = questions.filter(is_due=True)
+    if data.get("bookmarked"):
+        questions = questions.filter(is_bookmarked=True)
+    return questions.order_by("position", "pk")
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def bank(request: HttpRequest) -> HttpResponse:
+    form = BankFilterForm(request.GET)
+    page = Paginator(_bank_questions(form, request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "quiz/bank.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#results"
+    return render(request, template, {"form": form, "page": page})
+
+
+def _question_for(request: HttpRequest, pk: int) -> Question:
+    """The question, with the user's bookmark state; a retired one only for users who have touched it."""
+    mine = Bookmark.objects.filter(user=request.user, question=OuterRef("pk"))
+    question = get_object_or_404(
+        Question.objects.select_related("section").annotate(is_bookmarked=Exists(mine)), pk=pk
+    )
+    if question.retired:
+        touched = (
+            Q(interview_items__interview__user=request.user)
+            | Q(notes__user=request.user)
+            | Q(bookmarks__user=request.user)
+        )
+        if not Question.objects.filter(touched, pk=pk).exists():
+            raise Http404("This question was retired from the bank.")
+    return question
+
+
+def _section_path(section: Section) -> list[dict]:
+    """The section and its ancestors, root first (the tree is small: one query)."""
+    rows = {row["pk"]: row for row in Section.objects.values("pk", "parent_id", "title", "retired")}
+    path, pk = [], section.pk
+    while pk in rows and len(path) < len(rows):
+        path.append(rows[pk])
+        pk = rows[pk]["parent_id"]
+    return path[::-1]
+
+
+def _question_context(request: HttpRequest, question: Question, note_form: NoteForm | None = None) -> dict:
+    if note_form is None:
+        note = QuestionNote.objects.filter(user=request.user, question=question).first()
+        note_form = NoteForm(initial={"text": note.text if note else ""})
+    history = (
+        InterviewItem.objects.filter(question=question, interview__user=request.user)
+        .select_related("interview")
+        .order_by("-interview__created_at")
+    )
+    return {
+        "question": question,
+        "section_path": _section_path(question.section),
+        "history": history,
+        "review": ReviewState.objects.for_user(request.user).filter(question=question).first(),
+        "note_form": note_form,
+        "now": timezone.now(),
+    }
+
+
+@login_required
+def question(request: HttpRequest, pk: int) -> HttpResponse:
+    question = _question_for(request, pk)
+    return render(request, "quiz/question.html", _question_context(request, question))
+
+
+@login_required
+@require_POST
+def save_note(request: HttpRequest, pk: int) -> HttpResponse:
+    question = _question_for(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        QuestionNote.objects.update_or_create(
+            user=request.user, question=question, defaults={"text": form.cleaned_data["text"]}
+        )
+        if not request.htmx:
+            messages.success(request, "Note saved.")
+            return redirect(reverse("quiz:question", args=[question.pk]) + "#note-form")
+    if request.htmx:
+        context = {"question": question, "note_form": form, "note_saved": form.is_valid()}
+        return render(request, "quiz/question.html#note-form", context)
+    return render(request, "quiz/question.html", _question_context(request, question, note_form=form))
+
+
+@login_required
+@require_POST
+def set_bookmark(request: HttpRequest, pk: int) -> HttpResponse:
+    question = _question_for(request, pk)
+    form = BookmarkForm(request.POST)
+    form.is_valid()  # a BooleanField that is not required: anything but "on"/"true" means "not bookmarked"
+    if form.cleaned_data["bookmarked"]:
+        Bookmark.objects.get_or_create(user=request.user, question=question)
+    else:
+        Bookmark.objects.filter(user=request.user, question=question).delete()
+    question.is_bookmarked = form.cleaned_data["bookmarked"]
+    if not request.htmx:
+        return redirect("quiz:question", question.pk)
+    return render(request, "quiz/question.html#bookmark-button", {"question": question})
