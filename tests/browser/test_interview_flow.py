@@ -1,0 +1,233 @@
+"""What a person does in a real browser: sign up, run an interview by keyboard, run out of time,
+get locked out, reload mid-answer, and answer with JavaScript off."""
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from quiz.models import Grade, MockInterview, ReviewState
+
+pytestmark = pytest.mark.browser
+
+NEW_PASSWORD = "a long enough new password"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def tab_to(page, selector: str, limit: int = 25) -> None:
+    """Press Tab until ``selector`` has the focus, as a keyboard user does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(selector) => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"{selector} never got the focus after {limit} presses of Tab")
+
+
+def countdown_seconds(page) -> int:
+    minutes, seconds = page.locator(".countdown-value").inner_text().split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+def answer_by_keyboard(page, text: str) -> None:
+    tab_to(page, "#answer-text")
+    page.keyboard.type(text)
+    page.keyboard.press("Escape")
+    expect(page.locator("#answer-text")).not_to_be_focused()
+
+
+def test_new_user_runs_an_interview_by_keyboard(page, bank):
+    page.goto("/")
+    page.get_by_role("link", name="Sign up to practise").click()
+    page.get_by_label("Username").fill("grace")
+    page.get_by_label("Password:", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Password confirmation").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    page.get_by_role("link", name="Choose sections and timing").click()
+    page.get_by_role("spinbutton", name="Questions").fill("3")
+    page.get_by_label("Minutes per question").check()
+    page.get_by_role("spinbutton", name="Minutes").fill("1")
+    page.get_by_role("button", name="Start the interview").click()
+
+    card = page.locator("#question-card")
+    expect(card.locator(".progress-label")).to_have_text("Question 1 / 3")
+    before = countdown_seconds(page)
+    page.wait_for_timeout(1500)
+    assert 0 < countdown_seconds(page) < before <= 60
+
+    # Question 1: write, leave the box, reveal with Space, grade Good with 3.
+    answer_by_keyboard(page, "It returns an iterator that yields values lazily.")
+    page.keyboard.press(" ")
+    reference = card.locator(".reference-answer")
+    expect(reference).to_be_visible()
+    textarea = page.locator("#answer-text")
+    expect(textarea).to_have_value("It returns an iterator that yields values lazily.")
+    assert reference.bounding_box()["x"] > textarea.bounding_box()["x"] + textarea.bounding_box()["width"]
+    page.keyboard.press("3")
+    expect(card.locator(".progress-label")).to_have_text("Question 2 / 3")
+
+    # Question 2: flag it with F, then reveal and grade Nailed with 4.
+    answer_by_keyboard(page, "Second answer, worth a second look.")
+    page.keyboard.press("f")
+    expect(card.locator(".badge-flag")).to_have_text("Flagged for later")
+    expect(textarea).to_have_value("Second answer, worth a second look.")
+    page.keyboard.press(" ")
+    expect(card.locator(".reference-answer")).to_be_visible()
+    page.keyboard.press("4")
+    expect(card.locator(".progress-label")).to_have_text("Question 3 / 3")
+
+    # Question 3: skip with S; the last step sends the browser to the results (HX-Redirect).
+    answer_by_keyboard(page, "No idea, skipping.")
+    page.keyboard.press("s")
+    page.wait_for_url(re.compile(r"/interviews/\d+/results/$"))
+
+    # Good (2/3) + Nailed (1) + skipped (0) over three questions.
+    expect(page.get_by_test_id("score")).to_have_text("56%")
+    first, second, third = (page.locator(f"#item-{n}") for n in (1, 2, 3))
+    expect(first.locator(".result-item-header")).to_contain_text("Good")
+    expect(first.locator(".typed-answer")).to_have_text("It returns an iterator that yields values lazily.")
+    expect(second.locator(".result-item-header")).to_contain_text("Nailed")
+    expect(second.locator(".result-item-header")).to_contain_text("Flagged")
+    expect(second.locator(".typed-answer")).to_have_text("Second answer, worth a second look.")
+    expect(third.locator(".result-item-header")).to_contain_text("Skipped")
+    expect(third.locator(".typed-answer")).to_have_text("No idea, skipping.")
+
+    interview = MockInterview.objects.get(user__username="grace")
+    assert interview.ending == MockInterview.Ending.COMPLETED
+    assert interview.seconds_per_question == 60
+    items = list(interview.items.order_by("position"))
+    assert [(i.grade, i.skipped, i.flagged, i.over_time) for i in items] == [
+        (Grade.GOOD, False, False, False),
+        (Grade.NAILED, False, True, False),
+        (None, True, False, False),
+    ]
+    # Each grade reached the review schedule exactly once; the skipped question not at all.
+    reviews = ReviewState.objects.filter(user=interview.user)
+    assert sorted(reviews.values_list("question_id", "reviews")) == sorted(
+        [(items[0].question_id, 1), (items[1].question_id, 1)]
+    )
+
+
+def test_pages_name_an_icon_the_browser_can_load(page):
+    """Chrome fetches /favicon.ico when a page names no icon; a 404 there is an error in the console."""
+    page.goto("/")
+    icons = page.locator("link[rel~='icon']")
+    href = icons.first.get_attribute("href") if icons.count() else "/favicon.ico"
+    status = 200 if href.startswith("data:") else page.request.get(href).status
+    assert status == 200, f"the page icon {href} answers {status}"
+
+
+def test_question_past_its_time_is_marked_over_time(page, sign_in, bank, candidate):
+    sign_in(page, candidate.username)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    # Two seconds a question: the first runs out while the interview (four seconds in all) still runs.
+    interview = MockInterview.start(candidate, bank[:2], seconds_per_question=2)
+    page.goto(f"/interviews/{interview.pk}/")
+
+    card = page.locator("#question-card")
+    expect(card.locator(".countdown-value")).to_have_text("0:00", timeout=4000)
+    expect(card.locator(".countdown-label")).to_have_text("Over time")
+    # Only the server renders this badge: quiz.js asked it for the card again when the clock ran out.
+    expect(card.locator(".badge-late")).to_contain_text("Over time", timeout=3000)
+    page.keyboard.press(" ")
+    expect(card.locator(".reference-answer")).to_be_visible()
+    page.keyboard.press("2")
+
+    # The second question's time is the interview's last two seconds; when they run out, the results show.
+    page.wait_for_url(re.compile(r"/interviews/\d+/results/$"), timeout=6000)
+    first = page.locator("#item-1 .result-item-header")
+    expect(first).to_contain_text("Partial")
+    expect(first.locator(".badge-late")).to_have_text("Over time")
+    item = interview.items.get(position=0)
+    assert item.over_time
+    assert item.grade == Grade.PARTIAL
+
+
+def test_sign_in_locks_out_after_repeated_wrong_passwords(page, sign_in, page_problems, settings, candidate):
+    # django-axes answers the locked-out attempt with 429, which Chrome notes in the console.
+    page_problems.allow("status of 429 (Too Many Requests)")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(page, candidate.username, password=f"wrong password {attempt}")
+    expect(page.get_by_role("heading", name="Too many failed sign-ins")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("locked for 15 minutes")
+
+
+def test_typed_notes_survive_a_reload(page, sign_in, bank, candidate):
+    sign_in(page, candidate.username)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    interview = MockInterview.start(candidate, bank[:2], seconds_per_question=300)
+    page.goto(f"/interviews/{interview.pk}/")
+    prompt = page.locator("#question-card .prompt").inner_text()
+
+    page.locator("#answer-text").press_sequentially("Half-way through my answer")
+    expect(page.locator("#save-status")).to_have_text("Saved")
+    page.reload()
+
+    expect(page.locator(".progress-label")).to_have_text("Question 1 / 2")
+    expect(page.locator("#question-card .prompt")).to_have_text(prompt)
+    expect(page.locator("#answer-text")).to_have_value("Half-way through my answer")
+
+
+def test_interview_works_without_javascript(open_page, sign_in, bank, candidate):
+    page = open_page(java_script_enabled=False)
+    sign_in(page, candidate.username)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    interview = MockInterview.start(candidate, bank[:2], seconds_per_question=300)
+    page.goto(f"/interviews/{interview.pk}/")
+
+    page.locator("#answer-text").fill("Typed without any script")
+    page.get_by_role("button", name="Reveal the answer").click()
+    expect(page.locator(".reference-answer")).to_be_visible()
+    expect(page.locator("#answer-text")).to_have_value("Typed without any script")
+    page.get_by_role("button", name="Good").click()
+
+    expect(page.locator(".progress-label")).to_have_text("Question 2 / 2")
+    item = interview.items.get(position=0)
+    assert (item.grade, item.answer_text) == (Grade.GOOD, "Typed without any script")
+
+
+def test_readme_screenshots(open_page, sign_in, bank, candidate, tmp_path):
+    """The README's pictures. Written to docs/screenshots only with UPDATE_SCREENSHOTS=1, so a test run
+    does not rewrite committed images whose clock and dates change every time."""
+    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    page = open_page()  # 1280 x 860
+    sign_in(page, candidate.username)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    # Fifteen minutes in all, started four minutes ago, so the clock and the results look lived in.
+    started = timezone.now() - timedelta(minutes=4)
+    interview = MockInterview.start(candidate, bank[:4], total_seconds=15 * 60, now=started)
+    later = interview.items.order_by("position")[2:]
+    for minutes, item, grade in zip([1, 2], later, [Grade.PARTIAL, Grade.MISSED], strict=True):
+        # Grading the last two first keeps the screen on question 1.
+        interview.grade(item, grade, now=started + timedelta(minutes=minutes))
+
+    page.goto(f"/interviews/{interview.pk}/")
+    page.locator("#answer-text").press_sequentially(
+        "Calling it returns a generator object, which is an iterator.\nThe body only runs on next(), "
+        "up to each yield, so values come one at a time and memory stays flat."
+    )
+    page.keyboard.press("Escape")
+    page.keyboard.press(" ")
+    expect(page.locator(".reference-answer")).to_be_visible()
+    # caret="initial": hiding the caret puts style attributes on the inputs, which htmx then copies while
+    # swapping and the page's CSP rightly refuses.
+    page.screenshot(path=folder / "question.png", caret="initial")
+
+    page.keyboard.press("3")
+    expect(page.locator(".progress-label")).to_have_text("Question 2 / 4")
+    page.locator("#answer-text").fill("df.dropna(), with subset= for the columns that matter.")
+    page.keyboard.press("Escape")
+    page.keyboard.press(" ")
+    expect(page.locator(".reference-answer")).to_be_visible()
+    page.keyboard.press("4")
+    page.wait_for_url(re.compile(r"/results/$"))
+    page.screenshot(path=folder / "results.png", caret="initial")
+
+    page.goto("/")
+    page.screenshot(path=folder / "home.png", caret="initial")
