@@ -173,6 +173,25 @@ def test_typed_notes_survive_a_reload(page, sign_in, bank, candidate):
     expect(page.locator("#answer-text")).to_have_value("Half-way through my answer")
 
 
+def test_resized_answer_box_reveals_without_csp_violation(page, sign_in, bank, candidate):
+    sign_in(page, candidate.username)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    interview = MockInterview.start(candidate, bank[:2], seconds_per_question=300)
+    page.goto(f"/interviews/{interview.pk}/")
+
+    # Drag the textarea's resize handle: Chrome records the new height as an inline style attribute.
+    box = page.locator("#answer-text").bounding_box()
+    x, y = box["x"] + box["width"] - 3, box["y"] + box["height"] - 3
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y + 120, steps=5)
+    page.mouse.up()
+    page.keyboard.press(" ")
+
+    expect(page.locator(".reference-answer")).to_be_visible()
+    assert page.evaluate("window.__cspViolations") == []
+
+
 def test_interview_works_without_javascript(open_page, sign_in, bank, candidate):
     page = open_page(java_script_enabled=False)
     sign_in(page, candidate.username)
