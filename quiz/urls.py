@@ -1,12 +1,15 @@
 from django.urls import path
 
-from quiz.views import bank, interviews, pages
+from quiz.views import bank, history, interviews, pages
 
 app_name = "quiz"
 urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", pages.healthz, name="healthz"),
-    path("history/", pages.history, name="history"),
+    path("history/", history.history, name="history"),
+    path("progress/", history.progress, name="progress"),
+    path("account/", history.account, name="account"),
+    path("account/export/", history.export, name="export"),
     path("questions/", bank.bank, name="bank"),
     path("questions/<int:pk>/", bank.question, name="question"),
     path("questions/<int:pk>/note/", bank.save_note, name="question-note"),

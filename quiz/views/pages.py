@@ -1,6 +1,4 @@
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -34,13 +32,6 @@ def home(request: HttpRequest) -> HttpResponse:
         context["due_today"] = forecast[0][1]
         context["forecast_max"] = max(n for _, n in forecast) or 1
     return render(request, "quiz/home.html", context)
-
-
-@login_required
-def history(request: HttpRequest) -> HttpResponse:
-    interviews = MockInterview.objects.for_user(request.user)
-    page = Paginator(interviews, 20).get_page(request.GET.get("page"))
-    return render(request, "quiz/history.html", {"page": page})
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,0 +1,197 @@
+"""Server-rendered charts: pure functions that turn a few numbers into geometry for SVG templates.
+
+No database access and no markup here: the templates in ``templates/quiz/_charts/`` draw the shapes, so the
+text is escaped by Django and the colours come from CSS classes (CSP forbids inline styles).
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+
+def day_label(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def streak(practice_days: Iterable[date], today: date) -> int:
+    """Consecutive days with practice, ending today, or yesterday when today has none yet."""
+    days = set(practice_days)
+    current = today if today in days else today - timedelta(days=1)
+    count = 0
+    while current in days:
+        count += 1
+        current -= timedelta(days=1)
+    return count
+
+
+# Trend of scores
+
+
+@dataclass
+class TrendPoint:
+    x: float
+    y: float
+    percent: int
+    when: datetime
+    questions: int
+    href: str
+
+    @property
+    def title(self) -> str:
+        return f"{day_label(self.when.date())}: {self.percent}% over {self.questions} questions"
+
+
+@dataclass
+class GridLine:
+    y: float
+    label: str
+
+
+@dataclass
+class TrendChart:
+    width: int
+    height: int
+    left: int
+    right: int
+    points: list[TrendPoint]
+    grid: list[GridLine]
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x:g},{p.y:g}" for p in self.points)
+
+    @property
+    def first(self) -> TrendPoint:
+        return self.points[0]
+
+    @property
+    def last(self) -> TrendPoint:
+        return self.points[-1]
+
+    @property
+    def summary(self) -> str:
+        percents = [p.percent for p in self.points]
+        count = len(percents)
+        span = (
+            f"on {day_label(self.first.when.date())}"
+            if count == 1
+            else f"from {day_label(self.first.when.date())} to {day_label(self.last.when.date())}"
+        )
+        return (
+            f"{count} interview{'s' if count != 1 else ''} {span}. Latest {percents[-1]}%, "
+            f"best {max(percents)}%, average {round(sum(percents) / count)}%."
+        )
+
+
+def trend_chart(
+    scores: list[tuple[datetime, int, int, str]], *, width: int = 960, height: int = 260
+) -> TrendChart | None:
+    """``scores``: (when, percent 0-100, question count, link) oldest first; points are evenly spaced."""
+    if not scores:
+        return None
+    left, right, top, bottom = 44, 14, 14, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def y_of(percent: float) -> float:
+        return round(top + plot_h * (1 - percent / 100), 1)
+
+    step = plot_w / (len(scores) - 1) if len(scores) > 1 else 0
+    points = [
+        TrendPoint(
+            x=round(left + (i * step if len(scores) > 1 else plot_w / 2), 1),
+            y=y_of(percent),
+            percent=percent,
+            when=when,
+            questions=questions,
+            href=href,
+        )
+        for i, (when, percent, questions, href) in enumerate(scores)
+    ]
+    grid = [GridLine(y=y_of(p), label=f"{p}%") for p in (0, 25, 50, 75, 100)]
+    return TrendChart(width=width, height=height, left=left, right=width - right, points=points, grid=grid)
+
+
+# Calendar heatmap
+
+
+@dataclass
+class HeatCell:
+    x: int
+    y: int
+    day: date
+    count: int
+    level: int
+
+    @property
+    def title(self) -> str:
+        if not self.count:
+            return f"No practice on {day_label(self.day)}"
+        return f"{self.count} question{'s' if self.count != 1 else ''} on {day_label(self.day)}"
+
+
+@dataclass
+class AxisLabel:
+    x: int
+    y: int
+    text: str
+
+
+@dataclass
+class Heatmap:
+    width: int
+    height: int
+    cell: int
+    cells: list[HeatCell]
+    months: list[AxisLabel]
+    weekdays: list[AxisLabel]
+    levels: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
+
+    @property
+    def days_practised(self) -> int:
+        return sum(1 for c in self.cells if c.count)
+
+    @property
+    def questions(self) -> int:
+        return sum(c.count for c in self.cells)
+
+
+# Questions done in a day -> shade: one question, a short session, a full interview, more than one.
+LEVEL_FLOORS = (1, 4, 8, 15)
+
+
+def heat_level(count: int) -> int:
+    return sum(1 for floor in LEVEL_FLOORS if count >= floor)
+
+
+def heatmap_start(today: date, weeks: int = 26) -> date:
+    """The Monday that starts the first column, so the last column is the current week."""
+    return today - timedelta(days=today.weekday(), weeks=weeks - 1)
+
+
+def heatmap(counts: Mapping[date, int], today: date, *, weeks: int = 26) -> Heatmap:
+    """A column per week (Monday on top), a square per day up to today; ``counts`` are questions per day."""
+    cell, gap, left, top = 12, 3, 30, 16
+    pitch = cell + gap
+    start = heatmap_start(today, weeks)
+    cells, months = [], []
+    for offset in range((today - start).days + 1):
+        day = start + timedelta(days=offset)
+        column, row = divmod(offset, 7)
+        count = counts.get(day, 0)
+        cells.append(HeatCell(left + column * pitch, top + row * pitch, day, count, heat_level(count)))
+        if day.day == 1 or offset == 0:
+            months.append(AxisLabel(left + column * pitch, top - 5, f"{day:%b}"))
+    # A month starting in the first week crowds the label of the partial month before it.
+    if len(months) > 1 and months[1].x - months[0].x < 2 * pitch:
+        del months[0]
+    weekdays = [
+        AxisLabel(0, top + row * pitch + cell - 2, name) for row, name in ((0, "Mon"), (2, "Wed"), (4, "Fri"))
+    ]
+    return Heatmap(
+        width=left + weeks * pitch,
+        height=top + 7 * pitch,
+        cell=cell,
+        cells=cells,
+        months=months,
+        weekdays=weekdays,
+    )
