@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from quiz.models import Grade
+from quiz.models import Grade, MockInterview, Question, Section
 from tests.test_history import NOW, SKIP, build_bank, record_sessions
 
 ACCOUNT = reverse("quiz:account")
@@ -164,3 +164,14 @@ def test_account_page_shows_username_password_change_and_exports(client_in):
 def test_username_in_the_nav_opens_the_account_page(client_in):
     html = client_in.get(reverse("quiz:home")).content.decode()
     assert f'<a href="{ACCOUNT}" title="Account">ada</a>' in html
+
+
+def test_csv_cells_that_look_like_formulas_are_defused(client, db):
+    user = get_user_model().objects.create_user("sheet")
+    section = Section.objects.create(key="s", title="S", source_path="s.md")
+    question = Question.objects.create(key="q", section=section, prompt_md="Q?", source_path="s.md")
+    interview = MockInterview.start(user, [question])
+    interview.grade(interview.items.get(), 3, answer_text='=HYPERLINK("http://evil.example")')
+    client.force_login(user)
+    body = b"".join(client.get(reverse("quiz:export"), {"format": "csv"}).streaming_content).decode()
+    assert "'=HYPERLINK" in body

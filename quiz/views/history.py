@@ -273,11 +273,19 @@ class _Echo:
         return value
 
 
+def _csv_cell(value) -> str:
+    """Typed answers are the user's own text: keep a spreadsheet from reading one as a formula."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _csv_lines(rows: Iterator[dict]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(EXPORT_FIELDS)
     for row in rows:
-        yield writer.writerow(["" if row[f] is None else row[f] for f in EXPORT_FIELDS])
+        yield writer.writerow([_csv_cell(row[f]) for f in EXPORT_FIELDS])
 
 
 def _json_chunks(user, rows: Iterator[dict]) -> Iterator[str]:
