@@ -5,16 +5,19 @@ they are read-only here. Only the reference answer is edited in admin; ``load_co
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from quiz.models import MockInterview, Question, Section
+from quiz.diffing import diff_html
+from quiz.models import Flag, MockInterview, Question, Section
 from quiz.rendering import render_markdown
 
 
@@ -83,6 +86,7 @@ class QuestionAdmin(SimpleHistoryAdmin):
     list_select_related = ["section"]
     search_fields = ["prompt_md", "answer_md", "key", "section__title"]
     list_per_page = 50
+    history_list_display = ["answer_diff_link"]
     fieldsets = [
         (None, {"fields": ["rendered_prompt", "answer_md", "rendered_answer"]}),
         ("Provenance", {"fields": ["key", "section", "group_title", "difficulty", "source", "retired"]}),
@@ -115,7 +119,93 @@ class QuestionAdmin(SimpleHistoryAdmin):
 
     def get_urls(self) -> list:
         preview = path("preview/", self.admin_site.admin_view(self.preview), name="quiz_question_preview")
-        return [preview, *super().get_urls()]
+        diff = path(
+            "<path:object_id>/answer-diff/",
+            self.admin_site.admin_view(self.answer_diff),
+            name="quiz_question_answer_diff",
+        )
+        return [preview, diff, *super().get_urls()]
+
+    def answer_diff(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The answer of any two revisions side by side as a diff (?from=&to= history ids)."""
+        question = self.get_object(request, unquote(object_id))
+        if question is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, question):
+            raise PermissionDenied
+        revisions = list(
+            question.history.select_related("history_user").order_by("-history_date", "-history_id")
+        )
+        if not revisions:
+            raise Http404("This question has no revisions.")
+        by_id = {str(r.history_id): r for r in revisions}
+        new = by_id.get(request.GET.get("to", ""), revisions[0])
+        older = revisions[revisions.index(new) + 1 :]
+        old = by_id.get(request.GET.get("from", ""), older[0] if older else new)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Compare answer revisions",
+            "opts": self.opts,
+            "original": question,
+            "revisions": revisions,
+            "old": old,
+            "new": new,
+            "diff": diff_html(old.answer_md, new.answer_md),
+        }
+        return TemplateResponse(request, "admin/quiz/question/answer_diff.html", context)
+
+    # Open flags are shown read-only above the answer (not as an inline formset, so the change form posts as
+    # before); reviewers triage them in the review queue.
+    def get_fieldsets(self, request: HttpRequest, obj: Question | None = None) -> list:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.flags.open().exists():
+            fieldsets = [("Open flags", {"fields": ["open_flags"]}), *fieldsets]
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Question | None = None) -> list:
+        return [*super().get_readonly_fields(request, obj), "open_flags"]
+
+    @admin.display(description="open flags")
+    def open_flags(self, obj: Question) -> str:
+        flags = obj.flags.open().select_related("user").order_by("created_at")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f.get_reason_display(),
+                    f.comment,
+                    f.user,
+                    f.get_status_display(),
+                    f.created_at.strftime("%Y-%m-%d"),
+                )
+                for f in flags
+            ),
+        )
+        return format_html(
+            '<table class="open-flags"><tr><th>reason</th><th>comment</th><th>by</th><th>status</th>'
+            "<th>flagged</th></tr>{}</table>",
+            rows,
+        )
+
+    @admin.display(description="answer")
+    def answer_diff_link(self, record) -> str:
+        url = reverse("admin:quiz_question_answer_diff", args=[record.id])
+        return format_html('<a href="{}?to={}">compare</a>', url, record.history_id)
+
+    def save_model(self, request: HttpRequest, obj: Question, form, change: bool) -> None:
+        # An answer edit here resolves the flags a reviewer accepted, as the in-app edit page does.
+        resolving = (
+            change
+            and "answer_md" in form.changed_data
+            and obj.flags.filter(status=Flag.Status.ACCEPTED).exists()
+        )
+        if resolving:
+            obj._change_reason = "Answer edited in admin; resolves accepted flags"
+        super().save_model(request, obj, form, change)
+        if resolving:
+            revision = obj.history.order_by("-history_date", "-history_id").first()
+            Flag.resolve_accepted(obj, revision.history_id if revision else None, request.user)
 
     def preview(self, request: HttpRequest) -> HttpResponse:
         """The answer being typed, rendered as it would be saved (admin-preview.js asks while typing)."""

@@ -2,7 +2,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
-from quiz.models import Difficulty, Grade, Section
+from quiz import exporter
+from quiz.models import Difficulty, Flag, Grade, Question, Section
 
 
 class SignUpForm(UserCreationForm):
@@ -144,3 +145,77 @@ class NoteForm(forms.Form):
 class BookmarkForm(forms.Form):
     # The state wanted, not "toggle", so a double click cannot undo itself.
     bookmarked = forms.BooleanField(required=False)
+
+
+class FlagAnswerForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=Flag.Reason.choices, widget=forms.RadioSelect, label="What is wrong with it?"
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Explain (optional)",
+        help_text="Plain text, up to 2000 characters: what is wrong, and what would be right.",
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+    )
+
+
+class DismissFlagForm(forms.Form):
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Note to the person who flagged it",
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+    )
+
+
+class FlagChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, flag: Flag) -> str:
+        comment = f": {flag.comment[:80]}" if flag.comment else ""
+        return f"#{flag.pk} {flag.get_reason_display()} ({flag.user}){comment}"
+
+
+class AnswerEditForm(forms.Form):
+    """A reviewer's new reference answer, the open flags it deals with, and the revision it started from."""
+
+    answer_md = forms.CharField(
+        label="Reference answer (markdown)",
+        max_length=50000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 20, "spellcheck": "true"}),
+    )
+    resolves = FlagChoiceField(
+        queryset=Flag.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="This edit resolves",
+        help_text="Ticked flags are closed and linked to the new revision; the others stay in the queue.",
+    )
+    base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, question: Question, flags: list[Flag], latest_revision: int | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.question, self.latest_revision = question, latest_revision
+        open_flags = Flag.objects.filter(pk__in=[f.pk for f in flags]).select_related("user")
+        self.fields["resolves"].queryset = open_flags
+
+    def clean_answer_md(self) -> str:
+        text = self.cleaned_data["answer_md"].replace("\r\n", "\n").strip("\n").rstrip()
+        if not text.strip():
+            raise forms.ValidationError("Write an answer: an empty one cannot be saved here.")
+        if problem := exporter.answer_problem(self.question.source_path, text):
+            raise forms.ValidationError(f"The markdown files could not hold this answer as it is: {problem}.")
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        base = cleaned.get("base_revision")
+        if base is not None and self.latest_revision is not None and base != self.latest_revision:
+            # Let a second submit go through: the reviewer has now seen the newer answer.
+            self.data = self.data.copy()
+            self.data["base_revision"] = self.latest_revision
+            raise forms.ValidationError(
+                "Someone changed this answer since you opened the page. Their version is shown as the "
+                "current answer; merge your changes into it if needed and save again."
+            )
+        return cleaned

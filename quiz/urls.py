@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quiz.views import bank, history, interviews, pages
+from quiz.views import bank, flags, history, interviews, pages
 
 app_name = "quiz"
 urlpatterns = [
@@ -14,6 +14,12 @@ urlpatterns = [
     path("questions/<int:pk>/", bank.question, name="question"),
     path("questions/<int:pk>/note/", bank.save_note, name="question-note"),
     path("questions/<int:pk>/bookmark/", bank.set_bookmark, name="question-bookmark"),
+    path("questions/<int:pk>/flag/", flags.flag_answer, name="flag-answer"),
+    path("my-flags/", flags.my_flags, name="my-flags"),
+    path("review-queue/", flags.review_queue, name="review-queue"),
+    path("review-queue/flags/<int:pk>/dismiss/", flags.dismiss_flag, name="flag-dismiss"),
+    path("review-queue/flags/<int:pk>/accept/", flags.accept_flag, name="flag-accept"),
+    path("review-queue/questions/<int:pk>/answer/", flags.answer_edit, name="answer-edit"),
     path("interviews/new/", interviews.interview_new, name="interview-new"),
     path("review/", interviews.review_start, name="review-start"),
     path("interviews/<int:pk>/", interviews.interview_step, name="interview-step"),

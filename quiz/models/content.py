@@ -116,6 +116,9 @@ class Question(models.Model):
     retired = models.BooleanField(
         default=False, help_text="Gone from the markdown: hidden from new interviews."
     )
+    answer_changed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the answer last changed beyond whitespace."
+    )
 
     history = HistoricalRecords(excluded_fields=["prompt_html", "answer_html", "position"])
     objects = QuestionManager()
@@ -130,11 +133,21 @@ class Question(models.Model):
         # Admin edits land here; loaddata skips save(), so the importer writes the *_html fields too.
         self.prompt_html = render_markdown(self.prompt_md)
         self.answer_html = render_markdown(self.answer_md)
-        if self.pk and self._answer_changed_in_substance():
+        changed = bool(self.pk) and self._answer_changed_in_substance()
+        if changed:
             self.answer_changed_at = timezone.now()
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "answer_changed_at"}
         super().save(**kwargs)
+        if changed:
+            self.mark_answer_changed()
+
+    def mark_answer_changed(self) -> int:
+        """Bring the question back into the review queue of everyone who reviewed it before the change."""
+        from quiz.models.progress import ReviewState  # progress depends on questions, not the reverse
+
+        when = self.answer_changed_at
+        return ReviewState.objects.filter(question=self, last_review__lt=when, due__gt=when).update(due=when)
 
     def _answer_changed_in_substance(self) -> bool:
         stored = Question.objects.filter(pk=self.pk).values_list("answer_md", flat=True).first()

@@ -1,5 +1,10 @@
+from datetime import timedelta
+
 from django.conf import settings
-from django.db import models
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in
+from django.db import models, transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 from quiz.models.content import Question
@@ -60,3 +65,80 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} on {self.question_id}"
+
+    MAX_NEW_PER_HOUR = 10
+
+    class TooManyFlags(Exception):
+        """The user raised ``MAX_NEW_PER_HOUR`` flags in the last hour."""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.ACCEPTED)
+
+    @classmethod
+    @transaction.atomic
+    def raise_or_update(cls, user, question: Question, reason: str, comment: str = "") -> tuple["Flag", bool]:
+        """The user's open flag on ``question``, updated, or a new one; True if it is new.
+
+        Counted in the database, so the hourly limit holds across app servers. Locking the user's row makes
+        two simultaneous posts of the same user take turns (SQLite's IMMEDIATE transactions already do).
+        """
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        flag = cls.objects.open().filter(user=user, question=question).first()
+        if flag is not None:
+            flag.reason, flag.comment = reason, comment
+            flag.save(update_fields=["reason", "comment", "updated_at"])
+            return flag, False
+        now = timezone.now()
+        if (
+            cls.objects.filter(user=user, created_at__gt=now - timedelta(hours=1)).count()
+            >= cls.MAX_NEW_PER_HOUR
+        ):
+            raise cls.TooManyFlags
+        return cls.objects.create(
+            user=user, question=question, reason=reason, comment=comment, created_at=now
+        ), True
+
+    def accept(self, by) -> bool:
+        """A reviewer agrees the answer needs an edit; the edit that follows resolves the flag."""
+        return self._review(self.Status.ACCEPTED, by)
+
+    def dismiss(self, by, note: str = "") -> bool:
+        return self._review(self.Status.DISMISSED, by, reviewer_note=note)
+
+    def _review(self, status: str, by, **fields) -> bool:
+        # A conditional UPDATE: a flag already dismissed or resolved (another tab, another reviewer) stays so.
+        now = timezone.now()
+        values = {"status": status, "reviewed_by": by, "reviewed_at": now, "updated_at": now, **fields}
+        if not Flag.objects.open().filter(pk=self.pk).update(**values):
+            self.refresh_from_db()
+            return False
+        for name, value in values.items():
+            setattr(self, name, value)
+        return True
+
+    @classmethod
+    def resolve_accepted(cls, question: Question, revision_id: int | None, by) -> int:
+        """Close the question's accepted flags, linked to the answer revision that dealt with them."""
+        now = timezone.now()
+        return cls.objects.filter(question=question, status=cls.Status.ACCEPTED).update(
+            status=cls.Status.RESOLVED,
+            resolved_revision_id=revision_id,
+            reviewed_by=by,
+            reviewed_at=now,
+            updated_at=now,
+        )
+
+
+def can_triage(user) -> bool:
+    return user.is_active and (user.is_staff or user.has_perm("quiz.triage_flag"))
+
+
+REVIEWER_SESSION_KEY = "quiz_can_triage"
+
+
+@receiver(user_logged_in, dispatch_uid="quiz.remember_reviewer")
+def remember_reviewer(sender, request, user, **kwargs) -> None:
+    """Note at sign-in whether to show "Review queue" in the menu, so pages pay no permission query for it."""
+    if request is not None and hasattr(request, "session"):
+        request.session[REVIEWER_SESSION_KEY] = can_triage(user)

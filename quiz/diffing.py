@@ -1,0 +1,135 @@
+"""What changed in a reference answer, for people: line diffs of the markdown with word-level detail, as HTML.
+
+Every piece of text is escaped here, so the result is safe to show as it is (``SafeString``): answers are
+partly machine-written and editable by reviewers, and the diff shows their source, not their rendering.
+"""
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import OuterRef, Subquery
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from quiz.models import InterviewItem, Question, ReviewState
+
+WORD_RE = re.compile(r"\s+|\w+|[^\w\s]")
+SIMILAR = 0.5  # lines at least this alike are shown as one line with the words that changed
+
+
+def _line(kind: str, inner: str) -> str:
+    return f'<div class="diff-line diff-{kind}">{inner or "&nbsp;"}</div>'
+
+
+def _word_diff(old: str, new: str) -> str:
+    a, b = WORD_RE.findall(old), WORD_RE.findall(new)
+    parts = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            parts.append(escape("".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            parts.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
+        if j2 > j1:
+            parts.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+    return "".join(parts)
+
+
+def _changed_lines(old: list[str], new: list[str]) -> list[str]:
+    if len(old) == len(new):
+        rows = []
+        for a, b in zip(old, new, strict=True):
+            if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= SIMILAR:
+                rows.append(_line("changed", _word_diff(a, b)))
+            else:
+                rows += [
+                    _line("removed", f"<del>{escape(a)}</del>"),
+                    _line("added", f"<ins>{escape(b)}</ins>"),
+                ]
+        return rows
+    return [_line("removed", f"<del>{escape(a)}</del>") for a in old] + [
+        _line("added", f"<ins>{escape(b)}</ins>") for b in new
+    ]
+
+
+def diff_html(old: str, new: str, context: int = 2) -> SafeString:
+    """``old`` -> ``new`` line by line, unchanged runs cut to ``context`` lines around each change."""
+    a, b = old.splitlines(), new.splitlines()
+    rows: list[str] = []
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    for index, (op, i1, i2, j1, j2) in enumerate(opcodes):
+        if op != "equal":
+            if op == "delete":
+                rows += [_line("removed", f"<del>{escape(line)}</del>") for line in a[i1:i2]]
+            elif op == "insert":
+                rows += [_line("added", f"<ins>{escape(line)}</ins>") for line in b[j1:j2]]
+            else:
+                rows += _changed_lines(a[i1:i2], b[j1:j2])
+            continue
+        same = a[i1:i2]
+        keep_head = context if index > 0 else 0
+        keep_tail = context if index < len(opcodes) - 1 else 0
+        if len(same) > keep_head + keep_tail + 1:
+            rows += [_line("same", escape(line)) for line in same[:keep_head]]
+            rows.append(_line("gap", "…"))
+            rows += [_line("same", escape(line)) for line in same[len(same) - keep_tail :]]
+        else:
+            rows += [_line("same", escape(line)) for line in same]
+    if not rows:
+        rows.append(_line("same", "No change."))
+    return mark_safe('<div class="answer-diff">' + "\n".join(rows) + "</div>")  # noqa: S308 (escaped above)
+
+
+def same_in_substance(a: str, b: str) -> bool:
+    """Whitespace alone does not count as a change (as in ``Question.save``)."""
+    return a.split() == b.split()
+
+
+@dataclass(frozen=True)
+class AnswerUpdate:
+    """The answer changed since the user last saw it: when, and how (``diff`` is empty if unknown)."""
+
+    changed_at: datetime
+    seen_at: datetime
+    diff: SafeString
+
+
+def last_seen(question: Question, user) -> datetime | None:
+    """The user's last review of the question, or the last interview step they finished on it."""
+    reviewed = ReviewState.objects.filter(user=user, question=OuterRef("pk")).values("last_review")[:1]
+    done = (
+        InterviewItem.objects.filter(question=OuterRef("pk"), interview__user=user, done_at__isnull=False)
+        .order_by("-done_at")
+        .values("done_at")[:1]
+    )
+    row = (
+        Question.objects.filter(pk=question.pk)
+        .annotate(reviewed=Subquery(reviewed), done=Subquery(done))
+        .values_list("reviewed", "done")
+        .first()
+    )
+    moments = [moment for moment in row or () if moment is not None]
+    return max(moments) if moments else None
+
+
+def answer_update_for(question: Question, user) -> AnswerUpdate | None:
+    """What changed in ``question``'s answer since ``user`` last saw it; None if nothing they saw changed.
+
+    No query at all for a question whose answer never changed; two otherwise.
+    """
+    changed_at = question.answer_changed_at
+    if changed_at is None or not user.is_authenticated:
+        return None
+    seen_at = last_seen(question, user)
+    if seen_at is None or seen_at >= changed_at:
+        return None
+    revisions = question.history.order_by("-history_date", "-history_id").values_list("answer_md", flat=True)
+    seen = revisions.filter(history_date__lte=seen_at).first()
+    if seen is None:  # history began after they saw it (loaded without history): the answer before the change
+        seen = revisions.filter(history_date__lt=changed_at).first()
+    if seen is not None and same_in_substance(seen, question.answer_md):
+        return None  # changed, then changed back
+    diff = diff_html(seen, question.answer_md) if seen is not None else SafeString("")
+    return AnswerUpdate(changed_at, seen_at, diff)

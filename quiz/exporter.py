@@ -1,0 +1,204 @@
+"""The question bank back to markdown in the upstream layout and formats: the inverse of ``quiz/importer.py``.
+
+Pure functions over the importer's dataclasses (no database): ``export_bank(bank)`` returns every file's
+text by its path, ready to write. Reading what comes out with ``importer.parse_bank`` gives the same questions
+(keys, prompts, answers, difficulty, group titles, sections) back; what an export changes in the upstream
+files is listed in ``quiz/management/commands/export_markdown.py``.
+"""
+
+import re
+from collections import defaultdict
+
+from quiz import importer
+
+TAGS = {"easy": "E", "medium": "M", "hard": "H"}
+INDEX_PATH = "README.md"
+INDEX_TITLE = "Question bank"
+BACKTICKS_RE = re.compile(r"^ {0,3}(`{3,})", re.MULTILINE)
+
+
+class _Tree:
+    """A file's sections as a tree, each with its questions in bank order."""
+
+    def __init__(self, source: importer.SourceFile) -> None:
+        self.root = source.root
+        self.children: dict[str, list[importer.Section]] = defaultdict(list)
+        for section in source.sections[1:]:
+            self.children[section.parent or self.root.key].append(section)
+        self.questions: dict[str, list[importer.Question]] = defaultdict(list)
+        for question in source.questions:
+            self.questions[question.section].append(question)
+
+    def walk(self, section: importer.Section | None = None, depth: int = 0):
+        """(section, depth) for every section below the root, parents first, in source order."""
+        for child in self.children[(section or self.root).key]:
+            yield child, depth + 1
+            yield from self.walk(child, depth + 1)
+
+
+def _tag(question: importer.Question) -> str:
+    return f"[{TAGS[question.difficulty]}] " if question.difficulty in TAGS else ""
+
+
+def _heading(level: int, text: str) -> str:
+    return f"{'#' * min(level, 6)} {text}"
+
+
+def _blank(lines: list[str], count: int = 1) -> list[str]:
+    """``lines`` ending in ``count`` blank lines (no more: blank runs in answers are the answers' own)."""
+    if lines:
+        text = "\n".join(lines)
+        lines += [""] * max(0, count - (len(text) - len(text.rstrip("\n"))))
+    return lines
+
+
+def _finish(lines: list[str]) -> str:
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+# -- Chip Huyen's chapters --
+
+
+def _answer_fence(answer: str) -> list[str]:
+    """The ```text fence a chapter question's answer lives in, longer than any fence inside the answer;
+    none for a question without an answer (as most of upstream writes it)."""
+    if not answer.strip():
+        return []
+    longest = max((len(run) for run in BACKTICKS_RE.findall(answer)), default=2)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", answer, fence]
+
+
+def _chapter_items(questions: list[importer.Question]) -> list[str]:
+    """Numbered items: an untagged title for each group, its questions numbered from 1 again below it.
+
+    An item after a group whose number could also continue the group's gets a blank line before it, which is
+    how the importer tells the two readings apart (see ``importer._resolve_groups``).
+    """
+    lines: list[str] = []
+    outer = child = 0
+    group = ""
+    for question in questions:
+        if question.group_title:
+            if question.group_title != group:
+                outer += 1
+                group, child = question.group_title, 0
+                lines.append(f"{outer}. {group}")
+            child += 1
+            lines.append(f"{child}. {_tag(question)}{question.prompt_md}")
+        else:
+            outer += 1
+            if group and outer == child + 1:
+                _blank(lines)
+            group = ""
+            lines.append(f"{outer}. {_tag(question)}{question.prompt_md}")
+        lines += _answer_fence(question.answer_md)
+    return lines
+
+
+def export_chapter(source: importer.SourceFile) -> str:
+    tree = _Tree(source)
+    lines = [_heading(2, tree.root.title), "", *_chapter_items(tree.questions[tree.root.key])]
+    for section, depth in tree.walk():
+        _blank(lines).append(_heading(depth + 2, section.title))
+        lines += _chapter_items(tree.questions[section.key])
+    return _finish(lines)
+
+
+# -- QnA files --
+
+
+def export_qna(source: importer.SourceFile) -> str:
+    """``#`` title, ``##`` topics (``#``/``##`` when topics nest), ``###`` questions with their answers."""
+    tree = _Tree(source)
+    sections = list(tree.walk())
+    nested = any(depth > 1 for _, depth in sections)
+
+    def questions(section: importer.Section) -> list[str]:
+        lines = []
+        for question in tree.questions[section.key]:
+            lines.append(_heading(3, question.prompt_md))
+            if question.answer_md:
+                lines.append(question.answer_md)
+            lines.append("")
+        return lines
+
+    lines = [_heading(1, tree.root.title), "", *questions(tree.root)]
+    for section, depth in sections:
+        level = min(depth, 2) if nested else 2
+        _blank(lines).append(_heading(level, section.title))
+        lines += ["", *questions(section)]
+    return _finish(lines)
+
+
+# -- the case study --
+
+
+def export_case_study(source: importer.SourceFile) -> str:
+    """``###`` sections, their items numbered from 1; an answer follows its item after a blank line."""
+    tree = _Tree(source)
+
+    def items(section: importer.Section) -> list[str]:
+        lines = []
+        for number, question in enumerate(tree.questions[section.key], 1):
+            lines.append(f"{number}. {_tag(question)}{question.prompt_md}")
+            if question.answer_md:
+                lines += ["", question.answer_md]
+                _blank(lines)
+        return lines
+
+    lines = [_heading(1, tree.root.title), "", *items(tree.root)]
+    for section, depth in tree.walk():
+        _blank(lines).append(_heading(depth + 2, section.title))
+        lines += items(section)
+    return _finish(lines)
+
+
+# -- the whole bank --
+
+EXPORTERS = {"chapter": export_chapter, "qna": export_qna, "case-study": export_case_study}
+
+
+def export_file(source: importer.SourceFile) -> str:
+    return EXPORTERS[importer.file_kind(source.path)](source)
+
+
+def export_index(files: list[importer.SourceFile]) -> str:
+    """README.md: a link to every question file in bank order, its title as the link text (the import's
+    source of file titles and order)."""
+    lines = [f"# {INDEX_TITLE}", ""]
+    lines += [f"{n}. [{source.root.title}]({source.path})" for n, source in enumerate(files, 1)]
+    return _finish(lines)
+
+
+def export_bank(bank: importer.Bank, index: bool = True) -> dict[str, str]:
+    """Each question file's markdown by its path, plus ``README.md`` (the index) unless ``index`` is False."""
+    out = {source.path: export_file(source) for source in bank.files}
+    if index:
+        out[INDEX_PATH] = export_index(bank.files)
+    return out
+
+
+def answer_problem(source_path: str, answer_md: str) -> str | None:
+    """Why ``answer_md`` would not come back the same from an export of its file, or None if it would."""
+    kind = importer.file_kind(source_path)
+    if kind not in EXPORTERS:
+        return None
+    root = importer.Section("file", None, "File", source_path, 1)
+    question = importer.Question(
+        "file/q", "file", "", "Question?", answer_md, importer.UNRATED, source_path, 1
+    )
+    text = export_file(importer.SourceFile(source_path, [root], [question]))
+    try:
+        parsed = importer.PARSERS[kind](text, source_path, root.title)
+    except importer.ContentError as error:
+        return f"the markdown export could not be read back: {error.problems[0].message}"
+    if len(parsed.questions) != 1:
+        return "a line in it would start a new question or section in the markdown files"
+    if parsed.questions[0].answer_md != answer_md:
+        got = parsed.questions[0].answer_md.splitlines()
+        for number, line in enumerate(answer_md.splitlines(), 1):
+            if number > len(got) or got[number - 1] != line:
+                return f"line {number} would not survive the markdown export: {line[:60]!r}"
+        return "its layout (indentation or blank lines) would change in the markdown export"
+    return None

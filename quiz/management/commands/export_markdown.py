@@ -1,0 +1,120 @@
+"""Write the question bank in the database back to markdown, in the upstream layout and its four formats.
+
+``manage.py export_markdown DIR`` writes every active question file under DIR at its source path (e.g.
+``DIR/MLE_Interview_QnA/PythonQnA.md``) plus ``DIR/README.md``, the index that gives the files their titles
+and order. Reading DIR again (``build_fixtures --source DIR``) gives back the same bank: the same question
+keys, prompts, answers, difficulties, group titles and sections. The command checks that before it writes and
+warns about any question that would not come back the same.
+
+Exporting content nobody edited reproduces the upstream files except for these normalisations (each is
+tested in tests/test_export_markdown.py):
+
+1. Titles: a file's first heading is its title in the bank: the index's link text for the QnA and case-study
+   files ("# Python for DS/MLE Interview QnA" becomes "# Python QnA"), "Chapter N. Title" for the chapters
+   ("## 5 Math" becomes "## Chapter 5. Math").
+2. Heading levels in the QnA files: topics are ``##`` (``#`` and ``##`` when topics nest), questions ``###``.
+3. Numbering: chapter items count 1, 2, 3... with each group's questions counting from 1 again; case-study
+   items count from 1 in each section (upstream restarts and skips).
+4. Text that is no question's part is not kept: a file's introduction under its title, ``---`` separators
+   (also inside an answer: the importer drops them), empty headings, and empty or "NOT ANSWERED" fences (an
+   unanswered chapter question is written without a fence).
+5. Blank lines between items, headings and fences follow one layout; blank lines inside an answer are kept.
+6. A question upstream asks twice is written once, with the fuller answer the import kept.
+7. A prompt wrapped over several lines is written on one line.
+8. README.md is a plain numbered list of links to the question files; its prose, links to missing files and
+   the nested index (ml-interviews-book.md) are not written. ``--no-index`` leaves README.md alone, for an
+   export into a checkout whose index already lists every file.
+9. Retired questions and sections are not written; files are UTF-8 with ``\\n`` line ends and a final
+   newline.
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from quiz import exporter, importer
+from quiz.management.commands.build_fixtures import write_atomically
+from quiz.models import Question, Section
+
+
+def bank_from_database() -> importer.Bank:
+    """The active bank as the importer's dataclasses, files in bank order, each in source order."""
+    questions = list(Question.objects.active().select_related("section").order_by("position", "pk"))
+    needed = {q.section_id for q in questions}
+    sections = [s for s in Section.objects.order_by("position", "pk") if not s.retired or s.pk in needed]
+    keys = {s.pk: s.key for s in sections}
+    files: dict[str, importer.SourceFile] = {}
+    for s in sections:
+        row = importer.Section(s.key, keys.get(s.parent_id), s.title, s.source_path, s.source_line)
+        if s.parent_id is None:
+            files[s.source_path] = importer.SourceFile(s.source_path, [row], [])
+        elif s.source_path in files:
+            files[s.source_path].sections.append(row)
+    for q in questions:
+        if q.source_path in files:
+            files[q.source_path].questions.append(
+                importer.Question(
+                    key=q.key,
+                    section=q.section.key,
+                    group_title=q.group_title,
+                    prompt_md=q.prompt_md,
+                    answer_md=q.answer_md,
+                    difficulty=q.difficulty,
+                    source_path=q.source_path,
+                    source_line=q.source_line,
+                )
+            )
+    return importer.Bank(list(files.values()))
+
+
+def _identity(question: importer.Question) -> tuple:
+    return (
+        question.section,
+        question.group_title,
+        question.prompt_md,
+        question.answer_md,
+        question.difficulty,
+    )
+
+
+def round_trip_problems(bank: importer.Bank) -> list[str]:
+    """Questions that reading the exported files (with their index) would lose or change."""
+    try:
+        again = importer.parse_bank(exporter.export_bank(bank))
+    except importer.ContentError as error:
+        return [str(problem) for problem in error.problems]
+    read = {q.key: q for source in again.files for q in source.questions}
+    problems = []
+    for source in bank.files:
+        for question in source.questions:
+            back = read.get(question.key)
+            if back is None:
+                problems.append(f"{question.key}: would come back under another key, or not at all")
+            elif _identity(back) != _identity(question):
+                problems.append(
+                    f"{question.key}: would come back changed, see {back.source_path}:{back.source_line}"
+                )
+    return problems
+
+
+class Command(BaseCommand):
+    help = "Write the question bank back to markdown files in the upstream layout (see the module docstring)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("directory", type=Path, help="Where to write; files there are overwritten.")
+        parser.add_argument(
+            "--no-index", action="store_true", help="Do not write README.md (keep the directory's own)."
+        )
+
+    def handle(self, *args, directory: Path, no_index: bool, **options) -> None:
+        if directory.exists() and not directory.is_dir():
+            raise CommandError(f"{directory} is not a directory")
+        bank = bank_from_database()
+        files = exporter.export_bank(bank, index=not no_index)
+        for problem in round_trip_problems(bank):
+            self.stderr.write(self.style.WARNING(f"WARNING {problem}"))
+        for path, text in files.items():
+            write_atomically(directory / path, text)
+        questions = sum(len(source.questions) for source in bank.files)
+        if options["verbosity"] > 0:
+            self.stdout.write(f"Wrote {len(files)} files with {questions} questions to {directory}.")

@@ -1,0 +1,272 @@
+"""Flags on reference answers: users raise them, reviewers triage them and fix the answer they point at.
+
+A user flags an answer from the question card, the results page or the question's page (the ``flag-form``
+partial, loaded when they open "Flag this answer"), and follows what became of it on "My flags". Reviewers
+(the "Reviewers" group, or staff) work through the review queue: open flags grouped by question, most flagged
+first, with the content report's findings for that question; they dismiss a flag with a note or accept it and
+edit the answer. Saving the edit goes through ``Question.save()`` (history, rendered HTML, learners' review
+queues) and closes the flags it resolves, linked to the new revision.
+"""
+
+import functools
+import re
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import CommandError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Min, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from quiz import importer
+from quiz.forms import AnswerEditForm, DismissFlagForm, FlagAnswerForm
+from quiz.management.commands.build_fixtures import read_sources
+from quiz.models import Flag, Question
+from quiz.models.flags import REVIEWER_SESSION_KEY, can_triage
+from quiz.rendering import render_markdown
+
+QUEUE_PAGE_SIZE = 25
+NEEDS_ANSWER_SHOWN = 30
+OPEN = Q(flags__status__in=[Flag.Status.OPEN, Flag.Status.ACCEPTED])
+
+
+def _partial(request: HttpRequest, template: str, name: str) -> str:
+    return f"{template}#{name}" if request.htmx and not request.htmx.history_restore_request else template
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    url = request.POST.get("next") or request.GET.get("next")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return None
+
+
+# -- flagging --
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
+def flag_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    question = get_object_or_404(Question.objects.active(), pk=pk)
+    flag = Flag.objects.open().filter(user=request.user, question=question).first()
+    next_url = _safe_next(request)
+    saved = False
+    auto_id = f"flag-{question.pk}-%s"  # several of these forms can share a page (results)
+    if request.method == "POST":
+        form = FlagAnswerForm(request.POST, auto_id=auto_id)
+        if form.is_valid():
+            try:
+                flag, _ = Flag.raise_or_update(request.user, question, **form.cleaned_data)
+            except Flag.TooManyFlags:
+                form.add_error(
+                    None,
+                    f"You have raised {Flag.MAX_NEW_PER_HOUR} flags in the last hour, as many as we take in "
+                    "an hour. Please try again later; your text is still here.",
+                )
+            else:
+                if not request.htmx:
+                    messages.success(request, "Thanks: your flag is in the reviewers' queue.")
+                    return redirect(next_url or "quiz:my-flags")
+                saved = True
+    else:
+        initial = {"reason": flag.reason, "comment": flag.comment} if flag else None
+        form = FlagAnswerForm(initial=initial, auto_id=auto_id)
+    context = {"question": question, "form": form, "flag": flag, "next": next_url, "saved": saved}
+    return render(request, _partial(request, "quiz/flags/flag.html", "flag-form"), context)
+
+
+@login_required
+def my_flags(request: HttpRequest) -> HttpResponse:
+    flags = Flag.objects.for_user(request.user).select_related("question")
+    page = Paginator(flags, 25).get_page(request.GET.get("page"))
+    return render(request, "quiz/flags/my_flags.html", {"page": page})
+
+
+# -- reviewing --
+
+
+def reviewer_required(view: Callable) -> Callable:
+    """Signed in (else the login page), and a reviewer or staff (else 403)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not can_triage(request.user):
+            request.session.pop(REVIEWER_SESSION_KEY, None)  # no longer a reviewer: drop the menu link
+            raise PermissionDenied
+        if not request.session.get(REVIEWER_SESSION_KEY):
+            # Made a reviewer since signing in: show the menu link from now on.
+            request.session[REVIEWER_SESSION_KEY] = True
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@functools.cache
+def findings_by_question_key() -> dict[str, list[importer.Finding]]:
+    """The content report of the markdown bank, per question key: parsed once per process (content ships
+    with a deploy), matched by key so it holds however the database's rows moved."""
+    try:
+        bank = importer.parse_bank(read_sources(settings.BASE_DIR / "fixtures" / "markdown"))
+    except (CommandError, importer.ContentError):
+        return {}
+    keys = {(q.source_path, q.source_line): q.key for source in bank.files for q in source.questions}
+    found: dict[str, list[importer.Finding]] = defaultdict(list)
+    for finding in importer.content_findings(bank):
+        key = keys.get((finding.path, finding.line))
+        if finding.kind == "duplicate-question" and (kept := re.search(r"line (\d+)", finding.message)):
+            key = keys.get((finding.path, int(kept[1])), key)  # the question the duplicate was merged into
+        if key:
+            found[key].append(finding)
+    return dict(found)
+
+
+def _findings_for(question: Question) -> list[importer.Finding]:
+    # The report is about the markdown; an answer written here since then settles "unanswered".
+    found = findings_by_question_key().get(question.key, [])
+    return [f for f in found if not (f.kind == "unanswered" and question.has_answer)]
+
+
+def _queue_context(request: HttpRequest) -> dict:
+    open_flags = Flag.objects.open().select_related("user").order_by("created_at")
+    flagged = (
+        Question.objects.annotate(
+            open_count=Count("flags", filter=OPEN), first_flagged=Min("flags__created_at", filter=OPEN)
+        )
+        .filter(open_count__gt=0)
+        .select_related("section")
+        .prefetch_related(Prefetch("flags", queryset=open_flags, to_attr="open_flags"))
+        .order_by("-open_count", "first_flagged", "pk")
+    )
+    page = Paginator(flagged, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    for question in page.object_list:
+        question.findings = _findings_for(question)
+    unanswered = Question.objects.active().filter(answer_md="").select_related("section")
+    return {
+        "page": page,
+        "needs_answer": unanswered[:NEEDS_ANSWER_SHOWN],
+        "needs_answer_count": unanswered.count(),
+    }
+
+
+@reviewer_required
+@vary_on_headers("HX-Request")
+def review_queue(request: HttpRequest) -> HttpResponse:
+    template = _partial(request, "quiz/flags/queue.html", "review-queue")
+    return render(request, template, _queue_context(request))
+
+
+@reviewer_required
+@require_POST
+def dismiss_flag(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = get_object_or_404(Flag, pk=pk)
+    form = DismissFlagForm(request.POST)
+    if not form.is_valid():
+        status = "Not dismissed: " + form.errors["note"][0]
+    elif flag.dismiss(request.user, form.cleaned_data["note"]):
+        status = f"Dismissed flag #{flag.pk}; its author sees your note."
+    else:
+        status = f"Flag #{flag.pk} was already {flag.get_status_display().lower()}."
+    if request.htmx:
+        return render(
+            request, "quiz/flags/queue.html#review-queue", {**_queue_context(request), "status": status}
+        )
+    messages.info(request, status)
+    return redirect("quiz:review-queue")
+
+
+@reviewer_required
+@require_POST
+def accept_flag(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = get_object_or_404(Flag, pk=pk)
+    if flag.accept(request.user):
+        url = reverse("quiz:answer-edit", args=[flag.question_id])
+    else:
+        messages.info(request, f"Flag #{flag.pk} was already {flag.get_status_display().lower()}.")
+        url = reverse("quiz:review-queue")
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _latest_revision(question: Question) -> int | None:
+    return (
+        question.history.order_by("-history_date", "-history_id").values_list("history_id", flat=True).first()
+    )
+
+
+@transaction.atomic
+def _save_reviewed_answer(question: Question, text: str, resolves: list[Flag], by) -> int:
+    """Save the answer through ``Question.save()`` and close the flags it resolves; returns how many."""
+    chosen = [flag.pk for flag in resolves]
+    question.flags.open().filter(pk__in=chosen).update(status=Flag.Status.ACCEPTED)
+    question.flags.filter(status=Flag.Status.ACCEPTED).exclude(pk__in=chosen).update(status=Flag.Status.OPEN)
+    verb = "edited" if question.has_answer else "written"
+    reason = f"Answer {verb} in review" + (
+        f"; resolves flags {', '.join(f'#{pk}' for pk in chosen)}" if chosen else ""
+    )
+    question.answer_md = text
+    question._change_reason = reason[:100]
+    question.save()
+    return Flag.resolve_accepted(question, _latest_revision(question), by)
+
+
+def can_edit_answers(user) -> bool:
+    return user.is_staff or user.has_perms(["quiz.triage_flag", "quiz.change_question"])
+
+
+@reviewer_required
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
+def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    if not can_edit_answers(request.user):
+        raise PermissionDenied
+    question = get_object_or_404(Question.objects.select_related("section"), pk=pk)
+    flags = list(question.flags.open().select_related("user").order_by("created_at"))
+    latest = _latest_revision(question)
+    kwargs = {"question": question, "flags": flags, "latest_revision": latest}
+    preview = None
+    if request.method == "POST":
+        form = AnswerEditForm(request.POST, **kwargs)
+        if "preview" in request.POST:
+            preview = render_markdown(request.POST.get("answer_md", ""))
+            if request.htmx:
+                return render(request, "quiz/answer_edit.html#answer-preview", {"preview": preview})
+        elif form.is_valid():
+            data = form.cleaned_data
+            resolved = _save_reviewed_answer(
+                question, data["answer_md"], list(data["resolves"]), request.user
+            )
+            messages.success(request, f"Saved the answer; {resolved} flag{'s' * (resolved != 1)} resolved.")
+            url = reverse("quiz:review-queue")
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    else:
+        initial = {
+            "answer_md": question.answer_md,
+            "base_revision": latest,
+            "resolves": [f.pk for f in flags],
+        }
+        form = AnswerEditForm(initial=initial, **kwargs)
+    context = {
+        "question": question,
+        "form": form,
+        "flags": flags,
+        "preview": preview,
+        "findings": _findings_for(question),
+    }
+    template = "quiz/answer_edit.html"
+    if request.method == "POST":
+        template = _partial(request, template, "answer-form")
+    return render(request, template, context)

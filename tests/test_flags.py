@@ -1,0 +1,684 @@
+"""The reviewer workflow: flag an answer, triage the queue, edit the answer, learners see what changed."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from quiz.diffing import answer_update_for, diff_html
+from quiz.models import Flag, Grade, MockInterview, Question, ReviewState
+from quiz.views import flags as flag_views
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+QUEUE = reverse("quiz:review-queue")
+MY_FLAGS = reverse("quiz:my-flags")
+SCRIPT = '<script>alert("x")</script><b>bold</b>'
+
+
+# -- people --
+
+
+def make_user(name: str, *, group: str | None = None, perms: tuple[str, ...] = (), **fields):
+    user = get_user_model().objects.create_user(name, password="correct horse battery", **fields)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    for codename in perms:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    return user
+
+
+@pytest.fixture
+def other_user(db):
+    return make_user("bob")
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_user("rita", group="Reviewers")
+
+
+@pytest.fixture
+def plain_staff(db):
+    """Staff without any permission: the queue and edit page still let them in."""
+    return make_user("sam", is_staff=True)
+
+
+def signed_in(user, **kwargs) -> Client:
+    client = Client(**kwargs)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_in(user):
+    return signed_in(user)
+
+
+@pytest.fixture
+def reviewer_client(reviewer):
+    return signed_in(reviewer)
+
+
+# -- helpers --
+
+
+def flag_url(question: Question, next_url: str | None = None) -> str:
+    url = reverse("quiz:flag-answer", args=[question.pk])
+    return f"{url}?next={next_url}" if next_url else url
+
+
+def edit_url(question: Question) -> str:
+    return reverse("quiz:answer-edit", args=[question.pk])
+
+
+def dismiss_url(flag: Flag) -> str:
+    return reverse("quiz:flag-dismiss", args=[flag.pk])
+
+
+def accept_url(flag: Flag) -> str:
+    return reverse("quiz:flag-accept", args=[flag.pk])
+
+
+def flag(user, question, reason=Flag.Reason.WRONG, comment="", **fields) -> Flag:
+    return Flag.objects.create(user=user, question=question, reason=reason, comment=comment, **fields)
+
+
+def latest_revision(question: Question) -> int:
+    return question.history.order_by("-history_date", "-history_id").first().history_id
+
+
+def edit_post(question: Question, answer: str, resolves=(), **extra) -> dict:
+    return {
+        "answer_md": answer,
+        "base_revision": latest_revision(question),
+        "resolves": list(resolves),
+        **extra,
+    }
+
+
+def login_redirect(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+# -- permissions: every URL of the feature for every role --
+
+
+def test_reviewers_group_has_the_two_permissions(db):
+    codenames = set(Group.objects.get(name="Reviewers").permissions.values_list("codename", flat=True))
+    assert codenames == {"triage_flag", "change_question"}
+
+
+@pytest.fixture
+def every_url(question, other_user):
+    their_flag = flag(other_user, question)
+    return {
+        "flag": ("post", flag_url(question), {"reason": "wrong"}),
+        "flag-page": ("get", flag_url(question), None),
+        "my-flags": ("get", MY_FLAGS, None),
+        "queue": ("get", QUEUE, None),
+        "dismiss": ("post", dismiss_url(their_flag), {"note": ""}),
+        "accept": ("post", accept_url(their_flag), {}),
+        "edit-page": ("get", edit_url(question), None),
+        "edit": ("post", edit_url(question), {"answer_md": "New."}),
+    }
+
+
+def request(client: Client, how: tuple):
+    method, url, data = how
+    return client.get(url) if method == "get" else client.post(url, data)
+
+
+@pytest.mark.parametrize(
+    "name", ["flag", "flag-page", "my-flags", "queue", "dismiss", "accept", "edit-page", "edit"]
+)
+def test_anonymous_is_sent_to_sign_in(client, every_url, name):
+    assert login_redirect(request(client, every_url[name]))
+
+
+@pytest.mark.parametrize("name", ["queue", "dismiss", "accept", "edit-page", "edit"])
+def test_a_user_who_is_no_reviewer_gets_403(client_in, every_url, name):
+    assert request(client_in, every_url[name]).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["flag", "flag-page", "my-flags"])
+def test_any_user_can_flag_and_follow_their_flags(client_in, every_url, name):
+    assert request(client_in, every_url[name]).status_code in (200, 302)
+
+
+@pytest.mark.parametrize("who", ["reviewer", "staff_user", "plain_staff"])
+@pytest.mark.parametrize("name", ["queue", "dismiss", "accept", "edit-page", "edit"])
+def test_reviewers_and_staff_get_in(request_fixture, every_url, who, name):
+    response = request(signed_in(request_fixture(who)), every_url[name])
+    assert response.status_code in (200, 302)
+    if response.status_code == 302:
+        assert not response["Location"].startswith(reverse("login"))
+
+
+@pytest.fixture
+def request_fixture(request):
+    return request.getfixturevalue
+
+
+def test_triage_alone_without_change_question_cannot_edit(question):
+    triager = signed_in(make_user("tom", perms=("triage_flag",)))
+    assert triager.get(QUEUE).status_code == 200
+    assert triager.get(edit_url(question)).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["flag", "dismiss", "accept", "edit"])
+def test_every_post_needs_the_csrf_token(reviewer, every_url, name):
+    strict = signed_in(reviewer, enforce_csrf_checks=True)
+    method, url, data = every_url[name]
+    assert strict.post(url, data).status_code == 403
+    assert Flag.objects.filter(status=Flag.Status.OPEN).count() == 1  # nothing changed
+
+
+# -- flagging an answer --
+
+
+def test_flag_page_is_a_full_page_with_the_form(client_in, question):
+    response = client_in.get(flag_url(question))
+    assert b"<html" in response.content
+    assert f'id="flag-form-{question.pk}"'.encode() in response.content
+    assert b"The answer is wrong" in response.content
+
+
+def test_flag_form_is_a_fragment_for_htmx(client_in, question):
+    response = client_in.get(flag_url(question, "/questions/"), **HTMX)
+    assert b"<html" not in response.content
+    assert f'id="flag-form-{question.pk}"'.encode() in response.content
+    assert b'name="next" value="/questions/"' in response.content
+
+
+def test_flag_without_js_saves_and_goes_back_to_next(client_in, user, question):
+    back = reverse("quiz:question", args=[question.pk])
+    response = client_in.post(
+        flag_url(question), {"reason": "incomplete", "comment": "Misses L2.", "next": back}
+    )
+    assert response.status_code == 302 and response["Location"] == back
+    saved = Flag.objects.get(user=user, question=question)
+    assert (saved.reason, saved.comment, saved.status) == ("incomplete", "Misses L2.", Flag.Status.OPEN)
+
+
+def test_flag_never_redirects_off_site(client_in, question):
+    response = client_in.post(flag_url(question), {"reason": "wrong", "next": "https://evil.example/"})
+    assert response["Location"] == MY_FLAGS
+
+
+def test_flag_with_htmx_swaps_in_the_thanks(client_in, question):
+    response = client_in.post(flag_url(question), {"reason": "typo"}, **HTMX)
+    assert b"<html" not in response.content
+    assert b"your flag is in the reviewers' queue" in response.content
+    assert b"Update my flag" in response.content
+
+
+def test_flagging_again_updates_the_one_open_flag(client_in, user, question):
+    client_in.post(flag_url(question), {"reason": "wrong", "comment": "first"})
+    client_in.post(flag_url(question), {"reason": "typo", "comment": "second"})
+    assert Flag.objects.filter(user=user, question=question).count() == 1
+    assert Flag.objects.get(user=user, question=question).comment == "second"
+
+
+def test_the_form_shows_the_users_open_flag(client_in, user, question):
+    flag(user, question, reason=Flag.Reason.TYPO, comment="teh")
+    response = client_in.get(flag_url(question), **HTMX)
+    assert re.search(rb'value="typo"[^>]*checked', response.content)
+    assert f'id="flag-{question.pk}-reason_5"'.encode() in response.content  # ids unique per question
+    assert b"teh</textarea>" in response.content
+
+
+def test_a_dismissed_flag_leaves_room_for_a_new_one(client_in, user, reviewer, question):
+    flag(user, question).dismiss(reviewer, "Fine as it is.")
+    client_in.post(flag_url(question), {"reason": "wrong"})
+    assert Flag.objects.filter(user=user, question=question).count() == 2
+
+
+def test_a_flag_comment_is_limited_to_2000_characters(client_in, question):
+    response = client_in.post(flag_url(question), {"reason": "wrong", "comment": "x" * 2001}, **HTMX)
+    assert b"at most 2000 characters" in response.content
+    assert not Flag.objects.exists()
+
+
+def test_a_flag_needs_a_reason(client_in, question):
+    response = client_in.post(flag_url(question), {"comment": "?"})
+    assert response.status_code == 200 and b"This field is required" in response.content
+    assert not Flag.objects.exists()
+
+
+def test_retired_questions_cannot_be_flagged(client_in, make_question):
+    retired = make_question(retired=True)
+    assert client_in.get(flag_url(retired)).status_code == 404
+
+
+def test_eleventh_new_flag_in_an_hour_is_refused(client_in, user, make_question):
+    for _ in range(Flag.MAX_NEW_PER_HOUR):
+        flag(user, make_question(), created_at=timezone.now() - timedelta(minutes=30))
+    one_more = make_question()
+    response = client_in.post(flag_url(one_more), {"reason": "wrong", "comment": "kept"}, **HTMX)
+    assert b"10 flags in the last hour" in response.content
+    assert b"kept</textarea>" in response.content
+    assert not Flag.objects.filter(question=one_more).exists()
+
+
+def test_flags_older_than_an_hour_do_not_count(client_in, user, make_question):
+    for _ in range(Flag.MAX_NEW_PER_HOUR):
+        flag(user, make_question(), created_at=timezone.now() - timedelta(minutes=61))
+    one_more = make_question()
+    client_in.post(flag_url(one_more), {"reason": "wrong"})
+    assert Flag.objects.filter(question=one_more).exists()
+
+
+def test_the_limit_still_lets_a_user_edit_an_open_flag(user, make_question):
+    first = make_question()
+    flag(user, first)
+    for _ in range(Flag.MAX_NEW_PER_HOUR - 1):
+        flag(user, make_question())
+    edited, created = Flag.raise_or_update(user, first, Flag.Reason.TYPO, "edit")
+    assert not created and edited.comment == "edit"
+    with pytest.raises(Flag.TooManyFlags):
+        Flag.raise_or_update(user, make_question(), Flag.Reason.WRONG)
+
+
+# -- where the flag form appears --
+
+
+def test_question_card_offers_the_flag_form_after_reveal(client_in, user, question):
+    interview = MockInterview.start(user, [question])
+    item = interview.items.get()
+    step = reverse("quiz:interview-step", args=[interview.pk])
+    assert b"Flag this answer" not in client_in.get(step).content
+    interview.reveal(item)
+    content = client_in.get(step).content
+    assert b"Flag this answer" in content
+    assert f"{flag_url(question)}?next={step}".encode() in content
+
+
+def test_results_page_offers_the_flag_form_per_question(client_in, user, question):
+    interview = MockInterview.start(user, [question])
+    interview.end_early()
+    content = client_in.get(reverse("quiz:results", args=[interview.pk])).content
+    results = reverse("quiz:results", args=[interview.pk])
+    assert f"{flag_url(question)}?next={results}%23item-1".encode() in content
+
+
+def test_question_page_offers_the_flag_form(client_in, question):
+    content = client_in.get(reverse("quiz:question", args=[question.pk])).content
+    assert f'id="flag-answer-{question.pk}"'.encode() in content
+
+
+# -- my flags --
+
+
+def test_my_flags_shows_what_became_of_each_flag(client_in, user, reviewer, make_question):
+    waiting = flag(user, make_question(prompt_md="Still open?"))
+    dismissed = flag(user, make_question(prompt_md="Dismissed?"))
+    dismissed.dismiss(reviewer, "The answer is right: see section 2.")
+    fixed = flag(user, make_question(prompt_md="Fixed?"))
+    fixed.accept(reviewer)
+    Flag.resolve_accepted(fixed.question, 1, reviewer)
+    content = client_in.get(MY_FLAGS).content.decode()
+    assert "Waiting for a reviewer" in content and f'id="flag-{waiting.pk}"' in content
+    assert "The answer is right: see section 2." in content
+    assert reverse("quiz:question", args=[fixed.question_id]) in content
+    assert "Resolved with an edit" in content
+
+
+def test_my_flags_shows_only_my_own(client_in, other_user, question):
+    flag(other_user, question, comment="Bob's secret complaint")
+    assert b"Bob&#x27;s secret complaint" not in client_in.get(MY_FLAGS).content
+    assert b"not flagged any answer yet" in client_in.get(MY_FLAGS).content
+
+
+def test_flag_text_is_shown_inert_everywhere(client_in, user, reviewer_client, reviewer, question):
+    flag(user, question, comment=SCRIPT)
+    pages = [client_in.get(MY_FLAGS), reviewer_client.get(QUEUE), reviewer_client.get(edit_url(question))]
+    for response in pages:
+        assert b"<script>alert" not in response.content
+        assert b"&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;" in response.content
+    Flag.objects.get().dismiss(reviewer, SCRIPT)
+    assert b"<script>alert" not in client_in.get(MY_FLAGS).content
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_my_flags_query_count_does_not_grow(client_in, user, make_question, count, django_assert_num_queries):
+    for _ in range(count):
+        flag(user, make_question())
+    with django_assert_num_queries(4):  # session, user, count, the page's flags with their questions
+        client_in.get(MY_FLAGS)
+
+
+# -- the review queue --
+
+
+def test_queue_groups_flags_by_question_most_flagged_first(reviewer_client, user, other_user, make_question):
+    once = make_question(prompt_md="Flagged once?")
+    twice = make_question(prompt_md="Flagged twice?")
+    flag(user, once, comment="only me")
+    flag(user, twice, reason=Flag.Reason.TYPO, comment="typo in line 2")
+    flag(other_user, twice, reason=Flag.Reason.WRONG, comment="plain wrong")
+    content = reviewer_client.get(QUEUE).content.decode()
+    assert content.index("Flagged twice?") < content.index("Flagged once?")
+    assert "2 open flags" in content and "1 open flag<" in content
+    for text in ["typo in line 2", "plain wrong", "only me", "Answer 2."]:  # comments and the current answer
+        assert text in content
+
+
+def test_queue_leaves_out_dealt_with_flags(reviewer_client, reviewer, user, question):
+    flag(user, question, comment="gone").dismiss(reviewer)
+    content = reviewer_client.get(QUEUE).content
+    assert b"gone" not in content and b"No open flags" in content
+
+
+def test_queue_shows_the_content_report_for_the_question(reviewer_client, user, make_question):
+    findings = flag_views.findings_by_question_key()
+    key, found = next((k, f) for k, f in findings.items() if any(x.kind == "stripped-math" for x in f))
+    question = make_question(key=key, prompt_md="Given a vector , find vector of unit length?")
+    flag(user, question)
+    content = reviewer_client.get(QUEUE).content.decode()
+    assert "stripped-math" in content
+
+
+def test_content_report_is_read_once_per_process():
+    assert flag_views.findings_by_question_key() is flag_views.findings_by_question_key()
+
+
+def test_queue_lists_questions_that_need_an_answer(reviewer_client, make_question):
+    unanswered = make_question(prompt_md="Nobody answered me?", answer_md="")
+    content = reviewer_client.get(QUEUE).content.decode()
+    assert "Needs an answer" in content and "Nobody answered me?" in content
+    assert edit_url(unanswered) in content
+
+
+def test_queue_fragment_for_htmx(reviewer_client, user, question):
+    flag(user, question)
+    response = reviewer_client.get(QUEUE, **HTMX)
+    assert b"<html" not in response.content and b'id="review-queue"' in response.content
+
+
+@pytest.mark.parametrize("questions,flags_each", [(1, 2), (5, 4)])
+def test_queue_query_count_does_not_grow_with_flags(
+    reviewer_client, make_question, questions, flags_each, django_assert_num_queries
+):
+    flaggers = [make_user(f"flagger{i}") for i in range(flags_each)]
+    for _ in range(questions):
+        question = make_question()
+        for person in flaggers:
+            flag(person, question, comment="see line 3")
+    make_question(answer_md="")
+    # session, user, the reviewer's permissions (user, group), flagged questions count and page, their open
+    # flags with users, unanswered questions and their count
+    with django_assert_num_queries(9):
+        response = reviewer_client.get(QUEUE)
+    assert response.content.decode().count("see line 3") == questions * flags_each
+
+
+# -- dismiss and accept --
+
+
+def test_dismiss_with_a_note_without_js(reviewer_client, reviewer, user, question):
+    raised = flag(user, question)
+    response = reviewer_client.post(dismiss_url(raised), {"note": "It says so in the docs."})
+    assert response.status_code == 302 and response["Location"] == QUEUE
+    raised.refresh_from_db()
+    assert raised.status == Flag.Status.DISMISSED
+    assert (raised.reviewed_by, raised.reviewer_note) == (reviewer, "It says so in the docs.")
+
+
+def test_dismiss_with_htmx_swaps_the_queue(reviewer_client, user, make_question):
+    gone, kept = flag(user, make_question(prompt_md="Gone?")), flag(user, make_question(prompt_md="Kept?"))
+    response = reviewer_client.post(dismiss_url(gone), {"note": ""}, **HTMX)
+    assert b"<html" not in response.content and b'id="review-queue"' in response.content
+    assert b"Dismissed flag" in response.content
+    assert b"Kept?" in response.content and b"Gone?" not in response.content
+    kept.refresh_from_db()
+    assert kept.status == Flag.Status.OPEN
+
+
+def test_dismissing_twice_keeps_the_first_decision(reviewer_client, reviewer, user, question):
+    raised = flag(user, question)
+    raised.dismiss(reviewer, "first")
+    reviewer_client.post(dismiss_url(raised), {"note": "second"})
+    raised.refresh_from_db()
+    assert raised.reviewer_note == "first"
+
+
+def test_accept_takes_the_reviewer_to_the_edit_page(reviewer_client, user, question):
+    raised = flag(user, question)
+    response = reviewer_client.post(accept_url(raised))
+    assert response["Location"] == edit_url(question)
+    raised.refresh_from_db()
+    assert raised.status == Flag.Status.ACCEPTED
+
+
+def test_accept_with_htmx_redirects_the_page(reviewer_client, user, question):
+    response = reviewer_client.post(accept_url(flag(user, question)), **HTMX)
+    assert response["HX-Redirect"] == edit_url(question)
+
+
+# -- editing the answer --
+
+
+def test_edit_page_shows_the_rendered_answer_and_the_flags(reviewer_client, user, question):
+    flag(user, question, comment="generators return generator objects")
+    response = reviewer_client.get(edit_url(question))
+    content = response.content.decode()
+    assert "<html" in content
+    assert "An <strong>iterator</strong> that yields lazily." in content  # rendered current answer
+    assert "generators return generator objects" in content
+    assert "An **iterator** that yields lazily.</textarea>" in content
+
+
+def test_saving_an_edit_resolves_the_flags_and_links_the_revision(reviewer_client, reviewer, user, question):
+    raised = flag(user, question)
+    raised.accept(reviewer)
+    response = reviewer_client.post(
+        edit_url(question), edit_post(question, "A generator object.", [raised.pk])
+    )
+    assert response.status_code == 302 and response["Location"] == QUEUE
+    question.refresh_from_db()
+    raised.refresh_from_db()
+    revision = question.history.order_by("-history_id").first()
+    assert question.answer_md == "A generator object."
+    assert question.answer_html == "<p>A generator object.</p>"
+    assert question.answer_changed_at is not None
+    assert raised.status == Flag.Status.RESOLVED and raised.resolved_revision_id == revision.history_id
+    assert f"#{raised.pk}" in revision.history_change_reason
+    assert revision.history_user == reviewer
+
+
+def test_an_unticked_flag_stays_in_the_queue(reviewer_client, user, other_user, question):
+    fixed, other = flag(user, question), flag(other_user, question)
+    reviewer_client.post(edit_url(question), edit_post(question, "Better.", [fixed.pk]))
+    fixed.refresh_from_db()
+    other.refresh_from_db()
+    assert fixed.status == Flag.Status.RESOLVED and other.status == Flag.Status.OPEN
+
+
+def test_saving_with_htmx_redirects_to_the_queue(reviewer_client, question):
+    response = reviewer_client.post(edit_url(question), edit_post(question, "Better."), **HTMX)
+    assert response["HX-Redirect"] == QUEUE
+
+
+def test_an_invalid_edit_with_htmx_returns_the_form(reviewer_client, question):
+    response = reviewer_client.post(edit_url(question), edit_post(question, "   "), **HTMX)
+    assert b"<html" not in response.content and b'id="answer-form"' in response.content
+    assert b"Write an answer" in response.content
+
+
+def test_preview_renders_without_saving(reviewer_client, question):
+    data = edit_post(question, "*new*", preview="1")
+    fragment = reviewer_client.post(edit_url(question), data, **HTMX)
+    assert b"<html" not in fragment.content and b"<em>new</em>" in fragment.content
+    page = reviewer_client.post(edit_url(question), data)
+    assert b"<html" in page.content and b"<em>new</em>" in page.content
+    question.refresh_from_db()
+    assert question.answer_md == "An **iterator** that yields lazily."
+
+
+def test_an_edit_made_meanwhile_is_not_overwritten(reviewer_client, question):
+    stale = edit_post(question, "Mine.")
+    question.answer_md = "Someone else's."
+    question.save()
+    response = reviewer_client.post(edit_url(question), stale)
+    assert b"Someone changed this answer" in response.content
+    question.refresh_from_db()
+    assert question.answer_md == "Someone else's."
+
+
+def test_an_answer_that_would_break_the_markdown_is_refused(reviewer_client, question):
+    # In a QnA file a "## " line starts a new topic: the answer would not come back from an export.
+    response = reviewer_client.post(edit_url(question), edit_post(question, "Intro.\n## Topic\nMore."))
+    assert b"markdown files could not hold this answer" in response.content
+
+
+def test_writing_an_answer_for_an_unanswered_question(reviewer_client, make_question):
+    empty = make_question(answer_md="")
+    reviewer_client.post(edit_url(empty), edit_post(empty, "Now answered."))
+    empty.refresh_from_db()
+    assert empty.answer_md == "Now answered."
+    assert empty.history.order_by("-history_id").first().history_change_reason == "Answer written in review"
+
+
+# -- changed answers reach learners --
+
+
+def review_state(user, question, last_review, due) -> ReviewState:
+    return ReviewState.objects.create(user=user, question=question, last_review=last_review, due=due)
+
+
+def test_an_answer_change_brings_the_question_back_for_review(user, question):
+    now = timezone.now()
+    later = review_state(user, question, now - timedelta(days=3), now + timedelta(days=20))
+    overdue = review_state(make_user("olga"), question, now - timedelta(days=9), now - timedelta(days=1))
+    question.answer_md = "A generator object, which is an iterator."
+    question.save()
+    later.refresh_from_db()
+    overdue.refresh_from_db()
+    assert later.due == question.answer_changed_at
+    assert overdue.due == now - timedelta(days=1)  # already due: keeps its place in the queue
+
+
+def test_a_whitespace_only_edit_changes_no_schedule(user, question):
+    due = timezone.now() + timedelta(days=20)
+    state = review_state(user, question, timezone.now() - timedelta(days=3), due)
+    question.answer_md = question.answer_md + "\n"
+    question.save()
+    state.refresh_from_db()
+    assert state.due == due and question.answer_changed_at is None
+
+
+def graded_earlier(user, question, days_ago: int = 5) -> None:
+    past = MockInterview.start(user, [question], now=timezone.now() - timedelta(days=days_ago))
+    past.grade(past.items.get(), Grade.GOOD, now=timezone.now() - timedelta(days=days_ago))
+
+
+def test_question_card_says_the_answer_changed_since_last_seen(client_in, user, question):
+    graded_earlier(user, question)
+    question.answer_md = "An iterator object that yields lazily."
+    question.save()
+    interview = MockInterview.start(user, [question])
+    interview.reveal(interview.items.get())
+    content = client_in.get(reverse("quiz:interview-step", args=[interview.pk])).content.decode()
+    assert "Answer updated since you last saw it" in content
+    assert "An <del>**</del>iterator<del>**</del><ins> object</ins> that yields lazily." in content
+
+
+def test_no_change_notice_for_a_first_sight(client_in, user, question):
+    question.answer_md = "Changed before this user ever saw it."
+    question.save()
+    interview = MockInterview.start(user, [question])
+    interview.reveal(interview.items.get())
+    assert b"Answer updated" not in client_in.get(reverse("quiz:interview-step", args=[interview.pk])).content
+
+
+def test_question_page_says_the_answer_changed(client_in, user, question):
+    graded_earlier(user, question)
+    question.answer_md = "Rewritten."
+    question.save()
+    content = client_in.get(reverse("quiz:question", args=[question.pk])).content.decode()
+    assert "Answer updated since you last saw it" in content
+
+
+def test_no_notice_once_the_user_reviewed_the_new_answer(user, question):
+    graded_earlier(user, question, days_ago=5)
+    question.answer_md = "Rewritten."
+    question.save()
+    graded_earlier(user, question, days_ago=0)
+    assert answer_update_for(question, user) is None
+
+
+def test_answer_never_changed_costs_no_query(user, question, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert answer_update_for(question, user) is None
+
+
+def test_diff_marks_words_escapes_and_cuts_long_unchanged_runs():
+    old = "\n".join(["same"] * 10 + ["The <b>old</b> word here."])
+    new = "\n".join(["same"] * 10 + ["The <b>new</b> word here."])
+    html = str(diff_html(old, new))
+    assert "<del>old</del><ins>new</ins>" in html
+    assert "&lt;b&gt;" in html and "<b>" not in html
+    assert html.count("diff-same") == 2 and "diff-gap" in html
+
+
+# -- admin --
+
+
+def test_admin_shows_open_flags_on_the_question(admin_client, user, question):
+    flag(user, question, comment=SCRIPT)
+    content = admin_client.get(reverse("admin:quiz_question_change", args=[question.pk])).content
+    assert b"Open flags" in content and b"&lt;script&gt;" in content and b"<script>alert" not in content
+
+
+def test_admin_history_links_to_a_diff_of_any_two_revisions(admin_client, question):
+    first = latest_revision(question)
+    question.answer_md = "Second <version>."
+    question.save()
+    history = admin_client.get(reverse("admin:quiz_question_history", args=[question.pk])).content.decode()
+    diff_url = reverse("admin:quiz_question_answer_diff", args=[question.pk])
+    assert diff_url in history
+    response = admin_client.get(diff_url, {"from": first, "to": latest_revision(question)})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<del>" in content and "&lt;version&gt;" in content
+
+
+def test_admin_diff_needs_staff(client_in, question):
+    url = reverse("admin:quiz_question_answer_diff", args=[question.pk])
+    assert client_in.get(url).status_code == 302
+
+
+def test_an_admin_edit_resolves_accepted_flags(admin_client, staff_user, user, question):
+    raised = flag(user, question)
+    raised.accept(staff_user)
+    url = reverse("admin:quiz_question_change", args=[question.pk])
+    response = admin_client.post(url, {"answer_md": "Fixed in admin.", "_save": "Save"})
+    assert response.status_code == 302
+    raised.refresh_from_db()
+    assert raised.status == Flag.Status.RESOLVED and raised.resolved_revision_id == latest_revision(question)
+
+
+# -- the menu --
+
+
+def test_menu_shows_the_review_queue_to_reviewers_and_staff(client_in, reviewer_client, question):
+    assert b"Review queue" in reviewer_client.get(MY_FLAGS).content
+    assert b"Review queue" in signed_in(make_user("stan", is_staff=True)).get(MY_FLAGS).content
+    assert b"Review queue" not in client_in.get(MY_FLAGS).content
+
+
+def test_menu_link_follows_a_change_of_role_without_signing_out(question):
+    person = make_user("newbie")
+    client = signed_in(person)
+    person.groups.add(Group.objects.get(name="Reviewers"))
+    assert b"Review queue" not in client.get(MY_FLAGS).content
+    client.get(QUEUE)  # the first visit (by its URL) brings the link into the menu
+    assert b"Review queue" in client.get(MY_FLAGS).content
+    person.groups.clear()
+    assert client.get(QUEUE).status_code == 403
+    assert b"Review queue" not in client.get(MY_FLAGS).content
