@@ -51,6 +51,11 @@ class Section(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.key,)
 
+    @property
+    def depth(self) -> int:
+        """0 for a source file's section, 1 for its chapters or topics (keys nest with "/")."""
+        return self.key.count("/")
+
     @classmethod
     def subtree_ids(cls, sections) -> set[int]:
         """The ids of ``sections`` and everything below them (the tree is small: one query)."""
