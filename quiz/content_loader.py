@@ -23,9 +23,11 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from quiz.models import Question, Section
+from quiz.models.content import answers_differ
 from quiz.rendering import render_markdown
 
 BATCH_SIZE = 500
@@ -234,6 +236,7 @@ def _load_questions(
 ) -> None:
     existing = {q.key: q for q in Question.objects.select_for_update()}
     new, updated, tracked = [], [], []
+    now = timezone.now()
     for key, incoming in questions.items():
         values = _question_values(incoming, section_ids)
         row = existing.get(key)
@@ -241,10 +244,17 @@ def _load_questions(
             new.append(Question(**values))
             continue
         _keep_admin_edit(row, values, report)
+        # answer_changed_at is the app's own record, not content: keep it, unless upstream rewrote the answer,
+        # in which case learners who saw the old one are told and get it back for review.
+        values["answer_changed_at"] = (
+            now if answers_differ(row.answer_md, values["answer_md"]) else row.answer_changed_at
+        )
         if not (changed := _changed(row, values)):
             continue
         # One plain UPDATE per changed row: bulk_update's CASE per field and row costs more than it saves.
         Question.objects.filter(pk=row.pk).update(**{name: values[name] for name in changed})
+        if "answer_changed_at" in changed:
+            row.mark_answer_changed()
         updated.append(row)
         if not set(changed) <= UNTRACKED:
             tracked.append(row)

@@ -2,6 +2,7 @@
 
 import itertools
 import json
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -9,8 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from quiz.models import InterviewItem, MockInterview, Question, Section
+from quiz.models import InterviewItem, MockInterview, Question, ReviewState, Section
 
 pytestmark = pytest.mark.django_db
 
@@ -288,3 +290,25 @@ def test_load_content_bad_record_late_in_the_file_changes_nothing_already_loaded
         load_content(write(broken))
 
     assert Question.objects.get(key="generators").answer_md == "A lazy iterator."
+
+
+def test_load_content_upstream_answer_change_brings_the_question_back_for_review(write, user):
+    load_content(write(bank(question_record("generators"))))
+    question = Question.objects.get(key="generators")
+    interview = MockInterview.start(user, [question])
+    interview.grade(interview.items.get(), 4)
+    state = ReviewState.objects.get(user=user, question=question)
+    assert state.due > timezone.now() + timedelta(days=1)
+
+    load_content(write(bank(question_record("generators", answer="Yields values lazily, one at a time."))))
+
+    question.refresh_from_db()
+    state.refresh_from_db()
+    assert question.answer_changed_at is not None
+    assert state.due == question.answer_changed_at  # due again now, not in days
+
+
+def test_load_content_whitespace_only_change_is_not_news(write, user):
+    load_content(write(bank(question_record("generators", answer="A lazy iterator."))))
+    load_content(write(bank(question_record("generators", answer="A  lazy\niterator."))))
+    assert Question.objects.get(key="generators").answer_changed_at is None

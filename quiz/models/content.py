@@ -12,6 +12,11 @@ class Difficulty(models.TextChoices):
     UNRATED = "unrated", "Unrated"
 
 
+def answers_differ(old: str, new: str) -> bool:
+    """A change in substance: anything but white space."""
+    return " ".join(old.split()) != " ".join(new.split())
+
+
 class SectionQuerySet(models.QuerySet):
     def with_question_counts(self) -> "SectionQuerySet":
         """Each section's own active questions, counted in the same query."""
@@ -156,7 +161,7 @@ class Question(models.Model):
 
     def _answer_changed_in_substance(self) -> bool:
         stored = Question.objects.filter(pk=self.pk).values_list("answer_md", flat=True).first()
-        return stored is not None and " ".join(stored.split()) != " ".join(self.answer_md.split())
+        return stored is not None and answers_differ(stored, self.answer_md)
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
