@@ -203,6 +203,11 @@ class MockInterview(models.Model):
         return InterviewSummary.of(self)
 
 
+class InterviewItemQuerySet(models.QuerySet):
+    def for_user(self, user) -> "InterviewItemQuerySet":
+        return self.filter(interview__user=user)
+
+
 class InterviewItem(models.Model):
     interview = models.ForeignKey(MockInterview, on_delete=models.CASCADE, related_name="items")
     # PROTECT: a retired question keeps every interview that asked it.
@@ -216,6 +221,8 @@ class InterviewItem(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
     over_time = models.BooleanField(default=False)
     flagged = models.BooleanField(default=False, help_text="Marked by the candidate to look at again.")
+
+    objects = InterviewItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["position"]

@@ -113,7 +113,8 @@ def _question_context(request: HttpRequest, question: Question, note_form: NoteF
         note = QuestionNote.objects.filter(user=request.user, question=question).first()
         note_form = NoteForm(initial={"text": note.text if note else ""})
     history = (
-        InterviewItem.objects.filter(question=question, interview__user=request.user)
+        InterviewItem.objects.for_user(request.user)
+        .filter(question=question)
         .select_related("interview")
         .order_by("-interview__created_at")
     )

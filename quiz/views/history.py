@@ -31,10 +31,6 @@ TREND_POINTS = 30
 EXPORT_CHUNK = 2000
 
 
-def items_of(user) -> QuerySet[InterviewItem]:
-    return InterviewItem.objects.filter(interview__user=user)
-
-
 def with_scores(interviews: QuerySet[MockInterview]) -> QuerySet[MockInterview]:
     """``score`` 0-1: the mean of (grade - 1) / 3 over the questions, skipped and unreached counting 0."""
     points = (
@@ -88,7 +84,7 @@ class SectionMastery:
 def section_mastery(user, since: datetime) -> list[SectionMastery]:
     """Share of recent grades that are Good or Nailed, per section, rolled up into the root sections."""
     counts = (
-        items_of(user)
+        InterviewItem.objects.for_user(user)
         .filter(done_at__gte=since, grade__isnull=False)
         .values("question__section")
         .annotate(graded=Count("id"), good=Count("id", filter=Q(grade__gte=Grade.GOOD)))
@@ -127,7 +123,7 @@ def section_mastery(user, since: datetime) -> list[SectionMastery]:
 def practice_days(user, since: date) -> dict[date, int]:
     start = datetime.combine(since, time.min, tzinfo=UTC)
     rows = (
-        items_of(user)
+        InterviewItem.objects.for_user(user)
         .filter(done_at__gte=start)
         .annotate(day=TruncDate("done_at"))
         .values("day")
@@ -152,7 +148,7 @@ def score_trend(user) -> charts.TrendChart | None:
 
 def most_missed(user, limit: int = 10) -> list[tuple[Question, int]]:
     top = list(
-        items_of(user)
+        InterviewItem.objects.for_user(user)
         .filter(grade=Grade.MISSED)
         .values("question")
         .annotate(misses=Count("id"))
@@ -229,7 +225,7 @@ def export_rows(user) -> Iterator[dict]:
     """One dict per interview item, oldest interview first, read from the database in chunks."""
     grades = dict(Grade.choices)
     rows = (
-        items_of(user)
+        InterviewItem.objects.for_user(user)
         .order_by("interview_id", "position")
         .values(
             "interview_id",
