@@ -119,8 +119,21 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
-# Password-reset mail: printed to the console unless a real backend is configured.
-MAILERS = {"default": {"BACKEND": env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}}
+# Password-reset mail: printed to the console in development; in production sent through the SMTP server
+# the environment names (DJANGO_EMAIL_BACKEND overrides either, e.g. the console backend for `make serve`).
+EMAIL_BACKEND_PATH = env(
+    "DJANGO_EMAIL_BACKEND", f"django.core.mail.backends.{'console' if DEBUG else 'smtp'}.EmailBackend"
+)
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
+if EMAIL_BACKEND_PATH.endswith(".smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env("DJANGO_EMAIL_HOST", "localhost"),
+        "port": int(env("DJANGO_EMAIL_PORT", "587")),
+        "username": env("DJANGO_EMAIL_USER") or None,
+        "password": env("DJANGO_EMAIL_PASSWORD") or None,
+        "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", True),
+        "timeout": 10,
+    }
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "interview@localhost")
 
 LANGUAGE_CODE = "en-us"
@@ -161,11 +174,12 @@ SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Browsers never send Secure cookies over plain http, so sign-in fails there. DJANGO_INSECURE_COOKIES=1 is
+    # for `make serve` on loopback only; behind a TLS proxy leave it unset, with DJANGO_SECURE_SSL_REDIRECT=1.
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not env_bool("DJANGO_INSECURE_COOKIES", False)
     SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRESERVE = True
+    SECURE_HSTS_PRELOAD = True
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,33 @@
+"""gunicorn settings for `make serve` and the load tests: `gunicorn -c interview/gunicorn.conf.py`.
+
+Each value can be overridden from the environment (or on the command line, e.g. ``--bind``).
+Behind a TLS proxy, bind to loopback or a socket and let the proxy set X-Forwarded-Proto: Django trusts it
+(SECURE_PROXY_SSL_HEADER), so nothing but the proxy may reach this port.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "interview.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# WEB_CONCURRENCY is the name gunicorn and most hosts use; the usual 2 x cores + 1 by default.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# Threads let a worker serve other requests while one waits on the database (SQLite's write lock,
+# PostgreSQL round trips); Django keeps one database connection per thread.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A request that takes longer than this is a bug: the worker is killed and restarted.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+
+# Access log and errors to stdout/stderr, for the process manager to collect. %(L)s: seconds taken.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss "%(a)s"'
+
+# gunicorn 27's control socket lives at one path per user ($HOME/.gunicorn/gunicorn.ctl), so a second server
+# on the machine (make serve beside the load test) would take it over; nothing here uses it.
+control_socket_disable = True
