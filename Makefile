@@ -40,8 +40,10 @@ serve: $(VENV)/.installed
 	exec $(VENV)/bin/gunicorn --config interview/gunicorn.conf.py --bind $(HOST_PORT)
 
 # Load test and benchmarks against real gunicorn processes on 127.0.0.1; figures go to docs/bench-results.md.
+# BENCH_DATABASE_URL=$$(bash .ci/postgres start) runs the load test on PostgreSQL as well.
 bench: $(VENV)/.installed
-	$(PY) tests/bench/run_all.py --output docs/bench-results.md
+	$(PY) tests/bench/run_all.py --output docs/bench-results.md \
+	  $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,401 @@
+#!/usr/bin/env python
+"""Benchmarks of the question loop, each as a ratio to a baseline measured in the same run.
+
+1. Throughput of the loop (GET step, POST reveal, POST grade) under gunicorn with the production settings,
+   against /bench/constant, a view returning a constant response behind the same middleware and server.
+2. p50/p99 latency of each step at a fixed request rate, against the constant view at the same rate.
+3. build_fixtures + load_content on a generated 10,000-question bank, against the real bank.
+4. Bytes for a complete question screen (HTML, CSS, JS, htmx) as whitenoise serves them with
+   Accept-Encoding: gzip, against the same requests without compression.
+
+Absolute numbers depend on the machine and on what else runs on it; the ratios travel better. Nothing here
+is asserted: it prints figures (and ``--markdown FILE`` writes them as a section of docs/bench-results.md).
+
+    .venv/bin/python tests/bench/bench_loop.py [--markdown FILE]
+"""
+
+import argparse
+import json
+import random
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import common
+from common import Client, Server
+
+REVEAL_RE = re.compile(r'hx-post="(/interviews/\d+/items/\d+/reveal/)"')
+GRADE_RE = re.compile(r'hx-post="(/interviews/\d+/items/\d+/grade/)"')
+ASSET_RE = re.compile(r'<(?:link[^>]*href|script[^>]*src)="(/static/[^"]+)"')
+
+
+class Looper:
+    """One signed-in user going round the question loop, one request per ``next()``."""
+
+    def __init__(self, client: Client, rng: random.Random):
+        self.client, self.rng = client, rng
+        self.pk: int | None = None
+        self.pending: list[str] = []  # what comes next: "step", then "reveal", then "grade"
+        self.card = ""
+
+    def start(self) -> None:
+        answer = self.client.request("POST", "/interviews/new/", {"quick": "1"})
+        self.pk = int(re.match(r"^/interviews/(\d+)/$", answer.header("location")).group(1))
+        self.pending = ["GET step"]
+
+    def next(self) -> tuple[str, common.Response]:
+        if not self.pending:
+            self.start()
+        kind = self.pending.pop(0)
+        if kind == "GET step":
+            response = self.client.request("GET", f"/interviews/{self.pk}/")
+            if response.status == 302:  # finished: begin another interview
+                self.pending = []
+                return kind, response
+            self.pending = ["POST reveal"]
+        elif kind == "POST reveal":
+            url = REVEAL_RE.search(self.card).group(1)
+            response = self.client.request("POST", url, {"answer_text": "thinking"}, htmx=True)
+            self.pending = ["POST grade"]
+        else:
+            url = GRADE_RE.search(self.card).group(1)
+            form = {"grade": self.rng.randint(1, 4), "answer_text": "x"}
+            response = self.client.request("POST", url, form, htmx=True)
+            self.pending = [] if response.header("hx-redirect") else ["GET step"]
+        self.card = response.text
+        return kind, response
+
+
+def constant_request(client: Client) -> tuple[str, common.Response]:
+    return "GET constant", client.request("GET", "/bench/constant")
+
+
+def signed_in_clients(port: int, usernames: list[str], password: str) -> list[Client]:
+    clients = [Client(port) for _ in usernames]
+    threads = [
+        threading.Thread(target=common.log_in, args=(c, name, password))
+        for c, name in zip(clients, usernames, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return clients
+
+
+def closed_loop(workers: list, seconds: float, warmup: float) -> dict:
+    """Every worker sends its next request as soon as the last one answered. Returns counts and errors."""
+    counts, errors = defaultdict(int), defaultdict(int)
+    lock = threading.Lock()
+    began = time.monotonic()
+    measure_from, stop = began + warmup, began + warmup + seconds
+
+    def work(next_request) -> None:
+        while (now := time.monotonic()) < stop:
+            kind, response = next_request()
+            if now >= measure_from:
+                with lock:
+                    counts[kind] += 1
+                    if response.status >= 400:
+                        errors[kind] += 1
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + warmup + 60)
+    return {"requests": dict(counts), "errors": dict(errors), "seconds": seconds}
+
+
+def fixed_rate(workers: list, rate: float, seconds: float) -> dict[str, list[float]]:
+    """Open loop: each worker sends on a fixed schedule, so all together send ``rate`` requests a second.
+
+    A latency runs from when the request was due, not when it went out: a slow answer that delays the
+    next request shows up in that request's latency too (no coordinated omission).
+    """
+    latencies: dict[str, list[float]] = defaultdict(list)
+    lock = threading.Lock()
+    interval = len(workers) / rate
+    began = time.monotonic() + 0.5
+    ticks = int(seconds * rate / len(workers))
+
+    def work(index: int, next_request) -> None:
+        for tick in range(ticks):
+            due = began + index * interval / len(workers) + tick * interval
+            time.sleep(max(0.0, due - time.monotonic()))
+            kind, response = next_request()
+            took = time.monotonic() - due
+            with lock:
+                latencies[kind if response.status < 400 else f"{kind} (HTTP {response.status})"].append(took)
+
+    threads = [threading.Thread(target=work, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    return dict(latencies)
+
+
+def transfer_bytes(client: Client) -> dict:
+    """A full question page and the assets it links, with and without gzip; plus the htmx partials."""
+    looper = Looper(client, random.Random(0))
+    looper.start()
+    gzip = {"Accept-Encoding": "gzip"}
+    page_url = f"/interviews/{looper.pk}/"
+    page = client.request("GET", page_url)
+    page_gz = client.request("GET", page_url, headers=gzip)
+    rows = [
+        ("question page (HTML)", len(page.body), len(page_gz.body), page_gz.header("content-encoding"), "")
+    ]
+    for asset in ASSET_RE.findall(page.text):
+        plain = client.request("GET", asset)
+        packed = client.request("GET", asset, headers=gzip)
+        name = asset.rsplit("/", 1)[-1]
+        rows.append(
+            (
+                name,
+                len(plain.body),
+                len(packed.body),
+                packed.header("content-encoding"),
+                plain.header("cache-control"),
+            )
+        )
+    brotli = client.request("GET", ASSET_RE.findall(page.text)[0], headers={"Accept-Encoding": "br, gzip"})
+    # The partials htmx swaps in for every later question.
+    looper.card = page.text
+    looper.pending = ["POST reveal"]
+    _, reveal = looper.next()
+    _, grade = looper.next()
+    return {
+        "rows": rows,
+        "plain": sum(r[1] for r in rows),
+        "compressed": sum(r[2] for r in rows),
+        "brotli_served": brotli.header("content-encoding") == "br",
+        "reveal_partial": len(reveal.body),
+        "grade_partial": len(grade.body),
+    }
+
+
+TIMING = """
+import io, json, os, time
+from pathlib import Path
+from django.core.management import call_command
+out = Path(os.environ["BENCH_OUT"])
+began = time.perf_counter()
+call_command("build_fixtures", source=Path(os.environ["BENCH_SRC"]), output=out, verbosity=0)
+built = time.perf_counter()
+call_command("load_content", str(out), stdout=io.StringIO(), stderr=io.StringIO())
+loaded = time.perf_counter()
+from quiz.models import Question
+print(json.dumps({"build": built - began, "load": loaded - built, "questions": Question.objects.count()}))
+"""
+
+
+def generate_bank(directory: Path, questions: int, per_file: int = 500) -> None:
+    """Markdown in the QnA format (a ### heading ending in ? is a question), answers like the real bank's."""
+    rng = random.Random(42)
+    words = ["model", "gradient", "feature", "batch", "loss", "tensor", "token", "latency", "cache", "shard"]
+    for f in range(0, questions, per_file):
+        lines = [f"# Generated QnA {f // per_file + 1}", "Questions made up for the load benchmark.", ""]
+        for n in range(f, min(f + per_file, questions)):
+            if n % 25 == 0:
+                lines += [f"## Topic {n // 25}", ""]
+            a, b, c = rng.sample(words, 3)
+            lines += [
+                f"### How does the {a} relate to the {b} in case {n}?",
+                f"- The **{a}** bounds the {b}: when it grows, the `{c}` follows.",
+                f"- In practice, measure the {c} first, then tune the {a} ({n % 7 + 1} steps).",
+                "",
+                "```python",
+                f"def {a}_{n}(x):",
+                f"    return x * {n % 13 + 1}",
+                "```",
+                "",
+                f"Trade-off: a larger {b} costs memory; a smaller one costs accuracy.",
+                "",
+                "---",
+            ]
+        (directory / f"Generated{f // per_file + 1:02d}QnA.md").write_text("\n".join(lines) + "\n")
+
+
+def time_fixtures(source: Path, work: Path, label: str) -> dict:
+    env = common.production_env(sqlite_path=work / f"{label}.sqlite3")
+    common.manage("migrate", "--no-input", env=env)
+    run_env = {**env, "BENCH_SRC": str(source), "BENCH_OUT": str(work / f"{label}.json")}
+    out = common.manage("shell", "--no-imports", "-c", TIMING, env=run_env, timeout=900)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def summarize(latencies: dict[str, list[float]]) -> dict[str, dict]:
+    return {
+        kind: {"n": len(v), "p50": common.percentile(v, 50), "p99": common.percentile(v, 99)}
+        for kind, v in latencies.items()
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=8, help="Concurrent clients for throughput.")
+    parser.add_argument("--seconds", type=float, default=10, help="Measured seconds of each throughput run.")
+    parser.add_argument("--rate", type=float, default=20, help="Requests per second for the latency runs.")
+    parser.add_argument("--rate-seconds", type=float, default=15)
+    parser.add_argument("--questions", type=int, default=10000, help="Size of the generated bank.")
+    parser.add_argument("--markdown", type=Path, help="Also write the figures as markdown to this file.")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="interview-bench-"))
+    try:
+        results = run(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps(results, indent=2, default=str))
+    if args.markdown:
+        args.markdown.write_text(markdown(results, args))
+    return 0
+
+
+def run(args, tmp: Path) -> dict:
+    env = common.production_env(sqlite_path=tmp / "bench.sqlite3", DJANGO_SETTINGS_MODULE="bench_settings")
+    print("Preparing the database ...", flush=True)
+    common.prepare_database(env)
+    latency_users = max(2, int(args.rate) // 2)
+    usernames = [f"bench{i:03d}" for i in range(args.clients + latency_users)]
+    password = common.secrets.token_urlsafe(16)
+    common.create_users(env, usernames, password)
+    server = Server(env, common.free_port(), tmp / "gunicorn.log")
+    server.start()
+    results: dict = {"machine": common.machine(), "load_before": load_average()}
+    try:
+        clients = signed_in_clients(server.port, usernames, password)
+        loop_clients, rate_clients = clients[: args.clients], clients[args.clients :]
+        rng = random.Random(1)
+
+        print("Throughput ...", flush=True)
+        results["constant_throughput"] = closed_loop(
+            [lambda c=c: constant_request(c) for c in loop_clients], args.seconds, warmup=2
+        )
+        loopers = [Looper(c, random.Random(rng.random())) for c in loop_clients]
+        results["loop_throughput"] = closed_loop([lp.next for lp in loopers], args.seconds, warmup=2)
+
+        print(f"Latency at {args.rate:g} req/s ...", flush=True)
+        results["constant_latency"] = summarize(
+            fixed_rate([lambda c=c: constant_request(c) for c in rate_clients], args.rate, args.rate_seconds)
+        )
+        rate_loopers = [Looper(c, random.Random(rng.random())) for c in rate_clients]
+        results["loop_latency"] = summarize(
+            fixed_rate([lp.next for lp in rate_loopers], args.rate, args.rate_seconds)
+        )
+
+        print("Bytes of a question screen ...", flush=True)
+        results["bytes"] = transfer_bytes(clients[0])
+    finally:
+        server.stop()
+    results["server_log"] = common.log_problems(server.log_text())
+
+    print(
+        f"build_fixtures + load_content: real bank, then {args.questions} generated questions ...", flush=True
+    )
+    results["fixtures_full"] = time_fixtures(common.ROOT / "fixtures" / "markdown", tmp, "full")
+    generated = tmp / "generated"
+    generated.mkdir()
+    generate_bank(generated, args.questions)
+    results["fixtures_generated"] = time_fixtures(generated, tmp, "generated")
+    results["load_after"] = load_average()
+    return results
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in common.os.getloadavg())
+
+
+def rps(run: dict, kinds=None) -> float:
+    counts = run["requests"]
+    return sum(n for k, n in counts.items() if kinds is None or k in kinds) / run["seconds"]
+
+
+def markdown(r: dict, args) -> str:
+    loop_kinds = {"GET step", "POST reveal", "POST grade"}
+    constant_rps = rps(r["constant_throughput"])
+    loop_rps = rps(r["loop_throughput"], loop_kinds)
+    loops = r["loop_throughput"]["requests"].get("POST grade", 0) / r["loop_throughput"]["seconds"]
+    errors = sum(r["loop_throughput"]["errors"].values()) + sum(r["constant_throughput"]["errors"].values())
+    base = r["constant_latency"].get("GET constant", {"p50": 0, "p99": 0})
+    full, gen = r["fixtures_full"], r["fixtures_generated"]
+    full_total, gen_total = full["build"] + full["load"], gen["build"] + gen["load"]
+    per_q = (gen_total / gen["questions"]) / (full_total / full["questions"])
+    b = r["bytes"]
+
+    def ratio(x: float, y: float) -> str:
+        return f"{x / y:.2f}" if y else "n/a"
+
+    lines = [
+        "## Question loop benchmarks",
+        "",
+        f"`python tests/bench/bench_loop.py` — {r['machine']}; load average before/after: "
+        f"{r['load_before']} / {r['load_after']}. gunicorn with interview/gunicorn.conf.py defaults "
+        "(gthread, 2 x cores + 1 workers, 4 threads), production settings, SQLite (WAL).",
+        "",
+        f"### Throughput ({args.clients} clients, keep-alive, {args.seconds:g} s after a 2 s warm-up)",
+        "",
+        "| what | req/s | ratio to baseline |",
+        "|---|---|---|",
+        f"| baseline: GET /bench/constant (same middleware and server) | {constant_rps:.1f} | 1.00 |",
+        f"| question loop (GET step + POST reveal + POST grade) | {loop_rps:.1f} | "
+        f"{ratio(loop_rps, constant_rps)} |",
+        "",
+        f"That is {loops:.1f} questions answered per second. HTTP errors during the runs: {errors}.",
+        "",
+        f"### Latency at a fixed {args.rate:g} req/s for {args.rate_seconds:g} s",
+        "",
+        "Measured from when each request was due, so a slow answer also delays the next one's figure.",
+        "",
+        "| step | n | p50 | p99 | p50 / baseline p50 | p99 / baseline p99 |",
+        "|---|---|---|---|---|---|",
+        f"| baseline: GET /bench/constant | {base.get('n', 0)} | {common.ms(base['p50'])} "
+        f"| {common.ms(base['p99'])} | 1.00 | 1.00 |",
+    ]
+    for kind, s in r["loop_latency"].items():
+        lines.append(
+            f"| {kind} | {s['n']} | {common.ms(s['p50'])} | {common.ms(s['p99'])} "
+            f"| {ratio(s['p50'], base['p50'])} | {ratio(s['p99'], base['p99'])} |"
+        )
+    lines += [
+        "",
+        "### build_fixtures + load_content (fresh SQLite database each)",
+        "",
+        "| bank | questions | build_fixtures | load_content | total | ratio to real bank |",
+        "|---|---|---|---|---|---|",
+        f"| baseline: fixtures/markdown | {full['questions']} | {full['build']:.2f} s | {full['load']:.2f} s "
+        f"| {full_total:.2f} s | 1.00 |",
+        f"| generated QnA markdown | {gen['questions']} | {gen['build']:.2f} s | {gen['load']:.2f} s "
+        f"| {gen_total:.2f} s | {ratio(gen_total, full_total)} |",
+        "",
+        f"Per question the generated bank costs {per_q:.2f} x the real bank's time "
+        f"({gen['questions'] / full['questions']:.0f} x the questions).",
+        "",
+        "### Bytes for a complete question screen (what a first visit downloads)",
+        "",
+        "| resource | plain | Accept-Encoding: gzip | encoding | Cache-Control |",
+        "|---|---|---|---|---|",
+        *(f"| {name} | {p:,} | {c:,} | {enc or 'none'} | {cc or ''} |" for name, p, c, enc, cc in b["rows"]),
+        f"| **total** | **{b['plain']:,}** | **{b['compressed']:,}** "
+        f"| ratio **{ratio(b['compressed'], b['plain'])}** | |",
+        "",
+        f"Brotli served: {'yes' if b['brotli_served'] else 'no (the brotli package is not installed)'}. "
+        f"Each later question swaps in htmx partials: reveal {b['reveal_partial']:,} bytes, "
+        f"grade (next card) {b['grade_partial']:,} bytes, uncompressed.",
+        "",
+        f"Server log during the runs: {', '.join(f'{k}: {v}' for k, v in r['server_log'].items())}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
