@@ -5,7 +5,10 @@ treated as hostile: Python-Markdown renders it, then bleach keeps only an explic
 attributes. Results are cached on the models (``*_html`` fields); nothing here runs per request.
 """
 
+import threading
+
 import bleach
+import bleach.linkifier
 import markdown
 
 ALLOWED_TAGS = frozenset(
@@ -43,20 +46,30 @@ def _harden_links(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=False,  # escape, not drop: a reviewer sees exactly what the source said
-    strip_comments=True,
-    filters=[],
-)
+class _Renderers(threading.local):
+    """One Markdown, Cleaner and Linker per thread: building them costs more than rendering a short answer,
+    and none of the three may be shared between threads (gunicorn runs several per worker)."""
+
+    def __init__(self) -> None:
+        self.markdown = markdown.Markdown(extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS)
+        self.cleaner = bleach.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=False,  # escape, not drop: a reviewer sees exactly what the source said
+            strip_comments=True,
+        )
+        self.linker = bleach.linkifier.Linker(
+            callbacks=[_harden_links], skip_tags={"pre", "code"}, parse_email=False
+        )
+
+
+_renderers = _Renderers()
 
 
 def render_markdown(text: str) -> str:
     """Render markdown ``text`` to HTML that is safe to mark safe in a template."""
     if not text or not text.strip():
         return ""
-    html = markdown.markdown(text, extensions=_EXTENSIONS, extension_configs=_EXTENSION_CONFIGS)
-    html = _cleaner.clean(html)
-    return bleach.linkify(html, callbacks=[_harden_links], skip_tags={"pre", "code"}, parse_email=False)
+    html = _renderers.markdown.reset().convert(text)
+    return _renderers.linker.linkify(_renderers.cleaner.clean(html))
