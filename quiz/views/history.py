@@ -12,8 +12,19 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Cast, Coalesce, NullIf, TruncDate
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Cast, Coalesce, NullIf, Substr
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -120,17 +131,23 @@ def section_mastery(user, since: datetime) -> list[SectionMastery]:
     return ordered
 
 
+def utc_day(field: str) -> Substr:
+    """The UTC calendar day of a datetime column as 'YYYY-MM-DD'. Both databases store and cast datetimes
+    in UTC here; on SQLite this is ~10x faster than TruncDate, which calls back into Python for every row."""
+    return Substr(Cast(field, CharField()), 1, 10)
+
+
 def practice_days(user, since: date) -> dict[date, int]:
     start = datetime.combine(since, time.min, tzinfo=UTC)
     rows = (
         InterviewItem.objects.for_user(user)
         .filter(done_at__gte=start)
-        .annotate(day=TruncDate("done_at"))
+        .annotate(day=utc_day("done_at"))
         .values("day")
         .annotate(n=Count("id"))
         .order_by()
     )
-    return {row["day"]: row["n"] for row in rows}
+    return {date.fromisoformat(row["day"]): row["n"] for row in rows}
 
 
 def score_trend(user) -> charts.TrendChart | None:

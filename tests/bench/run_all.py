@@ -41,7 +41,12 @@ def main() -> int:
     parser.add_argument("--database-url", help="Also run the load test on this PostgreSQL server.")
     args = parser.parse_args()
 
-    runs = [("bench_loop.py", ()), ("load_interviews.py", ()), ("load_interviews.py", ("--kill",))]
+    runs = [
+        ("bench_loop.py", ()),
+        ("bench_history.py", ()),
+        ("load_interviews.py", ()),
+        ("load_interviews.py", ("--kill",)),
+    ]
     if args.database_url:
         pg = ("--database-url", args.database_url)
         runs += [("load_interviews.py", pg), ("load_interviews.py", (*pg, "--kill"))]

@@ -1,0 +1,160 @@
+#!/usr/bin/env python
+"""Server time of the history, progress and review pages for one user with 100,000 graded questions.
+
+    .venv/bin/python tests/bench/bench_history.py [--items 100000] [--repeat 15] [--markdown FILE]
+
+Seeds a fresh SQLite database (temp file) with the real question bank and one user whose history holds
+``--items`` graded questions (10 per interview, spread over two years), plus a review card for every question.
+Each page is rendered in-process through Django's test client (the whole middleware stack and the templates,
+no network), ``--repeat`` times after a warm-up; the median is reported as a ratio to the home page measured
+the same way in the same run. Nothing is asserted: this is a measurement.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+QUESTIONS_PER_INTERVIEW = 10
+
+
+def seed(items: int) -> object:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from quiz.models import InterviewItem, MockInterview, Question, ReviewState
+
+    call_command("migrate", verbosity=0)
+    with open(os.devnull, "w") as quiet:
+        call_command("load_content", verbosity=0, stdout=quiet)
+    user = get_user_model().objects.create_user("heavy")
+    questions = list(Question.objects.active().values_list("pk", flat=True))
+    rng = random.Random(7)
+    # Spread over the two years up to now, so the 90-day and 26-week windows hold a realistic share.
+    count = items // QUESTIONS_PER_INTERVIEW
+    step = timedelta(days=730) / count
+    start = datetime.now(UTC) - timedelta(days=730)
+    interviews = [
+        MockInterview(
+            user=user,
+            created_at=start + i * step,
+            finished_at=start + i * step + timedelta(minutes=8),
+            ending=MockInterview.Ending.COMPLETED,
+            question_count=QUESTIONS_PER_INTERVIEW,
+        )
+        for i in range(count)
+    ]
+    MockInterview.objects.bulk_create(interviews, batch_size=2000)
+    rows = []
+    for interview in MockInterview.objects.filter(user=user).only("pk", "created_at"):
+        for position, question in enumerate(rng.sample(questions, QUESTIONS_PER_INTERVIEW)):
+            done = interview.created_at + timedelta(seconds=40 * (position + 1))
+            rows.append(
+                InterviewItem(
+                    interview=interview,
+                    question_id=question,
+                    position=position,
+                    started_at=done - timedelta(seconds=40),
+                    revealed_at=done,
+                    done_at=done,
+                    grade=rng.randint(1, 4),
+                )
+            )
+    InterviewItem.objects.bulk_create(rows, batch_size=5000)
+    now = datetime.now(UTC)
+    ReviewState.objects.bulk_create(
+        ReviewState(
+            user=user,
+            question_id=q,
+            state=2,
+            stability=5.0,
+            difficulty=5.0,
+            due=now + timedelta(hours=rng.randint(-72, 24 * 14)),
+            last_review=now - timedelta(days=1),
+            last_grade=rng.randint(1, 4),
+            reviews=rng.randint(1, 40),
+            lapses=rng.randint(0, 6),
+        )
+        for q in questions
+    )
+    return user
+
+
+def time_page(client, url: str, repeat: int) -> tuple[float, int]:
+    response = client.get(url)  # warm-up (template loading, first-query caches)
+    assert response.status_code == 200, (url, response.status_code)
+    samples = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        response = client.get(url)
+        samples.append(time.perf_counter() - began)
+    return statistics.median(samples), len(response.content)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--markdown", type=Path, help="Also write the figures as a markdown section here.")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="interview-bench-history-") as tmp:
+        os.environ["SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["DJANGO_SETTINGS_MODULE"] = "interview.settings"
+        os.environ["AXES_ENABLED"] = "0"
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from django.test import Client
+        from django.test.utils import setup_test_environment
+        from django.urls import reverse
+
+        setup_test_environment()  # lets the test client run against this (non-test) database
+        began = time.monotonic()
+        user = seed(args.items)
+        seeded = time.monotonic() - began
+        client = Client()
+        client.force_login(user)
+        pages = [
+            ("home (baseline)", reverse("quiz:home")),
+            ("history, first page", reverse("quiz:history")),
+            ("history, last page", reverse("quiz:history") + "?page=last"),
+            ("progress", reverse("quiz:progress")),
+            ("questions due for review", reverse("quiz:bank") + "?due=on"),
+            ("question bank, search", reverse("quiz:bank") + "?q=gradient"),
+        ]
+        results = [(name, url, *time_page(client, url, args.repeat)) for name, url in pages]
+
+    base = results[0][2]
+    lines = [
+        "### History and progress with 100,000 graded questions",
+        "",
+        f"`python tests/bench/bench_history.py` — one user, {args.items:,} graded questions in "
+        f"{args.items // QUESTIONS_PER_INTERVIEW:,} interviews, a review card per question "
+        f"(seeded in {seeded:.0f} s). "
+        f"Server time in-process through Django's test client, median of {args.repeat}, SQLite.",
+        "",
+        "| page | median | ratio to home | bytes |",
+        "|---|---|---|---|",
+    ]
+    for name, url, seconds, size in results:
+        lines.append(f"| {name} (`{url}`) | {seconds * 1000:.1f} ms | {seconds / base:.2f} | {size:,} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
