@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.utils.text import Truncator
 
 from quiz import exporter
 from quiz.models import Difficulty, Flag, Grade, Question, Section
@@ -171,7 +172,7 @@ class DismissFlagForm(forms.Form):
 
 class FlagChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, flag: Flag) -> str:
-        comment = f": {flag.comment[:80]}" if flag.comment else ""
+        comment = f": {Truncator(flag.comment).chars(80)}" if flag.comment else ""
         return f"#{flag.pk} {flag.get_reason_display()} ({flag.user}){comment}"
 
 

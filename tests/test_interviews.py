@@ -221,7 +221,7 @@ def test_flag_sets_the_state_asked_for_so_double_clicks_agree(client_in, intervi
     response = client_in.post(item_url("flag", item), {"flagged": "on"}, **HTMX)
     item.refresh_from_db()
     assert item.flagged
-    assert "Flagged for later" in response.content.decode()
+    assert "Marked for later" in response.content.decode()
     client_in.post(item_url("flag", item), {"flagged": ""})
     item.refresh_from_db()
     assert not item.flagged

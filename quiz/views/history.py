@@ -173,7 +173,7 @@ def most_missed(user, limit: int = 10) -> list[tuple[Question, int]]:
     )
     questions = (
         Question.objects.select_related("section")
-        .only("prompt_md", "section__title")
+        .only("prompt_html", "section__title")
         .in_bulk([row["question"] for row in top])
     )
     return [(questions[row["question"]], row["misses"]) for row in top]
@@ -191,7 +191,7 @@ def progress(request: HttpRequest) -> HttpResponse:
         ReviewState.objects.for_user(request.user)
         .leeches()
         .select_related("question__section")
-        .only("lapses", "question__prompt_md", "question__section__title")
+        .only("lapses", "question__prompt_html", "question__section__title")
         .order_by("-lapses", "question__position")[:20]
     )
     context = {

@@ -74,7 +74,7 @@ def test_new_user_runs_an_interview_by_keyboard(page, bank):
     # Question 2: flag it with F, then reveal and grade Nailed with 4.
     answer_by_keyboard(page, "Second answer, worth a second look.")
     page.keyboard.press("f")
-    expect(card.locator(".badge-flag")).to_have_text("Flagged for later")
+    expect(card.locator(".badge-flag")).to_have_text("Marked for later")
     expect(textarea).to_have_value("Second answer, worth a second look.")
     page.keyboard.press(" ")
     expect(card.locator(".reference-answer")).to_be_visible()
@@ -92,7 +92,7 @@ def test_new_user_runs_an_interview_by_keyboard(page, bank):
     expect(first.locator(".result-item-header")).to_contain_text("Good")
     expect(first.locator(".typed-answer")).to_have_text("It returns an iterator that yields values lazily.")
     expect(second.locator(".result-item-header")).to_contain_text("Nailed")
-    expect(second.locator(".result-item-header")).to_contain_text("Flagged")
+    expect(second.locator(".result-item-header")).to_contain_text("Marked for later")
     expect(second.locator(".typed-answer")).to_have_text("Second answer, worth a second look.")
     expect(third.locator(".result-item-header")).to_contain_text("Skipped")
     expect(third.locator(".typed-answer")).to_have_text("No idea, skipping.")
