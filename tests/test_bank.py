@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -101,6 +102,24 @@ def test_search_needs_every_word(client_in, make_question):
 def test_search_questions_with_blank_text_keeps_everything(make_question):
     make_question()
     assert search_questions(Question.objects.all(), "   ").count() == 1
+
+
+def test_search_finds_a_name_inside_code(client_in, make_question):
+    make_question(prompt_md="Drop missing rows?", answer_md="Use `df.dropna()`.")
+    make_question(prompt_md="Fit a classifier?", answer_md="`sklearn.linear_model.LogisticRegression`")
+    assert listed(client_in.get(BANK, {"q": "dropna"})) == ["Drop missing rows?"]
+    assert listed(client_in.get(BANK, {"q": "logisticregression"})) == ["Fit a classifier?"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search is PostgreSQL's")
+def test_search_on_postgresql_matches_word_forms_phrases_and_or(client_in, make_question):
+    make_question(prompt_md="What does a Python generator return?", answer_md="An iterator, yielding lazily.")
+    make_question(prompt_md="What is a decorator?", answer_md="A function that wraps another function.")
+    assert listed(client_in.get(BANK, {"q": "generators yields"})) == ["What does a Python generator return?"]
+    assert listed(client_in.get(BANK, {"q": '"wraps another"'})) == ["What is a decorator?"]
+    assert listed(client_in.get(BANK, {"q": '"another wraps"'})) == []
+    assert len(listed(client_in.get(BANK, {"q": "generator or decorator"}))) == 2
+    assert listed(client_in.get(BANK, {"q": "function -python"})) == ["What is a decorator?"]
 
 
 def test_no_match_says_so(client_in, make_question):

@@ -9,7 +9,9 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,13 +27,23 @@ PAGE_SIZE = 25
 
 
 def search_questions(questions, text: str):
-    """Questions whose prompt or reference answer contains every word of ``text``.
+    """Questions whose prompt or reference answer matches every word of ``text``.
 
-    The one place search lives: on PostgreSQL this can become a SearchVector/SearchQuery filter.
+    Every word found as is, anywhere (so ``dropna`` finds ``df.dropna()``). On PostgreSQL, also full-text
+    search in English: "generators" finds "generator", and the box takes web-search syntax ("a phrase",
+    -without, or). Full-text search alone would miss code: it reads ``sklearn.linear_model`` as one token.
     """
-    for word in text.split():
-        questions = questions.filter(Q(prompt_md__icontains=word) | Q(answer_md__icontains=word))
-    return questions
+    words = text.split()
+    if not words:
+        return questions
+    every_word = Q()
+    for word in words:
+        every_word &= Q(prompt_md__icontains=word) | Q(answer_md__icontains=word)
+    if connections[questions.db].vendor != "postgresql":
+        return questions.filter(every_word)
+    vector = SearchVector("prompt_md", "answer_md", config="english")
+    query = SearchQuery(text, search_type="websearch", config="english")
+    return questions.alias(search=vector).filter(Q(search=query) | every_word)
 
 
 def with_user_badges(questions, user, now: datetime):
