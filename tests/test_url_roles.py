@@ -1,0 +1,255 @@
+"""Who may open what: every URL pattern in the URLconf, requested by each role, answers as the table says.
+
+Roles: anonymous; the user who owns the interviews, notes and flags; another user; a reviewer (the
+"Reviewers" group); staff (a superuser). GET for every page; for views that only take POST, GET must answer
+405 (or send a stranger to sign in first) and POST is checked too, each POST rolled back afterwards. A URL in
+the URLconf that is missing from the table fails the test: no page is forgotten when one is added.
+"""
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from quiz.models import Flag, Grade, MockInterview, Question, Section
+
+ROLES = ["anonymous", "user", "other user", "reviewer", "staff"]
+LOGIN = "/accounts/login/?next="  # a redirect to the sign-in page
+ADMIN_LOGIN = "/admin/login/?next="
+HOME = "/"
+ELSEWHERE = "a redirect, not to sign in"  # e.g. back to the page a form was posted from
+
+# Shorthands for a row of expected answers, one per role in ROLES order.
+EVERYONE = (200,) * 5
+SIGNED_IN = (LOGIN, 200, 200, 200, 200)
+REVIEWERS = (LOGIN, 403, 403, 200, 200)
+OWNER = (LOGIN, 200, 404, 404, 404)
+POST_ONLY = (LOGIN, 405, 405, 405, 405)
+OWNER_POST = (LOGIN, ELSEWHERE, 404, 404, 404)
+
+
+def staff(status) -> tuple:
+    """An admin page: everyone but staff is sent to the admin's sign-in page."""
+    return (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, status)
+
+
+@dataclass(frozen=True)
+class Row:
+    url: Callable[[dict], str]  # the objects -> the URL to request
+    get: tuple
+    post: tuple | None = None  # only for views that take POST alone
+    data: dict | None = None
+
+
+def admin_model(app: str, model: str, key: str, *, add=200, delete=200, change=200) -> dict[str, Row]:
+    """The six URLs every ModelAdmin adds, for the object ``objects[key]``."""
+    base = f"/admin/{app}/{model}/"
+
+    def at(suffix: str) -> Callable[[dict], str]:
+        return lambda o: f"{base}{o[key].pk}/{suffix}"
+
+    return {
+        f"admin:{app}_{model}_changelist": Row(lambda o: base, staff(200)),
+        f"admin:{app}_{model}_add": Row(lambda o: f"{base}add/", staff(add)),
+        f"admin:{app}_{model}_history": Row(at("history/"), staff(200)),
+        f"admin:{app}_{model}_delete": Row(at("delete/"), staff(delete)),
+        f"admin:{app}_{model}_change": Row(at("change/"), staff(change)),
+        f"admin/{app}/{model}/<path:object_id>/": Row(at(""), staff(at("change/"))),
+    }
+
+
+def _quiz(path: str) -> Callable[[dict], str]:
+    """``path`` with {question}, {flag}, {running}, {item}, {finished} filled in from the objects."""
+    return lambda o: path.format(**{name: getattr(obj, "pk", obj) for name, obj in o.items()})
+
+
+TABLE: dict[str, Row] = {
+    # -- accounts
+    "signup": Row(_quiz("/accounts/signup/"), (200, HOME, HOME, HOME, HOME)),
+    "login": Row(_quiz("/accounts/login/"), EVERYONE),
+    "logout": Row(_quiz("/accounts/logout/"), (405,) * 5, post=(HOME,) * 5),
+    "password_change": Row(_quiz("/accounts/password_change/"), SIGNED_IN),
+    "password_change_done": Row(_quiz("/accounts/password_change/done/"), SIGNED_IN),
+    "password_reset": Row(_quiz("/accounts/password_reset/"), EVERYONE),
+    "password_reset_done": Row(_quiz("/accounts/password_reset/done/"), EVERYONE),
+    "password_reset_confirm": Row(_quiz("/accounts/reset/MQ/not-a-token/"), EVERYONE),
+    "password_reset_complete": Row(_quiz("/accounts/reset/done/"), EVERYONE),
+    # -- pages
+    "quiz:home": Row(_quiz("/"), EVERYONE),
+    "quiz:healthz": Row(_quiz("/healthz"), EVERYONE),
+    "quiz:history": Row(_quiz("/history/"), SIGNED_IN),
+    "quiz:progress": Row(_quiz("/progress/"), SIGNED_IN),
+    "quiz:account": Row(_quiz("/account/"), SIGNED_IN),
+    "quiz:export": Row(_quiz("/account/export/?format=csv"), SIGNED_IN),
+    "quiz:bank": Row(_quiz("/questions/"), SIGNED_IN),
+    "quiz:question": Row(_quiz("/questions/{question}/"), SIGNED_IN),
+    # Notes and bookmarks belong to whoever saves them: anyone signed in may keep one on any question.
+    "quiz:question-note": Row(
+        _quiz("/questions/{question}/note/"), POST_ONLY, (LOGIN, *(ELSEWHERE,) * 4), {"text": "x"}
+    ),
+    "quiz:question-bookmark": Row(
+        _quiz("/questions/{question}/bookmark/"), POST_ONLY, (LOGIN, *(ELSEWHERE,) * 4), {"bookmarked": "on"}
+    ),
+    "quiz:flag-answer": Row(_quiz("/questions/{question}/flag/"), SIGNED_IN),
+    "quiz:my-flags": Row(_quiz("/my-flags/"), SIGNED_IN),
+    # -- reviewing: reviewers and staff; the permission check comes before the method check
+    "quiz:review-queue": Row(_quiz("/review-queue/"), REVIEWERS),
+    "quiz:flag-dismiss": Row(
+        _quiz("/review-queue/flags/{flag}/dismiss/"),
+        (LOGIN, 403, 403, 405, 405),
+        (LOGIN, 403, 403, ELSEWHERE, ELSEWHERE),
+    ),
+    "quiz:flag-accept": Row(
+        _quiz("/review-queue/flags/{flag}/accept/"),
+        (LOGIN, 403, 403, 405, 405),
+        (LOGIN, 403, 403, ELSEWHERE, ELSEWHERE),
+    ),
+    "quiz:answer-edit": Row(_quiz("/review-queue/questions/{question}/answer/"), REVIEWERS),
+    # -- interviews: only their owner sees them; the method is checked before the owner
+    "quiz:interview-new": Row(_quiz("/interviews/new/"), SIGNED_IN),
+    "quiz:review-start": Row(_quiz("/review/"), POST_ONLY, (LOGIN, HOME, HOME, HOME, HOME)),
+    "quiz:interview-step": Row(_quiz("/interviews/{running}/"), OWNER),
+    "quiz:interview-end": Row(_quiz("/interviews/{running}/end/"), POST_ONLY, OWNER_POST),
+    "quiz:results": Row(_quiz("/interviews/{finished}/results/"), OWNER),
+    "quiz:practise-missed": Row(_quiz("/interviews/{finished}/practise-missed/"), POST_ONLY, OWNER_POST),
+    "quiz:item-reveal": Row(_quiz("/interviews/{running}/items/{item}/reveal/"), POST_ONLY, OWNER_POST),
+    "quiz:item-grade": Row(
+        _quiz("/interviews/{running}/items/{item}/grade/"), POST_ONLY, OWNER_POST, {"grade": Grade.GOOD}
+    ),
+    "quiz:item-skip": Row(_quiz("/interviews/{running}/items/{item}/skip/"), POST_ONLY, OWNER_POST),
+    "quiz:item-flag": Row(_quiz("/interviews/{running}/items/{item}/flag/"), POST_ONLY, OWNER_POST),
+    "quiz:item-answer": Row(
+        _quiz("/interviews/{running}/items/{item}/answer/"), POST_ONLY, OWNER_POST, {"answer_text": "x"}
+    ),
+    # -- admin: staff only. Questions, sections and interviews are never added or deleted there.
+    "admin:index": Row(_quiz("/admin/"), staff(200)),
+    "admin:login": Row(_quiz("/admin/login/"), (200, 200, 200, 200, "/admin/")),
+    # POST only; a signed-out or non-staff GET is sent to the admin index (and from there to sign in).
+    "admin:logout": Row(_quiz("/admin/logout/"), (*("/admin/",) * 4, 405)),
+    "admin:password_change": Row(_quiz("/admin/password_change/"), staff(200)),
+    "admin:password_change_done": Row(_quiz("/admin/password_change/done/"), staff(200)),
+    "admin:autocomplete": Row(_quiz("/admin/autocomplete/"), staff(403)),  # no field named: refused
+    "admin:jsi18n": Row(_quiz("/admin/jsi18n/"), staff(200)),
+    "admin:view_on_site": Row(lambda o: f"/admin/r/{o['question_type'].pk}/{o['question'].pk}/", staff(404)),
+    "admin:app_list": Row(_quiz("/admin/quiz/"), staff(200)),
+    "admin/(?P<url>.*)$": Row(_quiz("/admin/no-such-page/"), staff(404)),
+    "admin:auth_user_password_change": Row(
+        lambda o: f"/admin/auth/user/{o['owner'].pk}/password/", staff(200)
+    ),
+    **admin_model("auth", "group", "group"),
+    **admin_model("auth", "user", "owner"),
+    **admin_model("axes", "accessattempt", "attempt", add=403),
+    **admin_model("axes", "accesslog", "access_log", add=403),
+    **admin_model("axes", "accessfailurelog", "failure_log", add=403),
+    **admin_model("quiz", "section", "section", add=403, delete=403),
+    **admin_model("quiz", "mockinterview", "finished", add=403, delete=403),
+    **admin_model("quiz", "question", "question", add=403, delete=403),
+    "admin:quiz_question_preview": Row(_quiz("/admin/quiz/question/preview/"), staff(405)),
+    "admin:quiz_question_answer_diff": Row(_quiz("/admin/quiz/question/{question}/answer-diff/"), staff(200)),
+    "admin:quiz_question_simple_history": Row(
+        _quiz("/admin/quiz/question/{question}/history/{revision}/"), staff(200)
+    ),
+}
+
+
+def url_patterns(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> list[str]:
+    """Every pattern of the URLconf: its namespaced name, or its full route when it has no name."""
+    resolver = resolver or get_resolver()
+    found = []
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace])) if pattern.namespace else namespace
+            found += url_patterns(pattern, route, inner)
+        elif isinstance(pattern, URLPattern):
+            found.append(":".join(filter(None, [namespace, pattern.name])) if pattern.name else route)
+    return found
+
+
+def test_every_url_in_the_urlconf_has_a_row_in_the_table():
+    patterns = url_patterns()
+    assert len(patterns) == len(set(patterns)), "two patterns share a name"
+    assert sorted(set(patterns) - set(TABLE)) == [], "add these URLs to TABLE with who may open them"
+    assert sorted(set(TABLE) - set(patterns)) == [], "these rows name URLs the URLconf no longer has"
+
+
+@pytest.fixture
+def objects(db, make_question) -> dict:
+    users = get_user_model().objects
+    owner = users.create_user("ada")
+    reviewer = users.create_user("rita")
+    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    question = make_question()
+    question.answer_md = "Edited once, so the question has two revisions."
+    question.save()
+    running = MockInterview.start(owner, [question])
+    finished = MockInterview.start(owner, [make_question()])
+    finished.end_early()
+    access = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "ada", "http_accept": "*/*"}
+    return {
+        "users": {
+            "user": owner,
+            "other user": users.create_user("bob"),
+            "reviewer": reviewer,
+            "staff": users.create_superuser("grace"),
+        },
+        "owner": owner,
+        "question": question,
+        "question_type": ContentType.objects.get_for_model(Question),
+        "revision": question.history.order_by("history_date").first().history_id,
+        "section": Section.objects.get(),
+        "flag": Flag.objects.create(user=owner, question=question, reason=Flag.Reason.WRONG),
+        "running": running,
+        "item": running.current_item(),
+        "finished": finished,
+        "group": Group.objects.get(name="Reviewers"),
+        "attempt": AccessAttempt.objects.create(**access, failures_since_start=1),
+        "access_log": AccessLog.objects.create(**access),
+        "failure_log": AccessFailureLog.objects.create(**access),
+    }
+
+
+def _outcome(response) -> int | str:
+    """The status, or for a redirect where it goes (a sign-in page without its ?next= value)."""
+    if response.status_code != 302:
+        return response.status_code
+    location = response["Location"]
+    return next((login for login in (LOGIN, ADMIN_LOGIN) if location.startswith(login)), location)
+
+
+def _matches(got: int | str, want, objects: dict) -> bool:
+    if want == ELSEWHERE:
+        return isinstance(got, str) and got not in (LOGIN, ADMIN_LOGIN)
+    return got == (want(objects) if callable(want) else want)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_expected_answer_from_every_url(role, objects):
+    client = Client()
+    if role != "anonymous":
+        client.force_login(objects["users"][role])
+    wrong = []
+    for name, row in TABLE.items():
+        url = row.url(objects)
+        got, want = _outcome(client.get(url)), row.get[ROLES.index(role)]
+        if not _matches(got, want, objects):
+            wrong.append(f"GET {url} ({name}): {got}, expected {want}")
+        if row.post is None:
+            continue
+        cookies = copy.deepcopy(client.cookies)  # signing out empties the session cookie; restored after
+        with transaction.atomic():
+            got = _outcome(client.post(url, row.data or {}))
+            transaction.set_rollback(True)
+        client.cookies = cookies
+        want = row.post[ROLES.index(role)]
+        if not _matches(got, want, objects):
+            wrong.append(f"POST {url} ({name}): {got}, expected {want}")
+    assert wrong == []
