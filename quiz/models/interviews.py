@@ -136,18 +136,28 @@ class MockInterview(models.Model):
         elif next_item.started_at is None:
             InterviewItem.objects.filter(pk=next_item.pk, started_at__isnull=True).update(started_at=now)
 
+    def _lock_open_item(self, item: "InterviewItem", answer_text: str | None) -> "InterviewItem | None":
+        """The item locked for this transaction, with the typed text taken; None when its step was taken."""
+        item = item.locked()
+        if item.done_at is not None or self.is_finished:
+            return None
+        if answer_text is not None:
+            item.answer_text = answer_text
+        return item
+
+    def _close_item(self, item: "InterviewItem", now: datetime, *fields: str) -> None:
+        item.done_at = now
+        item.over_time = item.is_late(now)
+        item.save(update_fields=["answer_text", "done_at", "over_time", *fields])
+
     @transaction.atomic
     def reveal(
         self, item: "InterviewItem", answer_text: str | None = None, now: datetime | None = None
     ) -> bool:
         now = now or timezone.now()
-        item = item.locked()
-        if item.done_at is not None or self.is_finished:
+        if (item := self._lock_open_item(item, answer_text)) is None:
             return False
-        if answer_text is not None:
-            item.answer_text = answer_text
-        if item.revealed_at is None:
-            item.revealed_at = now
+        item.revealed_at = item.revealed_at or now
         item.save(update_fields=["answer_text", "revealed_at"])
         return True
 
@@ -155,16 +165,11 @@ class MockInterview(models.Model):
     def grade(self, item: "InterviewItem", grade: int, answer_text: str | None = None, now=None) -> bool:
         """Record a self-grade once; a second submit of the same step changes nothing and returns False."""
         now = now or timezone.now()
-        item = item.locked()
-        if item.done_at is not None or self.is_finished:
+        if (item := self._lock_open_item(item, answer_text)) is None:
             return False
-        if answer_text is not None:
-            item.answer_text = answer_text
         item.grade = grade
         item.revealed_at = item.revealed_at or now
-        item.done_at = now
-        item.over_time = item.is_late(now)
-        item.save(update_fields=["answer_text", "grade", "revealed_at", "done_at", "over_time"])
+        self._close_item(item, now, "grade", "revealed_at")
         if self.updates_schedule:
             ReviewState.record(self.user_id, item.question_id, grade, now)
         self._advance(now)
@@ -173,15 +178,10 @@ class MockInterview(models.Model):
     @transaction.atomic
     def skip(self, item: "InterviewItem", answer_text: str | None = None, now=None) -> bool:
         now = now or timezone.now()
-        item = item.locked()
-        if item.done_at is not None or self.is_finished:
+        if (item := self._lock_open_item(item, answer_text)) is None:
             return False
-        if answer_text is not None:
-            item.answer_text = answer_text
         item.skipped = True
-        item.done_at = now
-        item.over_time = item.is_late(now)
-        item.save(update_fields=["answer_text", "skipped", "done_at", "over_time"])
+        self._close_item(item, now, "skipped")
         self._advance(now)
         return True
 

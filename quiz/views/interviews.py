@@ -99,6 +99,13 @@ def _after_post(request: HttpRequest, interview: MockInterview) -> HttpResponse:
     return redirect("quiz:interview-step", interview.pk)
 
 
+def _take_step(request: HttpRequest, pk: int, item_pk: int, step) -> HttpResponse:
+    """Reveal or skip: a step that needs nothing but the typed text."""
+    interview = _interview_for(request, pk)
+    step(interview, _item_for(interview, item_pk), answer_text=_typed_answer(request))
+    return _after_post(request, interview)
+
+
 def _typed_answer(request: HttpRequest) -> str | None:
     form = AnswerForm(request.POST)
     return form.cleaned_data["answer_text"] if form.is_valid() and "answer_text" in request.POST else None
@@ -107,9 +114,7 @@ def _typed_answer(request: HttpRequest) -> str | None:
 @login_required
 @require_POST
 def reveal_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview = _interview_for(request, pk)
-    interview.reveal(_item_for(interview, item_pk), answer_text=_typed_answer(request))
-    return _after_post(request, interview)
+    return _take_step(request, pk, item_pk, MockInterview.reveal)
 
 
 @login_required
@@ -128,9 +133,7 @@ def grade_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def skip_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview = _interview_for(request, pk)
-    interview.skip(_item_for(interview, item_pk), answer_text=_typed_answer(request))
-    return _after_post(request, interview)
+    return _take_step(request, pk, item_pk, MockInterview.skip)
 
 
 @login_required
