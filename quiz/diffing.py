@@ -37,11 +37,17 @@ def _word_diff(old: str, new: str) -> str:
     return "".join(parts)
 
 
+WORD_DIFF_MAX_CHARS = 3000
+
+
 def _changed_lines(old: list[str], new: list[str]) -> list[str]:
     if len(old) == len(new):
         rows = []
         for a, b in zip(old, new, strict=True):
-            if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= SIMILAR:
+            # Word diffs cost quadratic time: a very long paragraph is shown as replaced, not diffed.
+            if len(a) + len(b) <= WORD_DIFF_MAX_CHARS and (
+                difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= SIMILAR
+            ):
                 rows.append(_line("changed", _word_diff(a, b)))
             else:
                 rows += [

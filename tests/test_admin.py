@@ -237,3 +237,12 @@ def test_demo_account_run_again_resets_the_password(client):
     assert demo.check_password(new_password)
     assert not demo.check_password(old_password)
     assert not demo.is_staff
+
+
+def test_admin_edit_posted_with_crlf_is_stored_with_plain_newlines(client, staff_user, make_question):
+    question = make_question()
+    client.force_login(staff_user)
+    url = reverse("admin:quiz_question_change", args=[question.pk])
+    client.post(url, {"answer_md": "Line one.\r\n\r\n- a point\r\n", "_save": "Save"})
+    question.refresh_from_db()
+    assert question.answer_md == "Line one.\n\n- a point"

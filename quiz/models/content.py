@@ -141,6 +141,8 @@ class Question(models.Model):
 
     def save(self, **kwargs) -> None:
         # Admin edits land here; loaddata skips save(), so the importer writes the *_html fields too.
+        # Browsers post textareas with CRLF: store the markdown with plain newlines, as the files have it.
+        self.answer_md = self.answer_md.replace("\r\n", "\n")
         self.prompt_html = render_markdown(self.prompt_md)
         self.answer_html = render_markdown(self.answer_md)
         changed = bool(self.pk) and self._answer_changed_in_substance()
