@@ -60,3 +60,16 @@ def user(db):
 def staff_user(db):
     """Staff with every permission (a superuser): can use the whole admin."""
     return get_user_model().objects.create_superuser("grace", password="correct horse battery")
+
+
+@pytest.fixture
+def client_in(client, user):
+    """The test client, signed in as ``user``."""
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def intruder(db):
+    """Another signed-up user, who must never see ``user``'s data."""
+    return get_user_model().objects.create_user("mallory", password="x-secret-x")

@@ -27,12 +27,6 @@ BANK = reverse("quiz:bank")
 
 
 @pytest.fixture
-def client_in(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def other_user(db):
     return get_user_model().objects.create_user("bob", password="correct horse battery")
 

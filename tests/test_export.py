@@ -23,17 +23,6 @@ def bank(section, make_question):
     return build_bank(section, make_question)
 
 
-@pytest.fixture
-def client_in(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def intruder(db):
-    return get_user_model().objects.create_user("mallory", password="x-secret-x")
-
-
 @pytest.fixture(autouse=True)
 def frozen_clock():
     with time_machine.travel(NOW, tick=False):

@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from quiz.models import Grade, InterviewItem, MockInterview, Section
@@ -75,17 +74,6 @@ def build_bank(section, make_question):
 @pytest.fixture
 def bank(section, make_question):
     return build_bank(section, make_question)
-
-
-@pytest.fixture
-def client_in(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def intruder(db):
-    return get_user_model().objects.create_user("mallory", password="x-secret-x")
 
 
 def rows(html: str) -> int:

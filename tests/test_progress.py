@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from quiz import charts
@@ -19,17 +18,6 @@ TODAY = NOW.date()  # Wednesday 4 June 2025
 @pytest.fixture
 def bank(section, make_question):
     return build_bank(section, make_question)
-
-
-@pytest.fixture
-def client_in(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def intruder(db):
-    return get_user_model().objects.create_user("mallory", password="x-secret-x")
 
 
 @pytest.fixture(autouse=True)
