@@ -1,4 +1,4 @@
-"""The question bank back to markdown in the upstream layout and formats: the inverse of ``quiz/importer.py``.
+"""The question bank back to markdown in the upstream layout and formats: the inverse of ``quiz/importer/``.
 
 Pure functions over the importer's dataclasses (no database): ``export_bank(bank)`` returns every file's
 text by its path, ready to write. Reading what comes out with ``importer.parse_bank`` gives the same questions
@@ -73,7 +73,7 @@ def _chapter_items(questions: list[importer.Question]) -> list[str]:
     """Numbered items: an untagged title for each group, its questions numbered from 1 again below it.
 
     An item after a group whose number could also continue the group's gets a blank line before it, which is
-    how the importer tells the two readings apart (see ``importer._resolve_groups``).
+    how the importer tells the two readings apart (see ``quiz/importer/formats.py``).
     """
     lines: list[str] = []
     outer = child = 0

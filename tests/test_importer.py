@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from quiz import importer
+from quiz import content_report, importer
 from quiz.management.commands.build_fixtures import read_sources
 
 BANK = Path(settings.BASE_DIR) / "fixtures" / "markdown"
@@ -215,7 +215,7 @@ def test_duplicate_questions_merge_keeping_the_fuller_answer_and_are_reported():
     assert question.answer_md == "- short\n- and the example"
     assert question.source_line == 5
     assert [(n.line, n.kind) for n in source.notes] == [(2, "duplicate-question")]
-    assert importer.summarize(importer.Bank([source]))[0].merged == 1
+    assert content_report.summarize(importer.Bank([source]))[0].merged == 1
 
 
 QNA = {
@@ -298,12 +298,12 @@ def test_bank_readme_link_texts_title_the_root_sections():
 
 def test_findings_flag_python_that_does_not_compile_and_stripped_math():
     source = qna("### Given a vector , what is ?\n```python\ndef f():\nreturn 1\n```\n")
-    kinds = [f.kind for f in importer.content_findings(importer.Bank([source]))]
+    kinds = [f.kind for f in content_report.content_findings(importer.Bank([source]))]
     assert kinds == ["code-does-not-compile", "stripped-math"]
 
 
 def test_findings_on_the_real_bank_name_the_known_defects(bank):
-    findings = {(f.path.rsplit("/", 1)[-1], f.line, f.kind) for f in importer.content_findings(bank)}
+    findings = {(f.path.rsplit("/", 1)[-1], f.line, f.kind) for f in content_report.content_findings(bank)}
     assert {
         ("README.md", 9, "missing-file"),
         ("PythonQnA.md", 394, "duplicate-question"),
@@ -320,7 +320,8 @@ def test_findings_on_the_real_bank_name_the_known_defects(bank):
 
 
 def test_bank_counts_per_file(bank):
-    counts = {s.path: (s.questions, s.answered, s.unanswered, s.merged) for s in importer.summarize(bank)}
+    rows = content_report.summarize(bank)
+    counts = {s.path: (s.questions, s.answered, s.unanswered, s.merged) for s in rows}
     assert counts == {
         "MLE_Interview_QnA/PythonQnA.md": (24, 24, 0, 1),
         "MLE_Interview_QnA/DataScienceQnA.md": (51, 51, 0, 0),

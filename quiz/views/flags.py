@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from quiz import importer
+from quiz import content_report, importer
 from quiz.forms import AnswerEditForm, DismissFlagForm, FlagAnswerForm
 from quiz.management.commands.build_fixtures import read_sources
 from quiz.models import Flag, Question
@@ -126,7 +126,7 @@ def findings_by_question_key() -> dict[str, list[importer.Finding]]:
         return {}
     keys = {(q.source_path, q.source_line): q.key for source in bank.files for q in source.questions}
     found: dict[str, list[importer.Finding]] = defaultdict(list)
-    for finding in importer.content_findings(bank):
+    for finding in content_report.content_findings(bank):
         key = keys.get((finding.path, finding.line))
         if finding.kind == "duplicate-question" and (kept := re.search(r"line (\d+)", finding.message)):
             key = keys.get((finding.path, int(kept[1])), key)  # the question the duplicate was merged into

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from quiz import importer
+from quiz import content_report, importer
 
 
 def read_sources(source: Path) -> dict[str, bytes]:
@@ -57,10 +57,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Wrote {output}"))
 
     def report(self, bank: importer.Bank, verbose: bool) -> None:
-        rows = importer.summarize(bank)
+        rows = content_report.summarize(bank)
         width = max(len(r.path) for r in rows) if rows else 4
         self.stdout.write(f"{'file':<{width}}  questions  answered  unanswered  merged")
-        total = importer.FileSummary(
+        total = content_report.FileSummary(
             "total",
             questions=sum(r.questions for r in rows),
             answered=sum(r.answered for r in rows),
@@ -71,7 +71,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{r.path:<{width}}  {r.questions:>9}  {r.answered:>8}  {r.unanswered:>10}  {r.merged:>6}"
             )
-        findings = importer.content_findings(bank)
+        findings = content_report.content_findings(bank)
         unanswered = Counter(f.path for f in findings if f.kind == "unanswered")
         self.stdout.write("\nContent report")
         for path, count in unanswered.items():

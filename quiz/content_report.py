@@ -1,0 +1,95 @@
+"""The content report: counts per file, and what a reviewer should look at. ``build_fixtures`` prints it
+and the review queue shows it per question; nothing here stops an import.
+"""
+
+import re
+import warnings
+from dataclasses import dataclass
+
+from quiz.importer import Bank, Finding, Section
+from quiz.importer.common import Code, chunks, normalise
+
+# Inline math was stripped from Chip Huyen's questions: "Given a vector , find", "two vectors and .",
+# "What is ?", "the dot product of and is maximum".
+STRIPPED_MATH_RES = (
+    re.compile(r"(?<=\w) +[,.;:?!](?=\s|$)"),
+    re.compile(r"\b(?:a|an|the|of|between|with|by|from)\s+(?:and|or|is|are|such)\b"),
+)
+NUMBERING_RE = re.compile(r"^(?:chapter\s*)?\d+(?:\.\d+)*\.?\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    path: str
+    questions: int
+    answered: int
+    unanswered: int
+    merged: int
+
+
+def summarize(bank: Bank) -> list[FileSummary]:
+    rows = []
+    for source in bank.files:
+        answered = sum(1 for q in source.questions if q.answer_md.strip())
+        merged = sum(1 for n in source.notes if n.kind == "duplicate-question")
+        rows.append(
+            FileSummary(
+                source.path, len(source.questions), answered, len(source.questions) - answered, merged
+            )
+        )
+    return rows
+
+
+def _python_errors(markdown_text: str) -> list[str]:
+    errors = []
+    for chunk in chunks(markdown_text, "answer"):
+        if isinstance(chunk, Code) and chunk.lang in ("python", "py"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    compile("\n".join(chunk.body) + "\n", "answer", "exec")
+                except SyntaxError as exc:
+                    errors.append(
+                        f"python block at answer line {chunk.no}: {exc.msg} (its line {exc.lineno})"
+                    )
+    return errors
+
+
+def content_findings(bank: Bank) -> list[Finding]:
+    """Everything a reviewer should triage, in bank order: parse notes, gaps, suspicious text."""
+    findings = list(bank.notes)
+    first_title: dict[str, Section] = {}
+    for source in bank.files:
+        found = list(source.notes)
+        for section in source.sections:
+            plain = normalise(NUMBERING_RE.sub("", section.title))
+            other = first_title.setdefault(plain, section)
+            if other.source_path != section.source_path:
+                found.append(
+                    Finding(
+                        section.source_path,
+                        section.source_line,
+                        "duplicate-section-title",
+                        f"'{section.title}' repeats '{other.title}' "
+                        f"({other.source_path}:{other.source_line})",
+                    )
+                )
+        checked_groups: set[str] = set()
+        for question in source.questions:
+            where = (question.source_path, question.source_line)
+            if not question.answer_md.strip():
+                found.append(Finding(*where, "unanswered", question.prompt_md[:80]))
+            found.extend(
+                Finding(*where, "code-does-not-compile", e) for e in _python_errors(question.answer_md)
+            )
+            texts = [question.prompt_md]
+            if question.group_title not in checked_groups:
+                checked_groups.add(question.group_title)
+                texts.insert(0, question.group_title)
+            for text in texts:
+                if text and any(r.search(text) for r in STRIPPED_MATH_RES):
+                    found.append(
+                        Finding(*where, "stripped-math", f"looks like math went missing: {text[:100]}")
+                    )
+        findings.extend(sorted(found, key=lambda f: f.line))
+    return findings

@@ -1,0 +1,296 @@
+"""What every parser shares: the shapes it produces, fence-aware line splitting, and stable keys."""
+
+import hashlib
+import posixpath
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+MAX_TITLE = 300  # Section.title and Question.group_title
+MAX_KEY = 200
+
+HEADING_RE = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^`\s]*)")
+RULE_RE = re.compile(r"^ {0,3}-{3,}[ \t]*$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in the markdown that stops the import."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ContentError(ValueError):
+    """The markdown cannot be imported; ``problems`` say where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a reviewer should look at; the import goes ahead."""
+
+    path: str
+    line: int
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.kind}: {self.message}"
+
+
+@dataclass
+class Section:
+    key: str
+    parent: str | None
+    title: str
+    source_path: str
+    source_line: int
+
+
+@dataclass
+class Question:
+    key: str
+    section: str
+    group_title: str
+    prompt_md: str
+    answer_md: str
+    difficulty: str
+    source_path: str
+    source_line: int
+
+
+@dataclass
+class SourceFile:
+    """One question file: its root section first, then its sections and questions in source order."""
+
+    path: str
+    sections: list[Section]
+    questions: list[Question]
+    notes: list[Finding] = field(default_factory=list)  # duplicates merged, empty headings, stray text
+
+    @property
+    def root(self) -> Section:
+        return self.sections[0]
+
+
+@dataclass
+class Bank:
+    files: list[SourceFile]
+    notes: list[Finding] = field(default_factory=list)  # index links that point nowhere
+
+
+# -- lines and fences --
+
+
+@dataclass(frozen=True)
+class Text:
+    no: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Code:
+    no: int
+    lang: str
+    body: list[str]
+    raw: list[str]
+
+
+def decode(path: str, data: bytes) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ContentError([Problem(path, line, f"not UTF-8 (byte {data[exc.start]:#04x})")]) from None
+    return text.replace("\r\n", "\n")
+
+
+def chunks(text: str, path: str) -> list[Text | Code]:
+    """Split ``text`` into plain lines and whole fenced code blocks (whose ``#`` lines are never headings)."""
+    out: list[Text | Code] = []
+    code: Code | None = None
+    fence = ""
+    for no, line in enumerate(text.split("\n"), 1):
+        if code is None:
+            match = FENCE_RE.match(line)
+            if match:
+                fence = match[1]
+                code = Code(no, match[2].lower(), [], [line])
+                out.append(code)
+            else:
+                out.append(Text(no, line))
+            continue
+        code.raw.append(line)
+        stripped = line.strip()
+        if len(stripped) >= len(fence) and set(stripped) == {fence[0]}:
+            code = None
+        else:
+            code.body.append(line)
+    if code is not None:
+        raise ContentError([Problem(path, code.no, f"code fence {fence} is never closed")])
+    return out
+
+
+def parse_heading(line: str) -> tuple[int, str] | None:
+    match = HEADING_RE.match(line)
+    return (len(match[1]), (match[2] or "").strip()) if match else None
+
+
+def clean_answer(lines: list[tuple[str, bool]]) -> str:
+    """Drop ``---`` separators, squeeze blank runs and trim; lines flagged as code stay untouched."""
+    kept: list[str] = []
+    for text, is_code in lines:
+        if not is_code and RULE_RE.match(text):
+            continue
+        if not is_code and not text.strip():
+            if kept and kept[-1] == "":
+                continue
+            text = ""
+        kept.append(text)
+    return "\n".join(kept).strip("\n")
+
+
+# -- keys --
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    text = re.sub(r"['\u2019]", "", text)  # "What's" and "What’s" both give "whats"
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:limit].rstrip("-")
+
+
+def normalise(text: str) -> str:
+    """What counts as "the same question": case, quotes and whitespace do not."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}))
+    return " ".join(text.casefold().split())
+
+
+def question_key(file_key: str, group_title: str, prompt: str) -> str:
+    """``<file>/<slug>-<hash>``: from the question's own words only, so it survives re-ordering."""
+    identity = f"{normalise(group_title)}\n{normalise(prompt)}"  # as in Draft.finish
+    digest = hashlib.sha1(identity.encode(), usedforsecurity=False).hexdigest()[:8]
+    room = MAX_KEY - len(file_key) - len(digest) - 2
+    slug = slugify(f"{group_title} {prompt}", limit=min(80, room)) or "question"
+    return f"{file_key}/{slug}-{digest}"
+
+
+# -- the common shape every parser produces --
+
+
+@dataclass
+class _RawSection:
+    title: str
+    level: int
+    line: int
+    parent: int | None
+
+
+@dataclass
+class RawQuestion:
+    section: int
+    group_title: str
+    prompt: str
+    answer: str
+    difficulty: str
+    line: int
+
+
+@dataclass
+class Draft:
+    """What a parser collects before keys are given: index 0 of ``sections`` is the file's root."""
+
+    path: str
+    sections: list[_RawSection] = field(default_factory=lambda: [_RawSection("", 0, 1, None)])
+    questions: list[RawQuestion] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
+    stack: list[int] = field(default_factory=lambda: [0])
+
+    def open_section(self, level: int, title: str, line: int) -> int:
+        if len(title) > MAX_TITLE:
+            raise ContentError(
+                [Problem(self.path, line, f"section title longer than {MAX_TITLE} characters")]
+            )
+        while self.sections[self.stack[-1]].level >= level:
+            self.stack.pop()
+        self.sections.append(_RawSection(title, level, line, self.stack[-1]))
+        self.stack.append(len(self.sections) - 1)
+        return self.stack[-1]
+
+    def empty_heading(self, level: int, line: int) -> None:
+        self.notes.append(Finding(self.path, line, "empty-heading", f"'{'#' * level}' heading has no title"))
+
+    def finish(self, root_key: str, root_title: str, root_line: int) -> SourceFile:
+        self.sections[0].title, self.sections[0].line = root_title, root_line
+        keys = [root_key]
+        sections = [Section(root_key, None, root_title, self.path, root_line)]
+        taken = {root_key}
+        for raw in self.sections[1:]:
+            base = f"{keys[raw.parent]}/{slugify(raw.title) or 'section'}"
+            key, n = base, 1
+            while key in taken:
+                n += 1
+                key = f"{base}-{n}"
+            if n > 1:
+                self.notes.append(
+                    Finding(self.path, raw.line, "duplicate-section", f"'{raw.title}' again; key {key}")
+                )
+            taken.add(key)
+            keys.append(key)
+            sections.append(Section(key, keys[raw.parent], raw.title, self.path, raw.line))
+        questions: list[Question] = []
+        seen: dict[str, int] = {}
+        for raw in self.questions:
+            question = Question(
+                key=question_key(root_key, raw.group_title, raw.prompt),
+                section=keys[raw.section],
+                group_title=raw.group_title,
+                prompt_md=raw.prompt,
+                answer_md=raw.answer,
+                difficulty=raw.difficulty,
+                source_path=self.path,
+                source_line=raw.line,
+            )
+            identity = f"{normalise(raw.group_title)}\n{normalise(raw.prompt)}"
+            if identity not in seen:
+                seen[identity] = len(questions)
+                questions.append(question)
+                continue
+            index = seen[identity]
+            earlier = questions[index]
+            kept, dropped = (
+                (question, earlier)
+                if len(question.answer_md.strip()) > len(earlier.answer_md.strip())
+                else (earlier, question)
+            )
+            questions[index] = kept
+            self.notes.append(
+                Finding(
+                    self.path,
+                    dropped.source_line,
+                    "duplicate-question",
+                    f"same question as line {kept.source_line}, merged into it (its answer is fuller)",
+                )
+            )
+        lines_by_key: dict[str, int] = {}
+        for question in questions:
+            if (other := lines_by_key.setdefault(question.key, question.source_line)) != question.source_line:
+                problem = f"key {question.key} is also line {other}'s: reword one of the two"
+                raise ContentError([Problem(self.path, question.source_line, problem)])
+        return SourceFile(self.path, sections, questions, self.notes)
+
+
+def file_key_and_title(path: str, title: str | None, heading: str | None) -> tuple[str, str]:
+    stem = posixpath.splitext(posixpath.basename(path))[0]
+    root_title = title or heading or stem
+    return slugify(root_title) or slugify(stem) or "file", root_title
