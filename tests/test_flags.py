@@ -1,11 +1,14 @@
 """The reviewer workflow: flag an answer, triage the queue, edit the answer, learners see what changed."""
 
 import re
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -528,6 +531,57 @@ def test_an_edit_made_meanwhile_is_not_overwritten(reviewer_client, question):
     assert b"Someone changed this answer" in response.content
     question.refresh_from_db()
     assert question.answer_md == "Someone else's."
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="two connections to one database; SQLite's test database is in memory (PostgreSQL's run has it)",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_reviewers_saving_at_once_cannot_both_overwrite(reviewer, question, monkeypatch):
+    # Make each save slow, so that the two submits overlap between the revision check and the commit.
+    slow_render = question_rendering(monkeypatch, delay=0.3)
+    started = latest_revision(question)
+    outcomes = {}
+
+    def submit(name: str) -> None:
+        try:
+            response = signed_in(reviewer).post(
+                edit_url(question), {**edit_post(question, name), "base_revision": started}
+            )
+            outcomes[name] = "saved" if response.status_code == 302 else response.content.decode()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(name,)) for name in ("Mine.", "Theirs.")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(v == "saved" for v in outcomes.values()) == [False, True], outcomes
+    refused = next(v for v in outcomes.values() if v != "saved")
+    assert "Someone changed this answer" in refused
+    question.refresh_from_db()
+    assert question.answer_md in outcomes and outcomes[question.answer_md] == "saved"
+    assert question.history.filter(history_id__gt=started).count() == 1
+    assert slow_render.calls >= 2
+
+
+def question_rendering(monkeypatch, delay: float):
+    """Wrap the markdown rendering ``Question.save()`` does with a pause, counting the calls."""
+    from quiz.models import content
+
+    real = content.render_markdown
+
+    def slowed(text: str) -> str:
+        slowed.calls += 1
+        time.sleep(delay)
+        return real(text)
+
+    slowed.calls = 0
+    monkeypatch.setattr(content, "render_markdown", slowed)
+    return slowed
 
 
 def test_an_answer_that_would_break_the_markdown_is_refused(reviewer_client, question):

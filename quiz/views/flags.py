@@ -233,7 +233,16 @@ def can_edit_answers(user) -> bool:
 def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_edit_answers(request.user):
         raise PermissionDenied
-    question = get_object_or_404(Question.objects.select_related("section"), pk=pk)
+    if request.method == "POST" and "preview" not in request.POST:
+        # Compare the reviewer's starting revision with the latest one and save in one transaction, with the
+        # question locked, so two reviewers saving at once cannot both pass the "changed meanwhile" check.
+        with transaction.atomic():
+            return _answer_edit(request, Question.objects.select_for_update(of=("self",)), pk)
+    return _answer_edit(request, Question.objects.all(), pk)
+
+
+def _answer_edit(request: HttpRequest, questions, pk: int) -> HttpResponse:
+    question = get_object_or_404(questions.select_related("section"), pk=pk)
     flags = list(question.flags.open().select_related("user").order_by("created_at"))
     latest = _latest_revision(question)
     kwargs = {"question": question, "flags": flags, "latest_revision": latest}
