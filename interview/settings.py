@@ -120,6 +120,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Lockouts are still logged (username and IP); verbose mode only adds a banner to every manage.py command.
+AXES_VERBOSE = False
 
 # Password-reset mail: printed to the console in development; in production sent through the SMTP server
 # the environment names (DJANGO_EMAIL_BACKEND overrides either, e.g. the console backend for `make serve`).
