@@ -25,6 +25,27 @@ def test_home_lists_sections_with_question_counts_rolled_up(client, db):
     assert "Sign up to practise" in html
 
 
+def _two_files_loaded_parents_first():
+    """Two files, each a root with a topic, created roots first as ``load_content`` does: pks differ from
+    the bank order, which is by ``position``."""
+    python = Section.objects.create(key="python", title="Python QnA", position=0, source_path="p.md")
+    maths = Section.objects.create(key="maths", title="Chapter 5. Math", position=2, source_path="c5.md")
+    for parent, title, position in [(python, "Pandas", 1), (maths, "5.1.1 Vectors", 3)]:
+        Section.objects.create(
+            key=f"{parent.key}/{position}", title=title, parent=parent, position=position, source_path="x.md"
+        )
+    return ["Python QnA", "Pandas", "Chapter 5. Math", "5.1.1 Vectors"]
+
+
+def test_home_and_setup_list_each_topic_under_its_own_file(client, db):
+    in_bank_order = _two_files_loaded_parents_first()
+    home = client.get(reverse("quiz:home")).content.decode()
+    assert sorted(in_bank_order, key=home.index) == in_bank_order
+    client.force_login(get_user_model().objects.create_user("ada"))
+    setup = client.get(reverse("quiz:interview-new")).content.decode()
+    assert sorted(in_bank_order, key=setup.index) == in_bank_order
+
+
 def test_home_for_signed_in_user_offers_quick_start(client, db):
     _bank()
     client.force_login(get_user_model().objects.create_user("ada"))

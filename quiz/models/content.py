@@ -19,10 +19,12 @@ def answers_differ(old: str, new: str) -> bool:
 
 class SectionQuerySet(models.QuerySet):
     def with_question_counts(self) -> "SectionQuerySet":
-        """Each section's own active questions, counted in the same query."""
+        """Each section's own active questions, counted in the same query, in bank order."""
+        # Django leaves Meta.ordering out of GROUP BY queries, so the tree would come back in pk order
+        # (parents before children) unless the order is asked for here.
         return self.annotate(
             question_count=models.Count("questions", filter=models.Q(questions__retired=False))
-        )
+        ).order_by("position")
 
 
 class SectionManager(models.Manager.from_queryset(SectionQuerySet)):
