@@ -16,8 +16,14 @@ class SignUpForm(UserCreationForm):
 
 
 class SectionChoiceField(forms.ModelMultipleChoiceField):
+    """Sections as a tree of checkboxes, each labelled with how many questions ticking it brings in."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.totals: dict[int, int] = {}  # section pk -> questions, filled in by the form
+
     def label_from_instance(self, section: Section) -> str:
-        count = getattr(section, "question_count", None)
+        count = self.totals.get(section.pk)
         return section.title if count is None else f"{section.title} ({count})"
 
 
@@ -58,7 +64,9 @@ class InterviewSetupForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sections"].queryset = Section.objects.filter(retired=False).with_question_counts()
+        active = Section.objects.filter(retired=False)
+        self.fields["sections"].queryset = active
+        self.fields["sections"].totals = {section.pk: section.total_count for section in active.with_totals()}
 
     def clean(self):
         cleaned = super().clean()

@@ -31,9 +31,13 @@ def _two_files_loaded_parents_first():
     python = Section.objects.create(key="python", title="Python QnA", position=0, source_path="p.md")
     maths = Section.objects.create(key="maths", title="Chapter 5. Math", position=2, source_path="c5.md")
     for parent, title, position in [(python, "Pandas", 1), (maths, "5.1.1 Vectors", 3)]:
-        Section.objects.create(
+        topic = Section.objects.create(
             key=f"{parent.key}/{position}", title=title, parent=parent, position=position, source_path="x.md"
         )
+        for n in range(position + 1):
+            Question.objects.create(
+                key=f"{topic.key}/{n}", section=topic, prompt_md="Why?", source_path="x.md"
+            )
     return ["Python QnA", "Pandas", "Chapter 5. Math", "5.1.1 Vectors"]
 
 
@@ -44,6 +48,9 @@ def test_home_and_setup_list_each_topic_under_its_own_file(client, db):
     client.force_login(get_user_model().objects.create_user("ada"))
     setup = client.get(reverse("quiz:interview-new")).content.decode()
     assert sorted(in_bank_order, key=setup.index) == in_bank_order
+    # A file's checkbox counts the questions of its topics, which ticking it brings in.
+    for label in ["Python QnA (2)", "Pandas (2)", "Chapter 5. Math (4)", "5.1.1 Vectors (4)"]:
+        assert label in setup
 
 
 def test_home_for_signed_in_user_offers_quick_start(client, db):

@@ -26,6 +26,18 @@ class SectionQuerySet(models.QuerySet):
             question_count=models.Count("questions", filter=models.Q(questions__retired=False))
         ).order_by("position")
 
+    def with_totals(self) -> list["Section"]:
+        """The sections in bank order, each with ``question_count`` (its own active questions) and
+        ``total_count`` (with those of the sections below it, so a file counts its topics' questions)."""
+        sections = list(self.with_question_counts())
+        by_pk = {section.pk: section for section in sections}
+        for section in sections:
+            section.total_count = section.question_count
+        for section in sorted(sections, key=lambda s: -s.depth):  # deepest first, so totals add up the tree
+            if parent := by_pk.get(section.parent_id):
+                parent.total_count += section.total_count
+        return sections
+
 
 class SectionManager(models.Manager.from_queryset(SectionQuerySet)):
     def get_by_natural_key(self, key: str) -> "Section":

@@ -10,17 +10,9 @@ from quiz.models import MockInterview, ReviewState, Section
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    sections = list(Section.objects.filter(retired=False).with_question_counts())
-    totals = {s.pk: s.question_count for s in sections}
-    # Roll each count up into the ancestors, deepest first, so a chapter shows its topics' questions.
-    by_pk = {s.pk: s for s in sections}
-    for section in sorted(sections, key=lambda s: -s.key.count("/")):
-        if section.parent_id in totals:
-            totals[section.parent_id] += totals[section.pk]
-    roots = [s for s in sections if s.parent_id not in by_pk]
+    sections = Section.objects.filter(retired=False).with_totals()
     context = {
-        "sections": [(s, totals[s.pk]) for s in sections],
-        "root_count": len(roots),
+        "sections": sections,
         "question_total": sum(s.question_count for s in sections),
     }
     if request.user.is_authenticated:
