@@ -1,5 +1,6 @@
 """The question bank (search, filters, pagination) and a question's own page (history, note, bookmark)."""
 
+import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -83,6 +84,29 @@ def test_search_finds_a_word_in_the_reference_answer(client_in, make_question):
     make_question(prompt_md="Explain boosting.", answer_md="Fit each learner to the residuals.")
     response = client_in.get(BANK, {"q": "BOOTSTRAP"})
     assert listed(response) == ["Explain bagging."]
+
+
+def test_search_results_quote_the_answer_around_the_word_found(client_in, make_question):
+    filler = "Boosting builds trees one after another on what the last ones got wrong. " * 3
+    make_question(
+        prompt_md="What is XGBoost?",
+        answer_md=filler
+        + "It fits each tree to the **gradient** of the loss <script>alert(1)</script>. "
+        + filler,
+    )
+    html = client_in.get(BANK, {"q": "Gradient"}).content.decode()
+    (excerpt,) = re.findall(r'<p class="excerpt">(.*?)</p>', html)
+    assert "<mark>gradient</mark> of the loss &lt;script&gt;alert(1)&lt;/script&gt;" in excerpt
+    assert excerpt.startswith("… ") and excerpt.endswith(" …")  # a window, not the whole answer
+    assert "**" not in excerpt and "<script>" not in html
+    assert len(excerpt) < 400
+
+
+def test_search_results_quote_nothing_when_only_the_prompt_matches(client_in, make_question):
+    make_question(prompt_md="What is a gradient?", answer_md="The vector of partial derivatives.")
+    html = client_in.get(BANK, {"q": "gradient"}).content.decode()
+    assert "What is a gradient?" in html and 'class="excerpt"' not in html
+    assert 'class="excerpt"' not in client_in.get(BANK).content.decode()  # nor without a search
 
 
 def test_search_needs_every_word(client_in, make_question):

@@ -670,6 +670,28 @@ def test_search_parameters_are_echoed_as_text(user, make_question):
     assert problems == []
 
 
+def test_search_excerpts_quote_payloads_as_text(user, make_question):
+    """The bank quotes each matching answer around the searched word: every payload sits in that window."""
+    questions = [
+        make_question(prompt_md=f"Question {n}?", answer_md=f"needle {_plain_like(p)} hay")
+        for n, p in enumerate(PAYLOADS)
+    ]
+    client = client_for(user)
+    bank = reverse("quiz:bank")
+    pages = range(1, len(PAYLOADS) // 25 + 2)
+    benign = [client.get(bank, {"q": "needle", "page": n}) for n in pages]
+    for question, payload in zip(questions, PAYLOADS, strict=True):
+        question.answer_md = f"needle {payload} hay"
+        question.save()
+    hostile = [client.get(bank, {"q": "needle", "page": n}) for n in pages]
+    problems = []
+    for n, before, after in zip(pages, benign, hostile, strict=True):
+        problems += _compare(before, after, f"bank search, page {n}")
+    assert problems == []
+    shown = "".join(response.content.decode() for response in hostile)
+    assert shown.count('<p class="excerpt"><mark>needle</mark> ') == len(PAYLOADS)
+
+
 def test_next_parameters_are_echoed_as_text(user, make_question):
     client, anonymous = client_for(user), Client()
     flag_form, login = reverse("quiz:flag-answer", args=[make_question().pk]), reverse("login")

@@ -5,6 +5,7 @@ as the user types. A question's page shows the user's own history on it and keep
 bookmark; both POSTs swap their own part with htmx and redirect back without JavaScript.
 """
 
+import re
 from datetime import datetime
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -44,6 +46,40 @@ def search_questions(questions, text: str):
     vector = SearchVector("prompt_md", "answer_md", config="english")
     query = SearchQuery(text, search_type="websearch", config="english")
     return questions.alias(search=vector).filter(Q(search=query) | every_word)
+
+
+def answer_excerpt(answer_md: str, words: list[str], context: int = 90) -> str | None:
+    """A line of the reference answer around the first searched word, the words marked, or None.
+
+    Shown under each search result so the user sees why a question matched when the prompt does not say.
+    ``format_html`` escapes the text; only the ``<mark>`` tags are markup.
+    """
+    # Web-search syntax (PostgreSQL's box takes "a phrase", -without, or) is not text to find.
+    words = [w.strip('"').lstrip("-") for w in words if w.lower() != "or"]
+    if not (words := [w for w in words if w]):
+        return None
+    # Roughly the text a reader sees: no list, heading or quote markers, bold stars, backticks or table bars.
+    lines = (re.sub(r"^\s*(?:#+|>+|[-*+]|\d+\.)\s+", "", line) for line in answer_md.splitlines())
+    plain = " ".join(re.sub(r"\*\*|`+|\|", " ", " ".join(lines)).split())
+    pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
+    if (first := pattern.search(plain)) is None:
+        return None
+    start, end = max(0, first.start() - context), min(len(plain), first.end() + context)
+    start = plain.rfind(" ", 0, start) + 1 if start else 0  # whole words at both ends
+    if (end := plain.find(" ", end)) == -1:
+        end = len(plain)
+    window = plain[start:end]
+    pieces, last = [], 0
+    for match in pattern.finditer(window):
+        pieces.append((window[last : match.start()], match.group()))
+        last = match.end()
+    return format_html(
+        "{}{}{}{}",
+        "… " if start else "",
+        format_html_join("", "{}<mark>{}</mark>", pieces),
+        window[last:],
+        " …" if end < len(plain) else "",
+    )
 
 
 def with_user_badges(questions, user, now: datetime):
@@ -87,6 +123,9 @@ def _bank_questions(form: BankFilterForm, user):
 def bank(request: HttpRequest) -> HttpResponse:
     form = BankFilterForm(request.GET)
     page = Paginator(_bank_questions(form, request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    if words := form.cleaned_data.get("q", "").split():
+        for question in page:
+            question.excerpt = answer_excerpt(question.answer_md, words)
     template = "quiz/bank.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
