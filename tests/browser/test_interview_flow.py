@@ -130,16 +130,17 @@ def test_question_past_its_time_is_marked_over_time(page, sign_in, bank, candida
     page.goto(f"/interviews/{interview.pk}/")
 
     card = page.locator("#question-card")
-    expect(card.locator(".countdown-value")).to_have_text("0:00", timeout=4000)
+    # Generous upper bounds: on a busy machine a request can take a second or two.
+    expect(card.locator(".countdown-value")).to_have_text("0:00", timeout=8000)
     expect(card.locator(".countdown-label")).to_have_text("Over time")
     # Only the server renders this badge: quiz.js asked it for the card again when the clock ran out.
-    expect(card.locator(".badge-late")).to_contain_text("Over time", timeout=3000)
+    expect(card.locator(".badge-late")).to_contain_text("Over time", timeout=8000)
     page.keyboard.press(" ")
     expect(card.locator(".reference-answer")).to_be_visible()
     page.keyboard.press("2")
 
     # The second question's time is the interview's last two seconds; when they run out, the results show.
-    page.wait_for_url(re.compile(r"/interviews/\d+/results/$"), timeout=6000)
+    page.wait_for_url(re.compile(r"/interviews/\d+/results/$"), timeout=15000)
     first = page.locator("#item-1 .result-item-header")
     expect(first).to_contain_text("Partial")
     expect(first.locator(".badge-late")).to_have_text("Over time")
