@@ -4,6 +4,7 @@ import itertools
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 
 from quiz.models import Question, Section
 
@@ -73,3 +74,15 @@ def client_in(client, user):
 def intruder(db):
     """Another signed-up user, who must never see ``user``'s data."""
     return get_user_model().objects.create_user("mallory", password="x-secret-x")
+
+
+def reviewers_group() -> Group:
+    """The "Reviewers" group. Migration 0004 creates it, but a transactional test's flush empties the tables
+    after each test, so transactional tests that run later find it gone: made again here, same permissions."""
+    group, created = Group.objects.get_or_create(name="Reviewers")
+    if created:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label="quiz", codename="triage_flag"),
+            Permission.objects.get(content_type__app_label="quiz", codename="change_question"),
+        )
+    return group

@@ -16,6 +16,7 @@ from django.utils import timezone
 from quiz.diffing import answer_update_for, diff_html
 from quiz.models import Flag, Grade, MockInterview, Question, ReviewState
 from quiz.views import flags as flag_views
+from tests.conftest import reviewers_group
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 QUEUE = reverse("quiz:review-queue")
@@ -537,8 +538,10 @@ def test_an_edit_made_meanwhile_is_not_overwritten(reviewer_client, question):
     connection.vendor != "postgresql",
     reason="two connections to one database; SQLite's test database is in memory (PostgreSQL's run has it)",
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_reviewers_saving_at_once_cannot_both_overwrite(reviewer, question, monkeypatch):
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_saving_at_once_cannot_both_overwrite(question, monkeypatch):
+    reviewer = get_user_model().objects.create_user("rita")
+    reviewer.groups.add(reviewers_group())
     # Make each save slow, so that the two submits overlap between the revision check and the commit.
     slow_render = question_rendering(monkeypatch, delay=0.3)
     started = latest_revision(question)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import expect
 
 from quiz.models import Flag, Question, ReviewState
+from tests.conftest import reviewers_group
 
 from .conftest import PASSWORD
 
@@ -22,16 +22,8 @@ COMMENT = "<script>alert(1)</script> wrong"
 
 @pytest.fixture
 def reviewer(transactional_db):
-    """A member of "Reviewers". Migration 0004 creates the group, but a transactional test's flush empties
-    the tables after each test, so later tests find it gone: made again here, with the same permissions."""
-    group, created = Group.objects.get_or_create(name="Reviewers")
-    if created:
-        group.permissions.add(
-            Permission.objects.get(content_type__app_label="quiz", codename="triage_flag"),
-            Permission.objects.get(content_type__app_label="quiz", codename="change_question"),
-        )
     user = get_user_model().objects.create_user("rita", password=PASSWORD)
-    user.groups.add(group)
+    user.groups.add(reviewers_group())
     return user
 
 
