@@ -21,7 +21,7 @@ from quiz.models import (
     ReviewState,
     Section,
 )
-from quiz.views.bank import search_questions
+from quiz.views.bank import answer_excerpt, search_questions
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 BANK = reverse("quiz:bank")
@@ -107,6 +107,15 @@ def test_search_results_quote_nothing_when_only_the_prompt_matches(client_in, ma
     html = client_in.get(BANK, {"q": "gradient"}).content.decode()
     assert "What is a gradient?" in html and 'class="excerpt"' not in html
     assert 'class="excerpt"' not in client_in.get(BANK).content.decode()  # nor without a search
+
+
+def test_search_excerpt_finds_other_forms_and_skips_excluded_words():
+    answer = "A generator yields values lazily; Python builds it from a function with yield."
+    assert "A <mark>generator</mark> yields" in answer_excerpt(answer, ["generators"])
+    # "-python" means "without python" and "or" joins alternatives: neither is marked.
+    excerpt = answer_excerpt(answer, ["lazily", "or", "-python"])
+    assert "<mark>lazily</mark>" in excerpt and "<mark>Python" not in excerpt and "<mark>or" not in excerpt
+    assert answer_excerpt(answer, ["-python"]) is None
 
 
 def test_search_needs_every_word(client_in, make_question):

@@ -48,6 +48,14 @@ def search_questions(questions, text: str):
     return questions.alias(search=vector).filter(Q(search=query) | every_word)
 
 
+def _word_forms(word: str) -> set[str]:
+    forms = {word}
+    for suffix in ("ing", "es", "ed", "s"):
+        if word.lower().endswith(suffix) and len(word) - len(suffix) >= 4:
+            forms.add(word[: -len(suffix)])
+    return forms
+
+
 def answer_excerpt(answer_md: str, words: list[str], context: int = 90) -> str | None:
     """A line of the reference answer around the first searched word, the words marked, or None.
 
@@ -55,13 +63,15 @@ def answer_excerpt(answer_md: str, words: list[str], context: int = 90) -> str |
     ``format_html`` escapes the text; only the ``<mark>`` tags are markup.
     """
     # Web-search syntax (PostgreSQL's box takes "a phrase", -without, or) is not text to find.
-    words = [w.strip('"').lstrip("-") for w in words if w.lower() != "or"]
-    if not (words := [w for w in words if w]):
+    words = [w.strip('"') for w in words if w.lower() != "or" and not w.startswith("-")]
+    # PostgreSQL also finds other forms of a word ("generators" finds "generator"): look for the stem too.
+    forms = {form for word in words if word for form in _word_forms(word)}
+    if not forms:
         return None
     # Roughly the text a reader sees: no list, heading or quote markers, bold stars, backticks or table bars.
     lines = (re.sub(r"^\s*(?:#+|>+|[-*+]|\d+\.)\s+", "", line) for line in answer_md.splitlines())
     plain = " ".join(re.sub(r"\*\*|`+|\|", " ", " ".join(lines)).split())
-    pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
+    pattern = re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)), re.IGNORECASE)
     if (first := pattern.search(plain)) is None:
         return None
     start, end = max(0, first.start() - context), min(len(plain), first.end() + context)
