@@ -7,7 +7,7 @@ they are read-only here. Only the reference answer is edited in admin; ``load_co
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -49,34 +49,32 @@ class SectionTreeFilter(admin.SimpleListFilter):
         return queryset.in_sections([section])
 
 
-class AnsweredFilter(admin.SimpleListFilter):
+class YesNoFilter(admin.SimpleListFilter):
+    """A Yes/No filter: ``matches`` says what "Yes" keeps, and "No" keeps the rest."""
+
+    matches: Q
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(self.matches)
+        if self.value() == "no":
+            return queryset.exclude(self.matches)
+        return queryset
+
+
+class AnsweredFilter(YesNoFilter):
     title = "answered"
     parameter_name = "answered"
-
-    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() == "yes":
-            return queryset.answered()
-        if self.value() == "no":
-            return queryset.filter(answer_md="")
-        return queryset
+    matches = ~Q(answer_md="")
 
 
-class EditedSinceImportFilter(admin.SimpleListFilter):
+class EditedSinceImportFilter(YesNoFilter):
     title = "answer edited since import"
     parameter_name = "edited"
-
-    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() == "yes":
-            return queryset.exclude(answer_md=F("imported_answer_md"))
-        if self.value() == "no":
-            return queryset.filter(answer_md=F("imported_answer_md"))
-        return queryset
+    matches = ~Q(answer_md=F("imported_answer_md"))
 
 
 @admin.register(Question)

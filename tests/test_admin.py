@@ -53,6 +53,7 @@ def test_question_changelist_answered_no_lists_only_unanswered(admin_client, mak
     response = admin_client.get(CHANGELIST, {"answered": "no"})
 
     assert listed_prompts(response) == {"Not answered yet?"}
+    assert listed_prompts(admin_client.get(CHANGELIST, {"answered": "yes"})) == {"Answered?"}
 
 
 def test_question_changelist_edited_since_import_lists_admin_edits(admin_client, make_question):
@@ -63,6 +64,7 @@ def test_question_changelist_edited_since_import_lists_admin_edits(admin_client,
     response = admin_client.get(CHANGELIST, {"edited": "yes"})
 
     assert listed_prompts(response) == {"Edited?"}
+    assert listed_prompts(admin_client.get(CHANGELIST, {"edited": "no"})) == {"As imported?"}
 
 
 def test_question_changelist_section_filter_includes_child_sections(admin_client, section, make_question):
