@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Min, Prefetch, Q
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -241,7 +241,7 @@ def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer_edit(request, Question.objects.all(), pk)
 
 
-def _answer_edit(request: HttpRequest, questions, pk: int) -> HttpResponse:
+def _answer_edit(request: HttpRequest, questions: QuerySet[Question], pk: int) -> HttpResponse:
     question = get_object_or_404(questions.select_related("section"), pk=pk)
     flags = list(question.flags.open().select_related("user").order_by("created_at"))
     latest = _latest_revision(question)
