@@ -1,9 +1,14 @@
-"""The home page and the health check."""
+"""The home page, the health check and the error pages."""
+
+import re
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import SuspiciousOperation
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.views import defaults
 
-from quiz.models import Question, Section
+from quiz.models import MockInterview, Question, Section
 
 
 def _bank():
@@ -81,3 +86,58 @@ def test_pages_send_a_strict_content_security_policy(client, db):
     policy = client.get(reverse("quiz:home"))["Content-Security-Policy"]
     assert "script-src 'self' 'nonce-" in policy
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+# Error pages: in the app's look, saying what happened and where to go, without leaking what exists.
+
+
+def test_an_unknown_address_gets_the_apps_404_page(client, db):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "<h1>Page not found</h1>" in html and 'class="site-header"' in html
+    assert "Back to the start" in html
+
+
+def test_another_users_interview_gets_the_same_404_page_as_a_missing_one(client, db, make_question):
+    owner, other = (get_user_model().objects.create_user(name) for name in ("ada", "mallory"))
+    interview = MockInterview.start(owner, [make_question()], seconds_per_question=60)
+    client.force_login(other)
+    theirs = client.get(reverse("quiz:interview-step", args=[interview.pk]))
+    missing = client.get(reverse("quiz:interview-step", args=[interview.pk + 1000]))
+    assert theirs.status_code == missing.status_code == 404
+
+    def page(response) -> str:  # without the per-request CSP nonce and masked CSRF token
+        return re.sub(
+            r'(nonce="|"x-csrftoken": "|name="csrfmiddlewaretoken" value=")[^"]+',
+            "",
+            response.content.decode(),
+        )
+
+    assert page(theirs) == page(missing)
+    assert b"Page not found" in theirs.content and b"MockInterview" not in theirs.content
+
+
+def test_a_page_for_reviewers_gets_the_apps_403_page(client, db):
+    client.force_login(get_user_model().objects.create_user("ada"))
+    response = client.get(reverse("quiz:review-queue"))
+    assert response.status_code == 403
+    assert "You can't open this page" in response.content.decode()
+    assert 'href="/accounts/login/"' not in response.content.decode()  # signed in: the nav says so
+
+
+def test_a_post_without_its_csrf_token_explains_the_expired_form(db):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(get_user_model().objects.create_user("ada"))
+    response = client.post(reverse("quiz:interview-new"), {"quick": "1"})
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
+    assert not MockInterview.objects.exists()
+
+
+def test_server_error_and_bad_request_pages_render_without_a_request():
+    request = RequestFactory().get("/")
+    error = defaults.server_error(request)
+    assert error.status_code == 500 and "Something went wrong on our side" in error.content.decode()
+    bad = defaults.bad_request(request, SuspiciousOperation("bad"))
+    assert bad.status_code == 400 and "could not be understood" in bad.content.decode()
