@@ -253,8 +253,21 @@ class QuestionAdmin(SimpleHistoryAdmin):
         return f"{obj.source_path}:{obj.source_line}"
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable, never edited here: sections come from the markdown, interviews belong to their users."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(ReadOnlyAdmin):
     """Read-only: sections are the markdown's headings and files; fix a title there and reload."""
 
     list_display = ["title", "key", "parent", "question_count", "retired"]
@@ -269,29 +282,11 @@ class SectionAdmin(admin.ModelAdmin):
     def question_count(self, obj: Section) -> int:
         return obj.question_count
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 @admin.register(MockInterview)
-class MockInterviewAdmin(admin.ModelAdmin):
+class MockInterviewAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "user", "kind", "created_at", "question_count", "finished_at", "ending"]
     list_filter = ["kind", "ending"]
     list_select_related = ["user"]
     search_fields = ["user__username"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

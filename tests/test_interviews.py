@@ -39,14 +39,9 @@ def bank(db):
 
 
 @pytest.fixture
-def candidate(db):
-    return get_user_model().objects.create_user("ada", password="correct horse battery")
-
-
-@pytest.fixture
-def client_in(client, candidate):
-    client.force_login(candidate)
-    return client
+def candidate(user):
+    """The signed-up user taking the interviews (``client_in`` is signed in as them)."""
+    return user
 
 
 @pytest.fixture
