@@ -4,6 +4,7 @@ and the review queue shows it per question; nothing here stops an import.
 
 import re
 import warnings
+from collections import defaultdict
 from dataclasses import dataclass
 
 from quiz.importer import Bank, Finding, Section
@@ -93,3 +94,17 @@ def content_findings(bank: Bank) -> list[Finding]:
                     )
         findings.extend(sorted(found, key=lambda f: f.line))
     return findings
+
+
+def findings_by_question_key(bank: Bank) -> dict[str, list[Finding]]:
+    """The findings that concern one question, by its key, so they can be matched to database rows however
+    those moved. A merged duplicate's finding goes to the question it was merged into."""
+    keys = {(q.source_path, q.source_line): q.key for source in bank.files for q in source.questions}
+    found: dict[str, list[Finding]] = defaultdict(list)
+    for finding in content_findings(bank):
+        key = keys.get((finding.path, finding.line))
+        if finding.kind == "duplicate-question" and (kept := re.search(r"line (\d+)", finding.message)):
+            key = keys.get((finding.path, int(kept[1])), key)
+        if key:
+            found[key].append(finding)
+    return dict(found)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from quiz import exporter, importer
 from quiz.content_loader import load_file
-from quiz.management.commands.build_fixtures import read_sources
+from quiz.importer import read_sources
 from quiz.models import Question
 
 BANK_DIR = settings.BASE_DIR / "fixtures" / "markdown"

@@ -379,7 +379,7 @@ def test_queue_leaves_out_dealt_with_flags(reviewer_client, reviewer, user, ques
 
 
 def test_queue_shows_the_content_report_for_the_question(reviewer_client, user, make_question):
-    findings = flag_views.findings_by_question_key()
+    findings = flag_views.bank_findings()
     key, found = next((k, f) for k, f in findings.items() if any(x.kind == "stripped-math" for x in f))
     question = make_question(key=key, prompt_md="Given a vector , find vector of unit length?")
     flag(user, question)
@@ -388,7 +388,7 @@ def test_queue_shows_the_content_report_for_the_question(reviewer_client, user, 
 
 
 def test_content_report_is_read_once_per_process():
-    assert flag_views.findings_by_question_key() is flag_views.findings_by_question_key()
+    assert flag_views.bank_findings() is flag_views.bank_findings()
 
 
 def test_queue_lists_questions_that_need_an_answer(reviewer_client, make_question):

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from quiz import content_report, importer
-from quiz.management.commands.build_fixtures import read_sources
+from quiz.importer import read_sources
 
 BANK = Path(settings.BASE_DIR) / "fixtures" / "markdown"
 CONTENT = Path(settings.BASE_DIR) / "fixtures" / "content.json"

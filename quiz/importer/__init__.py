@@ -1,6 +1,6 @@
 """Markdown question bank -> plain dataclasses -> Django fixture records.
 
-No database and no models here: ``build_fixtures`` reads the files, calls ``parse_bank`` and writes
+No database and no models here: ``build_fixtures`` calls ``parse_bank(read_sources(folder))`` and writes
 what ``dump_fixture(fixture_records(bank))`` returns. The four formats:
 
 - Chip Huyen's chapters (``chapterN.md``): numbered items tagged ``[E]``/``[M]``/``[H]``, answered by the
@@ -14,7 +14,7 @@ what ``dump_fixture(fixture_records(bank))`` returns. The four formats:
 fixture records; ``quiz/content_report.py`` checks the result for things a reviewer should look at.
 """
 
-from quiz.importer.bank import PARSERS, dump_fixture, file_kind, fixture_records, parse_bank
+from quiz.importer.bank import PARSERS, dump_fixture, file_kind, fixture_records, parse_bank, read_sources
 from quiz.importer.common import (
     Bank,
     ContentError,
@@ -47,4 +47,5 @@ __all__ = [
     "parse_chapter",
     "parse_qna",
     "question_key",
+    "read_sources",
 ]

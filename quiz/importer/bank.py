@@ -1,9 +1,11 @@
-"""The whole bank: which parser reads which file, the order the index files give, and the fixture records."""
+"""The whole bank: reading its files, which parser reads which file, the order the index files give, and the
+fixture records."""
 
 import json
 import posixpath
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 from quiz.importer.common import Bank, ContentError, Finding, Problem, SourceFile, decode
 from quiz.importer.formats import parse_case_study, parse_chapter, parse_qna
@@ -11,6 +13,11 @@ from quiz.rendering import render_markdown
 
 INDEX_FILES = frozenset({"README.md", "ml-interviews-book.md"})
 LINK_RE = re.compile(r"^[ \t]*(?:\d+\.|[*+-])[ \t]+\[([^\]]+)\]\(([^)]*)\)")
+
+
+def read_sources(root: Path) -> dict[str, bytes]:
+    """Every markdown file under ``root``, keyed by its posix path relative to ``root``."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.md")) if p.is_file()}
 
 
 def file_kind(path: str) -> str:

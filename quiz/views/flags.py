@@ -9,15 +9,12 @@ queues) and closes the flags it resolves, linked to the new revision.
 """
 
 import functools
-import re
-from collections import defaultdict
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import CommandError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
@@ -31,7 +28,6 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from quiz import content_report, importer
 from quiz.forms import AnswerEditForm, DismissFlagForm, FlagAnswerForm
-from quiz.management.commands.build_fixtures import read_sources
 from quiz.models import Flag, Question
 from quiz.models.flags import REVIEWER_SESSION_KEY, can_triage
 from quiz.rendering import render_markdown
@@ -117,27 +113,19 @@ def reviewer_required(view: Callable) -> Callable:
 
 
 @functools.cache
-def findings_by_question_key() -> dict[str, list[importer.Finding]]:
-    """The content report of the markdown bank, per question key: parsed once per process (content ships
-    with a deploy), matched by key so it holds however the database's rows moved."""
+def bank_findings() -> dict[str, list[importer.Finding]]:
+    """The content report of the markdown bank per question key, parsed once per process: the markdown
+    ships with a deploy."""
     try:
-        bank = importer.parse_bank(read_sources(settings.BASE_DIR / "fixtures" / "markdown"))
-    except (CommandError, importer.ContentError):
+        bank = importer.parse_bank(importer.read_sources(settings.BASE_DIR / "fixtures" / "markdown"))
+    except importer.ContentError:
         return {}
-    keys = {(q.source_path, q.source_line): q.key for source in bank.files for q in source.questions}
-    found: dict[str, list[importer.Finding]] = defaultdict(list)
-    for finding in content_report.content_findings(bank):
-        key = keys.get((finding.path, finding.line))
-        if finding.kind == "duplicate-question" and (kept := re.search(r"line (\d+)", finding.message)):
-            key = keys.get((finding.path, int(kept[1])), key)  # the question the duplicate was merged into
-        if key:
-            found[key].append(finding)
-    return dict(found)
+    return content_report.findings_by_question_key(bank)
 
 
 def _findings_for(question: Question) -> list[importer.Finding]:
     # The report is about the markdown; an answer written here since then settles "unanswered".
-    found = findings_by_question_key().get(question.key, [])
+    found = bank_findings().get(question.key, [])
     return [f for f in found if not (f.kind == "unanswered" and question.has_answer)]
 
 

@@ -11,15 +11,6 @@ from django.core.management.base import BaseCommand, CommandError
 from quiz import content_report, importer
 
 
-def read_sources(source: Path) -> dict[str, bytes]:
-    """Every markdown file under ``source``, keyed by its posix path relative to ``source``."""
-    if not source.is_dir():
-        raise CommandError(f"{source} is not a directory")
-    return {
-        p.relative_to(source).as_posix(): p.read_bytes() for p in sorted(source.rglob("*.md")) if p.is_file()
-    }
-
-
 def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -40,8 +31,10 @@ class Command(BaseCommand):
         parser.add_argument("--verbose", action="store_true", help="List every unanswered question.")
 
     def handle(self, *args, source: Path, output: Path, check: bool, verbose: bool, **options) -> None:
+        if not source.is_dir():
+            raise CommandError(f"{source} is not a directory")
         try:
-            bank = importer.parse_bank(read_sources(source))
+            bank = importer.parse_bank(importer.read_sources(source))
         except importer.ContentError as exc:
             raise CommandError(f"the markdown has problems, nothing was written:\n{exc}") from None
         text = importer.dump_fixture(importer.fixture_records(bank))
