@@ -26,6 +26,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from quiz.answer_parts import split_key_points
 from quiz.models import Question, Section
 from quiz.models.content import answers_differ
 from quiz.rendering import render_markdown
@@ -36,7 +37,7 @@ MODELS = {"quiz.section": Section, "quiz.question": Question}
 REFERENCE = {Section: "parent", Question: "section"}
 REQUIRED = {Section: {"key", "title"}, Question: {"key", "section", "prompt_md"}}
 # Fields history does not track: a change to these alone is written without a history row.
-UNTRACKED = {"prompt_html", "answer_html", "position"}
+UNTRACKED = {"prompt_html", "answer_html", "key_points", "position"}
 
 
 class ContentError(Exception):
@@ -286,8 +287,9 @@ def _question_values(incoming: dict, section_ids: dict[str, int]) -> dict:
     values["imported_answer_md"] = values["answer_md"]
     if not values["prompt_html"]:
         values["prompt_html"] = render_markdown(values["prompt_md"])
+    body_md, values["key_points"] = split_key_points(values["answer_md"])  # the file's own list is ignored
     if values["answer_md"] and not values["answer_html"]:
-        values["answer_html"] = render_markdown(values["answer_md"])
+        values["answer_html"] = render_markdown(body_md)
     return values
 
 
@@ -296,8 +298,9 @@ def _keep_admin_edit(row: Question, values: dict, report: LoadReport) -> None:
     upstream = values["answer_md"]
     if row.answer_md == row.imported_answer_md or row.answer_md == upstream:
         return
-    values["answer_md"] = row.answer_md
-    values["answer_html"] = row.answer_html
+    # The admin's key points and provenance come with the admin's text.
+    for name in ("answer_md", "answer_html", "key_points", "provenance", "provenance_by", "provenance_on"):
+        values[name] = getattr(row, name)
     values["imported_answer_md"] = row.imported_answer_md
     if upstream == row.imported_answer_md:
         report.kept_edits += 1

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from quiz.answer_parts import split_key_points
 from quiz.importer.common import Bank, ContentError, Finding, Problem, SourceFile, decode
 from quiz.importer.formats import parse_case_study, parse_chapter, parse_qna
 from quiz.rendering import render_markdown
@@ -124,6 +125,8 @@ def fixture_records(bank: Bank) -> list[dict]:
                 }
             )
         for question in source.questions:
+            body_md, key_points = split_key_points(question.answer_md)
+            provenance = question.provenance
             questions.append(
                 {
                     "model": "quiz.question",
@@ -135,8 +138,12 @@ def fixture_records(bank: Bank) -> list[dict]:
                         "prompt_md": question.prompt_md,
                         "prompt_html": render_markdown(question.prompt_md),
                         "answer_md": question.answer_md,
-                        "answer_html": render_markdown(question.answer_md),
+                        "answer_html": render_markdown(body_md),
                         "imported_answer_md": question.answer_md,
+                        "key_points": key_points,
+                        "provenance": provenance.kind if provenance else "upstream",
+                        "provenance_by": provenance.by if provenance else "",
+                        "provenance_on": provenance.date.isoformat() if provenance and provenance.date else None,
                         "difficulty": question.difficulty,
                         "source_path": question.source_path,
                         "source_line": question.source_line,

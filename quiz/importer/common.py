@@ -6,6 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from quiz.answer_parts import ProvenanceNote, ProvenanceSyntaxError, split_key_points, split_provenance
+
 MAX_TITLE = 300  # Section.title and Question.group_title
 MAX_KEY = 200
 
@@ -66,6 +68,11 @@ class Question:
     difficulty: str
     source_path: str
     source_line: int
+    provenance: ProvenanceNote | None = None
+
+    @property
+    def key_points(self) -> list[str]:
+        return split_key_points(self.answer_md)[1]
 
 
 @dataclass
@@ -251,15 +258,20 @@ class Draft:
         questions: list[Question] = []
         seen: dict[str, int] = {}
         for raw in self.questions:
+            try:
+                answer_md, provenance = split_provenance(raw.answer)
+            except ProvenanceSyntaxError as exc:
+                raise ContentError([Problem(self.path, raw.line, str(exc))]) from None
             question = Question(
                 key=question_key(root_key, raw.group_title, raw.prompt),
                 section=keys[raw.section],
                 group_title=raw.group_title,
                 prompt_md=raw.prompt,
-                answer_md=raw.answer,
+                answer_md=answer_md,
                 difficulty=raw.difficulty,
                 source_path=self.path,
                 source_line=raw.line,
+                provenance=provenance,
             )
             identity = f"{normalise(raw.group_title)}\n{normalise(raw.prompt)}"
             if identity not in seen:

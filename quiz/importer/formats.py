@@ -210,9 +210,10 @@ def parse_qna(text: str, path: str, title: str | None = None) -> SourceFile:
         elif words.endswith("?"):
             if not words.rstrip("? \t"):
                 raise ContentError([Problem(path, chunk.no, "question heading has no text")])
+            difficulty, prompt = _item_text(path, chunk.no, words)
             answer = []
             answers.append(answer)
-            draft.questions.append(RawQuestion(section, "", words, "", UNRATED, chunk.no))
+            draft.questions.append(RawQuestion(section, "", prompt, "", difficulty or UNRATED, chunk.no))
         elif words.endswith(":"):
             if answer is not None:
                 answer.append((chunk.text, False))

@@ -1,6 +1,6 @@
 """The quiz app's models, one module per concern; import them from here."""
 
-from quiz.models.content import GRADE_MEANINGS, Difficulty, Grade, Question, Section
+from quiz.models.content import GRADE_MEANINGS, Difficulty, Grade, Provenance, Question, Section
 from quiz.models.flags import Flag
 from quiz.models.interviews import InterviewItem, InterviewSummary, MockInterview, SectionResult
 from quiz.models.progress import LEECH_LAPSES, Bookmark, QuestionNote, ReviewState
@@ -12,6 +12,7 @@ __all__ = [
     "Difficulty",
     "Flag",
     "Grade",
+    "Provenance",
     "InterviewItem",
     "InterviewSummary",
     "MockInterview",

@@ -2,7 +2,17 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from quiz.answer_parts import split_key_points
 from quiz.rendering import render_markdown
+
+
+class Provenance(models.TextChoices):
+    """Where a reference answer comes from, so a candidate knows how far to trust it (see answer_parts)."""
+
+    UPSTREAM = "upstream", "Upstream (machine-written, not reviewed)"
+    WRITTEN = "written", "Written for this bank"
+    REVIEWED = "reviewed", "Reviewed"
+    EDITED = "edited", "Edited by a reviewer"
 
 
 class Difficulty(models.TextChoices):
@@ -132,6 +142,11 @@ class Question(models.Model):
     prompt_html = models.TextField(editable=False, default="")
     answer_md = models.TextField("reference answer", blank=True)
     answer_html = models.TextField(editable=False, default="")
+    # The answer's "Key points:" block, parsed: the rubric a strong answer covers. answer_md stays the source.
+    key_points = models.JSONField(default=list, blank=True, editable=False)
+    provenance = models.CharField(max_length=10, choices=Provenance.choices, default=Provenance.UPSTREAM)
+    provenance_by = models.CharField("provenance by", max_length=150, blank=True)
+    provenance_on = models.DateField("provenance date", null=True, blank=True)
     difficulty = models.CharField(max_length=10, choices=Difficulty.choices, default=Difficulty.UNRATED)
     source_path = models.CharField(max_length=300)
     source_line = models.PositiveIntegerField(default=1)
@@ -144,7 +159,7 @@ class Question(models.Model):
         null=True, blank=True, editable=False, help_text="When the answer last changed beyond whitespace."
     )
 
-    history = HistoricalRecords(excluded_fields=["prompt_html", "answer_html", "position"])
+    history = HistoricalRecords(excluded_fields=["prompt_html", "answer_html", "key_points", "position"])
     objects = QuestionManager()
 
     class Meta:
@@ -158,7 +173,8 @@ class Question(models.Model):
         # Browsers post textareas with CRLF: store the markdown with plain newlines, as the files have it.
         self.answer_md = self.answer_md.replace("\r\n", "\n")
         self.prompt_html = render_markdown(self.prompt_md)
-        self.answer_html = render_markdown(self.answer_md)
+        body_md, self.key_points = split_key_points(self.answer_md)
+        self.answer_html = render_markdown(body_md)
         changed = bool(self.pk) and self._answer_changed_in_substance()
         if changed:
             self.answer_changed_at = timezone.now()
