@@ -1,5 +1,5 @@
-"""The parts of a reference answer's markdown beyond the answer itself: one syntax for the importer, the exporter,
-the in-app editor and admin.
+"""The parts of a reference answer's markdown beyond the answer itself: one syntax for the importer, the
+exporter, the in-app editor and admin.
 
     The answer, in markdown...
 
@@ -9,10 +9,10 @@ the in-app editor and admin.
 
     <!-- provenance: written; by: bank editors; date: 2026-11-30 -->
 
-The ``Key points:`` block stays in ``answer_md`` (so whoever edits the answer edits its rubric in the same text
-box, and a re-import keeps an admin's edit of either); ``Question.save`` keeps the parsed list beside it. The
-provenance comment is the markdown's record of who wrote or reviewed the answer; the importer moves it into the
-question's provenance fields and the exporter writes it back.
+The ``Key points:`` block stays in ``answer_md`` (so whoever edits the answer edits its rubric in the same
+text box, and a re-import keeps an admin's edit of either); ``Question.save`` keeps the parsed list beside it.
+The provenance comment records who wrote or reviewed the answer; the importer moves it into
+the question's provenance fields and the exporter writes it back.
 """
 
 import datetime
@@ -20,17 +20,20 @@ import re
 from dataclasses import dataclass
 
 KEY_POINTS_LABEL = "Key points:"
-# The last block of the answer: the label on a line of its own, then one list item per line, then nothing else.
+# The last block of the answer: the label on a line of its own, then one list item per line, nothing after.
 _KEY_POINTS_RE = re.compile(
-    r"(?:^|\n)[ \t]*(?:\*\*)?Key points:?(?:\*\*)?:?[ \t]*\n(?P<items>(?:[ \t]*[-*+][ \t]+[^\n]*(?:\n|$))+)\s*$",
+    r"(?:^|\n)[ \t]*(?:\*\*)?Key points:?(?:\*\*)?:?[ \t]*\n"
+    r"(?P<items>(?:[ \t]*[-*+][ \t]+[^\n]*(?:\n|$))+)\s*$",
     re.IGNORECASE,
 )
 _ITEM_RE = re.compile(r"^[ \t]*[-*+][ \t]+(.*?)[ \t]*$")
-_PROVENANCE_RE = re.compile(r"^[ \t]*<!--[ \t]*provenance:(?P<body>[^\n]*?)-->[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_PROVENANCE_RE = re.compile(
+    r"^[ \t]*<!--[ \t]*provenance:(?P<body>[^\n]*?)-->[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
 
 
 def split_key_points(answer_md: str) -> tuple[str, list[str]]:
-    """The answer without its trailing key-point block, and the key points (an empty list if there is none)."""
+    """The answer without its trailing key-point block, and the key points (an empty list without one)."""
     match = _KEY_POINTS_RE.search(answer_md)
     if not match:
         return answer_md, []

@@ -1,4 +1,4 @@
-"""Key points and provenance: the parts of an answer's markdown beyond the answer, in one syntax everywhere."""
+"""Key points and provenance: the parts of an answer's markdown beyond the answer, one syntax everywhere."""
 
 import datetime
 
@@ -37,7 +37,8 @@ def test_a_key_points_label_followed_by_more_answer_is_not_the_rubric():
 
 
 def test_provenance_comment_is_read_and_removed_from_the_answer():
-    text, note = split_provenance(ANSWER + "\n<!-- provenance: written; by: bank editors; date: 2026-11-30 -->\n")
+    comment = "<!-- provenance: written; by: bank editors; date: 2026-11-30 -->"
+    text, note = split_provenance(f"{ANSWER}\n{comment}\n")
     assert note == ProvenanceNote("written", "bank editors", datetime.date(2026, 11, 30))
     assert text == ANSWER.rstrip("\n")
     assert split_provenance(text + "\n" + note.comment())[1] == note

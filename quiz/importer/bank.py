@@ -143,7 +143,7 @@ def fixture_records(bank: Bank) -> list[dict]:
                         "key_points": key_points,
                         "provenance": provenance.kind if provenance else "upstream",
                         "provenance_by": provenance.by if provenance else "",
-                        "provenance_on": provenance.date.isoformat() if provenance and provenance.date else None,
+                        "provenance_on": provenance and provenance.date and provenance.date.isoformat(),
                         "difficulty": question.difficulty,
                         "source_path": question.source_path,
                         "source_line": question.source_line,
