@@ -200,6 +200,8 @@ class QuestionAdmin(SimpleHistoryAdmin):
         )
         if resolving:
             obj._change_reason = "Answer edited in admin; resolves accepted flags"
+        if change and "answer_md" in form.changed_data:
+            obj.credit_edit(request.user)
         super().save_model(request, obj, form, change)
         if resolving:
             revision = obj.history.order_by("-history_date", "-history_id").first()

@@ -4,7 +4,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.text import Truncator
 
 from quiz import exporter
-from quiz.models import Difficulty, Flag, Grade, Question, Section
+from quiz.models import Difficulty, Flag, Grade, Provenance, Question, Section
 
 
 class SignUpForm(UserCreationForm):
@@ -136,6 +136,9 @@ class BankFilterForm(forms.Form):
     )
     difficulty = forms.ChoiceField(choices=[("", "Any difficulty"), *Difficulty.choices], required=False)
     answered = forms.ChoiceField(choices=ANSWERED_CHOICES, required=False, label="Reference answer")
+    provenance = forms.ChoiceField(
+        choices=[("", "Any source"), *Provenance.choices], required=False, label="Answer source"
+    )
     missed = forms.BooleanField(required=False, label="I missed it (last graded Missed or Partial)")
     due = forms.BooleanField(required=False, label="Due for review")
     bookmarked = forms.BooleanField(required=False, label="Bookmarked")

@@ -16,6 +16,7 @@ from quiz.models import (
     Difficulty,
     Grade,
     MockInterview,
+    Provenance,
     Question,
     QuestionNote,
     ReviewState,
@@ -77,6 +78,14 @@ def test_bank_full_page_lists_active_questions_with_count(client_in, make_questi
     assert "<strong>1</strong> question\n" in html
     assert 'method="get" action="/questions/"' in html  # works without JavaScript
     assert 'hx-get="/questions/"' in html and 'hx-target="#results"' in html and 'hx-push-url="true"' in html
+
+
+def test_answer_source_filter_lists_answers_of_that_provenance(client_in, make_question):
+    make_question(prompt_md="Written here?", provenance=Provenance.WRITTEN)
+    make_question(prompt_md="Machine-written?")
+    make_question(prompt_md="No answer yet?", answer_md="", provenance=Provenance.WRITTEN)
+    assert listed(client_in.get(BANK, {"provenance": "written"})) == ["Written here?"]
+    assert listed(client_in.get(BANK, {"provenance": "upstream"})) == ["Machine-written?"]
 
 
 def test_search_finds_a_word_in_the_reference_answer(client_in, make_question):

@@ -495,6 +495,16 @@ def test_saving_an_edit_resolves_the_flags_and_links_the_revision(reviewer_clien
     assert revision.history_user == reviewer
 
 
+def test_a_reviewers_edit_is_credited_under_the_answer(reviewer_client, reviewer, client_in, question):
+    text = "A generator object.\n\nKey points:\n- Calling a generator function returns a generator object"
+    reviewer_client.post(edit_url(question), edit_post(question, text))
+    question.refresh_from_db()
+    assert question.key_points == ["Calling a generator function returns a generator object"]
+    page = client_in.get(reverse("quiz:question", args=[question.pk])).content.decode()
+    assert f"Edited in review by {reviewer.username} on " in page
+    assert "<li>Calling a generator function returns a generator object</li>" in page
+
+
 def test_an_unticked_flag_stays_in_the_queue(reviewer_client, user, other_user, question):
     fixed, other = flag(user, question), flag(other_user, question)
     reviewer_client.post(edit_url(question), edit_post(question, "Better.", [fixed.pk]))

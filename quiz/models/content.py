@@ -184,6 +184,30 @@ class Question(models.Model):
         if changed:
             self.mark_answer_changed()
 
+    def credit_edit(self, by) -> None:
+        """Record that ``by`` rewrote the answer in the app, for the provenance line shown under it; call before
+        ``save()``. Imports set provenance from the markdown instead."""
+        self.provenance = Provenance.EDITED
+        self.provenance_by = by.get_username()
+        self.provenance_on = timezone.localdate()
+
+    @property
+    def provenance_note(self) -> str:
+        """Where the answer comes from, as the candidate reads it under the answer."""
+        label = {
+            Provenance.UPSTREAM: "From the upstream bank: machine-written, not yet reviewed",
+            Provenance.WRITTEN: "Written for this bank",
+            Provenance.REVIEWED: "Reviewed",
+            Provenance.EDITED: "Edited in review",
+        }[self.provenance]
+        who = (
+            f" by {self.provenance_by}"
+            if self.provenance_by and self.provenance != Provenance.UPSTREAM
+            else ""
+        )
+        when = f" on {self.provenance_on:%-d %b %Y}" if self.provenance_on else ""
+        return f"{label}{who}{when}."
+
     def mark_answer_changed(self) -> int:
         """Bring the question back into the review queue of everyone who reviewed it before the change."""
         from quiz.models.progress import ReviewState  # progress depends on questions, not the reverse

@@ -119,6 +119,8 @@ def _bank_questions(form: BankFilterForm, user):
         questions = questions.answered()
     elif data.get("answered") == "no":
         questions = questions.filter(answer_md="")
+    if data.get("provenance"):
+        questions = questions.filter(provenance=data["provenance"]).answered()
     if data.get("missed"):
         questions = questions.filter(my_last_grade__lte=Grade.PARTIAL)
     if data.get("due"):

@@ -206,6 +206,7 @@ def _save_reviewed_answer(question: Question, text: str, resolves: list[Flag], b
         f"; resolves flags {', '.join(f'#{pk}' for pk in chosen)}" if chosen else ""
     )
     question.answer_md = text
+    question.credit_edit(by)
     question._change_reason = reason[:100]
     question.save()
     return Flag.resolve_accepted(question, _latest_revision(question), by)
