@@ -64,9 +64,9 @@ class InterviewSetupForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        active = Section.objects.filter(retired=False)
-        self.fields["sections"].queryset = active
-        self.fields["sections"].totals = {section.pk: section.total_count for section in active.with_totals()}
+        offered = Section.objects.filter(retired=False).with_totals()
+        self.fields["sections"].queryset = Section.objects.filter(pk__in=[s.pk for s in offered])
+        self.fields["sections"].totals = {section.pk: section.total_count for section in offered}
 
     def clean(self):
         cleaned = super().clean()

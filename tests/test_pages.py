@@ -141,3 +141,19 @@ def test_server_error_and_bad_request_pages_render_without_a_request():
     assert error.status_code == 500 and "Something went wrong on our side" in error.content.decode()
     bad = defaults.bad_request(request, SuspiciousOperation("bad"))
     assert bad.status_code == 400 and "could not be understood" in bad.content.decode()
+
+
+def test_a_section_with_no_question_below_it_is_never_offered(client, db):
+    in_bank_order = _two_files_loaded_parents_first()
+    empty_file = Section.objects.create(
+        key="links", title="Chapter 8. Links only", position=9, source_path="c8.md"
+    )
+    Section.objects.create(
+        key="links/topic", title="8.1 Nothing yet", parent=empty_file, position=10, source_path="c8.md"
+    )
+    home = client.get(reverse("quiz:home")).content.decode()
+    client.force_login(get_user_model().objects.create_user("ada"))
+    setup = client.get(reverse("quiz:interview-new")).content.decode()
+    for page in (home, setup):
+        assert all(title in page for title in in_bank_order)
+        assert "Links only" not in page and "Nothing yet" not in page

@@ -38,7 +38,9 @@ class SectionQuerySet(models.QuerySet):
 
     def with_totals(self) -> list["Section"]:
         """The sections in bank order, each with ``question_count`` (its own active questions) and
-        ``total_count`` (with those of the sections below it, so a file counts its topics' questions)."""
+        ``total_count`` (with those of the sections below it, so a file counts its topics' questions). A section
+        with no question anywhere below it (a file of links, a chapter not written yet) is left out: nothing
+        offers a choice that yields no question."""
         sections = list(self.with_question_counts())
         by_pk = {section.pk: section for section in sections}
         for section in sections:
@@ -46,7 +48,7 @@ class SectionQuerySet(models.QuerySet):
         for section in sorted(sections, key=lambda s: -s.depth):  # deepest first, so totals add up the tree
             if parent := by_pk.get(section.parent_id):
                 parent.total_count += section.total_count
-        return sections
+        return [section for section in sections if section.total_count]
 
 
 class SectionManager(models.Manager.from_queryset(SectionQuerySet)):
