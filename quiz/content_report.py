@@ -16,6 +16,12 @@ STRIPPED_MATH_RES = (
     re.compile(r"(?<=\w) +[,.;:?!](?=\s|$)"),
     re.compile(r"\b(?:a|an|the|of|between|with|by|from)\s+(?:and|or|is|are|such)\b"),
 )
+# A list item that introduces sub-items ("- When you need:") followed by an item at its own depth: the dump
+# lost the nesting. And "It uses: - one - two" run together on one line.
+INTRO_ITEM_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+.*:[ \t]*$")
+RUN_TOGETHER_RE = re.compile(r":\s+-\s+\S.*\s-\s+\S")
+KEY_POINTS_RANGE = (3, 6)
+KEY_POINT_WORDS = (4, 15)
 NUMBERING_RE = re.compile(r"^(?:chapter\s*)?\d+(?:\.\d+)*\.?\s+", re.IGNORECASE)
 
 
@@ -56,6 +62,42 @@ def _python_errors(markdown_text: str) -> list[str]:
     return errors
 
 
+def _flattened_lists(markdown_text: str) -> list[str]:
+    problems = []
+    lines = [chunk.text if not isinstance(chunk, Code) else "" for chunk in chunks(markdown_text, "answer")]
+    for number, (line, following) in enumerate(zip(lines, [*lines[1:], ""], strict=True), 1):
+        intro = INTRO_ITEM_RE.match(line)
+        if intro and re.match(rf"^{re.escape(intro['indent'])}[-*+][ \t]", following):
+            problems.append(f"answer line {number}: '{line.strip()[:60]}' introduces items at its own depth")
+        elif not intro and RUN_TOGETHER_RE.search(line):
+            problems.append(f"answer line {number}: list items run together in one line")
+    return problems
+
+
+def editorial_gaps(question) -> list[tuple[str, str]]:
+    """What the bank's editors still owe a question: a difficulty, a nested list, key points, a review."""
+    gaps = []
+    if question.difficulty == "unrated":
+        gaps.append(("unrated", "no difficulty: tag the question [E], [M] or [H]"))
+    if not question.answer_md.strip():
+        return gaps
+    gaps += [("flattened-list", problem) for problem in _flattened_lists(question.answer_md)]
+    points = question.key_points
+    if not KEY_POINTS_RANGE[0] <= len(points) <= KEY_POINTS_RANGE[1]:
+        gaps.append(
+            (
+                "key-points",
+                f"{len(points)} key points; an answer needs {'-'.join(map(str, KEY_POINTS_RANGE))}",
+            )
+        )
+    for point in points:
+        if not KEY_POINT_WORDS[0] <= len(point.split()) <= KEY_POINT_WORDS[1]:
+            gaps.append(("key-points", f"key point of {len(point.split())} words: {point[:60]!r}"))
+    if question.provenance is None or question.provenance.kind == "upstream":
+        gaps.append(("not-reviewed", "upstream answer nobody has reviewed yet"))
+    return gaps
+
+
 def content_findings(bank: Bank) -> list[Finding]:
     """Everything a reviewer should triage, in bank order: parse notes, gaps, suspicious text."""
     findings = list(bank.notes)
@@ -83,6 +125,7 @@ def content_findings(bank: Bank) -> list[Finding]:
             found.extend(
                 Finding(*where, "code-does-not-compile", e) for e in _python_errors(question.answer_md)
             )
+            found.extend(Finding(*where, kind, message) for kind, message in editorial_gaps(question))
             texts = [question.prompt_md]
             if question.group_title not in checked_groups:
                 checked_groups.add(question.group_title)

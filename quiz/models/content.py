@@ -38,9 +38,9 @@ class SectionQuerySet(models.QuerySet):
 
     def with_totals(self) -> list["Section"]:
         """The sections in bank order, each with ``question_count`` (its own active questions) and
-        ``total_count`` (with those of the sections below it, so a file counts its topics' questions). A section
-        with no question anywhere below it (a file of links, a chapter not written yet) is left out: nothing
-        offers a choice that yields no question."""
+        ``total_count`` (with those of the sections below it, so a file counts its topics' questions).
+        A section with no question anywhere below it (a file of links, a chapter not written yet) is left
+        out: nothing offers a choice that yields no question."""
         sections = list(self.with_question_counts())
         by_pk = {section.pk: section for section in sections}
         for section in sections:
@@ -187,8 +187,8 @@ class Question(models.Model):
             self.mark_answer_changed()
 
     def credit_edit(self, by) -> None:
-        """Record that ``by`` rewrote the answer in the app, for the provenance line shown under it; call before
-        ``save()``. Imports set provenance from the markdown instead."""
+        """Record that ``by`` rewrote the answer in the app, for the provenance line shown under it; call
+        before ``save()``. Imports set provenance from the markdown instead."""
         self.provenance = Provenance.EDITED
         self.provenance_by = by.get_username()
         self.provenance_on = timezone.localdate()
