@@ -299,7 +299,8 @@ def test_bank_readme_link_texts_title_the_root_sections():
 def test_findings_flag_python_that_does_not_compile_and_stripped_math():
     source = qna("### Given a vector , what is ?\n```python\ndef f():\nreturn 1\n```\n")
     kinds = [f.kind for f in content_report.content_findings(importer.Bank([source]))]
-    assert kinds == ["code-does-not-compile", "stripped-math"]
+    editorial = {"unrated", "key-points", "not-reviewed"}  # what the editors owe it besides
+    assert [kind for kind in kinds if kind not in editorial] == ["code-does-not-compile", "stripped-math"]
 
 
 def test_findings_on_the_real_bank_name_the_known_defects(bank):
