@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from quiz.diffing import diff_html
-from quiz.models import Flag, MockInterview, Question, Section
+from quiz.models import MockInterview, Question, Section
 from quiz.rendering import render_markdown
 
 
@@ -192,20 +192,13 @@ class QuestionAdmin(SimpleHistoryAdmin):
         return format_html('<a href="{}?to={}">compare</a>', url, record.history_id)
 
     def save_model(self, request: HttpRequest, obj: Question, form, change: bool) -> None:
-        # An answer edit here resolves the flags a reviewer accepted, as the in-app edit page does.
-        resolving = (
-            change
-            and "answer_md" in form.changed_data
-            and obj.flags.filter(status=Flag.Status.ACCEPTED).exists()
-        )
-        if resolving:
-            obj._change_reason = "Answer edited in admin; resolves accepted flags"
         if change and "answer_md" in form.changed_data:
-            obj.credit_edit(request.user)
-        super().save_model(request, obj, form, change)
-        if resolving:
-            revision = obj.history.order_by("-history_date", "-history_id").first()
-            Flag.resolve_accepted(obj, revision.history_id if revision else None, request.user)
+            # The same verb as the in-app editor: history, provenance, and the accepted flags resolved.
+            obj.replace_answer(
+                obj.answer_md, by=request.user, base_revision=None, reason="Answer edited in admin"
+            )
+        else:
+            super().save_model(request, obj, form, change)
 
     def preview(self, request: HttpRequest) -> HttpResponse:
         """The answer being typed, rendered as it would be saved (admin-preview.js asks while typing)."""

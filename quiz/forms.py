@@ -205,11 +205,27 @@ class AnswerEditForm(forms.Form):
     )
     base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, question: Question, flags: list[Flag], latest_revision: int | None, **kwargs):
+    CONFLICT = (
+        "Someone changed this answer since you opened the page. Their version is shown as the current "
+        "answer; merge your changes into it if needed and save again."
+    )
+
+    def __init__(self, *args, question: Question, flags: list[Flag], **kwargs):
         super().__init__(*args, **kwargs)
-        self.question, self.latest_revision = question, latest_revision
+        self.question = question
         open_flags = Flag.objects.filter(pk__in=[f.pk for f in flags]).select_related("user")
         self.fields["resolves"].queryset = open_flags
+
+    @classmethod
+    def after_conflict(cls, data, conflict, **kwargs) -> "AnswerEditForm":
+        """The reviewer's text again, saying why it was not saved; based on the newer revision, so saving
+        again (once they have merged) goes through."""
+        form = cls(
+            {**data.dict(), "resolves": data.getlist("resolves"), "base_revision": conflict.latest}, **kwargs
+        )
+        form.is_valid()
+        form.add_error(None, cls.CONFLICT)
+        return form
 
     def clean_answer_md(self) -> str:
         text = self.cleaned_data["answer_md"].replace("\r\n", "\n").strip("\n").rstrip()
@@ -218,16 +234,3 @@ class AnswerEditForm(forms.Form):
         if problem := exporter.answer_problem(self.question.source_path, text):
             raise forms.ValidationError(f"The markdown files could not hold this answer as it is: {problem}.")
         return text
-
-    def clean(self):
-        cleaned = super().clean()
-        base = cleaned.get("base_revision")
-        if base is not None and self.latest_revision is not None and base != self.latest_revision:
-            # Let a second submit go through: the reviewer has now seen the newer answer.
-            self.data = self.data.copy()
-            self.data["base_revision"] = self.latest_revision
-            raise forms.ValidationError(
-                "Someone changed this answer since you opened the page. Their version is shown as the "
-                "current answer; merge your changes into it if needed and save again."
-            )
-        return cleaned

@@ -324,7 +324,7 @@ def test_my_flags_shows_what_became_of_each_flag(client_in, user, reviewer, make
     dismissed.dismiss(reviewer, "The answer is right: see section 2.")
     fixed = flag(user, make_question(prompt_md="Fixed?"))
     fixed.accept(reviewer)
-    Flag.resolve_accepted(fixed.question, 1, reviewer)
+    fixed.question.flags.accepted().resolve(1, reviewer)
     content = client_in.get(MY_FLAGS).content.decode()
     assert "Waiting for a reviewer" in content and f'id="flag-{waiting.pk}"' in content
     assert "The answer is right: see section 2." in content
@@ -539,9 +539,26 @@ def test_an_edit_made_meanwhile_is_not_overwritten(reviewer_client, question):
     question.answer_md = "Someone else's."
     question.save()
     response = reviewer_client.post(edit_url(question), stale)
-    assert b"Someone changed this answer" in response.content
+    html = response.content.decode()
+    assert "Someone changed this answer" in html
+    assert "<p>Someone else's.</p>" in html  # their version, shown as the current answer
+    assert "Mine.</textarea>" in html  # the reviewer's own text, kept to merge
     question.refresh_from_db()
     assert question.answer_md == "Someone else's."
+
+
+def test_saving_again_after_a_conflict_goes_through(reviewer_client, question):
+    stale = edit_post(question, "Mine.")
+    question.answer_md = "Someone else's."
+    question.save()
+    form = reviewer_client.post(edit_url(question), stale).context["form"]
+    assert form["base_revision"].value() == latest_revision(question)  # now based on their version
+    response = reviewer_client.post(
+        edit_url(question), {**stale, "base_revision": form["base_revision"].value()}
+    )
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert question.answer_md == "Mine."
 
 
 @pytest.mark.skipif(

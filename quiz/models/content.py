@@ -1,4 +1,4 @@
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -128,6 +128,14 @@ class QuestionQuerySet(models.QuerySet):
         )
 
 
+class AnswerConflict(Exception):
+    """Someone saved the answer after the revision an editor started from; ``latest`` is theirs."""
+
+    def __init__(self, latest: int | None) -> None:
+        super().__init__(f"the answer changed since revision was read (now {latest})")
+        self.latest = latest
+
+
 class QuestionManager(models.Manager.from_queryset(QuestionQuerySet)):
     def get_by_natural_key(self, key: str) -> "Question":
         return self.get(key=key)
@@ -186,12 +194,39 @@ class Question(models.Model):
         if changed:
             self.mark_answer_changed()
 
-    def credit_edit(self, by) -> None:
-        """Record that ``by`` rewrote the answer in the app, for the provenance line shown under it; call
-        before ``save()``. Imports set provenance from the markdown instead."""
+    def latest_revision_id(self) -> int | None:
+        """The id of the newest history row: the revision an editor starts from."""
+        latest = self.history.order_by("-history_date", "-history_id")
+        return latest.values_list("history_id", flat=True).first()
+
+    @transaction.atomic
+    def replace_answer(self, text: str, *, by, base_revision: int | None, resolves=None, reason: str) -> int:
+        """Save ``text`` as the reference answer written by ``by``, and close the flags it deals with.
+
+        The one way an answer is replaced in the app (the reviewer's editor and admin). With the question's
+        row locked, the revision the editor started from (``base_revision``; None: don't check) must still be
+        the latest, else ``AnswerConflict``: two editors saving at once cannot both pass. ``resolves``: the
+        open flags this edit deals with (the others go back to open); None keeps the accepted ones as they
+        are. Returns how many flags were resolved, linked to the new revision.
+        """
+        type(self).objects.select_for_update().filter(pk=self.pk).first()
+        latest = self.latest_revision_id()
+        if base_revision is not None and latest is not None and base_revision != latest:
+            raise AnswerConflict(latest)
+        flags = self.flags
+        if resolves is not None:
+            chosen = [flag.pk for flag in resolves]
+            flags.open().filter(pk__in=chosen).update(status=flags.model.Status.ACCEPTED)
+            flags.accepted().exclude(pk__in=chosen).update(status=flags.model.Status.OPEN)
+            if chosen:
+                reason += f"; resolves flags {', '.join(f'#{pk}' for pk in chosen)}"
+        self.answer_md = text
         self.provenance = Provenance.EDITED
         self.provenance_by = by.get_username()
         self.provenance_on = timezone.localdate()
+        self._change_reason = reason[:100]
+        self.save()
+        return flags.accepted().resolve(self.latest_revision_id(), by)
 
     @property
     def provenance_note(self) -> str:

@@ -17,6 +17,20 @@ class FlagQuerySet(models.QuerySet):
     def open(self) -> "FlagQuerySet":
         return self.filter(status__in=[Flag.Status.OPEN, Flag.Status.ACCEPTED])
 
+    def accepted(self) -> "FlagQuerySet":
+        return self.filter(status=Flag.Status.ACCEPTED)
+
+    def resolve(self, revision_id: int | None, by) -> int:
+        """Close these flags, linked to the answer revision that dealt with them."""
+        now = timezone.now()
+        return self.update(
+            status=Flag.Status.RESOLVED,
+            resolved_revision_id=revision_id,
+            reviewed_by=by,
+            reviewed_at=now,
+            updated_at=now,
+        )
+
 
 class Flag(models.Model):
     """A user's report that a reference answer (or its question) is wrong, and what became of it."""
@@ -116,18 +130,6 @@ class Flag(models.Model):
         for name, value in values.items():
             setattr(self, name, value)
         return True
-
-    @classmethod
-    def resolve_accepted(cls, question: Question, revision_id: int | None, by) -> int:
-        """Close the question's accepted flags, linked to the answer revision that dealt with them."""
-        now = timezone.now()
-        return cls.objects.filter(question=question, status=cls.Status.ACCEPTED).update(
-            status=cls.Status.RESOLVED,
-            resolved_revision_id=revision_id,
-            reviewed_by=by,
-            reviewed_at=now,
-            updated_at=now,
-        )
 
 
 def can_triage(user) -> bool:

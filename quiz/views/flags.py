@@ -16,8 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,6 +28,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from quiz import content_report, importer
 from quiz.forms import AnswerEditForm, DismissFlagForm, FlagAnswerForm
 from quiz.models import Flag, Question
+from quiz.models.content import AnswerConflict
 from quiz.models.flags import REVIEWER_SESSION_KEY, can_triage
 from quiz.rendering import render_markdown
 
@@ -189,29 +189,6 @@ def accept_flag(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _latest_revision(question: Question) -> int | None:
-    return (
-        question.history.order_by("-history_date", "-history_id").values_list("history_id", flat=True).first()
-    )
-
-
-@transaction.atomic
-def _save_reviewed_answer(question: Question, text: str, resolves: list[Flag], by) -> int:
-    """Save the answer through ``Question.save()`` and close the flags it resolves; returns how many."""
-    chosen = [flag.pk for flag in resolves]
-    question.flags.open().filter(pk__in=chosen).update(status=Flag.Status.ACCEPTED)
-    question.flags.filter(status=Flag.Status.ACCEPTED).exclude(pk__in=chosen).update(status=Flag.Status.OPEN)
-    verb = "edited" if question.has_answer else "written"
-    reason = f"Answer {verb} in review" + (
-        f"; resolves flags {', '.join(f'#{pk}' for pk in chosen)}" if chosen else ""
-    )
-    question.answer_md = text
-    question.credit_edit(by)
-    question._change_reason = reason[:100]
-    question.save()
-    return Flag.resolve_accepted(question, _latest_revision(question), by)
-
-
 def can_edit_answers(user) -> bool:
     return user.is_staff or user.has_perms(["quiz.triage_flag", "quiz.change_question"])
 
@@ -222,41 +199,41 @@ def can_edit_answers(user) -> bool:
 def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_edit_answers(request.user):
         raise PermissionDenied
-    if request.method == "POST" and "preview" not in request.POST:
-        # Compare the reviewer's starting revision with the latest one and save in one transaction, with the
-        # question locked, so two reviewers saving at once cannot both pass the "changed meanwhile" check.
-        with transaction.atomic():
-            return _answer_edit(request, Question.objects.select_for_update(of=("self",)), pk)
-    return _answer_edit(request, Question.objects.all(), pk)
-
-
-def _answer_edit(request: HttpRequest, questions: QuerySet[Question], pk: int) -> HttpResponse:
-    question = get_object_or_404(questions.select_related("section"), pk=pk)
+    question = get_object_or_404(Question.objects.select_related("section"), pk=pk)
     flags = list(question.flags.open().select_related("user").order_by("created_at"))
-    latest = _latest_revision(question)
-    kwargs = {"question": question, "flags": flags, "latest_revision": latest}
     preview = None
     if request.method == "POST":
-        form = AnswerEditForm(request.POST, **kwargs)
+        form = AnswerEditForm(request.POST, question=question, flags=flags)
         if "preview" in request.POST:
             preview = render_markdown(request.POST.get("answer_md", ""))
             if request.htmx:
                 return render(request, "quiz/answer_edit.html#answer-preview", {"preview": preview})
         elif form.is_valid():
             data = form.cleaned_data
-            resolved = _save_reviewed_answer(
-                question, data["answer_md"], list(data["resolves"]), request.user
-            )
-            messages.success(request, f"Saved the answer; {resolved} flag{'s' * (resolved != 1)} resolved.")
-            url = reverse("quiz:review-queue")
-            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+            try:
+                resolved = question.replace_answer(
+                    data["answer_md"],
+                    by=request.user,
+                    base_revision=data["base_revision"],
+                    resolves=list(data["resolves"]),
+                    reason=f"Answer {'edited' if question.has_answer else 'written'} in review",
+                )
+            except AnswerConflict as conflict:
+                question.refresh_from_db()  # show their version as the current answer
+                form = AnswerEditForm.after_conflict(request.POST, conflict, question=question, flags=flags)
+            else:
+                messages.success(
+                    request, f"Saved the answer; {resolved} flag{'s' * (resolved != 1)} resolved."
+                )
+                url = reverse("quiz:review-queue")
+                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     else:
         initial = {
             "answer_md": question.answer_md,
-            "base_revision": latest,
+            "base_revision": question.latest_revision_id(),
             "resolves": [f.pk for f in flags],
         }
-        form = AnswerEditForm(initial=initial, **kwargs)
+        form = AnswerEditForm(initial=initial, question=question, flags=flags)
     context = {
         "question": question,
         "form": form,
