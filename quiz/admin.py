@@ -28,16 +28,8 @@ class SectionTreeFilter(admin.SimpleListFilter):
     parameter_name = "section"
 
     def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
-        sections = list(Section.objects.order_by("position").values_list("pk", "parent_id", "title"))
-        parents = {pk: parent_id for pk, parent_id, _ in sections}
-
-        def depth(pk: int) -> int:
-            level = 0
-            while (pk := parents.get(pk)) is not None and level < 10:
-                level += 1
-            return level
-
-        return [(str(pk), "\u2003" * depth(pk) + title) for pk, _, title in sections]
+        tree = Section.objects.only("pk", "parent_id", "title", "position").tree()
+        return [(str(s.pk), "\u2003" * s.depth + s.title) for s in tree.walk()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if not self.value():

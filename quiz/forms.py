@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.forms.models import ModelChoiceIterator
 from django.utils.text import Truncator
 
 from quiz import exporter
@@ -15,8 +16,20 @@ class SignUpForm(UserCreationForm):
         fields = ("username", "email")
 
 
+class SectionTreeChoices(ModelChoiceIterator):
+    """The field's sections in tree order, each with its ``depth``, from the field's one query."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for section in self.queryset.tree().walk():
+            yield self.choice(section)
+
+
 class SectionChoiceField(forms.ModelMultipleChoiceField):
     """Sections as a tree of checkboxes, each labelled with how many questions ticking it brings in."""
+
+    iterator = SectionTreeChoices
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,9 +125,11 @@ class FlagForm(forms.Form):
 
 
 class BankSectionField(forms.ModelChoiceField):
+    iterator = SectionTreeChoices
+
     def label_from_instance(self, section: Section) -> str:
-        # Indent by depth in the tree (a key's slashes), so a chapter's topics read as its children.
-        return "\u00a0\u00a0\u00a0" * section.key.count("/") + section.title
+        # Indented by depth, so a chapter's topics read as its children.
+        return "\u00a0\u00a0\u00a0" * section.depth + section.title
 
 
 class BankFilterForm(forms.Form):

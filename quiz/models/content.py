@@ -1,4 +1,5 @@
-from django.db import models, transaction
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connections, models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -27,7 +28,58 @@ def answers_differ(old: str, new: str) -> bool:
     return " ".join(old.split()) != " ".join(new.split())
 
 
+class SectionTree:
+    """The bank's sections as a tree, from one query: every page that shows or walks the tree uses this.
+
+    Sections come in bank order (``position``); each gets ``depth`` (0 for a source file) and the tree knows
+    each one's parent and children, so walking it never queries again.
+    """
+
+    def __init__(self, sections) -> None:
+        self.sections: list[Section] = list(sections)
+        self.by_pk = {section.pk: section for section in self.sections}
+        self.children: dict[int | None, list[Section]] = {}
+        for section in self.sections:
+            parent = section.parent_id if section.parent_id in self.by_pk else None
+            self.children.setdefault(parent, []).append(section)
+        for section in self.walk():
+            parent = self.by_pk.get(section.parent_id)
+            section.depth = parent.depth + 1 if parent else 0
+
+    def walk(self, parent_id: int | None = None):
+        """Every section below ``parent_id`` (all of them for None), each parent before its children."""
+        todo = list(reversed(self.children.get(parent_id, [])))
+        while todo:
+            section = todo.pop()
+            yield section
+            todo.extend(reversed(self.children.get(section.pk, [])))
+
+    def ancestry(self, pk: int) -> list["Section"]:
+        """The section and its ancestors, the section first."""
+        path = []
+        while (section := self.by_pk.get(pk)) is not None and len(path) < len(self.by_pk):
+            path.append(section)
+            pk = section.parent_id
+        return path
+
+    def subtree_ids(self, pks) -> set[int]:
+        return {pk for pk in pks if pk in self.by_pk} | {
+            below.pk for pk in pks if pk in self.by_pk for below in self.walk(pk)
+        }
+
+    def add_up(self, own: dict[int, int]) -> dict[int, int]:
+        """Each section's count in ``own`` (by section pk) plus the counts of every section below it."""
+        totals = dict.fromkeys(self.by_pk, 0)
+        for pk, count in own.items():
+            for section in self.ancestry(pk):
+                totals[section.pk] += count
+        return totals
+
+
 class SectionQuerySet(models.QuerySet):
+    def tree(self) -> SectionTree:
+        return SectionTree(self.order_by("position"))
+
     def with_question_counts(self) -> "SectionQuerySet":
         """Each section's own active questions, counted in the same query, in bank order."""
         # Django leaves Meta.ordering out of GROUP BY queries, so the tree would come back in pk order
@@ -37,18 +89,15 @@ class SectionQuerySet(models.QuerySet):
         ).order_by("position")
 
     def with_totals(self) -> list["Section"]:
-        """The sections in bank order, each with ``question_count`` (its own active questions) and
+        """The sections in bank order, each with ``depth``, ``question_count`` (its own active questions) and
         ``total_count`` (with those of the sections below it, so a file counts its topics' questions).
         A section with no question anywhere below it (a file of links, a chapter not written yet) is left
         out: nothing offers a choice that yields no question."""
-        sections = list(self.with_question_counts())
-        by_pk = {section.pk: section for section in sections}
-        for section in sections:
-            section.total_count = section.question_count
-        for section in sorted(sections, key=lambda s: -s.depth):  # deepest first, so totals add up the tree
-            if parent := by_pk.get(section.parent_id):
-                parent.total_count += section.total_count
-        return [section for section in sections if section.total_count]
+        tree = self.with_question_counts().tree()
+        totals = tree.add_up({section.pk: section.question_count for section in tree.sections})
+        for section in tree.sections:
+            section.total_count = totals[section.pk]
+        return [section for section in tree.walk() if section.total_count]
 
 
 class SectionManager(models.Manager.from_queryset(SectionQuerySet)):
@@ -82,25 +131,6 @@ class Section(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.key,)
 
-    @property
-    def depth(self) -> int:
-        """0 for a source file's section, 1 for its chapters or topics (keys nest with "/")."""
-        return self.key.count("/")
-
-    @classmethod
-    def subtree_ids(cls, sections) -> set[int]:
-        """The ids of ``sections`` and everything below them (the tree is small: one query)."""
-        children: dict[int | None, list[int]] = {}
-        for pk, parent_id in cls.objects.values_list("pk", "parent_id"):
-            children.setdefault(parent_id, []).append(pk)
-        found, todo = set(), [s.pk for s in sections]
-        while todo:
-            pk = todo.pop()
-            if pk not in found:
-                found.add(pk)
-                todo.extend(children.get(pk, []))
-        return found
-
 
 class QuestionQuerySet(models.QuerySet):
     def active(self) -> "QuestionQuerySet":
@@ -109,17 +139,50 @@ class QuestionQuerySet(models.QuerySet):
     def answered(self) -> "QuestionQuerySet":
         return self.exclude(answer_md="")
 
+    def _reverse(self, name: str) -> models.QuerySet:
+        """All rows of the model that points here as ``name`` (the models below questions import this one)."""
+        return self.model._meta.get_field(name).related_model.objects.all()
+
+    def search(self, text: str) -> "QuestionQuerySet":
+        """Questions whose prompt or reference answer matches every word of ``text``.
+
+        Every word found as is, anywhere (so ``dropna`` finds ``df.dropna()``). On PostgreSQL, also full-text
+        search in English: "generators" finds "generator", and the box takes web-search syntax ("a phrase",
+        -without, or). Full-text search alone would miss code: it reads ``sklearn.linear_model`` as one token.
+        """
+        words = text.split()
+        if not words:
+            return self
+        every_word = models.Q()
+        for word in words:
+            every_word &= models.Q(prompt_md__icontains=word) | models.Q(answer_md__icontains=word)
+        if connections[self.db].vendor != "postgresql":
+            return self.filter(every_word)
+        vector = SearchVector("prompt_md", "answer_md", config="english")
+        query = SearchQuery(text, search_type="websearch", config="english")
+        return self.alias(search=vector).filter(models.Q(search=query) | every_word)
+
+    def with_user_badges(self, user, now) -> "QuestionQuerySet":
+        """Annotate what ``user`` has done with each question, in the same query (no N+1)."""
+        bookmarks = self._reverse("bookmarks").filter(user=user, question=models.OuterRef("pk"))
+        reviews = self._reverse("review_states").filter(user=user, question=models.OuterRef("pk"))
+        return self.annotate(
+            is_bookmarked=models.Exists(bookmarks),
+            is_due=models.Exists(reviews.filter(due__lte=now)),
+            my_last_grade=models.Subquery(reviews.values("last_grade")[:1]),
+        )
+
     def in_sections(self, sections) -> "QuestionQuerySet":
-        return self.filter(section_id__in=Section.subtree_ids(sections)) if sections else self
+        if not sections:
+            return self
+        tree = Section.objects.only("pk", "parent_id", "position").tree()
+        return self.filter(section_id__in=tree.subtree_ids([section.pk for section in sections]))
 
     def fresh_first_for(self, user) -> "QuestionQuerySet":
         """Questions the user has never finished first, then the longest ago; ties in random order."""
-        from quiz.models.interviews import InterviewItem  # interviews depend on questions, not the reverse
-
         last_done = (
-            InterviewItem.objects.filter(
-                question=models.OuterRef("pk"), interview__user=user, done_at__isnull=False
-            )
+            self._reverse("interview_items")
+            .filter(question=models.OuterRef("pk"), interview__user=user, done_at__isnull=False)
             .order_by("-done_at")
             .values("done_at")[:1]
         )
@@ -247,10 +310,8 @@ class Question(models.Model):
 
     def mark_answer_changed(self) -> int:
         """Bring the question back into the review queue of everyone who reviewed it before the change."""
-        from quiz.models.progress import ReviewState  # progress depends on questions, not the reverse
-
         when = self.answer_changed_at
-        return ReviewState.objects.filter(question=self, last_review__lt=when, due__gt=when).update(due=when)
+        return self.review_states.filter(last_review__lt=when, due__gt=when).update(due=when)
 
     def _answer_changed_in_substance(self) -> bool:
         stored = Question.objects.filter(pk=self.pk).values_list("answer_md", flat=True).first()

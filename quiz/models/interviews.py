@@ -1,8 +1,10 @@
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models.functions import Cast, Coalesce, NullIf, Substr
 from django.utils import timezone
 
 from quiz.models.content import Grade, Question, Section
@@ -18,6 +20,25 @@ class MockInterviewQuerySet(models.QuerySet):
 
     def unfinished(self) -> "MockInterviewQuerySet":
         return self.filter(finished_at__isnull=True)
+
+    def with_scores(self) -> "MockInterviewQuerySet":
+        """``score`` 0-1: the mean of (grade - 1) / 3 over the questions, skipped and unreached counting 0."""
+        points = (
+            InterviewItem.objects.filter(interview=models.OuterRef("pk"))
+            .order_by()
+            .values("interview")
+            .annotate(
+                total=models.Sum(Coalesce(models.F("grade") - 1, 0, output_field=models.IntegerField()))
+            )
+            .values("total")
+        )
+        # A subquery rather than a join: a page's COUNT stays plain and only the shown rows are summed.
+        return self.annotate(
+            score=Cast(
+                Coalesce(models.Subquery(points, output_field=models.IntegerField()), 0), models.FloatField()
+            )
+            / NullIf(3 * models.F("question_count"), 0)
+        )
 
 
 class MockInterview(models.Model):
@@ -203,9 +224,89 @@ class MockInterview(models.Model):
         return InterviewSummary.of(self)
 
 
+def utc_day(field: str) -> Substr:
+    """The UTC calendar day of a datetime column as 'YYYY-MM-DD'. Both databases store and cast datetimes
+    in UTC here; on SQLite this is ~10x faster than TruncDate, which calls back into Python for every row."""
+    return Substr(Cast(field, models.CharField()), 1, 10)
+
+
 class InterviewItemQuerySet(models.QuerySet):
     def for_user(self, user) -> "InterviewItemQuerySet":
         return self.filter(interview__user=user)
+
+    def grades_by_section(self, since: datetime) -> dict[int, tuple[int, int]]:
+        """Per section pk: (questions graded since ``since``, of which Good or Nailed)."""
+        rows = (
+            self.filter(done_at__gte=since, grade__isnull=False)
+            .values("question__section")
+            .annotate(
+                graded=models.Count("id"), good=models.Count("id", filter=models.Q(grade__gte=Grade.GOOD))
+            )
+            .order_by()
+        )
+        return {row["question__section"]: (row["graded"], row["good"]) for row in rows}
+
+    def practice_days(self, since: date) -> dict[date, int]:
+        """Questions done per UTC day since ``since``."""
+        rows = (
+            self.filter(done_at__gte=datetime.combine(since, time.min, tzinfo=UTC))
+            .annotate(day=utc_day("done_at"))
+            .values("day")
+            .annotate(n=models.Count("id"))
+            .order_by()
+        )
+        return {date.fromisoformat(row["day"]): row["n"] for row in rows}
+
+    def most_missed(self, limit: int = 10) -> list[tuple[Question, int]]:
+        """The questions graded Missed most often, with how often."""
+        top = list(
+            self.filter(grade=Grade.MISSED)
+            .values("question")
+            .annotate(misses=models.Count("id"))
+            .order_by("-misses", "question")[:limit]
+        )
+        questions = (
+            Question.objects.select_related("section")
+            .only("prompt_html", "section__title")
+            .in_bulk([row["question"] for row in top])
+        )
+        return [(questions[row["question"]], row["misses"]) for row in top]
+
+    def export_rows(self, chunk_size: int = 2000) -> Iterator[dict]:
+        """One dict per item, oldest interview first, read from the database in chunks."""
+        grades = dict(Grade.choices)
+        rows = self.order_by("interview_id", "position").values(
+            "interview_id",
+            "interview__kind",
+            "interview__created_at",
+            "question__key",
+            "question__section__title",
+            "question__prompt_md",
+            "question__difficulty",
+            "grade",
+            "skipped",
+            "over_time",
+            "started_at",
+            "done_at",
+            "answer_text",
+        )
+        for row in rows.iterator(chunk_size=chunk_size):
+            started, done = row["started_at"], row["done_at"]
+            yield {
+                "interview_id": row["interview_id"],
+                "kind": row["interview__kind"],
+                "interview_started_at": row["interview__created_at"].isoformat(),
+                "question_key": row["question__key"],
+                "section": row["question__section__title"],
+                "prompt": row["question__prompt_md"],
+                "difficulty": row["question__difficulty"],
+                "grade": grades.get(row["grade"], ""),
+                "skipped": row["skipped"],
+                "over_time": row["over_time"],
+                "seconds_taken": int((done - started).total_seconds()) if started and done else None,
+                "answer_text": row["answer_text"],
+                "done_at": done.isoformat() if done else None,
+            }
 
 
 class InterviewItem(models.Model):

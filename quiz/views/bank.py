@@ -6,14 +6,11 @@ bookmark; both POSTs swap their own part with htmx and redirect back without Jav
 """
 
 import re
-from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,26 +23,6 @@ from quiz.forms import BankFilterForm, BookmarkForm, NoteForm
 from quiz.models import Bookmark, Grade, InterviewItem, Question, QuestionNote, ReviewState, Section
 
 PAGE_SIZE = 25
-
-
-def search_questions(questions, text: str):
-    """Questions whose prompt or reference answer matches every word of ``text``.
-
-    Every word found as is, anywhere (so ``dropna`` finds ``df.dropna()``). On PostgreSQL, also full-text
-    search in English: "generators" finds "generator", and the box takes web-search syntax ("a phrase",
-    -without, or). Full-text search alone would miss code: it reads ``sklearn.linear_model`` as one token.
-    """
-    words = text.split()
-    if not words:
-        return questions
-    every_word = Q()
-    for word in words:
-        every_word &= Q(prompt_md__icontains=word) | Q(answer_md__icontains=word)
-    if connections[questions.db].vendor != "postgresql":
-        return questions.filter(every_word)
-    vector = SearchVector("prompt_md", "answer_md", config="english")
-    query = SearchQuery(text, search_type="websearch", config="english")
-    return questions.alias(search=vector).filter(Q(search=query) | every_word)
 
 
 def _word_forms(word: str) -> set[str]:
@@ -92,25 +69,14 @@ def answer_excerpt(answer_md: str, words: list[str], context: int = 90) -> str |
     )
 
 
-def with_user_badges(questions, user, now: datetime):
-    """Annotate what the user has done with each question, in the same query (no N+1)."""
-    bookmarks = Bookmark.objects.filter(user=user, question=OuterRef("pk"))
-    reviews = ReviewState.objects.filter(user=user, question=OuterRef("pk"))
-    return questions.annotate(
-        is_bookmarked=Exists(bookmarks),
-        is_due=Exists(reviews.filter(due__lte=now)),
-        my_last_grade=Subquery(reviews.values("last_grade")[:1]),
-    )
-
-
 def _bank_questions(form: BankFilterForm, user):
     # A filter that does not validate (a stale section id, say) is left out rather than failing the page.
     form.is_valid()
     data = form.cleaned_data
     questions = Question.objects.active().select_related("section").defer("answer_html", "imported_answer_md")
-    questions = with_user_badges(questions, user, timezone.now())
+    questions = questions.with_user_badges(user, timezone.now())
     if data.get("q"):
-        questions = search_questions(questions, data["q"])
+        questions = questions.search(data["q"])
     if data.get("section"):
         questions = questions.in_sections([data["section"]])
     if data.get("difficulty"):
@@ -161,16 +127,6 @@ def _question_for(request: HttpRequest, pk: int) -> Question:
     return question
 
 
-def _section_path(section: Section) -> list[dict]:
-    """The section and its ancestors, root first (the tree is small: one query)."""
-    rows = {row["pk"]: row for row in Section.objects.values("pk", "parent_id", "title", "retired")}
-    path, pk = [], section.pk
-    while pk in rows and len(path) < len(rows):
-        path.append(rows[pk])
-        pk = rows[pk]["parent_id"]
-    return path[::-1]
-
-
 def _question_context(request: HttpRequest, question: Question, note_form: NoteForm | None = None) -> dict:
     if note_form is None:
         note = QuestionNote.objects.filter(user=request.user, question=question).first()
@@ -183,7 +139,7 @@ def _question_context(request: HttpRequest, question: Question, note_form: NoteF
     )
     return {
         "question": question,
-        "section_path": _section_path(question.section),
+        "section_path": Section.objects.tree().ancestry(question.section_id)[::-1],
         "history": history,
         "review": ReviewState.objects.for_user(request.user).filter(question=question).first(),
         "note_form": note_form,
