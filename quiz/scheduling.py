@@ -44,11 +44,6 @@ def review(previous: CardState | None, grade: int, when: datetime) -> CardState:
     )
 
 
-def retrievability(state: CardState, when: datetime) -> float:
-    """Probability (0-1) that the user still recalls the answer at ``when``."""
-    return _scheduler.get_card_retrievability(_card_from(state), when)
-
-
 def _card_from(state: CardState) -> Card:
     return Card(
         state=State(state.state),

@@ -335,10 +335,6 @@ class Grade(models.IntegerChoices):
     GOOD = 3, "Good"
     NAILED = 4, "Nailed"
 
-    @property
-    def meaning(self) -> str:
-        return GRADE_MEANINGS[self]
-
 
 GRADE_MEANINGS = {
     Grade.MISSED: "Couldn't answer, or got it wrong",
