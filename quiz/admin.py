@@ -123,9 +123,7 @@ class QuestionAdmin(SimpleHistoryAdmin):
             raise Http404
         if not self.has_view_or_change_permission(request, question):
             raise PermissionDenied
-        revisions = list(
-            question.history.select_related("history_user").order_by("-history_date", "-history_id")
-        )
+        revisions = list(question.revisions().select_related("history_user"))
         if not revisions:
             raise Http404("This question has no revisions.")
         by_id = {str(r.history_id): r for r in revisions}

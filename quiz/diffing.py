@@ -1,7 +1,9 @@
-"""What changed in a reference answer, for people: line diffs of the markdown with word-level detail, as HTML.
+"""What changed in a reference answer, as HTML, for two audiences.
 
-Every piece of text is escaped here, so the result is safe to show as it is (``SafeString``): answers are
-partly machine-written and editable by reviewers, and the diff shows their source, not their rendering.
+Reviewers and admins compare revisions of the source: ``diff_html`` gives line diffs of the markdown with
+word-level detail, every piece of text escaped here. Learners told "the answer changed since you last saw it"
+read ``rendered_diff``: the blocks (paragraphs, lists, code, tables) that were removed or added, each rendered
+through ``render_markdown`` like the answer itself, so they never see ``####`` or table pipes.
 """
 
 import difflib
@@ -14,6 +16,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from quiz.models import InterviewItem, Question, ReviewState
+from quiz.models.content import answers_differ
+from quiz.rendering import render_markdown
 
 WORD_RE = re.compile(r"\s+|\w+|[^\w\s]")
 SIMILAR = 0.5  # lines at least this alike are shown as one line with the words that changed
@@ -88,9 +92,54 @@ def diff_html(old: str, new: str, context: int = 2) -> SafeString:
     return mark_safe('<div class="answer-diff">' + "\n".join(rows) + "</div>")  # noqa: S308 (escaped above)
 
 
-def same_in_substance(a: str, b: str) -> bool:
-    """Whitespace alone does not count as a change (as in ``Question.save``)."""
-    return a.split() == b.split()
+FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def markdown_blocks(text: str) -> list[str]:
+    """``text`` cut into blocks at blank lines; a fenced code block (blank lines and all) stays whole."""
+    blocks: list[str] = []
+    current: list[str] = []
+    fence = ""
+    for line in text.splitlines():
+        if fence:
+            current.append(line)
+            if line.strip().startswith(fence):
+                fence = ""
+            continue
+        if match := FENCE_RE.match(line):
+            fence = match[1]
+        if not line.strip() and not fence:
+            if current:
+                blocks.append("\n".join(current))
+            current = []
+            continue
+        current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def _rendered_block(kind: str, block: str) -> str:
+    label = {"added": "Added", "removed": "Removed"}[kind]
+    return (
+        f'<div class="diff-block diff-{kind}"><span class="diff-label">{label}</span>'
+        f"{render_markdown(block)}</div>"
+    )
+
+
+def rendered_diff(old: str, new: str) -> SafeString:
+    """The blocks of ``new`` that ``old`` did not have and the ones it lost, rendered, with "…" for the
+    unchanged runs between them (the whole current answer is shown beside it anyway)."""
+    a, b = markdown_blocks(old), markdown_blocks(new)
+    squeeze = [" ".join(block.split()) for block in a], [" ".join(block.split()) for block in b]
+    parts: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, *squeeze, autojunk=False).get_opcodes():
+        if op == "equal":
+            parts.append('<p class="diff-gap" aria-label="unchanged text">…</p>')
+            continue
+        parts += [_rendered_block("removed", block) for block in a[i1:i2]]
+        parts += [_rendered_block("added", block) for block in b[j1:j2]]
+    return mark_safe('<div class="answer-diff-rendered">' + "".join(parts) + "</div>")  # noqa: S308 (rendered safe)
 
 
 @dataclass(frozen=True)
@@ -131,11 +180,12 @@ def answer_update_for(question: Question, user) -> AnswerUpdate | None:
     seen_at = last_seen(question, user)
     if seen_at is None or seen_at >= changed_at:
         return None
-    revisions = question.history.order_by("-history_date", "-history_id").values_list("answer_md", flat=True)
+    revisions = question.revisions().values_list("answer_md", flat=True)
     seen = revisions.filter(history_date__lte=seen_at).first()
     if seen is None:  # history began after they saw it (loaded without history): the answer before the change
         seen = revisions.filter(history_date__lt=changed_at).first()
-    if seen is not None and same_in_substance(seen, question.answer_md):
+    if seen is not None and not answers_differ(seen, question.answer_md):
         return None  # changed, then changed back
-    diff = diff_html(seen, question.answer_md) if seen is not None else SafeString("")
+    # No diff for an answer written since they saw none: the answer itself is the news.
+    diff = rendered_diff(seen, question.answer_md) if seen and seen.strip() else SafeString("")
     return AnswerUpdate(changed_at, seen_at, diff)

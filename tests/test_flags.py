@@ -669,7 +669,40 @@ def test_question_card_says_the_answer_changed_since_last_seen(client_in, user, 
     interview.reveal(interview.items.get())
     content = client_in.get(reverse("quiz:interview-step", args=[interview.pk])).content.decode()
     assert "Answer updated since you last saw it" in content
-    assert "An <del>**</del>iterator<del>**</del><ins> object</ins> that yields lazily." in content
+    update = content[content.index("answer-diff-rendered") :]
+    # Rendered as the answer is, not as markdown source: the old block struck, the new one marked added.
+    removed, added = update.index("diff-removed"), update.index("diff-added")
+    assert "An <strong>iterator</strong> that yields lazily." in update[removed:added]
+    assert "<p>An iterator object that yields lazily.</p>" in update[added:]
+    assert "**" not in update[: update.index("</section>")]
+
+
+def test_an_answer_update_shows_headings_code_and_tables_rendered(client_in, user, question):
+    graded_earlier(user, question)
+    question.answer_md = (
+        "An **iterator** that yields lazily.\n\n#### Example\n\n```python\ndef gen():\n\n    yield 1\n```\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |"
+    )
+    question.save()
+    content = client_in.get(reverse("quiz:question", args=[question.pk])).content.decode()
+    update = content[
+        content.index("answer-diff-rendered") : content.index("</section>", content.index("answer-diff"))
+    ]
+    assert "<h4>Example</h4>" in update and "<table>" in update and 'class="highlight"' in update
+    assert "####" not in update and "```" not in update and "|---|" not in update
+    assert (
+        update.count("diff-added") == 3
+    )  # the heading, the whole code block (its blank line too), the table
+
+
+def test_a_first_answer_is_shown_as_the_answer_not_as_a_diff(client_in, user, make_question):
+    unanswered = make_question(prompt_md="What is a leech?", answer_md="")
+    graded_earlier(user, unanswered)
+    unanswered.answer_md = "A card you keep forgetting."
+    unanswered.save()
+    content = client_in.get(reverse("quiz:question", args=[unanswered.pk])).content.decode()
+    assert "Answer updated since you last saw it" in content and "It had no reference answer then" in content
+    assert "answer-diff-rendered" not in content and content.count("A card you keep forgetting.") == 1
 
 
 def test_no_change_notice_for_a_first_sight(client_in, user, question):

@@ -257,10 +257,13 @@ class Question(models.Model):
         if changed:
             self.mark_answer_changed()
 
+    def revisions(self):
+        """The answer's history rows, newest first."""
+        return self.history.order_by("-history_date", "-history_id")
+
     def latest_revision_id(self) -> int | None:
         """The id of the newest history row: the revision an editor starts from."""
-        latest = self.history.order_by("-history_date", "-history_id")
-        return latest.values_list("history_id", flat=True).first()
+        return self.revisions().values_list("history_id", flat=True).first()
 
     @transaction.atomic
     def replace_answer(self, text: str, *, by, base_revision: int | None, resolves=None, reason: str) -> int:
