@@ -35,10 +35,11 @@ class TrendPoint:
     when: datetime
     questions: int
     href: str
+    kind: str = "Interview"
 
     @property
     def title(self) -> str:
-        return f"{day_label(self.when.date())}: {self.percent}% over {self.questions} questions"
+        return f"{self.kind}, {day_label(self.when.date())}: {self.percent}% over {self.questions} questions"
 
 
 @dataclass
@@ -69,6 +70,11 @@ class TrendChart:
         return self.points[-1]
 
     @property
+    def axis_format(self) -> str:
+        """Dates at both ends of the axis, or times when all the points are on one day."""
+        return "H:i" if self.first.when.date() == self.last.when.date() else "j M"
+
+    @property
     def summary(self) -> str:
         percents = [p.percent for p in self.points]
         count = len(percents)
@@ -78,15 +84,15 @@ class TrendChart:
             else f"from {day_label(self.first.when.date())} to {day_label(self.last.when.date())}"
         )
         return (
-            f"{count} interview{'s' if count != 1 else ''} {span}. Latest {percents[-1]}%, "
+            f"{count} session{'s' if count != 1 else ''} {span}. Latest {percents[-1]}%, "
             f"best {max(percents)}%, average {round(sum(percents) / count)}%."
         )
 
 
 def trend_chart(
-    scores: list[tuple[datetime, int, int, str]], *, width: int = 960, height: int = 260
+    scores: list[tuple[datetime, int, int, str, str]], *, width: int = 960, height: int = 260
 ) -> TrendChart | None:
-    """``scores``: (when, percent 0-100, question count, link) oldest first; points are evenly spaced."""
+    """``scores``: (when, percent 0-100, question count, link, kind) oldest first; points evenly spaced."""
     if not scores:
         return None
     left, right, top, bottom = 44, 14, 14, 30
@@ -104,8 +110,9 @@ def trend_chart(
             when=when,
             questions=questions,
             href=href,
+            kind=kind,
         )
-        for i, (when, percent, questions, href) in enumerate(scores)
+        for i, (when, percent, questions, href, kind) in enumerate(scores)
     ]
     grid = [GridLine(y=y_of(p), label=f"{p}%") for p in (0, 25, 50, 75, 100)]
     return TrendChart(width=width, height=height, left=left, right=width - right, points=points, grid=grid)

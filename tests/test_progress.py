@@ -87,19 +87,35 @@ def test_heatmap_covers_26_weeks_ending_today(client_in, user, bank):
 # Trend
 
 
-def test_trend_plots_finished_interviews_with_their_scores(client_in, user, bank):
+def test_trend_plots_finished_interviews_and_review_sessions_with_their_scores(client_in, user, bank):
     record_sessions(user, bank, [Grade.NAILED, Grade.NAILED, Grade.MISSED], start=days_ago(3))
+    (review,) = record_sessions(
+        user, bank, [Grade.MISSED] * 3, start=days_ago(2), kind=MockInterview.Kind.REVIEW
+    )
     (last,) = record_sessions(user, bank, [Grade.NAILED, Grade.GOOD, Grade.PARTIAL], start=days_ago(1))
-    record_sessions(user, bank, [Grade.MISSED] * 3, start=days_ago(2), kind=MockInterview.Kind.REVIEW)
+    record_sessions(user, bank, [None, None, None], start=days_ago(1, hour=12))  # ended before any grade
     record_sessions(user, bank, [Grade.MISSED, None, None], start=days_ago(0), finished=False)
     html = page(client_in)
-    svg = re.search(r'<svg class="trend-chart"[^>]*>', html).group(0)
+    svg = re.search(r'<svg class="trend-chart"[^>]*>.*?</svg>', html, re.S).group(0)
     assert 'role="img"' in svg and 'aria-labelledby="trend-title trend-desc"' in svg
-    assert "<title>Tue 3 Jun 2025: 67% over 3 questions</title>" in html
-    assert "<title>Sun 1 Jun 2025: 67% over 3 questions</title>" in html
-    assert "2 interviews from Sun 1 Jun 2025 to Tue 3 Jun 2025. Latest 67%, best 67%, average 67%." in html
-    assert html.count("<circle") == 2  # the review session and the running interview are left out
-    assert f'<a href="{reverse("quiz:results", args=[last.pk])}"><circle' in html
+    assert "<title>Mock interview, Sun 1 Jun 2025: 67% over 3 questions</title>" in svg
+    assert "<title>Review session, Mon 2 Jun 2025: 0% over 3 questions</title>" in svg
+    assert "<title>Mock interview, Tue 3 Jun 2025: 67% over 3 questions</title>" in svg
+    assert "3 sessions from Sun 1 Jun 2025 to Tue 3 Jun 2025. Latest 67%, best 67%, average 45%." in html
+    # Nothing graded says nothing: the empty interview and the running one are left out.
+    assert svg.count("<circle") == 3
+    # A picture holds no links (axe: nested-interactive); the table under it links every session.
+    assert "<a " not in svg
+    for session in (review, last):
+        assert f'<a href="{reverse("quiz:results", args=[session.pk])}">' in html
+    assert ">1 Jun</text>" in svg and ">3 Jun</text>" in svg
+
+
+def test_trend_of_one_day_labels_its_axis_with_times(client_in, user, bank):
+    record_sessions(user, bank, [Grade.GOOD] * 3, start=days_ago(1, hour=9))
+    record_sessions(user, bank, [Grade.MISSED] * 3, start=days_ago(1, hour=18))
+    svg = re.search(r'<svg class="trend-chart"[^>]*>.*?</svg>', page(client_in), re.S).group(0)
+    assert ">09:00</text>" in svg and ">18:00</text>" in svg and "3 Jun</text>" not in svg
 
 
 def test_charts_use_no_inline_styles(client_in, user, bank):
@@ -220,9 +236,11 @@ def test_heatmap_puts_mondays_on_top_and_today_in_the_last_column():
 
 def test_trend_chart_puts_100_percent_on_top_and_centres_a_single_point():
     when = datetime(2025, 6, 1, tzinfo=UTC)
-    chart = charts.trend_chart([(when, 100, 10, "/a"), (when, 0, 10, "/b")])
+    chart = charts.trend_chart(
+        [(when, 100, 10, "/a", "Mock interview"), (when, 0, 10, "/b", "Mock interview")]
+    )
     top, bottom = chart.points
     assert top.y < bottom.y and top.x < bottom.x
-    single = charts.trend_chart([(when, 50, 5, "/c")])
+    single = charts.trend_chart([(when, 50, 5, "/c", "Review session")])
     assert single.points[0].x == (single.left + single.right) / 2
     assert charts.trend_chart([]) is None

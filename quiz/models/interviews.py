@@ -21,6 +21,10 @@ class MockInterviewQuerySet(models.QuerySet):
     def unfinished(self) -> "MockInterviewQuerySet":
         return self.filter(finished_at__isnull=True)
 
+    def with_anything_graded(self) -> "MockInterviewQuerySet":
+        graded = InterviewItem.objects.filter(interview=models.OuterRef("pk"), grade__isnull=False)
+        return self.filter(models.Exists(graded))
+
     def with_scores(self) -> "MockInterviewQuerySet":
         """``score`` 0-1: the mean of (grade - 1) / 3 over the questions, skipped and unreached counting 0."""
         points = (

@@ -77,15 +77,23 @@ def section_mastery(user, since: datetime) -> list[SectionMastery]:
 
 
 def score_trend(user) -> charts.TrendChart | None:
+    """Scores of the latest finished interviews and review sessions in which something was graded (an
+    interview ended before the first grade says nothing about what the user knows)."""
     recent = (
         MockInterview.objects.for_user(user)
         .finished()
-        .filter(kind=MockInterview.Kind.INTERVIEW, question_count__gt=0)
+        .with_anything_graded()
         .with_scores()
         .order_by("-created_at")[:TREND_POINTS]
     )
     scores = [
-        (i.created_at, _percent(i.score), i.question_count, reverse("quiz:results", args=[i.pk]))
+        (
+            i.created_at,
+            _percent(i.score),
+            i.question_count,
+            reverse("quiz:results", args=[i.pk]),
+            i.get_kind_display(),
+        )
         for i in reversed(recent)
     ]
     return charts.trend_chart(scores)
