@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from quiz.answer_parts import join_key_points, split_key_points
 from quiz.models import Flag, Question, ReviewState
 from tests.conftest import reviewers_group
 
@@ -38,10 +39,12 @@ def due_today(page) -> str:
 
 
 def corrected(answer: str) -> str:
-    """The answer with its first word replaced and a paragraph added: the diff both removes and adds."""
-    first, *rest = answer.splitlines()
+    """The answer with its first word replaced and a paragraph added before its key points: the diff both
+    removes and adds."""
+    body, points = split_key_points(answer)
+    first, *rest = body.splitlines()
     first = " ".join(["Corrected:", *first.split(" ")[1:]])
-    return "\n".join([first, *rest, "", "A reviewer checked this answer."])
+    return join_key_points("\n".join([first, *rest, "", "A reviewer checked this answer."]), points)
 
 
 def test_flag_accepted_and_answer_edited_reaches_the_learner(open_page, sign_in, bank, candidate, reviewer):
@@ -123,10 +126,12 @@ def test_flag_accepted_and_answer_edited_reaches_the_learner(open_page, sign_in,
     page.wait_for_url(f"**/questions/{question.pk}/")
     update = page.locator("section.answer-update")
     expect(update.get_by_role("heading")).to_have_text("Answer updated since you last saw it")
-    diff = update.locator(".answer-diff")
-    expect(diff.locator("del").first).to_contain_text(old_answer.split(" ")[0])
-    expect(diff.locator("ins").first).to_contain_text("Corrected:")
-    expect(diff.locator("ins").last).to_have_text("A reviewer checked this answer.")
+    diff = update.locator(".answer-diff-rendered")
+    first_word = re.sub(r"[*_`]", "", old_answer.split(" ")[0])
+    expect(diff.locator(".diff-removed").first).to_contain_text(first_word)
+    expect(diff.locator(".diff-added").first).to_contain_text("Corrected:")
+    expect(diff.locator(".diff-added").last).to_contain_text("A reviewer checked this answer.")
+    expect(diff).not_to_contain_text("**")
     assert due_today(page) == "1"
     review = ReviewState.objects.get(user=candidate, question=question)
     assert review.due == Question.objects.get(pk=question.pk).answer_changed_at

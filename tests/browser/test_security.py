@@ -22,7 +22,10 @@ pytestmark = pytest.mark.browser
 
 SAMPLE = [payload for payload in load_payloads() if "__xss" in payload]
 SAMPLE_TEXT = "\n\n".join(SAMPLE)
-USER_CONTENT = ".rendered, .prompt, .typed-answer, .flag-comment, .reviewer-note, .answer-diff, textarea"
+USER_CONTENT = (
+    ".rendered, .prompt, .typed-answer, .flag-comment, .reviewer-note, .answer-diff, .answer-diff-rendered, "
+    "textarea"
+)
 
 # Fires, on every element of user content, each event an injected inline handler could wait for.
 POKE = """(selector) => {
@@ -135,7 +138,9 @@ def test_hostile_sample_stays_inert_in_chromium(page, sign_in, page_problems, ho
     batch, finished = hostile["batch"], hostile["finished"]
 
     page.goto(f"/questions/{batch.pk}/")
-    expect(page.locator(".answer-diff")).to_be_visible()  # the "answer updated" diff is on the page too
+    expect(
+        page.locator(".answer-diff-rendered")
+    ).to_be_visible()  # the "answer updated" diff is on the page too
     expect(page.locator("#note-form textarea")).to_have_value(SAMPLE_TEXT)
     _assert_inert(page, seen, "question page")
 
