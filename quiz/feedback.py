@@ -67,9 +67,9 @@ SHARED_DISCOUNT = 0.7
 
 # How the cues combine (fitted by logistic regression on the tuning half of tests/data/feedback_eval.toml,
 # see tests/bench/bench_feedback.py --fit), and how much a contradiction or negation takes away.
-WEIGHTS = {"bias": -2.5, "lexical": 8.0, "order": 0.0, "embedding": 2.0}
+WEIGHTS = {"bias": -4.0, "lexical": 12.0, "order": 1.0, "embedding": 4.0}
 WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -3.0, "lexical": 12.0, "order": 0.0, "embedding": 0.0}
-CONTRADICTION_PENALTY = 0.9
+CONTRADICTION_PENALTY = 1.0
 NEGATION_PENALTY = 0.8
 FALSITY_PENALTY = 0.0
 ONE_SIDED = 0.0
@@ -478,6 +478,11 @@ def _lexical(point: Point, window: Window) -> tuple[float, float, float]:
     return lexical, in_order / pairs, negation
 
 
+def _weak(group: int) -> bool:
+    """More/less, before/after, train/test ...: weaker evidence of a swap than L1/L2 or precision/recall."""
+    return group != SUBJECTS and (CONTRASTS[group] in FLIPPABLE or CONTRASTS[group] in CONTEXT)
+
+
 def _contradiction(point: Point, window: Window) -> float:
     """Share of the evidence in the window that says the point the other way round (0: none)."""
     if not point.sides:
@@ -486,11 +491,12 @@ def _contradiction(point: Point, window: Window) -> float:
     # Links: "precision ~ false positives" in the point against "precision ~ false negatives" in the answer.
     for side, group, partner in point.links:
         seen = {p for s, g, p in window.links if s == side and g == group}
-        if seen:
-            if partner in seen:
-                support += 1
-            else:
-                against += 1
+        # "reduces" next to both "bias" and "variance" in the answer says nothing either way.
+        if seen == {partner}:
+            # "reduces" said of the right thing is common ground; said of the wrong thing it is a swap.
+            support += 0.25 if _weak(group) or _weak(_contrast_of().get(side.rstrip("~"), SUBJECTS)) else 1.0
+        elif seen and partner not in seen:
+            against += 1
     # One side of a group: the point says L1, the window only L2.
     if ONE_SIDED:
         for group, sides in point.sides.items():
@@ -508,10 +514,7 @@ def _contradiction(point: Point, window: Window) -> float:
                 for group, sides in groups.items():
                     if group in in_clause:
                         # "more"/"less" next to a word is weaker evidence than "L1"/"L2" next to it.
-                        weak = group < SUBJECTS and (
-                            CONTRASTS[group] in FLIPPABLE or CONTRASTS[group] in CONTEXT
-                        )
-                        vote = 0.25 * weight if weak else 0.5 * weight
+                        vote = 0.25 * weight if _weak(group) else 0.5 * weight
                         if in_clause[group] & sides:
                             support += vote
                         else:
@@ -583,7 +586,11 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
                 {
                     "lexical": lexical,
                     "order": order,
-                    "embedding": float(similarities[p][w]) if similarities is not None else 0.0,
+                    # A window of one or two known words (the rest another language, say) has no
+                    # meaning for the embedding to compare.
+                    "embedding": float(similarities[p][w])
+                    if similarities is not None and len(window.tokens) >= 3
+                    else 0.0,
                     "contradiction": max(overall[p], _contradiction(point, window))
                     if options.contradictions
                     else 0.0,
