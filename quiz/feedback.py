@@ -23,6 +23,7 @@ it earns no weight, so it stays at 0 until a larger set says otherwise.
 the grade names of ``quiz.models.Grade``.
 """
 
+import bisect
 import logging
 import math
 import re
@@ -388,7 +389,8 @@ def _point(analysed: Text, all_points: list[Text]) -> Point:
 @dataclass
 class Window:
     tokens: list[Token]
-    text: str
+    begin: int  # its span in the answer's word list
+    end: int
     at: dict[str, list[int]] = field(default_factory=dict)  # id -> token indices
     links: set[tuple[str, int, str]] = field(default_factory=set)
     sides: dict[int, set[str]] = field(default_factory=dict)
@@ -444,7 +446,7 @@ def _windows(answer: Text) -> list[Window]:
     for begin, end in sorted(spans):
         tokens = [t for t in answer.tokens if begin <= t.start < end]
         if tokens:
-            windows.append(Window(tokens, " ".join(answer.words[begin:end])))
+            windows.append(Window(tokens, begin, end))
     return windows
 
 
@@ -570,8 +572,9 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
     answer = _analyse(answer_text, options, corrections)
     _mark_subjects(answer.tokens, subjects)
     windows = _windows(answer)
-    whole = Window(answer.tokens, "")
-    similarities = _similarities(key_points, [w.text for w in windows]) if options.embeddings else None
+    whole = Window(answer.tokens, 0, len(answer.words))
+    spans = [(w.begin, w.end) for w in windows]
+    similarities = _similarities(key_points, answer.words, spans) if options.embeddings else None
     result = []
     # What the answer as a whole links a point's words to counts in every window ("the forward pass computes
     # the gradients" elsewhere in the answer still speaks against "the backward pass computes ..."), and an
@@ -655,14 +658,42 @@ def _embedding_model():
     return _model_state["model"]
 
 
-def _similarities(key_points: list[str], windows: list[str]):
+@lru_cache(maxsize=4096)
+def _point_vector(point: str):
+    import numpy as np
+
+    vector = _embedding_model().embed([point])[0]
+    return vector / (np.linalg.norm(vector) or 1.0)
+
+
+def _similarities(key_points: list[str], words: list[str], spans: list[tuple[int, int]]):
+    """Cosine similarity of each key point with each window (a span of the answer's words).
+
+    WordLlama embeds a text as the mean of its tokens' vectors, so the answer is tokenized once and each
+    window's vector is a difference of prefix sums, instead of tokenizing every overlapping window again.
+    """
     model = _embedding_model()
-    if model is None or not windows:
+    if model is None or not spans:
         return None
     import numpy as np
 
-    vectors = model.embed(key_points + windows)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    vectors = vectors / np.where(norms == 0, 1, norms)
-    similarity = vectors[: len(key_points)] @ vectors[len(key_points) :].T
-    return np.clip(similarity, 0.0, 1.0)
+    text = " ".join(words)
+    starts, at = [], 0
+    for word in words:
+        starts.append(at)
+        at += len(word) + 1
+    encoding = model.tokenizer.encode(text, add_special_tokens=False)
+    ids = [i for i, (begin, end) in zip(encoding.ids, encoding.offsets, strict=True) if end > begin]
+    token_word = [
+        bisect.bisect_right(starts, begin) - 1 for begin, end in encoding.offsets if end > begin
+    ]
+    table = model.embedding
+    sums = np.zeros((len(ids) + 1, table.shape[1]), dtype=np.float64)
+    if ids:
+        np.cumsum(table[np.clip(ids, 0, table.shape[0] - 1)], axis=0, out=sums[1:])
+    first_token = [bisect.bisect_left(token_word, k) for k in range(len(words) + 1)]
+    window_vectors = np.array([sums[first_token[e]] - sums[first_token[b]] for b, e in spans])
+    norms = np.linalg.norm(window_vectors, axis=1, keepdims=True)
+    window_vectors = window_vectors / np.where(norms == 0, 1, norms)
+    points = np.array([_point_vector(p) for p in key_points])
+    return np.clip(points @ window_vectors.T, 0.0, 1.0)
