@@ -68,10 +68,10 @@ SHARED_DISCOUNT = 0.7
 
 # How the cues combine (fitted by logistic regression on the tuning half of tests/data/feedback_eval.toml,
 # see tests/bench/bench_feedback.py --fit), and how much a contradiction or negation takes away.
-WEIGHTS = {"bias": -4.0, "lexical": 12.0, "order": 1.0, "embedding": 4.0}
-WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -3.0, "lexical": 12.0, "order": 0.0, "embedding": 0.0}
-CONTRADICTION_PENALTY = 1.0
-NEGATION_PENALTY = 0.8
+WEIGHTS = {"bias": -3.0, "lexical": 10.0, "order": 0.0, "embedding": 1.0}
+WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -2.5, "lexical": 9.0, "order": 0.0, "embedding": 0.0}
+CONTRADICTION_PENALTY = 0.8
+NEGATION_PENALTY = 0.4
 FALSITY_PENALTY = 0.0
 ONE_SIDED = 0.0
 
@@ -114,6 +114,7 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 _BRITISH = re.compile(r"([a-z]{3,})is(e|ed|es|ing|ation|ations|er|ers)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE = re.compile(r"[,;:()]|\s-+\s|=>|->")
+_PARENTHESIS = re.compile(r"(\([^()]*\))")
 _CLAUSE_BREAK = frozenset(
     ["but", "while", "whereas", "although", "though", "however", "whilst", "versus", "vs"]
 )
@@ -141,10 +142,15 @@ def _words(text: str) -> list[str]:
 def _phrase_table() -> tuple[dict[tuple[str, ...], frozenset[str]], int]:
     table: dict[tuple[str, ...], set[str]] = {}
     for concept, phrases in CONCEPTS.items():
-        for phrase in phrases:
+        for phrase in phrases.split("|"):
             key = tuple(_stem(w) for w in _words(phrase))
             table.setdefault(key, set()).add(concept)
     return {k: frozenset(v) for k, v in table.items()}, max(len(k) for k in table)
+
+
+@lru_cache(maxsize=1)
+def _preventer_stems() -> frozenset[str]:
+    return frozenset(_stem(w) for w in PREVENTERS)
 
 
 @lru_cache(maxsize=1)
@@ -156,7 +162,9 @@ def _contrast_of() -> dict[str, int]:
 def _vocabulary() -> tuple[str, ...]:
     """Every word of the concept phrases: typos are corrected towards these and the key points' words."""
     return tuple(
-        sorted({w for phrases in CONCEPTS.values() for p in phrases for w in _words(p) if len(w) >= 4})
+        sorted(
+            {w for phrases in CONCEPTS.values() for p in phrases.split("|") for w in _words(p) if len(w) >= 4}
+        )
     )
 
 
@@ -188,15 +196,25 @@ def _analyse(text: str, options: Options, corrections: dict[str, str] | None = N
     clause_of: list[int] = []
     clause = 0
     for number, sentence in enumerate(s for s in _SENTENCE.split(text) if s and s.strip()):
-        # Punctuation inside a sentence and contrastive conjunctions end a clause.
-        for piece in _CLAUSE.split(sentence):
-            clause += 1
-            for word in _words(piece):
-                if word in _CLAUSE_BREAK:
+        # Punctuation inside a sentence and contrastive conjunctions end a clause. A parenthesis is a clause
+        # of its own, and the clause around it goes on after it ("ridge (squared) makes them smaller").
+        clause += 1
+        outer = clause
+        for part in _PARENTHESIS.split(sentence):
+            inside = part.startswith("(") and part.endswith(")")
+            if inside:
+                clause += 1
+            for p, piece in enumerate([part] if inside else _CLAUSE.split(part)):
+                if p and not inside:
                     clause += 1
-                words.append(corrections.get(word, word) if corrections else word)
-                sentence_of.append(number)
-                clause_of.append(clause)
+                    outer = clause
+                for word in _words(piece):
+                    if word in _CLAUSE_BREAK:
+                        clause += 1
+                        outer = outer if inside else clause
+                    words.append(corrections.get(word, word) if corrections else word)
+                    sentence_of.append(number)
+                    clause_of.append(clause if inside else outer)
     piece_of = clause_of
     stems = [_stem(w) for w in words] if options.synonyms else words
     table, longest = _phrase_table()
@@ -219,7 +237,7 @@ def _analyse(text: str, options: Options, corrections: dict[str, str] | None = N
                 negators.append(i)
             i += 1
             continue
-        if stems[i] in PREVENTERS:
+        if stems[i] in _preventer_stems():
             preventers.append(i)
         ids = frozenset({stems[i]}) if size == 1 else frozenset()
         token = Token(ids=ids | match if match else ids, start=i, clause=clause_of[i], piece=clause_of[i])
@@ -279,7 +297,8 @@ def _apply_negation(
             if token.ids & GENERIC and not token.contrast:
                 continue
             # A prevention negates a claim ("prevents overfitting"), not a subject ("stops threads").
-            if not strict and token.contrast and CONTRASTS[token.contrast[0]] != ("overfit", "underfit"):
+            group = CONTRASTS[token.contrast[0]] if token.contrast else None
+            if not strict and group and group != ("overfit", "underfit") and group not in FLIPPABLE:
                 break
             negated_by[k] = negated_by.get(k, 0) + 1
             taken += 1
@@ -673,7 +692,7 @@ def _similarities(key_points: list[str], words: list[str], spans: list[tuple[int
     window's vector is a difference of prefix sums, instead of tokenizing every overlapping window again.
     """
     model = _embedding_model()
-    if model is None or not spans:
+    if model is None or not spans or not key_points:
         return None
     import numpy as np
 
@@ -684,9 +703,7 @@ def _similarities(key_points: list[str], words: list[str], spans: list[tuple[int
         at += len(word) + 1
     encoding = model.tokenizer.encode(text, add_special_tokens=False)
     ids = [i for i, (begin, end) in zip(encoding.ids, encoding.offsets, strict=True) if end > begin]
-    token_word = [
-        bisect.bisect_right(starts, begin) - 1 for begin, end in encoding.offsets if end > begin
-    ]
+    token_word = [bisect.bisect_right(starts, begin) - 1 for begin, end in encoding.offsets if end > begin]
     table = model.embedding
     sums = np.zeros((len(ids) + 1, table.shape[1]), dtype=np.float64)
     if ids:
