@@ -68,8 +68,8 @@ SHARED_DISCOUNT = 0.7
 
 # How the cues combine (fitted by logistic regression on the tuning half of tests/data/feedback_eval.toml,
 # see tests/bench/bench_feedback.py --fit), and how much a contradiction or negation takes away.
-WEIGHTS = {"bias": -3.0, "lexical": 10.0, "order": 0.0, "embedding": 1.0}
-WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -2.5, "lexical": 9.0, "order": 0.0, "embedding": 0.0}
+WEIGHTS = {"bias": -3.5, "lexical": 12.0, "order": 0.0, "embedding": 1.0}
+WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -3.0, "lexical": 12.0, "order": 0.0, "embedding": 0.0}
 CONTRADICTION_PENALTY = 0.8
 NEGATION_PENALTY = 0.4
 FALSITY_PENALTY = 0.0
@@ -113,7 +113,7 @@ _WORD = re.compile(r"[0-9a-z]+(?:\.[0-9]+)?")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 _BRITISH = re.compile(r"([a-z]{3,})is(e|ed|es|ing|ation|ations|er|ers)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_CLAUSE = re.compile(r"[,;:()]|\s-+\s|=>|->")
+_CLAUSE = re.compile(r"[,;()]|\s-+\s|=>|->")
 _PARENTHESIS = re.compile(r"(\([^()]*\))")
 _CLAUSE_BREAK = frozenset(
     ["but", "while", "whereas", "although", "though", "however", "whilst", "versus", "vs"]
@@ -240,7 +240,9 @@ def _analyse(text: str, options: Options, corrections: dict[str, str] | None = N
         if stems[i] in _preventer_stems():
             preventers.append(i)
         ids = frozenset({stems[i]}) if size == 1 else frozenset()
-        token = Token(ids=ids | match if match else ids, start=i, clause=clause_of[i], piece=clause_of[i])
+        if match:  # concept names apart from stems: the concept "up" is not the word "up"
+            ids |= frozenset("#" + concept for concept in match)
+        token = Token(ids=ids, start=i, clause=clause_of[i], piece=clause_of[i])
         if options.contradictions and match:
             # sorted: a deterministic choice when a phrase names concepts of two groups
             groups = sorted((contrast_of[c], c) for c in match if c in contrast_of)
@@ -513,10 +515,12 @@ def _contradiction(point: Point, window: Window) -> float:
     for side, group, partner in point.links:
         seen = {p for s, g, p in window.links if s == side and g == group}
         # "reduces" next to both "bias" and "variance" in the answer says nothing either way.
+        # "reduces" said of the right thing is common ground; "bias" said to be reduced by the wrong method is
+        # a swap, but "reduces" said of something else elsewhere in the answer is no evidence.
+        weak_side = _weak(_contrast_of().get(side.rstrip("~"), SUBJECTS))
         if seen == {partner}:
-            # "reduces" said of the right thing is common ground; said of the wrong thing it is a swap.
-            support += 0.25 if _weak(group) or _weak(_contrast_of().get(side.rstrip("~"), SUBJECTS)) else 1.0
-        elif seen and partner not in seen:
+            support += 0.25 if _weak(group) or weak_side else 1.0
+        elif seen and partner not in seen and not weak_side:
             against += 1
     # One side of a group: the point says L1, the window only L2.
     if ONE_SIDED:
@@ -529,17 +533,16 @@ def _contradiction(point: Point, window: Window) -> float:
     # Content words said next to the other side: "L2 gives sparse weights" for "L1 gives sparse weights".
     for i, groups in point.content_sides:
         weight = point.weights[i]
-        for id_ in point.tokens[i].ids:
-            for j in window.at.get(id_, ()):
-                in_clause = window.clause_sides.get(window.tokens[j].clause, {})
-                for group, sides in groups.items():
-                    if group in in_clause:
-                        # "more"/"less" next to a word is weaker evidence than "L1"/"L2" next to it.
-                        vote = 0.25 * weight if _weak(group) else 0.5 * weight
-                        if in_clause[group] & sides:
-                            support += vote
-                        else:
-                            against += vote
+        for j in sorted({j for id_ in point.tokens[i].ids for j in window.at.get(id_, ())}):
+            in_clause = window.clause_sides.get(window.tokens[j].clause, {})
+            for group, sides in groups.items():
+                if group in in_clause:
+                    # "more"/"less" next to a word is weaker evidence than "L1"/"L2" next to it.
+                    vote = 0.25 * weight if _weak(group) else 0.5 * weight
+                    if in_clause[group] & sides:
+                        support += vote
+                    else:
+                        against += vote
     if against == 0:
         return 0.0
     return against / (against + support)

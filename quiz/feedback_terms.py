@@ -376,7 +376,7 @@ STOPWORDS = _wordset(
     can could would should will shall may might must also just only very really quite about e g eg ie i.e
     etc like such other some any each both via vs versus per one's thing things stuff kind sort basically
     usually often much many lot lots get got gets make makes made say says said use used uses using way
-    whether while whereas one two
+    whether while whereas one two means mainly main
     """
 )
 GENERIC = _wordset(
