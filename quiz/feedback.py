@@ -72,7 +72,9 @@ WEIGHTS = {"bias": -3.5, "lexical": 12.0, "order": 0.0, "embedding": 1.0}
 WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -3.0, "lexical": 12.0, "order": 0.0, "embedding": 0.0}
 CONTRADICTION_PENALTY = 0.8
 NEGATION_PENALTY = 0.4
-FALSITY_PENALTY = 0.0
+FALSITY_PENALTY = 1.0
+# ... applied to the share of the points an answer contradicts above this floor.
+FALSITY_FLOOR = 0.3
 ONE_SIDED = 0.0
 
 
@@ -632,7 +634,8 @@ def combine(row: dict, weights: dict) -> float:
     score = _logistic(x)
     score *= 1 - CONTRADICTION_PENALTY * row["contradiction"]
     score *= 1 - NEGATION_PENALTY * row["negation"]
-    score *= max(0.0, 1 - FALSITY_PENALTY * row["falsity"])
+    excess = max(0.0, row["falsity"] - FALSITY_FLOOR) / (1 - FALSITY_FLOOR)
+    score *= max(0.0, 1 - FALSITY_PENALTY * excess)
     return score
 
 

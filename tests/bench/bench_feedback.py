@@ -210,14 +210,15 @@ def fit(questions: list[dict]) -> None:
             (0, 1, 2, 3, 4, 6) if embeddings else (0,),
             (0.8, 0.9, 1.0),
             (0.4, 0.6, 0.8),
-            (0, 0.5, 1.0, 1.5),
+            (0, 0.5, 1.0),
+            (0.2, 0.3, 0.4),
         )
-        for bias, lexical, order, embedding, contradiction, negation, falsity in grid:
+        for bias, lexical, order, embedding, contradiction, negation, falsity, floor in grid:
             x = bias + lexical * table[..., 0] + order * table[..., 1] + embedding * table[..., 2]
             score = 1 / (1 + np.exp(-x))
             score *= 1 - contradiction * table[..., 3]
             score *= 1 - negation * table[..., 4]
-            score *= np.clip(1 - falsity * table[..., 5], 0, 1)
+            score *= np.clip(1 - falsity * np.clip((table[..., 5] - floor) / (1 - floor), 0, 1), 0, 1)
             score = np.where(mask, score, 0).max(axis=1)
             covered = score >= feedback.COVERED
             tp = (covered & labels_array).sum()
@@ -246,6 +247,7 @@ def fit(questions: list[dict]) -> None:
                     contradiction,
                     negation,
                     falsity,
+                    floor,
                 )
         print("embeddings" if embeddings else "no embeddings", [round(float(v), 3) for v in best])
 
