@@ -69,9 +69,9 @@ SHARED_DISCOUNT = 0.7
 # How the cues combine (fitted by logistic regression on the tuning half of tests/data/feedback_eval.toml,
 # see tests/bench/bench_feedback.py --fit), and how much a contradiction or negation takes away.
 WEIGHTS = {"bias": -3.5, "lexical": 12.0, "order": 0.0, "embedding": 1.0}
-WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -3.0, "lexical": 12.0, "order": 0.0, "embedding": 0.0}
+WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -2.0, "lexical": 9.0, "order": 1.0, "embedding": 0.0}
 CONTRADICTION_PENALTY = 0.8
-NEGATION_PENALTY = 0.4
+NEGATION_PENALTY = 0.8
 FALSITY_PENALTY = 1.0
 # ... applied to the share of the points an answer contradicts above this floor.
 FALSITY_FLOOR = 0.3
@@ -503,6 +503,10 @@ def _lexical(point: Point, window: Window) -> tuple[float, float, float]:
     return lexical, in_order / pairs, negation
 
 
+def _context(group: int) -> bool:
+    return group != SUBJECTS and CONTRASTS[group] in CONTEXT
+
+
 def _weak(group: int) -> bool:
     """More/less, before/after, train/test ...: weaker evidence of a swap than L1/L2 or precision/recall."""
     return group != SUBJECTS and (CONTRASTS[group] in FLIPPABLE or CONTRASTS[group] in CONTEXT)
@@ -538,7 +542,8 @@ def _contradiction(point: Point, window: Window) -> float:
         for j in sorted({j for id_ in point.tokens[i].ids for j in window.at.get(id_, ())}):
             in_clause = window.clause_sides.get(window.tokens[j].clause, {})
             for group, sides in groups.items():
-                if group in in_clause:
+                # A word said next to "test" as well as "train" is normal; only links tell those apart.
+                if group in in_clause and not _context(group):
                     # "more"/"less" next to a word is weaker evidence than "L1"/"L2" next to it.
                     vote = 0.25 * weight if _weak(group) else 0.5 * weight
                     if in_clause[group] & sides:
