@@ -4,6 +4,7 @@ How well it does on the labelled set is measured in tests/bench/bench_feedback.p
 """
 
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,26 @@ def test_scores_are_deterministic():
     first = key_point_coverage(points, answer)
     assert all(key_point_coverage(points, answer) == first for _ in range(5))
     assert all(0.0 <= s <= 1.0 for s in first)
+
+
+def test_concurrent_calls_give_the_same_scores_as_one_at_a_time():
+    # Gunicorn threads share the module-level model, stemmer and caches.
+    points = [L1_SPARSE, PRECISION, RECALL]
+    answers = [
+        "lasso zeroes out coefs",
+        "precision is about false negatives and recall is about false positives",
+        "precision counts false alarms, recall counts misses",
+        "",
+    ] * 5
+    expected = [key_point_coverage(points, answer) for answer in answers]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(lambda answer: key_point_coverage(points, answer), answers)) == expected
+
+
+def test_without_the_embedding_model_the_other_cues_still_score(monkeypatch):
+    monkeypatch.setattr(feedback, "_model_state", {"model": None})  # as when wordllama fails to load
+    assert covered([L1_SPARSE], "lasso shrinks a bunch of coefficients to exactly zero") == [True]
+    assert covered([L1_SPARSE], "L2 drives the weights exactly to zero") == [False]
 
 
 def test_embedding_model_loads_from_the_wheel_without_downloading():
