@@ -17,7 +17,7 @@ from two cues, then discounted when it contradicts the point:
   the score.
 
 The order cue (the point's word pairs found close and in order) is computed too; fitted on the labelled set
-it earns no weight, so it stays at 0 until a larger set says otherwise.
+it earns no weight next to the embedding (a little without it).
 
 ``COVERED`` (0.5) is the line between covered and not; ``suggested_grade`` turns the covered share into one of
 the grade names of ``quiz.models.Grade``.
@@ -66,8 +66,9 @@ NEGATION_SCOPE = 5
 # A word in several key points of a question weighs 1 / (1 + this * (points - 1)).
 SHARED_DISCOUNT = 0.7
 
-# How the cues combine (fitted by logistic regression on the tuning half of tests/data/feedback_eval.toml,
-# see tests/bench/bench_feedback.py --fit), and how much a contradiction or negation takes away.
+# How the cues combine (a logistic curve over their weighted sum) and how much a contradiction, a negation
+# or an answer that contradicts many points takes away: grid-searched on the tuning half of
+# tests/data/feedback_eval.toml (tests/bench/bench_feedback.py --fit).
 WEIGHTS = {"bias": -3.5, "lexical": 12.0, "order": 0.0, "embedding": 1.0}
 WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -2.0, "lexical": 9.0, "order": 1.0, "embedding": 0.0}
 CONTRADICTION_PENALTY = 0.8
@@ -75,7 +76,6 @@ NEGATION_PENALTY = 0.8
 FALSITY_PENALTY = 1.0
 # ... applied to the share of the points an answer contradicts above this floor.
 FALSITY_FLOOR = 0.3
-ONE_SIDED = 0.0
 
 
 def suggested_grade(coverage: list[float], *, answer_text: str | None = None) -> str | None:
@@ -416,15 +416,12 @@ class Window:
     end: int
     at: dict[str, list[int]] = field(default_factory=dict)  # id -> token indices
     links: set[tuple[str, int, str]] = field(default_factory=set)
-    sides: dict[int, set[str]] = field(default_factory=dict)
     clause_sides: dict[int, dict[int, set[str]]] = field(default_factory=dict)
 
     def __post_init__(self):
         for j, token in enumerate(self.tokens):
             for id_ in token.ids:
                 self.at.setdefault(id_, []).append(j)
-            if token.contrast:
-                self.sides.setdefault(token.contrast[0], set()).add(token.side)
         self.links = _links(self.tokens)
         self.clause_sides = _clause_sides(self.tokens)
 
@@ -528,14 +525,6 @@ def _contradiction(point: Point, window: Window) -> float:
             support += 0.25 if _weak(group) or weak_side else 1.0
         elif seen and partner not in seen and not weak_side:
             against += 1
-    # One side of a group: the point says L1, the window only L2.
-    if ONE_SIDED:
-        for group, sides in point.sides.items():
-            if group in window.sides and (group == SUBJECTS or CONTRASTS[group] not in CONTEXT):
-                if window.sides[group] & sides:
-                    support += 0.5
-                else:
-                    against += ONE_SIDED
     # Content words said next to the other side: "L2 gives sparse weights" for "L1 gives sparse weights".
     for i, groups in point.content_sides:
         weight = point.weights[i]
