@@ -59,6 +59,8 @@ GRADE_CUTOFFS = (("nailed", 0.9), ("good", 0.6), ("partial", 0.25), ("missed", 0
 # Answers are read up to this many words: a typed interview answer is rarely above 500, and the cost of a
 # score grows with the number of windows, so a pasted book stays fast.
 MAX_ANSWER_WORDS = 1500
+MAX_ANSWER_CHARS = 15_000
+MAX_WORD_LENGTH = 40
 # A sentence longer than this (a wall of text without full stops) is also read in overlapping chunks.
 CHUNK_WORDS = 30
 # A negation reaches this many words ahead, within its clause.
@@ -113,7 +115,7 @@ _stemmer_lock = threading.Lock()
 _stemmer = Stemmer.Stemmer("english")
 _WORD = re.compile(r"[0-9a-z]+(?:\.[0-9]+)?")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
-_BRITISH = re.compile(r"([a-z]{3,})is(e|ed|es|ing|ation|ations|er|ers)\b")
+_BRITISH = re.compile(r"\b([a-z]{3,30})is(e|ed|es|ing|ation|ations|er|ers)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE = re.compile(r"[,;()]|\s-+\s|=>|->")
 _PARENTHESIS = re.compile(r"(\([^()]*\))")
@@ -137,7 +139,8 @@ def _words(text: str) -> list[str]:
     text = text.lower()
     text = _BRITISH.sub(r"\1iz\2", text)
     text = text.replace("==", " equals ").replace("max(0", " relu max(0")
-    return _WORD.findall(text)
+    # No word is this long; a pasted blob would only make stemming, typo matching and tokenizing slow.
+    return [word for word in _WORD.findall(text) if len(word) <= MAX_WORD_LENGTH]
 
 
 @lru_cache(maxsize=1)
@@ -210,7 +213,7 @@ def _analyse(text: str, options: Options, corrections: dict[str, str] | None = N
                 if p and not inside:
                     clause += 1
                     outer = clause
-                for word in _words(piece):
+                for word in _words(piece)[: MAX_ANSWER_WORDS - len(words)]:
                     if word in _CLAUSE_BREAK:
                         clause += 1
                         outer = outer if inside else clause
@@ -357,17 +360,19 @@ def _links(tokens: list[Token]) -> set[tuple[str, int, str]]:
     for members in by_clause.values():
         if len(members) < 2:
             continue
+        by_group: dict[int, list[Token]] = {}
+        for token in members:  # in text order
+            by_group.setdefault(token.contrast[0], []).append(token)
+        starts = {group: [t.start for t in group_tokens] for group, group_tokens in by_group.items()}
         for token in members:
-            nearest: dict[int, tuple[int, str]] = {}
-            for other in members:
-                group = other.contrast[0]
+            for group, group_tokens in by_group.items():
                 if group == token.contrast[0]:
                     continue
-                distance = abs(other.start - token.start)
-                if group not in nearest or distance < nearest[group][0]:
-                    nearest[group] = (distance, other.side)
-            for group, (_, side) in nearest.items():
-                links.add((token.side, group, side))
+                # The nearest word of that group: one of the two around the token's position.
+                at = bisect.bisect_left(starts[group], token.start)
+                around = group_tokens[max(0, at - 1) : at + 1]
+                other = min(around, key=lambda t: abs(t.start - token.start))
+                links.add((token.side, group, other.side))
     return links
 
 
@@ -545,7 +550,8 @@ def _contradiction(point: Point, window: Window) -> float:
 
 
 def _truncate(text: str) -> str:
-    """The answer up to its MAX_ANSWER_WORDS-th word, line breaks kept."""
+    """The answer up to its MAX_ANSWER_WORDS-th word or MAX_ANSWER_CHARS-th character, line breaks kept."""
+    text = text[:MAX_ANSWER_CHARS]
     for count, match in enumerate(re.finditer(r"\S+", text), start=1):
         if count == MAX_ANSWER_WORDS:
             return text[: match.end()]

@@ -125,6 +125,24 @@ def test_a_very_long_answer_is_read_up_to_its_limit_and_scored_within_bounds():
     assert covered([L1_SPARSE], late) == [False]
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "a" * 100_000,  # one endless word
+        "(" * 10_000,
+        "```" + "x=1;" * 5_000 + "```",  # code without spaces
+        "not " * 5_000,
+        " ".join(["L1 L2 recall FN more less train test"] * 400),  # contrast words only
+    ],
+)
+def test_hostile_answers_are_scored_within_bounds(answer):
+    # Each of these once took seconds to minutes (regex backtracking, quadratic tokenizing and linking);
+    # now they are cut to MAX_ANSWER_CHARS and MAX_ANSWER_WORDS first.
+    scores = key_point_coverage([L1_SPARSE, PRECISION], answer)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores[1] < COVERED
+
+
 def test_scores_are_deterministic():
     points = [L1_SPARSE, PRECISION, RECALL]
     answer = "lasso zeroes out coefs; precision = tp/(tp+fp) so it's about false alarms, recall about misses"
