@@ -607,7 +607,7 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
     falsity = sum(overall) / len(overall) if overall else 0.0
     for p, point in enumerate(points):
         rows = []
-        for w, window in enumerate(windows):
+        for w, window in enumerate(windows if point.tokens else ()):  # a blank point has nothing to find
             lexical, order, negation = _lexical(point, window)
             rows.append(
                 {

@@ -100,6 +100,10 @@ def test_no_key_points_gives_no_scores_and_no_grade():
     assert suggested_grade([]) is None
 
 
+def test_a_blank_or_stopword_key_point_is_never_covered():
+    assert key_point_coverage(["", "   ", "the of and"], "the of and anything at all") == [0.0, 0.0, 0.0]
+
+
 @pytest.mark.parametrize(
     "answer",
     [
