@@ -14,7 +14,7 @@ from two cues, then discounted when it contradicts the point:
   before/after ..., and the subjects the points start with) are linked to their nearest neighbours in each
   clause; an answer that links the point's words the other way round ("precision is about false negatives",
   "L2 drives weights to zero") or negates what the point says ("does not prevent overfitting") loses most of
-  the score.
+  the score; an answer that contradicts more than 30% of the points is trusted less on all of them.
 
 The order cue (the point's word pairs found close and in order) is computed too; fitted on the labelled set
 it earns no weight next to the embedding (a little without it).
