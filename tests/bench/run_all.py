@@ -44,6 +44,7 @@ def main() -> int:
     runs = [
         ("bench_loop.py", ()),
         ("bench_history.py", ()),
+        ("bench_feedback.py", ()),
         ("load_interviews.py", ()),
         ("load_interviews.py", ("--kill",)),
     ]
@@ -74,6 +75,7 @@ def main() -> int:
         "make bench BENCH_DATABASE_URL=$(bash .ci/postgres start)  # and the load test on PostgreSQL",
         "python tests/bench/bench_loop.py                          # one script alone; --help lists knobs",
         "python tests/bench/load_interviews.py [--kill] [--database-url URL]",
+        "python tests/bench/bench_feedback.py                      # the key-point matcher alone",
         "```",
         "",
         "Everything runs against real gunicorn processes on 127.0.0.1 with the production settings of",

@@ -1,0 +1,242 @@
+"""The key-point matcher (quiz/feedback.py): cases a candidate would type, and the labelled set's shape.
+
+How well it does on the labelled set is measured in tests/bench/bench_feedback.py (`make bench`), not here.
+"""
+
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from quiz import feedback
+from quiz.feedback import COVERED, key_point_coverage, suggested_grade
+from quiz.models import Grade
+
+EVAL_SET = Path(__file__).parent / "data" / "feedback_eval.toml"
+BANK = Path(__file__).resolve().parents[1] / "fixtures" / "markdown"
+
+L1_SPARSE = "L1 regularization gives sparse weights"
+PRECISION = "Precision is about false positives"
+RECALL = "Recall is about false negatives"
+
+
+def covered(key_points: list[str], answer: str) -> list[bool]:
+    return [score >= COVERED for score in key_point_coverage(key_points, answer)]
+
+
+def test_paraphrase_without_the_key_words_counts_as_covered():
+    assert covered([L1_SPARSE], "lasso shrinks a bunch of coefficients to exactly zero") == [True]
+
+
+def test_abbreviations_count_as_the_words_they_stand_for():
+    points = [
+        "A high learning rate can overshoot the minimum",
+        "A larger batch size uses the GPU better",
+        "Random forest averages many decision trees",
+        "PCA projects the data onto directions of maximum variance",
+    ]
+    answer = (
+        "if the lr is too big you jump past the min. bigger bs keeps the gpu busy. "
+        "RF = avg of lots of trees. principal component analysis keeps the axes with the most variance"
+    )
+    assert covered(points, answer) == [True, True, True, True]
+
+
+def test_typos_still_match():
+    assert covered(
+        ["Regularization helps prevent overfitting"], "regularizaton helps to avoid overfiting"
+    ) == [True]
+
+
+def test_negation_of_the_point_is_not_covered():
+    point = ["Regularization helps prevent overfitting"]
+    assert covered(point, "regularization helps prevent overfitting") == [True]
+    assert covered(point, "regularisation does not prevent overfitting") == [False]
+
+
+def test_the_opposite_direction_is_not_covered():
+    point = ["Dropout reduces overfitting"]
+    assert covered(point, "dropout reduces overfitting") == [True]
+    assert covered(point, "dropout increases overfitting") == [False]
+
+
+def test_swapped_terms_are_not_covered():
+    assert covered(
+        [PRECISION, RECALL], "precision is about false negatives and recall is about false positives"
+    ) == [
+        False,
+        False,
+    ]
+    assert covered([L1_SPARSE], "L2 drives the weights exactly to zero") == [False]
+    points = ["Bagging mainly reduces variance", "Boosting mainly reduces bias"]
+    assert covered(points, "bagging reduces bias and boosting reduces variance") == [False, False]
+    assert covered(points, "bagging cuts the variance, boosting lowers the bias") == [True, True]
+
+
+def test_right_terms_in_the_right_places_are_covered():
+    answer = "precision tells you how many FPs you let through, recall how many FNs you missed"
+    assert covered([PRECISION, RECALL], answer) == [True, True]
+
+
+def test_code_in_the_answer_is_read():
+    answer = "```python\nprecision = tp / (tp + fp)\n```"
+    assert covered(["Precision is TP divided by TP plus FP"], answer) == [True]
+    scaler = (
+        "```python\nscaler = StandardScaler()\nscaler.fit(X_train)\nX_test = scaler.transform(X_test)\n```"
+    )
+    assert covered(["Fit the scaler on the training data only"], scaler) == [True]
+
+
+@pytest.mark.parametrize("answer", ["", "   \n\t "])
+def test_empty_answer_covers_nothing_and_suggests_no_grade(answer):
+    scores = key_point_coverage([L1_SPARSE, PRECISION], answer)
+    assert scores == [0.0, 0.0]
+    assert suggested_grade(scores, answer_text=answer) is None
+
+
+def test_no_key_points_gives_no_scores_and_no_grade():
+    assert key_point_coverage([], "anything at all") == []
+    assert suggested_grade([]) is None
+
+
+def test_a_blank_or_stopword_key_point_is_never_covered():
+    assert key_point_coverage(["", "   ", "the of and"], "the of and anything at all") == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "L1正则化会产生稀疏权重,模型更简单",  # Chinese: "L1 regularization gives sparse weights"
+        "Регуляризация делает веса разреженными",  # Russian
+        "La régularisation rend les poids parcimonieux",  # French, accents
+        "🙂🙂🙂 ¯\\_(ツ)_/¯",
+    ],
+)
+def test_non_english_text_scores_within_bounds_and_is_not_taken_as_an_english_answer(answer):
+    scores = key_point_coverage([L1_SPARSE, "Cross-validation averages the score over k folds"], answer)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores[1] < COVERED
+
+
+def test_a_very_long_answer_is_read_up_to_its_limit_and_scored_within_bounds():
+    filler = "the weather was nice and we walked along the river for a while. " * 800  # ~10,000 words
+    late = filler + " lasso shrinks coefficients to exactly zero."
+    early = "lasso shrinks coefficients to exactly zero. " + filler
+    assert len(late.split()) > feedback.MAX_ANSWER_WORDS * 5
+    assert covered([L1_SPARSE], early) == [True]
+    # Past the limit nothing is read, so a pasted book cannot make the scoring slow or unbounded.
+    assert covered([L1_SPARSE], late) == [False]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "a" * 100_000,  # one endless word
+        "(" * 10_000,
+        "```" + "x=1;" * 5_000 + "```",  # code without spaces
+        "not " * 5_000,
+        " ".join(["L1 L2 recall FN more less train test"] * 400),  # contrast words only
+    ],
+)
+def test_hostile_answers_are_scored_within_bounds(answer):
+    # Each of these once took seconds to minutes (regex backtracking, quadratic tokenizing and linking);
+    # now they are cut to MAX_ANSWER_CHARS and MAX_ANSWER_WORDS first.
+    scores = key_point_coverage([L1_SPARSE, PRECISION], answer)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores[1] < COVERED
+
+
+def test_scores_are_deterministic():
+    points = [L1_SPARSE, PRECISION, RECALL]
+    answer = "lasso zeroes out coefs; precision = tp/(tp+fp) so it's about false alarms, recall about misses"
+    first = key_point_coverage(points, answer)
+    assert all(key_point_coverage(points, answer) == first for _ in range(5))
+    assert all(0.0 <= s <= 1.0 for s in first)
+
+
+def test_concurrent_calls_give_the_same_scores_as_one_at_a_time():
+    # Gunicorn threads share the module-level model, stemmer and caches.
+    points = [L1_SPARSE, PRECISION, RECALL]
+    answers = [
+        "lasso zeroes out coefs",
+        "precision is about false negatives and recall is about false positives",
+        "precision counts false alarms, recall counts misses",
+        "",
+    ] * 5
+    expected = [key_point_coverage(points, answer) for answer in answers]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(lambda answer: key_point_coverage(points, answer), answers)) == expected
+
+
+def test_without_the_embedding_model_the_other_cues_still_score(monkeypatch):
+    monkeypatch.setattr(feedback, "_model_state", {"model": None})  # as when wordllama fails to load
+    assert covered([L1_SPARSE], "lasso shrinks a bunch of coefficients to exactly zero") == [True]
+    assert covered([L1_SPARSE], "L2 drives the weights exactly to zero") == [False]
+
+
+def test_embedding_model_loads_from_the_wheel_without_downloading():
+    # WordLlama.load(disable_download=True) raises rather than download, so a model here came from disk.
+    model = feedback._embedding_model()
+    assert model is not None
+    assert feedback._embedding_model() is model  # loaded once per process
+
+
+@pytest.mark.parametrize(
+    ("coverage", "grade"),
+    [
+        ([0.1, 0.2, 0.3, 0.4], "missed"),
+        ([0.9, 0.2, 0.3, 0.4], "partial"),  # 25%
+        ([0.9, 0.8, 0.3, 0.4, 0.1], "partial"),  # 40%
+        ([0.9, 0.8, 0.7, 0.4, 0.1], "good"),  # 60%
+        ([0.9, 0.8, 0.7, 0.6, 0.1], "good"),  # 80%
+        ([0.9, 0.8, 0.7, 0.6, 0.5], "nailed"),
+    ],
+)
+def test_suggested_grade_follows_the_covered_share(coverage, grade):
+    assert suggested_grade(coverage, answer_text="something typed") == grade
+
+
+def test_suggested_grades_are_names_of_the_grade_choices():
+    names = {name for name, _ in feedback.GRADE_CUTOFFS}
+    assert names == {grade.name.lower() for grade in Grade}
+
+
+# --- the labelled set the bench reads ---------------------------------------------------------------------
+
+
+def eval_questions() -> list[dict]:
+    return tomllib.loads(EVAL_SET.read_text())["question"]
+
+
+def test_eval_set_has_enough_questions_from_the_bank():
+    questions = eval_questions()
+    assert len(questions) >= 40
+    bank = {
+        path.relative_to(BANK).as_posix(): path.read_text().replace("\u2019", "'")
+        for path in BANK.rglob("*.md")
+    }
+    for question in questions:
+        assert question["source"] in bank, question["source"]
+        # The prompt's words come from the bank file (allowing for shortened prompts).
+        words = [w for w in question["prompt"].replace("`", "").split() if len(w) > 3][:3]
+        assert all(w.rstrip("?.:,") in bank[question["source"]] for w in words), question["prompt"]
+
+
+def test_eval_set_key_points_are_short_checkable_claims():
+    for question in eval_questions():
+        assert 3 <= len(question["key_points"]) <= 6, question["prompt"]
+        for point in question["key_points"]:
+            assert 4 <= len(point.split()) <= 15, point
+
+
+def test_eval_set_has_four_kinds_of_answer_labelled_per_key_point():
+    for question in eval_questions():
+        kinds = [answer["kind"] for answer in question["answer"]]
+        assert sorted(kinds) == ["false", "partial", "strong", "wrong"], question["prompt"]
+        for answer in question["answer"]:
+            assert answer["text"].strip()
+            assert len(answer["covered"]) == len(question["key_points"]), (question["prompt"], answer["kind"])
+            assert set(answer["covered"]) <= {0, 1}
+        labels = {answer["kind"]: answer["covered"] for answer in question["answer"]}
+        assert sum(labels["strong"]) > sum(labels["partial"]) > sum(labels["wrong"]) == 0, question["prompt"]
