@@ -1,0 +1,451 @@
+"""Every layout but Chip Huyen's chapters, mixed freely within one file.
+
+A question starts at:
+
+- a heading that asks (``## What is X?``, ``### 3) Explain X``, ``### Q5: Explain X ###``, ``#### Q. …``,
+  ``## [M] …``); deeper headings that do not ask belong to its answer, which runs to the next heading as deep;
+- a bold line that asks (``**What is X? 👶**``, ``**3)** What is X?``); its answer runs to the next question;
+- ``Q:`` / ``**Question:**`` (the answer after ``A:`` / ``**Answer:**``, on the same line or below);
+- a list item that asks: in a list where most items ask, every item does (``1. Let a dataset…``); indented
+  items and ``a.``/``i.`` items under it are part of it; the paragraphs after it are its answer;
+- a ``<details><summary>question</summary>answer</details>`` block;
+- a row of a table with a "Question" column (and optionally a level column for difficulty).
+
+A heading that does not ask opens a section. A table of contents (links to anchors) is skipped, but a question
+only it names is imported unanswered. Lines under the file's title before any section or question are its
+introduction. Every other line outside a question is reported as ignored (``Draft.finish``).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from quiz.importer import markers as m
+from quiz.importer.common import (
+    Code,
+    ContentError,
+    Draft,
+    Problem,
+    RawQuestion,
+    SourceFile,
+    Text,
+    chunks,
+    clean_answer,
+    file_key_and_title,
+    parse_heading,
+)
+
+BLOCK_START_RE = re.compile(r"[*+-][ \t]|\d{1,9}[.)][ \t]|>|\||#|```|~~~|<")
+STRUCTURE_RE = re.compile(r"(?:-{3,}|\*{3,}|_{3,}|<br[ \t]*/?>|<hr[ \t]*/?>)", re.IGNORECASE)
+TABLE_SEPARATOR_RE = re.compile(r":?-{1,}:?")
+TOC_TITLES = frozenset({"table of contents", "contents", "toc", "index", "table of content"})
+LEVEL_WORDS = {
+    "easy": m.EASY,
+    "e": m.EASY,
+    "basic": m.EASY,
+    "beginner": m.EASY,
+    "fundamental": m.EASY,
+    "junior": m.EASY,
+    "medium": m.MEDIUM,
+    "m": m.MEDIUM,
+    "intermediate": m.MEDIUM,
+    "hard": m.HARD,
+    "h": m.HARD,
+    "advanced": m.HARD,
+    "advance": m.HARD,
+    "expert": m.HARD,
+    "senior": m.HARD,
+}
+ANSWER_SUMMARIES = ("answer", "solution", "show answer", "click", "expand", "see answer", "reveal")
+
+
+@dataclass
+class _Open:
+    """The question being read; how it started decides what ends it."""
+
+    raw: RawQuestion
+    kind: str  # "heading", "bold", "label", "item", "details" or "table"
+    level: int = 0  # a heading question's level
+    item: m.Item | None = None  # a list question's item
+    answer: list[tuple[str, bool]] = field(default_factory=list)
+    answering: bool = False  # the prompt has ended, what follows is answer
+    prompt_open: bool = True  # the next line may still continue a wrapped prompt
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+class _Reader:
+    def __init__(self, text: str, path: str, difficulty_markers: dict[str, str]) -> None:
+        self.path = path
+        self.draft = Draft(path, text)
+        self.markers = difficulty_markers
+        self.section = 0
+        self.file_heading: tuple[str, int] | None = None
+        self.open: _Open | None = None
+        self.intro = True
+        self.in_toc = False
+        self.toc: list[tuple[str, str | None, int, int]] = []  # prompt, difficulty, line, section
+        self.kinds: list[str] = []
+        self.chunks = chunks(text, path)
+        self.numbered_ask, self.bullets_ask = self._lists_that_ask()
+
+    # -- the file --
+
+    def _lists_that_ask(self) -> tuple[bool, bool]:
+        """Whether most top-level numbered items, and most bullets, look like questions."""
+        counts = {"number": [0, 0], "bullet": [0, 0]}
+        for chunk in self.chunks:
+            if isinstance(chunk, Text) and (item := m.list_item(chunk.text)) and item.kind in counts:
+                if item.indent < 2 and item.text and not m.link_only(item.text):
+                    counts[item.kind][0] += 1
+                    counts[item.kind][1] += m.looks_like_list_question(item.text)
+        return tuple(total > 0 and asks * 2 >= total for total, asks in counts.values())
+
+    def read(self, title: str | None) -> SourceFile:
+        index = 0
+        while index < len(self.chunks):
+            chunk = self.chunks[index]
+            index += 1
+            if isinstance(chunk, Code):
+                self.code(chunk)
+                continue
+            stripped = chunk.text.strip()
+            if stripped.lower().startswith("<details"):
+                index = self.details(index - 1)
+            elif stripped.startswith("|") and stripped.count("|") >= 2:
+                index = self.table(index - 1)
+            else:
+                self.line(chunk.no, chunk.text, stripped)
+        self.close()
+        self.add_toc_questions()
+        draft = self.draft
+        items = sum(1 for kind in self.kinds if kind == "item")
+        draft.layout = "list" if items * 2 > len(self.kinds) else "qna"
+        key, root_title = file_key_and_title(self.path, title, self.file_heading and self.file_heading[0])
+        return draft.finish(key, root_title, self.file_heading[1] if self.file_heading else 1)
+
+    # -- starting and ending questions --
+
+    def start(self, no: int, prompt: str, difficulty: str | None, kind: str, **how) -> _Open:
+        self.close()
+        if not prompt.strip():
+            raise ContentError([Problem(self.path, no, "question has no text")])
+        raw = RawQuestion(self.section, "", prompt.strip(), "", difficulty or m.UNRATED, no)
+        self.draft.questions.append(raw)
+        self.kinds.append(kind)
+        self.draft.use(no)
+        self.open = _Open(raw, kind, **how)
+        self.intro = self.in_toc = False
+        return self.open
+
+    def close(self) -> None:
+        if self.open is not None:
+            self.open.raw.answer = _finish_answer(self.open.answer)
+            self.open = None
+
+    def answer(self, no: int, text: str, is_code: bool = False) -> None:
+        assert self.open is not None
+        self.open.answer.append((text, is_code))
+        self.open.answering = True
+        self.open.prompt_open = False
+        self.draft.use(no)
+
+    # -- one line --
+
+    def code(self, code: Code) -> None:
+        if self.open is None:
+            return  # reported as ignored
+        for no, raw in enumerate(code.raw, code.no):
+            self.answer(no, raw, True)
+
+    def line(self, no: int, line: str, stripped: str) -> None:
+        opened = self.open
+        if not stripped:
+            if opened is not None:
+                opened.prompt_open = False
+                if opened.answering:
+                    opened.answer.append(("", False))
+            return
+        indent = len(line) - len(line.lstrip(" "))
+        if indent <= 3 and (heading := parse_heading(line[indent:])):
+            self.heading(no, line, *heading)
+            return
+        if opened is not None and opened.kind == "heading":
+            self.answer(no, line)
+            return
+        if self.question_line(no, stripped):
+            return
+        if opened is not None and not opened.answering:
+            labelled, rest = m.answer_label(stripped)
+            if labelled:
+                self.draft.use(no)
+                opened.answering, opened.prompt_open = True, False
+                if rest.strip():
+                    self.answer(no, rest)
+                return
+        if (item := m.list_item(line)) is not None and self.list_item(no, line, item):
+            return
+        if opened is not None:
+            if opened.prompt_open and opened.kind in ("item", "label") and not BLOCK_START_RE.match(stripped):
+                opened.raw.prompt += " " + stripped
+                self.draft.use(no)
+            else:
+                self.answer(no, line)
+        elif self.intro or STRUCTURE_RE.fullmatch(stripped):
+            self.draft.use(no)
+
+    def question_line(self, no: int, stripped: str) -> bool:
+        """A ``Q:`` line or a bold line that asks starts a question."""
+        labelled, rest = m.question_label(stripped)
+        if labelled:
+            answer = ""
+            if split := m.INLINE_ANSWER_RE.search(rest):
+                rest, answer = rest[: split.start()], rest[split.end() :].strip()
+            difficulty, prompt = m.split_difficulty(rest.strip(), self.markers)
+            opened = self.start(no, prompt, difficulty, "label")
+            if answer:
+                self.answer(no, answer)
+            return True
+        if (bold := self.bold_question(stripped)) is not None:
+            self.start(no, bold[1], bold[0], "bold", answering=True, prompt_open=False)
+            return True
+        return False
+
+    def bold_question(self, stripped: str) -> tuple[str | None, str] | None:
+        delimiter = stripped[:2]
+        if delimiter not in ("**", "__"):
+            return None
+        end = stripped.find(delimiter, 2)
+        if end < 0:
+            return None
+        inner, rest = stripped[2:end].strip(), stripped[end + 2 :].strip()
+        numbered, after = m.strip_prefix(inner + " ")
+        if numbered and not after.strip() and rest:
+            text = rest  # **3)** What is X?
+        elif not rest or not m.split_difficulty("x " + rest, self.markers)[1].strip() != "x":
+            text = f"{inner} {rest}".strip()  # **What is X?** 👶
+        else:
+            return None
+        difficulty, text = m.split_difficulty(text, self.markers)
+        prefixed, text = m.strip_prefix(text)
+        if text.rstrip("*_ ").endswith(":"):
+            return None
+        if text.endswith("?") or difficulty or numbered or prefixed or m.looks_like_question(text):
+            return difficulty, text
+        return None
+
+    def heading(self, no: int, line: str, level: int, words: str) -> None:
+        opened = self.open
+        words = m.drop_source_link(words)
+        if not words:
+            self.draft.empty_heading(level, no)
+            self.draft.use(no)
+            return
+        difficulty, text = m.split_difficulty(words, self.markers)
+        prefixed, text = m.strip_prefix(text)
+        q_prefix = prefixed and words.lstrip("[ EMHemh]").lower().startswith("q")
+        asks = text.endswith("?") or q_prefix or difficulty is not None
+        if opened is not None and (m.answer_label(words)[0] and not m.answer_label(words)[1].strip()):
+            self.draft.use(no)  # "### Answer": a label, not text
+            opened.answering, opened.prompt_open = True, False
+            return
+        deeper = opened is not None and opened.kind == "heading" and level > opened.level
+        if opened is not None and (words.endswith(":") or (deeper and not asks)):
+            self.answer(no, line)
+            return
+        if not words.endswith(":") and (asks or (not deeper and self.imperative(text, prefixed))):
+            self.start(no, text, difficulty, "heading", level=level, answering=True, prompt_open=False)
+            return
+        self.close()
+        self.draft.use(no)
+        self.in_toc = words.lower().strip(" :") in TOC_TITLES
+        if self.in_toc:
+            return
+        if level == 1 and self.file_heading is None and len(self.draft.sections) == 1:
+            if not self.draft.questions:
+                self.file_heading = (words, no)
+                return
+        self.intro = False
+        self.section = self.draft.open_section(level, words, no)
+
+    @staticmethod
+    def imperative(text: str, numbered: bool) -> bool:
+        """``## Explain X``, ``## 12. Describe X.``: a heading that sets a task is a question too."""
+        first = m.words_start(text)
+        if first == "how" and text.lower().startswith(("how to ", "how it works")):
+            return numbered
+        return first in m.QUESTION_WORDS and len(text.split()) > 2
+
+    # -- lists --
+
+    def list_item(self, no: int, line: str, item: m.Item) -> bool:
+        """Handle a list item; False if it is plain text to the caller."""
+        opened = self.open
+        if opened is not None and opened.kind == "item":
+            asked = opened.item
+            if item.kind == "letter" or item.indent > asked.indent + 1:
+                if opened.answering:
+                    self.answer(no, line)
+                else:
+                    opened.raw.prompt += "\n" + line[asked.indent :].rstrip()
+                    self.draft.use(no)
+                return True
+            if item.kind == asked.kind and self.asks(item):
+                self.start_item(no, item)
+            else:
+                self.answer(no, line)
+            return True
+        if opened is not None:
+            self.answer(no, line)
+            return True
+        link = m.link_only(item.text)
+        if link and ("#" in link[1] or not link[1]) and (self.in_toc or self.toc or item.indent == 0):
+            self.toc_entry(no, link[0])
+            return True
+        if item.kind != "letter" and not link and self.asks(item):
+            self.start_item(no, item)
+            return True
+        if self.intro:
+            self.draft.use(no)
+            return True
+        return True  # reported as ignored
+
+    def asks(self, item: m.Item) -> bool:
+        if item.kind == "number" and self.numbered_ask:
+            return True
+        if item.kind == "bullet" and self.bullets_ask:
+            return True
+        return m.looks_like_question(m.split_difficulty(item.text, self.markers)[1])
+
+    def start_item(self, no: int, item: m.Item) -> None:
+        if not item.text:
+            raise ContentError([Problem(self.path, no, "numbered item has no text")])
+        difficulty, prompt = m.split_difficulty(item.text, self.markers)
+        if not prompt.strip():
+            raise ContentError([Problem(self.path, no, "question has no text")])
+        self.start(no, prompt, difficulty, "item", item=item)
+
+    def toc_entry(self, no: int, label: str) -> None:
+        self.draft.use(no)
+        self.in_toc = True
+        difficulty, text = m.split_difficulty(label, self.markers)
+        prefixed, text = m.strip_prefix(text)
+        if text and (prefixed or m.looks_like_question(text)):
+            self.toc.append((text, difficulty, no, self.section))
+
+    def add_toc_questions(self) -> None:
+        """A question only the table of contents names is imported, unanswered."""
+        if not self.toc:
+            return
+        asked = {_squash(q.prompt) for q in self.draft.questions}
+        added = False
+        for text, difficulty, no, section in self.toc:
+            if _squash(text) not in asked:
+                asked.add(_squash(text))
+                self.draft.questions.append(RawQuestion(section, "", text, "", difficulty or m.UNRATED, no))
+                added = True
+        if added:
+            self.draft.questions.sort(key=lambda q: q.line)
+
+    # -- blocks --
+
+    def details(self, index: int) -> int:
+        """A ``<details>`` block: a question with its answer, or the hidden answer of the question above."""
+        first = self.chunks[index]
+        lines: list[tuple[int, str, bool]] = []
+        depth = 0
+        while index < len(self.chunks):
+            chunk = self.chunks[index]
+            index += 1
+            if isinstance(chunk, Code):
+                lines += [(no, raw, True) for no, raw in enumerate(chunk.raw, chunk.no)]
+                continue
+            lower = chunk.text.lower()
+            lines.append((chunk.no, chunk.text, False))
+            depth += lower.count("<details") - lower.count("</details>")
+            if depth <= 0:
+                break
+        self.draft.use(*(no for no, _, _ in lines))
+        text = "\n".join(raw for _, raw, _ in lines)
+        lower = text.lower()
+        start, end = lower.find("<summary"), lower.find("</summary>")
+        if start < 0 or end < start:
+            summary, body_from = "", lower.find(">", lower.find("<details")) + 1
+        else:
+            summary, body_from = m.plain_html(text[text.find(">", start) + 1 : end]), end + len("</summary>")
+        body_to = lower.rfind("</details>")
+        body = text[body_from : body_to if body_to >= body_from else len(text)]
+        body_lines = [(line, False) for line in body.strip("\n").split("\n")]
+        if self.open is not None and (not summary or summary.lower().startswith(ANSWER_SUMMARIES)):
+            self.open.answer += body_lines
+            self.open.answering = True
+            return index
+        difficulty, prompt = m.split_difficulty(summary, self.markers)
+        prefixed, prompt = m.strip_prefix(prompt)
+        if not prompt:
+            return index  # an empty summary outside any question: the lines are used, nothing asked
+        opened = self.start(first.no, prompt, difficulty, "details")
+        opened.answer = body_lines
+        self.close()
+        return index
+
+    def table(self, index: int) -> int:
+        rows: list[Text] = []
+        while index < len(self.chunks):
+            chunk = self.chunks[index]
+            stripped = chunk.text.strip() if isinstance(chunk, Text) else ""
+            if not (stripped.startswith("|") and stripped.count("|") >= 2):
+                break
+            rows.append(chunk)
+            index += 1
+        header = _cells(rows[0].text)
+        columns = [cell.lower().strip("*_ ") for cell in header]
+        question = next((i for i, c in enumerate(columns) if c in ("question", "questions", "q")), None)
+        separator = len(rows) > 1 and all(TABLE_SEPARATOR_RE.fullmatch(c) for c in _cells(rows[1].text))
+        if question is None or not separator:
+            for row in rows:
+                self.line(row.no, row.text, row.text.strip())
+            return index
+        level = next((i for i, c in enumerate(columns) if c in ("level", "difficulty")), None)
+        answer = next((i for i, c in enumerate(columns) if c in ("answer", "answers")), None)
+        self.close()
+        self.draft.use(rows[0].no, rows[1].no)
+        for row in rows[2:]:
+            cells = _cells(row.text)
+            prompt = cells[question] if question < len(cells) else ""
+            if not prompt:
+                continue  # an empty row: reported as ignored
+            word = cells[level].lower().strip("*_ ") if level is not None and level < len(cells) else ""
+            difficulty, prompt = m.split_difficulty(prompt, self.markers)
+            opened = self.start(row.no, prompt, LEVEL_WORDS.get(word, difficulty), "table")
+            if answer is not None and answer < len(cells) and cells[answer]:
+                opened.answer.append((cells[answer], False))
+            self.close()
+        return index
+
+
+def _cells(row: str) -> list[str]:
+    inner = row.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return [cell.strip() for cell in re.split(r"(?<!\\)\|", inner)]
+
+
+def _finish_answer(lines: list[tuple[str, bool]]) -> str:
+    """Drop a leading answer label and trim; a placeholder ("TBD", "Answer here") means no answer."""
+    for i, (text, is_code) in enumerate(lines):
+        if is_code or not text.strip():
+            continue
+        labelled, rest = m.answer_label(text.strip())
+        if labelled:
+            lines = [*lines[:i], *([(rest, False)] if rest.strip() else []), *lines[i + 1 :]]
+        break
+    answer = clean_answer(lines)
+    return "" if m.means_unanswered(answer) else answer
+
+
+def parse_general(
+    text: str, path: str, title: str | None = None, difficulty_markers: dict[str, str] | None = None
+) -> SourceFile:
+    return _Reader(text, path, difficulty_markers or m.DEFAULT_MARKERS).read(title)
