@@ -19,6 +19,7 @@ from quiz.importer.common import (
     RawQuestion,
     SourceFile,
     chunks,
+    RULE_RE,
     parse_heading,
     slugify,
 )
@@ -151,35 +152,34 @@ def parse_chapter(
             last.prompt += " " + stripped
             draft.use(chunk.no)
             continue
-        if last is not None and FIGURE_RE.match(stripped):
-            # A figure or its HTML between items belongs to the question above it.
+        if last is not None and (FIGURE_RE.match(stripped) or line[0] in " \t"):
+            # A figure, its HTML or an indented hint between items belongs to the question above it.
             last.prompt += ("\n" if last.figure else "\n\n") + stripped
             last.figure = True
             draft.use(chunk.no)
-        elif not items and section == 0:
-            draft.use(chunk.no)  # the chapter's introduction
+        elif not items or RULE_RE.match(line):
+            draft.use(chunk.no)  # the chapter's introduction, or a separator
         blank = continues = False
 
     for section_index in dict.fromkeys(item.section for item in items):
         in_section = [item for item in items if item.section == section_index]
         roles = _resolve_groups(in_section)
-        group = ""
+        group = setting = ""
         for i, (item, role) in enumerate(zip(in_section, roles, strict=True)):
             has_children = i + 1 < len(roles) and roles[i + 1] == "child"
             if role == "outer":
-                group = ""
+                group = setting = ""
             if role == "group" and has_children:
-                if len(item.prompt) > MAX_TITLE:
-                    raise ContentError(
-                        [Problem(path, item.line, f"group title longer than {MAX_TITLE} characters")]
-                    )
-                group = item.prompt
+                group, setting = item.prompt, ""
+                if len(group) > MAX_TITLE:
+                    # A scenario too long for a title: each of its questions starts with it.
+                    group, setting = group[: MAX_TITLE - 1].rstrip() + "…", item.prompt
                 continue
             draft.questions.append(
                 RawQuestion(
                     section=item.section,
                     group_title=group if role == "child" else "",
-                    prompt=item.prompt,
+                    prompt=f"{setting}\n\n{item.prompt}" if setting and role == "child" else item.prompt,
                     answer=_chapter_answer(item.fences),
                     difficulty=item.difficulty or UNRATED,
                     line=item.line,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from quiz.importer import markers as m
 from quiz.importer.common import (
+    MAX_TITLE,
     Code,
     ContentError,
     Draft,
@@ -55,6 +56,7 @@ LEVEL_WORDS = {
     "expert": m.HARD,
     "senior": m.HARD,
 }
+QUESTION_NUMBER_RE = re.compile(r"[ \t]*q(?:uestion)?[ \t]*(\d{1,4})", re.IGNORECASE)
 ANSWER_SUMMARIES = ("answer", "solution", "show answer", "click", "expand", "see answer", "reveal")
 
 
@@ -75,6 +77,12 @@ def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+def _number(text: str) -> str | None:
+    """"Q12" for "Q12: …" (the number a bank gives a question in its headings and contents alike)."""
+    found = QUESTION_NUMBER_RE.match(text)
+    return f"Q{found[1]}" if found else None
+
+
 class _Reader:
     def __init__(self, text: str, path: str, difficulty_markers: dict[str, str]) -> None:
         self.path = path
@@ -85,22 +93,31 @@ class _Reader:
         self.open: _Open | None = None
         self.intro = True
         self.in_toc = False
-        self.toc: list[tuple[str, str | None, int, int]] = []  # prompt, difficulty, line, section
+        self.toc: list[tuple[str, str | None, int, int, str | None]] = []  # prompt, level, line, section, Qn
+        self.numbers: set[str] = set()  # "Q12" numbers of the questions read
         self.kinds: list[str] = []
         self.chunks = chunks(text, path)
-        self.numbered_ask, self.bullets_ask = self._lists_that_ask()
+        self.numbered_ask, self.bullets_ask, self.headings_ask = self._lists_that_ask()
 
     # -- the file --
 
-    def _lists_that_ask(self) -> tuple[bool, bool]:
-        """Whether most top-level numbered items, and most bullets, look like questions."""
-        counts = {"number": [0, 0], "bullet": [0, 0]}
+    def _lists_that_ask(self) -> tuple[bool, bool, bool]:
+        """Whether most top-level numbered items, most bullets and most numbered headings look like
+        questions: then all of them are ("1. Let a dataset…", "#### 16) Talk me through…")."""
+        counts = {"number": [0, 0], "bullet": [0, 0], "heading": [0, 0]}
         for chunk in self.chunks:
-            if isinstance(chunk, Text) and (item := m.list_item(chunk.text)) and item.kind in counts:
+            if not isinstance(chunk, Text):
+                continue
+            if (item := m.list_item(chunk.text)) and item.kind in counts:
                 if item.indent < 2 and item.text and not m.link_only(item.text):
                     counts[item.kind][0] += 1
                     counts[item.kind][1] += m.looks_like_list_question(item.text)
-        return tuple(total > 0 and asks * 2 >= total for total, asks in counts.values())
+            elif (heading := parse_heading(chunk.text.lstrip(" "))) and heading[1][:1].isdigit():
+                numbered, text = m.strip_prefix(heading[1])
+                if numbered:
+                    counts["heading"][0] += 1
+                    counts["heading"][1] += m.looks_like_list_question(m.drop_source_link(text))
+        return tuple(total > 1 and asks * 2 >= total for total, asks in counts.values())
 
     def read(self, title: str | None) -> SourceFile:
         index = 0
@@ -220,10 +237,12 @@ class _Reader:
         if end < 0:
             return None
         inner, rest = stripped[2:end].strip(), stripped[end + 2 :].strip()
-        numbered, after = m.strip_prefix(inner + " ")
-        if numbered and not after.strip() and rest:
+        numbered = bool(m.PREFIX_RE.fullmatch(inner))
+        if numbered and rest:
             text = rest  # **3)** What is X?
-        elif not rest or not m.split_difficulty("x " + rest, self.markers)[1].strip() != "x":
+        elif m.PREFIX_RE.match(inner) and not m.SECTION_NUMBER_RE.match(inner):
+            numbered, text = True, f"{inner} {rest}".strip()  # **1) FizzBuzz.** Print 1 to 100
+        elif not rest or m.split_difficulty("x " + rest, self.markers)[1] == "x":
             text = f"{inner} {rest}".strip()  # **What is X?** 👶
         else:
             return None
@@ -245,6 +264,8 @@ class _Reader:
         difficulty, text = m.split_difficulty(words, self.markers)
         prefixed, text = m.strip_prefix(text)
         q_prefix = prefixed and words.lstrip("[ EMHemh]").lower().startswith("q")
+        if q_prefix and (number := _number(words)):
+            self.numbers.add(number)
         asks = text.endswith("?") or q_prefix or difficulty is not None
         if opened is not None and (m.answer_label(words)[0] and not m.answer_label(words)[1].strip()):
             self.draft.use(no)  # "### Answer": a label, not text
@@ -254,7 +275,13 @@ class _Reader:
         if opened is not None and (words.endswith(":") or (deeper and not asks)):
             self.answer(no, line)
             return
-        if not words.endswith(":") and (asks or (not deeper and self.imperative(text, prefixed))):
+        if asks and not text.rstrip("? \t"):
+            raise ContentError([Problem(self.path, no, "question heading has no text")])
+        long = len(words) > MAX_TITLE  # no section title is that long: a question without a "?"
+        numbered_question = prefixed and self.headings_ask and not q_prefix
+        if not words.endswith(":") and (
+            asks or long or (not deeper and (numbered_question or self.imperative(text, prefixed)))
+        ):
             self.start(no, text, difficulty, "heading", level=level, answering=True, prompt_open=False)
             return
         self.close()
@@ -275,7 +302,10 @@ class _Reader:
         first = m.words_start(text)
         if first == "how" and text.lower().startswith(("how to ", "how it works")):
             return numbered
-        return first in m.QUESTION_WORDS and len(text.split()) > 2
+        if numbered and m.looks_like_list_question(text):
+            return True
+        # "List 99 ML questions", "Questions to ask" title lists of questions
+        return first in m.QUESTION_WORDS and len(text.split()) > 2 and "question" not in text.lower()
 
     # -- lists --
 
@@ -300,8 +330,8 @@ class _Reader:
             self.answer(no, line)
             return True
         link = m.link_only(item.text)
-        if link and ("#" in link[1] or not link[1]) and (self.in_toc or self.toc or item.indent == 0):
-            self.toc_entry(no, link[0])
+        if link and ("#" in link[1] or not link[1] or self.in_toc or self.names_question(link[0])):
+            self.toc_entry(no, link[0])  # a table of contents: links to the file's own questions
             return True
         if item.kind != "letter" and not link and self.asks(item):
             self.start_item(no, item)
@@ -320,11 +350,15 @@ class _Reader:
 
     def start_item(self, no: int, item: m.Item) -> None:
         if not item.text:
-            raise ContentError([Problem(self.path, no, "numbered item has no text")])
+            return  # an empty item: reported as ignored
         difficulty, prompt = m.split_difficulty(item.text, self.markers)
         if not prompt.strip():
             raise ContentError([Problem(self.path, no, "question has no text")])
         self.start(no, prompt, difficulty, "item", item=item)
+
+    def names_question(self, label: str) -> bool:
+        prefixed, text = m.strip_prefix(label)
+        return prefixed or m.looks_like_question(text)
 
     def toc_entry(self, no: int, label: str) -> None:
         self.draft.use(no)
@@ -332,17 +366,20 @@ class _Reader:
         difficulty, text = m.split_difficulty(label, self.markers)
         prefixed, text = m.strip_prefix(text)
         if text and (prefixed or m.looks_like_question(text)):
-            self.toc.append((text, difficulty, no, self.section))
+            self.toc.append((text, difficulty, no, self.section, _number(label)))
 
     def add_toc_questions(self) -> None:
         """A question only the table of contents names is imported, unanswered."""
         if not self.toc:
             return
-        asked = {_squash(q.prompt) for q in self.draft.questions}
+        # The contents may word a question a little differently ("…?" for "…."), so the start of its words,
+        # or its "Q12" number, finds it.
+        asked = {_squash(q.prompt)[:40] for q in self.draft.questions}
+        asked |= self.numbers
         added = False
-        for text, difficulty, no, section in self.toc:
-            if _squash(text) not in asked:
-                asked.add(_squash(text))
+        for text, difficulty, no, section, number in self.toc:
+            if _squash(text)[:40] not in asked and (number is None or number not in asked):
+                asked.add(_squash(text)[:40])
                 self.draft.questions.append(RawQuestion(section, "", text, "", difficulty or m.UNRATED, no))
                 added = True
         if added:

@@ -50,7 +50,6 @@ QUESTION_LABEL_RE = re.compile(
 INLINE_ANSWER_RE = re.compile(r"(?:\*\*|__)(?:a|ans|answer)[ \t]*[:.]?(?:\*\*|__)|\banswer:", re.IGNORECASE)
 NO_ANSWER = frozenset({"", "tbd", "tba", "todo", "answer here", "not answered", "no answer", "...", "…"})
 SOURCE_LINK_RE = re.compile(r"\[\[[^\[\]]*\](?:\([^()\s]*\)\]|\]\([^()\s]*\))")
-LINK_ONLY_RE = re.compile(r"\[([^\[\]]*)\]\(([^()\s]*)\)")
 MARKER_RE = re.compile(r"(\d{1,9}[.)]|[-*+]|[a-z][.)]|[ivx]{2,5}[.)])(?=[ \t]|$)", re.IGNORECASE)
 TAG_RE = re.compile(r"<[^<>]{0,300}>")
 
@@ -164,6 +163,16 @@ def plain_html(text: str) -> str:
 
 
 def link_only(text: str) -> tuple[str, str] | None:
-    """(label, target) if ``text`` is one markdown link and nothing else."""
-    match = LINK_ONLY_RE.fullmatch(text.strip())
-    return (match[1].strip(), match[2]) if match else None
+    """(label, target) if ``text`` is one markdown link and nothing else; labels may hold brackets."""
+    text = text.strip()
+    if not (text.startswith("[") and text.endswith(")")):
+        return None
+    depth = 0
+    for i, char in enumerate(text):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                return (text[1:i].strip(), text[i + 2 : -1]) if text[i + 1 : i + 2] == "(" else None
+    return None
