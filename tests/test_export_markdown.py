@@ -70,7 +70,9 @@ def comparable(text: str) -> list[str]:
             block.append(line)
             if len(line.strip()) >= len(fence) and set(line.strip()) == {fence[0]}:
                 if "\n".join(block[1:-1]).strip() not in ("", "NOT ANSWERED"):  # 4: empty fences
-                    kept += ["```" + block[0].lstrip("`~"), *block[1:-1], "```"]
+                    language = block[0].lstrip("`~")  # 10: an answer's fence is ````markdown
+                    language = "" if language in ("text", "markdown") else language
+                    kept += ["```" + language, *block[1:-1], "```"]
                 fence = None
             continue
         if opening := re.match(r"^ {0,3}(`{3,}|~{3,})", line):
@@ -112,7 +114,7 @@ def export_one(path: str, text: str, title: str = "Title") -> str:
 
 def test_a_file_title_is_its_title_in_the_bank():
     assert export_one("a/QnA.md", "# Our long heading\n## Why?\nBecause.\n", "Short").startswith("# Short\n")
-    assert export_one("b/chapter5.md", "## 5 Math\n").startswith("## Chapter 5. Math\n")
+    assert export_one("b/chapter5.md", "## 5 Math\n1. [E] Why?\n").startswith("## Chapter 5. Math\n")
 
 
 def test_qna_headings_get_fixed_levels():
@@ -171,13 +173,14 @@ def test_a_chapter_answer_with_its_own_fence_gets_a_longer_one():
         [
             importer.SourceFile(
                 "chapter5.md",
-                [importer.Section("chapter5", None, "Chapter 5. Math", "chapter5.md", 1)],
-                [importer.Question("k", "chapter5", "", "Why?", answer, "easy", "chapter5.md", 2)],
+                [importer.ParsedSection("chapter5", None, "Chapter 5. Math", "chapter5.md", 1)],
+                [importer.ParsedQuestion("k", "chapter5", "", "Why?", answer, "easy", "chapter5.md", 2)],
+                layout="chapter",
             )
         ]
     )
     text = exporter.export_bank(bank)["chapter5.md"]
-    assert "````text\nLike this:" in text
+    assert "````markdown\nLike this:" in text
     assert importer.parse_bank({"chapter5.md": text}).files[0].questions[0].answer_md == answer
 
 

@@ -17,7 +17,7 @@ CONTENT = Path(settings.BASE_DIR) / "fixtures" / "content.json"
 
 
 def qna(text: str, path: str = "MLE_Interview_QnA/PythonQnA.md") -> importer.SourceFile:
-    return importer.parse_qna(text, path, "Python QnA")
+    return importer.parse_general(text, path, "Python QnA")
 
 
 def chapter(
@@ -26,7 +26,7 @@ def chapter(
     return importer.parse_chapter(text, path)
 
 
-def by_prompt(source: importer.SourceFile) -> dict[str, importer.Question]:
+def by_prompt(source: importer.SourceFile) -> dict[str, importer.ParsedQuestion]:
     return {q.prompt_md: q for q in source.questions}
 
 
@@ -174,7 +174,7 @@ def test_chapter_tag_without_question_text_is_an_error():
 
 
 def test_case_study_items_with_and_without_answers_under_sections():
-    source = importer.parse_case_study(
+    source = importer.parse_general(
         "# Company A Questions and Answers (beta)\n\n### Machine Learning\n1. Describe learning.\n"
         "2. How would you bootstrap?\n\nUse it as a feature extractor:\n\n"
         "* Train it.\n* Extract features.\n\n"
@@ -258,11 +258,10 @@ def test_question_keys_are_short_and_readable():
             "MLE_Interview_QnA/PythonQnA.md:3: not UTF-8",
         ),
         ("PythonQnA.md", b"### What?\n```python\nx = 1\n", "MLE_Interview_QnA/PythonQnA.md:2: code fence"),
-        (
-            "case_study_company_A.md",
-            b"### ML\n1. Fine?\n3.\n",
-            "MLE_Interview_QnA/case_study_company_A.md:3: numbered",
-        ),
+        ("PythonQnA.md", b"\x89PNG\r\n\x1a\n\x00\x00", "MLE_Interview_QnA/PythonQnA.md:1: not UTF-8"),
+        ("PythonQnA.md", b"### What?\nA\x00B\n", "MLE_Interview_QnA/PythonQnA.md:2: binary"),
+        ("PythonQnA.md", b"### What?\n" + b"x" * 10_000_000, "MLE_Interview_QnA/PythonQnA.md:2: line longer"),
+        ("PythonQnA.md", b"### What?\n" + b"- " * 600 + b"x", "MLE_Interview_QnA/PythonQnA.md:2: lists or"),
     ],
 )
 def test_build_fixtures_reports_bad_input_with_file_and_line_and_writes_nothing(
@@ -331,7 +330,14 @@ def test_bank_counts_per_file(bank):
         "Chips_Machine_Learning_Interviews_Book/chapter6.md": (0, 0, 0, 0),
         "Chips_Machine_Learning_Interviews_Book/chapter7.md": (79, 15, 64, 0),
         "Chips_Machine_Learning_Interviews_Book/chapter8.md": (0, 0, 0, 0),
+        "Chips_Machine_Learning_Interviews_Book/ml-interviews-book.md": (0, 0, 0, 0),
+        "README.md": (0, 0, 0, 0),
     }
+    assert {s.path for s in rows if s.layout == "index"} == {
+        "Chips_Machine_Learning_Interviews_Book/ml-interviews-book.md",
+        "README.md",
+    }
+    assert all(s.ignored == 0 and s.coverage == 100.0 for s in rows)
 
 
 def test_bank_root_sections_are_titled_from_the_readme_and_chapter_headings(bank):

@@ -24,8 +24,10 @@ TAGGED_ITEM_RE = re.compile(r"[ \t]*\d{1,9}[.)][ \t]+\[[EMH]\]", re.IGNORECASE)
 
 
 def read_sources(root: Path) -> dict[str, bytes]:
-    """Every markdown file under ``root`` (and its ``bank.toml``), keyed by posix path relative to ``root``."""
-    found = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.md")) if p.is_file()}
+    """Every markdown file under ``root`` and its ``bank.toml``, keyed by posix path relative to ``root``."""
+    found = {
+        p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.md")) if p.is_file()
+    }
     if (root / MANIFEST).is_file():
         found[MANIFEST] = (root / MANIFEST).read_bytes()
     return found
@@ -117,8 +119,9 @@ def detect_layout(text: str) -> str:
         elif not heading:
             prose += 1
         words = heading[1] if heading else stripped.lstrip("*_-+0123456789.) \t")
-        if looks_like_question(words.rstrip("*_ ")) and (heading or stripped.startswith(("*", "_")) or
-                                                         list_item(line)):
+        if looks_like_question(words.rstrip("*_ ")) and (
+            heading or stripped.startswith(("*", "_")) or list_item(line)
+        ):
             asks = True
     chapter_title = first_heading and re.match(r"chapter\s+\d+", first_heading, re.IGNORECASE)
     if chapter_title or (tagged and answered_in_prose * 2 < tagged):
@@ -158,7 +161,9 @@ def _reading_order(
             elif not target.startswith(("http:", "https:", "#", "mailto:")):
                 notes.append(Finding(index, no, "missing-file", f"'{label}' links to no file"))
 
-    indexes = sorted((p for p in texts if layouts[p] == "index"), key=lambda p: (p.count("/"), p != "README.md", p))
+    indexes = sorted(
+        (p for p in texts if layouts[p] == "index"), key=lambda p: (p.count("/"), p != "README.md", p)
+    )
     for index in indexes:
         if index not in visited:
             visit(index)
@@ -169,12 +174,17 @@ def _reading_order(
 
 
 def parse_file(
-    text: str, path: str, layout: str, title: str | None = None, difficulty: dict[str, str] | None = None
+    text: str,
+    path: str,
+    layout: str,
+    title: str | None = None,
+    difficulty: dict[str, str] | None = None,
+    lists_ask: bool = False,
 ) -> SourceFile:
     markers = {**DEFAULT_MARKERS, **(difficulty or {})}
     if layout == "chapter":
         return parse_chapter(text, path, title, markers)
-    return parse_general(text, path, title, markers)
+    return parse_general(text, path, title, markers, lists_ask=lists_ask or layout == "list")
 
 
 def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
@@ -207,7 +217,11 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
         rule = manifest.files.get(path, FileRule())
         try:
             source = parse_file(
-                texts[path], path, layouts[path], rule.title or title, {**manifest.difficulty, **rule.difficulty}
+                texts[path],
+                path,
+                layouts[path],
+                rule.title or title,
+                {**manifest.difficulty, **rule.difficulty},
             )
         except ContentError as exc:
             problems.extend(exc.problems)
@@ -227,12 +241,23 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
             )
     if problems:
         raise ContentError(problems)
-    indexes = {p: sum(1 for line in t.split("\n") if line.strip()) for p, t in texts.items() if layouts[p] == "index"}
+    indexes = {
+        p: sum(1 for line in t.split("\n") if line.strip()) for p, t in texts.items() if layouts[p] == "index"
+    }
     skipped = sorted(p for p in texts if layouts[p] == "skip")
     return Bank(files, notes, manifest.title, manifest.source, manifest.licence, indexes, skipped)
 
 
 # -- what comes out --
+
+
+def _render(text: str, path: str, line: int) -> str:
+    """``render_markdown``, with any failure (nesting the renderer cannot take) as ``path:line: problem``."""
+    try:
+        return render_markdown(text)
+    except (RecursionError, MemoryError, ValueError) as error:
+        problem = "nested too deeply to render" if isinstance(error, RecursionError | MemoryError) else error
+        raise ContentError([Problem(path, line, f"cannot be rendered: {problem}")]) from None
 
 
 def fixture_records(bank: Bank) -> list[dict]:
@@ -266,9 +291,11 @@ def fixture_records(bank: Bank) -> list[dict]:
                         "position": len(questions),
                         "group_title": question.group_title,
                         "prompt_md": question.prompt_md,
-                        "prompt_html": render_markdown(question.prompt_md),
+                        "prompt_html": _render(
+                            question.prompt_md, question.source_path, question.source_line
+                        ),
                         "answer_md": question.answer_md,
-                        "answer_html": render_markdown(body_md),
+                        "answer_html": _render(body_md, question.source_path, question.source_line),
                         "imported_answer_md": question.answer_md,
                         "key_points": key_points,
                         "provenance": provenance.kind if provenance else "upstream",

@@ -14,7 +14,9 @@ MAX_KEY = 200
 # Longer lines are no markdown anyone writes by hand (a pasted blob, a generated file): they stop the import
 # before any regular expression sees them.
 MAX_LINE = 20_000
-MAX_NESTING = 40  # list or quote markers opening one line: deeper is no question bank, and breaks the renderer
+MAX_NESTING = (
+    40  # list or quote markers opening one line: deeper is no question bank, and breaks the renderer
+)
 
 FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^`\s]*)")
 RULE_RE = re.compile(r"^ {0,3}-{3,}[ \t]*$")
@@ -109,7 +111,9 @@ class SourceFile:
 @dataclass
 class Bank:
     files: list[SourceFile]
-    notes: list[Finding] = field(default_factory=list)  # index links that point nowhere, files without questions
+    notes: list[Finding] = field(
+        default_factory=list
+    )  # index links that point nowhere, files without questions
     title: str = ""  # from bank.toml
     source: str = ""
     licence: str = ""
@@ -140,6 +144,10 @@ def decode(path: str, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ContentError([Problem(path, line, f"not UTF-8 (byte {data[exc.start]:#04x})")]) from None
+    if (nul := text.find("\0")) >= 0:
+        raise ContentError(
+            [Problem(path, text.count("\n", 0, nul) + 1, "binary data (a NUL byte), not text")]
+        )
     return text.replace("\r\n", "\n")
 
 
@@ -152,6 +160,10 @@ def chunks(text: str, path: str) -> list[Text | Code]:
         if len(line) > MAX_LINE:
             raise ContentError([Problem(path, no, f"line longer than {MAX_LINE:,} characters")])
         if code is None:
+            if nesting(line) > MAX_NESTING:
+                raise ContentError(
+                    [Problem(path, no, f"lists or quotes nested more than {MAX_NESTING} deep")]
+                )
             match = FENCE_RE.match(line)
             if match:
                 fence = match[1]
@@ -169,6 +181,20 @@ def chunks(text: str, path: str) -> list[Text | Code]:
     if code is not None:
         raise ContentError([Problem(path, code.no, f"code fence {fence} is never closed")])
     return out
+
+
+def nesting(line: str) -> int:
+    """How many list or quote markers open ``line`` ("- - - x" is three), counting no further than one past
+    ``MAX_NESTING``."""
+    depth = i = 0
+    while depth <= MAX_NESTING:
+        while i < len(line) and line[i] in " \t":
+            i += 1
+        if i < len(line) and line[i] in "-*+>" and (line[i] == ">" or line[i + 1 : i + 2] in (" ", "\t")):
+            depth, i = depth + 1, i + 1
+        else:
+            return depth
+    return depth
 
 
 def parse_heading(line: str) -> tuple[int, str] | None:

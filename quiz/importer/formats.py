@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from quiz.importer.common import (
     MAX_TITLE,
+    RULE_RE,
     Code,
     ContentError,
     Draft,
@@ -19,7 +20,6 @@ from quiz.importer.common import (
     RawQuestion,
     SourceFile,
     chunks,
-    RULE_RE,
     parse_heading,
     slugify,
 )

@@ -78,13 +78,15 @@ def _squash(text: str) -> str:
 
 
 def _number(text: str) -> str | None:
-    """"Q12" for "Q12: …" (the number a bank gives a question in its headings and contents alike)."""
+    """ "Q12" for "Q12: …" (the number a bank gives a question in its headings and contents alike)."""
     found = QUESTION_NUMBER_RE.match(text)
     return f"Q{found[1]}" if found else None
 
 
 class _Reader:
-    def __init__(self, text: str, path: str, difficulty_markers: dict[str, str]) -> None:
+    def __init__(
+        self, text: str, path: str, difficulty_markers: dict[str, str], lists_ask: bool = False
+    ) -> None:
         self.path = path
         self.draft = Draft(path, text)
         self.markers = difficulty_markers
@@ -97,26 +99,48 @@ class _Reader:
         self.numbers: set[str] = set()  # "Q12" numbers of the questions read
         self.kinds: list[str] = []
         self.chunks = chunks(text, path)
+        self.asking: set[int] = set()  # lines of list items that ask, wrapped lines included
         self.numbered_ask, self.bullets_ask, self.headings_ask = self._lists_that_ask()
+        self.numbered_ask = self.numbered_ask or lists_ask
 
     # -- the file --
 
     def _lists_that_ask(self) -> tuple[bool, bool, bool]:
         """Whether most top-level numbered items, most bullets and most numbered headings look like
-        questions: then all of them are ("1. Let a dataset…", "#### 16) Talk me through…")."""
+        questions: then all of them are ("1. Let a dataset…", "#### 16) Talk me through…"). Also notes
+        which items ask once their wrapped lines are read ("1. A long question" / "wrapped here?")."""
         counts = {"number": [0, 0], "bullet": [0, 0], "heading": [0, 0]}
+        item: tuple[int, str, str] | None = None  # line, kind, text so far
+
+        def count() -> None:
+            if item is not None:
+                asks = m.looks_like_list_question(item[2]) or m.looks_like_question(item[2])
+                counts[item[1]][0] += 1
+                counts[item[1]][1] += asks
+                if m.looks_like_question(item[2]):
+                    self.asking.add(item[0])
+
         for chunk in self.chunks:
             if not isinstance(chunk, Text):
+                count()
+                item = None
                 continue
-            if (item := m.list_item(chunk.text)) and item.kind in counts:
-                if item.indent < 2 and item.text and not m.link_only(item.text):
-                    counts[item.kind][0] += 1
-                    counts[item.kind][1] += m.looks_like_list_question(item.text)
+            found = m.list_item(chunk.text)
+            stripped = chunk.text.strip()
+            if found is None and item is not None and stripped and not BLOCK_START_RE.match(stripped):
+                item = (item[0], item[1], f"{item[2]} {stripped}")
+                continue
+            count()
+            item = None
+            if found and found.kind in counts and found.indent < 2 and found.text:
+                if not m.link_only(found.text):
+                    item = (chunk.no, found.kind, found.text)
             elif (heading := parse_heading(chunk.text.lstrip(" "))) and heading[1][:1].isdigit():
                 numbered, text = m.strip_prefix(heading[1])
                 if numbered:
                     counts["heading"][0] += 1
                     counts["heading"][1] += m.looks_like_list_question(m.drop_source_link(text))
+        count()
         return tuple(total > 1 and asks * 2 >= total for total, asks in counts.values())
 
     def read(self, title: str | None) -> SourceFile:
@@ -220,7 +244,7 @@ class _Reader:
             if split := m.INLINE_ANSWER_RE.search(rest):
                 rest, answer = rest[: split.start()], rest[split.end() :].strip()
             difficulty, prompt = m.split_difficulty(rest.strip(), self.markers)
-            opened = self.start(no, prompt, difficulty, "label")
+            self.start(no, prompt, difficulty, "label")
             if answer:
                 self.answer(no, answer)
             return True
@@ -289,10 +313,10 @@ class _Reader:
         self.in_toc = words.lower().strip(" :") in TOC_TITLES
         if self.in_toc:
             return
-        if level == 1 and self.file_heading is None and len(self.draft.sections) == 1:
-            if not self.draft.questions:
-                self.file_heading = (words, no)
-                return
+        first = level == 1 and self.file_heading is None and len(self.draft.sections) == 1
+        if first and not self.draft.questions:
+            self.file_heading = (words, no)
+            return
         self.intro = False
         self.section = self.draft.open_section(level, words, no)
 
@@ -321,7 +345,7 @@ class _Reader:
                     opened.raw.prompt += "\n" + line[asked.indent :].rstrip()
                     self.draft.use(no)
                 return True
-            if item.kind == asked.kind and self.asks(item):
+            if item.kind == asked.kind and self.asks(item, no):
                 self.start_item(no, item)
             else:
                 self.answer(no, line)
@@ -333,7 +357,7 @@ class _Reader:
         if link and ("#" in link[1] or not link[1] or self.in_toc or self.names_question(link[0])):
             self.toc_entry(no, link[0])  # a table of contents: links to the file's own questions
             return True
-        if item.kind != "letter" and not link and self.asks(item):
+        if item.kind != "letter" and not link and self.asks(item, no):
             self.start_item(no, item)
             return True
         if self.intro:
@@ -341,12 +365,12 @@ class _Reader:
             return True
         return True  # reported as ignored
 
-    def asks(self, item: m.Item) -> bool:
+    def asks(self, item: m.Item, no: int) -> bool:
         if item.kind == "number" and self.numbered_ask:
             return True
         if item.kind == "bullet" and self.bullets_ask:
             return True
-        return m.looks_like_question(m.split_difficulty(item.text, self.markers)[1])
+        return no in self.asking or m.looks_like_question(m.split_difficulty(item.text, self.markers)[1])
 
     def start_item(self, no: int, item: m.Item) -> None:
         if not item.text:
@@ -483,6 +507,12 @@ def _finish_answer(lines: list[tuple[str, bool]]) -> str:
 
 
 def parse_general(
-    text: str, path: str, title: str | None = None, difficulty_markers: dict[str, str] | None = None
+    text: str,
+    path: str,
+    title: str | None = None,
+    difficulty_markers: dict[str, str] | None = None,
+    lists_ask: bool = False,
 ) -> SourceFile:
-    return _Reader(text, path, difficulty_markers or m.DEFAULT_MARKERS).read(title)
+    """``lists_ask``: read every numbered item as a question, as a file whose lists mostly ask does (the
+    exporter's check that an answer survives in any such file)."""
+    return _Reader(text, path, difficulty_markers or m.DEFAULT_MARKERS, lists_ask).read(title)

@@ -33,15 +33,67 @@ PREFIX_RE = re.compile(
 )
 SECTION_NUMBER_RE = re.compile(r"\d{1,3}(?:\.\d{1,3})+\.?[ \t]")  # "5.1.1 Vectors" numbers a section
 QUESTION_WORDS = frozenset(
-    """what what's whats why how when where which who whom whose explain describe define compare contrast
-    name list give can could would should is are do does did will tell discuss write implement derive prove
-    calculate compute estimate suppose imagine design differentiate distinguish outline walk briefly
-    mention identify elaborate justify summarize summarise find show illustrate""".split()
+    [
+        "what",
+        "what's",
+        "whats",
+        "why",
+        "how",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "explain",
+        "describe",
+        "define",
+        "compare",
+        "contrast",
+        "name",
+        "list",
+        "give",
+        "can",
+        "could",
+        "would",
+        "should",
+        "is",
+        "are",
+        "do",
+        "does",
+        "did",
+        "will",
+        "tell",
+        "discuss",
+        "write",
+        "implement",
+        "derive",
+        "prove",
+        "calculate",
+        "compute",
+        "estimate",
+        "suppose",
+        "imagine",
+        "design",
+        "differentiate",
+        "distinguish",
+        "outline",
+        "walk",
+        "briefly",
+        "mention",
+        "identify",
+        "elaborate",
+        "justify",
+        "summarize",
+        "summarise",
+        "find",
+        "show",
+        "illustrate",
+    ]
 )
-SCENARIO_WORDS = frozenset("say given let assume consider if you we in for".split())
+SCENARIO_WORDS = frozenset(["say", "given", "let", "assume", "consider", "if", "you", "we", "in", "for"])
 ANSWER_LABEL_RE = re.compile(
-    r"(?:\*\*|__)?(?:a[ \t]*:|(?:ans|answers?|solution)(?=[ \t]*[:.*_]|[ \t]*$)[ \t]*[:.]?)"
-    r"(?:\*\*|__)?[ \t]*[:.]?[ \t]*",
+    r"(?:\*\*|__)?(?:a[ \t]*:|ans\.|ans\b|answers?\b|solution\b)(?:\*\*|__)?[ \t]*:?(?:\*\*|__)?[ \t]*",
     re.IGNORECASE,
 )
 QUESTION_LABEL_RE = re.compile(
@@ -138,9 +190,18 @@ def looks_like_list_question(text: str) -> bool:
 
 
 def answer_label(text: str) -> tuple[bool, str]:
-    """Whether ``text`` opens with an answer label (``Answer:``, ``**Ans.**``, ``A:``), and the rest."""
+    """Whether ``text`` opens with an answer label (``Answer:``, ``**Ans.**``, ``A:``, a line that is only
+    "Answer"), and the rest. "Answer the question." and "Answer." are no labels."""
     match = ANSWER_LABEL_RE.match(text)
-    if match and (match.end() == len(text) or match[0].rstrip(" \t")[-1:] in ":.*_"):
+    if not match:
+        return False, text
+    label = match[0]
+    if (
+        ":" in label
+        or label.startswith(("**", "__"))
+        or label.lower().startswith("ans.")
+        or not text[match.end() :]
+    ):
         return True, text[match.end() :]
     return False, text
 
