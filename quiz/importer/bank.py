@@ -13,7 +13,7 @@ from quiz.answer_parts import split_key_points
 from quiz.importer.common import Bank, ContentError, Finding, Problem, SourceFile, decode, parse_heading
 from quiz.importer.formats import parse_chapter
 from quiz.importer.general import parse_general
-from quiz.importer.markers import DEFAULT_MARKERS, EASY, HARD, MEDIUM, list_item, looks_like_question
+from quiz.importer.markers import DEFAULT_MARKERS, EASY, HARD, MEDIUM, looks_like_question
 from quiz.rendering import render_markdown
 
 MANIFEST = "bank.toml"
@@ -118,11 +118,9 @@ def detect_layout(text: str) -> str:
             links += 1
         elif not heading:
             prose += 1
-        words = heading[1] if heading else stripped.lstrip("*_-+0123456789.) \t")
-        if looks_like_question(words.rstrip("*_ ")) and (
-            heading or stripped.startswith(("*", "_")) or list_item(line)
-        ):
-            asks = True
+        if not asks and (heading or stripped[0] in "*_-+0123456789"):
+            words = heading[1] if heading else stripped.lstrip("*_-+0123456789.) \t")
+            asks = looks_like_question(words.rstrip("*_ "))
     chapter_title = first_heading and re.match(r"chapter\s+\d+", first_heading, re.IGNORECASE)
     if chapter_title or (tagged and answered_in_prose * 2 < tagged):
         return "chapter"
@@ -193,7 +191,7 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
     texts: dict[str, str] = {}
     for path, data in sources.items():
         try:
-            texts[path] = data if isinstance(data, str) else decode(path, data)
+            texts[path] = decode(path, data.encode() if isinstance(data, str) else data)
         except ContentError as exc:
             problems.extend(exc.problems)
     manifest = Manifest()

@@ -14,9 +14,13 @@ MAX_KEY = 200
 # Longer lines are no markdown anyone writes by hand (a pasted blob, a generated file): they stop the import
 # before any regular expression sees them.
 MAX_LINE = 20_000
-MAX_NESTING = (
-    40  # list or quote markers opening one line: deeper is no question bank, and breaks the renderer
-)
+# No bank anyone keeps has files near these (the largest public one we tried has 167 questions in a file);
+# past them, a file is generated or hostile, and reading it would take seconds.
+MAX_QUESTIONS = 5_000
+MAX_LINES = 40_000  # the largest public bank file we tried has 1,439; reading costs ~10 µs a line
+MAX_SECTIONS = 2_000
+# List or quote markers opening one line: deeper is no question bank, and breaks the renderer.
+MAX_NESTING = 40
 
 FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^`\s]*)")
 RULE_RE = re.compile(r"^ {0,3}-{3,}[ \t]*$")
@@ -144,6 +148,10 @@ def decode(path: str, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ContentError([Problem(path, line, f"not UTF-8 (byte {data[exc.start]:#04x})")]) from None
+    if (lines := text.count("\n") + 1) > MAX_LINES:
+        raise ContentError(
+            [Problem(path, MAX_LINES + 1, f"{lines:,} lines, more than {MAX_LINES:,}: split it")]
+        )
     if (nul := text.find("\0")) >= 0:
         raise ContentError(
             [Problem(path, text.count("\n", 0, nul) + 1, "binary data (a NUL byte), not text")]
@@ -314,7 +322,12 @@ class Draft:
                 first = i + 1
         return len(blank) - sum(blank), ignored
 
+    def too_many(self, line: int, what: str, limit: int) -> None:
+        raise ContentError([Problem(self.path, line, f"more than {limit:,} {what} in one file: split it")])
+
     def open_section(self, level: int, title: str, line: int) -> int:
+        if len(self.sections) > MAX_SECTIONS:
+            self.too_many(line, "sections", MAX_SECTIONS)
         if len(title) > MAX_TITLE:
             raise ContentError(
                 [Problem(self.path, line, f"section title longer than {MAX_TITLE} characters")]

@@ -11,6 +11,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from quiz.importer.common import (
+    MAX_QUESTIONS,
     MAX_TITLE,
     RULE_RE,
     Code,
@@ -143,6 +144,8 @@ def parse_chapter(
         item = list_item(line)
         if item is not None and item.kind == "number":
             difficulty, prompt = _item_text(path, chunk.no, item.text)
+            if len(items) >= MAX_QUESTIONS:
+                draft.too_many(chunk.no, "numbered items", MAX_QUESTIONS)
             last = _Item(chunk.no, item.number, difficulty, prompt, section, blank, item.indent)
             items.append(last)
             draft.use(chunk.no)

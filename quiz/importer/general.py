@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from quiz.importer import markers as m
 from quiz.importer.common import (
+    MAX_QUESTIONS,
     MAX_TITLE,
     Code,
     ContentError,
@@ -172,6 +173,8 @@ class _Reader:
         self.close()
         if not prompt.strip():
             raise ContentError([Problem(self.path, no, "question has no text")])
+        if len(self.draft.questions) >= MAX_QUESTIONS:
+            self.draft.too_many(no, "questions", MAX_QUESTIONS)
         raw = RawQuestion(self.section, "", prompt.strip(), "", difficulty or m.UNRATED, no)
         self.draft.questions.append(raw)
         self.kinds.append(kind)
@@ -403,6 +406,8 @@ class _Reader:
         added = False
         for text, difficulty, no, section, number in self.toc:
             if _squash(text)[:40] not in asked and (number is None or number not in asked):
+                if len(self.draft.questions) >= MAX_QUESTIONS:
+                    self.draft.too_many(no, "questions", MAX_QUESTIONS)
                 asked.add(_squash(text)[:40])
                 self.draft.questions.append(RawQuestion(section, "", text, "", difficulty or m.UNRATED, no))
                 added = True
