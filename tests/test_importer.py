@@ -403,3 +403,246 @@ def test_build_fixtures_prints_the_summary_and_report(tmp_path):
     assert re.search(r"chapter7\.md\s+79\s+15\s+64\s+0", text)
     assert re.search(r"total\s+192\s+109\s+83\s+1", text)
     assert "Chips_Machine_Learning_Interviews_Book/chapter7.md:73: unanswered" in text
+
+
+# -- every layout, from tests/banks/layouts (our own text in each shape) --
+
+LAYOUTS = Path(__file__).parent / "banks" / "layouts"
+
+
+@pytest.fixture(scope="module")
+def layouts() -> dict[str, importer.SourceFile]:
+    return {source.path: source for source in importer.parse_bank(read_sources(LAYOUTS)).files}
+
+
+def asked(source: importer.SourceFile) -> list[tuple]:
+    return [(q.source_line, q.prompt_md, q.answer_md, q.difficulty) for q in source.questions]
+
+
+def ignored(source: importer.SourceFile) -> list[tuple[int, str]]:
+    return [(n.line, n.message) for n in source.notes if n.kind == "ignored"]
+
+
+def test_layout_question_headings_whatever_their_ending(layouts):
+    source = layouts["headings.md"]
+    assert asked(source) == [
+        (8, "Why normalise inputs?", "", "unrated"),  # only the contents name it
+        (
+            12,
+            "Explain what a tensor is",
+            "A tensor is an n-dimensional array.\n\n#### Shapes:\nEach axis has a length.",
+            "unrated",
+        ),
+        (
+            19,
+            "Describe broadcasting.",
+            r"Broadcasting stretches the smaller array, as in $a_{ij} + b_j$ and \(x_i \cdot y_i\).",
+            "unrated",
+        ),
+        (23, "Explain dropout", "Dropout zeroes random activations during training.", "unrated"),
+        (27, "What does a learning rate do?", "It scales each step.", "unrated"),
+        (35, "What is momentum?", "", "medium"),
+    ]
+    assert [s.title for s in source.sections] == ["Question headings", "Basics", "Optimisers"]
+    assert ignored(source) == [(33, "'Stray remark that belongs to no question.'")]
+    assert source.lines - len(source.ignored) == 19
+
+
+def test_layout_bold_lines_with_difficulty_markers(layouts):
+    source = layouts["bold.md"]
+    assert asked(source) == [
+        (
+            7,
+            "What is linear regression?",
+            "It fits a line by least squares:\n\n$$\n\\hat\\beta = (X^\\top X)^{-1} X^\\top y\n$$",
+            "easy",
+        ),
+        (
+            15,
+            "What is regularisation?",
+            "It penalises large weights.\n\n- L1 gives sparsity\n- L2 shrinks smoothly",
+            "hard",
+        ),
+        (22, "Why scale features?", "", "medium"),
+        (28, "What is a decision tree?", "", "hard"),  # "Answer here"
+    ]
+    assert ignored(source) == []
+
+
+def test_layout_question_and_answer_pairs(layouts):
+    assert asked(layouts["pairs.md"]) == [
+        (3, "What is overfitting?", "Fitting noise in the training data.", "unrated"),
+        (6, "What is underfitting, and how does it differ from overfitting?", "", "unrated"),
+        (10, "What is a validation set?", "Held-out data for tuning.", "unrated"),
+        (12, "What is a test set?", "Data used once, at the end.", "unrated"),
+    ]
+    assert ignored(layouts["pairs.md"]) == []
+
+
+def test_layout_nested_numbered_lists_as_chip_huyens_book_keeps_them(layouts):
+    source = layouts["nested.md"]
+    assert source.layout == "chapter"
+    assert [(q.group_title, q.prompt_md, q.difficulty) for q in source.questions] == [
+        ("Dot product", "What is the dot product's geometric meaning?", "easy"),
+        ("Dot product", "When is it zero?", "medium"),
+        ("", "What does linear independence mean?", "easy"),
+        ("Norms", "What is a norm? What is $$L_1$$?", "medium"),
+        (
+            "Norms",
+            "How do norms and metrics differ?\n\n"
+            '<center>\n<img src="images/norms.png" alt="norms">\n</center>',
+            "hard",
+        ),
+        ("", "Given $$n$$ vectors of $$d$$ dimensions, what is the dimension of their span?", "medium"),
+    ]
+    assert ignored(source) == []
+
+
+def test_layout_flat_lists_and_question_tables(layouts):
+    source = layouts["lists.md"]
+    assert asked(source) == [
+        (5, "What is a p-value?", "", "unrated"),
+        (6, "Explain the central limit theorem and when it fails to hold.", "", "unrated"),
+        (
+            8,
+            "Describe two sampling methods.\n    a. Which one is unbiased?\n    b. Which one is cheaper?",
+            "",
+            "unrated",
+        ),
+        (11, "Bias of a coin.", "", "unrated"),  # most items of the list ask, so all of them do
+        (17, "What is the bias of an estimator?", "", "easy"),
+        (18, "Why does L1 give sparse weights?", "", "hard"),
+    ]
+    assert ignored(source) == [(20, "'Thanks to everyone who sent questions.'")]
+
+
+def test_layout_details_blocks(layouts):
+    assert asked(layouts["details.md"]) == [
+        (3, "What is a confusion matrix?", "A table of predicted against actual classes.", "unrated"),
+        (10, "What is recall?", "TP / (TP + FN)", "easy"),
+        (14, "What is precision?", "TP / (TP + FP)", "unrated"),  # its <details> holds the answer
+    ]
+
+
+def test_layout_index_lines_are_used_and_title_the_files():
+    bank = importer.parse_bank(read_sources(LAYOUTS))
+    assert bank.indexes == {"README.md": 8}
+    assert [f.root.title for f in bank.files][:2] == ["Question headings", "Bold lines"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("## Basics\n\n1. Not a question here\n2. Nor here\n", "qna"),
+        ("## Chapter 4. Where to start\n", "chapter"),
+        ("1. [E] Why?\n```text\nBecause.\n```\n2. [M] How?\n", "chapter"),
+        ("1. [M] Why?\n\nBecause the answer is a paragraph.\n\n2. [E] How?\n\nLike so.\n", "qna"),
+        ("# Index\n\n- [One](one.md)\n- [Two](two.md)\n", "index"),
+        ("# Index\n\n- [What is X?](one.md)\n", "qna"),
+    ],
+)
+def test_layout_is_detected_from_the_content(text, expected):
+    assert importer.detect_layout(text) == expected
+
+
+def test_layout_case_study_items_with_tags_keep_their_paragraph_answers():
+    text = (
+        "# Case\n### ML\n1. [M] Why scale?\n\nGradients behave.\n\n2. [E] What is a label?\n\nThe target.\n"
+    )
+    (source,) = importer.parse_bank({"case.md": text}).files
+    assert asked(source) == [
+        (3, "Why scale?", "Gradients behave.", "medium"),
+        (7, "What is a label?", "The target.", "easy"),
+    ]
+
+
+def test_a_heading_that_asks_nothing_swallows_no_question_and_its_body_is_reported():
+    source = importer.parse_general(
+        "# T\n### Notes\nSome notes.\n**What is X?**\nAn x.\n### More notes\n", "t.md"
+    )
+    assert asked(source) == [(4, "What is X?", "An x.", "unrated")]
+    assert [s.title for s in source.sections] == ["T", "Notes", "More notes"]
+    assert ignored(source) == [(3, "'Some notes.'")]
+
+
+def test_a_file_without_questions_is_a_warning():
+    bank = importer.parse_bank({"notes.md": "# Notes\n\n## Setup\nInstall it.\n"})
+    assert [(n.path, n.kind) for n in bank.notes] == [("notes.md", "no-questions")]
+    assert bank.files[0].coverage == pytest.approx(100 * 2 / 3)
+
+
+# -- bank.toml --
+
+
+def test_manifest_overrides_the_layout_and_adds_difficulty_markers(tmp_path):
+    (tmp_path / "bank.toml").write_text(
+        'title = "Ours"\nsource = "https://example.com/bank"\nlicence = "CC-BY-4.0"\n'
+        '[difficulty]\n"🐣" = "easy"\n'
+        '[files."faq.md"]\nlayout = "skip"\n'
+        '[files."notes.md"]\ntitle = "Notes"\n[files."notes.md".difficulty]\n"(tricky)" = "hard"\n'
+    )
+    (tmp_path / "faq.md").write_text("# FAQ\n## How do I install it?\nRun make.\n")
+    (tmp_path / "notes.md").write_text("# N\n**What is X? 🐣**\nAn x.\n**Why Y? (tricky)**\nY.\n")
+    bank = importer.parse_bank(read_sources(tmp_path))
+    assert (bank.title, bank.source, bank.licence, bank.skipped) == (
+        "Ours",
+        "https://example.com/bank",
+        "CC-BY-4.0",
+        ["faq.md"],
+    )
+    (notes,) = bank.files
+    assert notes.root.title == "Notes"
+    assert [(q.prompt_md, q.difficulty) for q in notes.questions] == [
+        ("What is X?", "easy"),
+        ("Why Y?", "hard"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        ("title = \n", "bank.toml:1: not TOML"),
+        ('[files."a.md"]\nlayout = "poem"\n', "layout is one of"),
+        ('[difficulty]\n"x" = "tough"\n', "maps markers to easy, medium or hard"),
+    ],
+)
+def test_a_bad_manifest_is_a_problem(manifest, message):
+    with pytest.raises(importer.ContentError, match=re.escape(message)):
+        importer.parse_bank({"bank.toml": manifest, "a.md": "## Why?\nBecause.\n"})
+
+
+# -- build_fixtures on any bank --
+
+
+def test_build_fixtures_strict_fails_on_ignored_lines_and_writes_nothing(tmp_path):
+    (tmp_path / "a.md").write_text("# A\n## Why?\nBecause.\n## Topic\nStray.\n")
+    output = tmp_path / "content.json"
+    with pytest.raises(CommandError, match=r"a\.md:5: ignored: 'Stray\.'"):
+        call_command("build_fixtures", source=tmp_path, output=output, strict=True, stdout=StringIO())
+    assert not output.exists()
+    out = StringIO()
+    call_command("build_fixtures", source=tmp_path, output=output, stdout=out)
+    assert re.search(r"a\.md\s+1\s+1\s+0\s+0\s+1\s+80\.0%\s+qna", out.getvalue())
+    assert "a.md:5: ignored: 'Stray.'" in out.getvalue()
+
+
+def test_the_bundled_bank_builds_strict_clean(tmp_path):
+    out = StringIO()
+    call_command("build_fixtures", output=tmp_path / "c.json", strict=True, stdout=out)
+    assert re.search(r"total(\s+\d+){4}\s+0\s+100\.0%", out.getvalue())
+
+
+def test_build_fixtures_says_when_a_file_has_no_questions(tmp_path):
+    (tmp_path / "a.md").write_text("# Notes\nJust prose under a title.\n")
+    out = StringIO()
+    call_command("build_fixtures", source=tmp_path, output=tmp_path / "c.json", stdout=out)
+    assert "a.md:1: no-questions" in out.getvalue()
+    assert "nothing to report" not in out.getvalue()
+
+
+def test_the_content_report_survives_python_too_deep_to_compile():
+    answer = "```python\n" + "1+" * 9000 + "1\n```"
+    source = importer.parse_general(f"### Why?\n{answer}\n", "a.md")
+    findings = content_report.content_findings(importer.Bank([source]))
+    assert [f.kind for f in findings] == ["code-does-not-compile"]
+    assert "cannot be checked" in findings[0].message or "too many" in findings[0].message

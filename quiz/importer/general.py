@@ -508,6 +508,8 @@ def _finish_answer(lines: list[tuple[str, bool]]) -> str:
             lines = [*lines[:i], *([(rest, False)] if rest.strip() else []), *lines[i + 1 :]]
         break
     answer = clean_answer(lines)
+    if all(STRUCTURE_RE.fullmatch(line.strip()) for line in answer.split("\n") if line.strip()):
+        return ""  # only <br/> or rules
     return "" if m.means_unanswered(answer) else answer
 
 
