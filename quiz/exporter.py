@@ -6,6 +6,7 @@ text by its path, ready to write. Reading what comes out with ``importer.parse_b
 files is listed in ``quiz/management/commands/export_markdown.py``.
 """
 
+import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -183,6 +184,26 @@ def export_file(source: importer.SourceFile) -> str:
     return EXPORTERS[source.layout](source)
 
 
+def export_manifest(bank: importer.Bank, files: dict[str, str]) -> str | None:
+    """``bank.toml`` for what the files alone cannot say: the bank's title, source and licence, and the
+    layout of each file that detection would read otherwise (a chapter without a "Chapter N" title or
+    tags, a list whose tagged items are answered by code alone). None when there is nothing to say."""
+    lines = [f"{name} = {json.dumps(value)}" for name, value in bank_facts(bank) if value]
+    for source in bank.files:
+        detected = importer.detect_layout(files[source.path])
+        if (
+            (detected == "chapter") != (source.layout == "chapter")
+            or source.layout == "list"
+            and detected != "qna"
+        ):
+            lines += ["", f"[files.{json.dumps(source.path)}]", f"layout = {json.dumps(source.layout)}"]
+    return "\n".join(lines).strip("\n") + "\n" if lines else None
+
+
+def bank_facts(bank: importer.Bank) -> list[tuple[str, str]]:
+    return [("title", bank.title), ("source", bank.source), ("licence", bank.licence)]
+
+
 def export_index(files: list[importer.SourceFile]) -> str:
     """README.md: a link to every question file in bank order, its title as the link text (the import's
     source of file titles and order)."""
@@ -192,10 +213,13 @@ def export_index(files: list[importer.SourceFile]) -> str:
 
 
 def export_bank(bank: importer.Bank, index: bool = True) -> dict[str, str]:
-    """Each question file's markdown by its path, plus ``README.md`` (the index) unless ``index`` is False."""
+    """Each question file's markdown by its path, plus ``README.md`` (the index) unless ``index`` is False,
+    and ``bank.toml`` where the files need one."""
     out = {source.path: export_file(source) for source in bank.files}
     if index:
         out[INDEX_PATH] = export_index(bank.files)
+    if manifest := export_manifest(bank, out):
+        out[importer.MANIFEST] = manifest
     return out
 
 

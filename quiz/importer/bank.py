@@ -10,10 +10,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from quiz.answer_parts import split_key_points
-from quiz.importer.common import Bank, ContentError, Finding, Problem, SourceFile, decode, parse_heading
+from quiz.importer.common import (
+    FENCE_RE,
+    RULE_RE,
+    Bank,
+    ContentError,
+    Finding,
+    Problem,
+    SourceFile,
+    decode,
+    parse_heading,
+)
 from quiz.importer.formats import parse_chapter
 from quiz.importer.general import parse_general
-from quiz.importer.markers import DEFAULT_MARKERS, EASY, HARD, MEDIUM, looks_like_question
+from quiz.importer.markers import DEFAULT_MARKERS, EASY, HARD, MEDIUM, list_item, looks_like_question
 from quiz.rendering import render_markdown
 
 MANIFEST = "bank.toml"
@@ -87,33 +97,44 @@ def read_manifest(text: str) -> Manifest:
 def detect_layout(text: str) -> str:
     """``chapter``, ``index`` or ``qna`` (any other layout, read by ``parse_general``), from the content.
 
-    A chapter has ``[E]``/``[M]``/``[H]``-tagged numbered items answered by fences or by nothing (Chip
-    Huyen's book), or a "Chapter N" title; an index is mostly links and asks nothing.
+    A chapter has ``[E]``/``[M]``/``[H]``-tagged numbered items answered by the fence right under them or
+    by nothing (Chip Huyen's book), never by a paragraph after a blank line, or it has a "Chapter N" title;
+    an index is mostly links and asks nothing.
     """
-    lines = text.split("\n")
     tagged = answered_in_prose = links = prose = 0
     asks = False
-    fenced = False
-    previous_item = False
+    fence = ""  # the open fence's backticks or tildes
+    after_item = 0  # 1: on a tagged item's lines, 2: and past a blank line after them
     first_heading = None
-    for line in lines:
+    for line in text.split("\n"):
         stripped = line.strip()
-        if stripped.startswith(("```", "~~~")):
-            fenced = not fenced
-            previous_item = False
+        if fence:
+            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
+                fence = ""
             continue
-        if fenced or not stripped:
+        if opening := FENCE_RE.match(line):
+            fence = opening[1]  # a code snippet after an item may be the question's own (Chip Huyen's 6.2)
+            after_item = 0
+            continue
+        if not stripped:
+            after_item = 2 if after_item else 0
             continue
         heading = parse_heading(stripped)
         if heading and first_heading is None:
             first_heading = heading[1]
         if TAGGED_ITEM_RE.match(line):
-            tagged += 1
-            previous_item = True
+            tagged, after_item = tagged + 1, 1
             continue
-        if previous_item and not heading and stripped[0].isalpha() and line[0] not in " \t":
+        if RULE_RE.match(line):
+            after_item = 0
+            continue
+        # A paragraph or list after an item and a blank line answers it, as no chapter does (a figure, an
+        # indented hint, a quoted note, an italic footer or the next numbered item does not).
+        numbered = (item := list_item(line)) is not None and item.kind == "number"
+        italic = stripped[0] in "*_" and stripped[-1] == stripped[0] and stripped[1:2] != stripped[0]
+        if after_item == 2 and not heading and line[0] not in " \t<!>" and not numbered and not italic:
             answered_in_prose += 1
-        previous_item = False
+        after_item = 1 if after_item == 1 else 0
         if LINK_LINE_RE.fullmatch(stripped):
             links += 1
         elif not heading:
@@ -122,7 +143,7 @@ def detect_layout(text: str) -> str:
             words = heading[1] if heading else stripped.lstrip("*_-+0123456789.) \t")
             asks = looks_like_question(words.rstrip("*_ "))
     chapter_title = first_heading and re.match(r"chapter\s+\d+", first_heading, re.IGNORECASE)
-    if chapter_title or (tagged and answered_in_prose * 2 < tagged):
+    if chapter_title or (tagged and not answered_in_prose):
         return "chapter"
     if links and not asks and links >= prose:
         return "index"

@@ -101,6 +101,7 @@ class SourceFile:
     layout: str = "qna"
     lines: int = 0
     ignored: list[int] = field(default_factory=list)
+    used: frozenset[int] = frozenset()  # lines in a question, an answer, a heading or the introduction
 
     @property
     def root(self) -> ParsedSection:
@@ -408,7 +409,8 @@ class Draft:
                 problem = f"key {question.key} is also line {other}'s: reword one of the two"
                 raise ContentError([Problem(self.path, question.source_line, problem)])
         lines, ignored = self._ignored()
-        return SourceFile(self.path, sections, questions, self.notes, self.layout, lines, ignored)
+        used = frozenset(self.used)
+        return SourceFile(self.path, sections, questions, self.notes, self.layout, lines, ignored, used)
 
 
 def file_key_and_title(path: str, title: str | None, heading: str | None) -> tuple[str, str]:
