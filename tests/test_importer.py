@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from quiz import content_report, importer
+from quiz import content_report, exporter, importer
 from quiz.importer import read_sources
 
 BANK = Path(settings.BASE_DIR) / "fixtures" / "markdown"
@@ -646,3 +646,56 @@ def test_the_content_report_survives_python_too_deep_to_compile():
     findings = content_report.content_findings(importer.Bank([source]))
     assert [f.kind for f in findings] == ["code-does-not-compile"]
     assert "cannot be checked" in findings[0].message or "too many" in findings[0].message
+
+
+# -- the editors' layouts for the bundled bank keep every key --
+
+
+def editors_layout(path: str, text: str) -> str:
+    """The bundled file as the bank's editors now write it: ````markdown answer fences (with code fences
+    inside), ``## [M]`` question headings, ``N. [M]`` case-study items; answers get key points and a
+    provenance comment."""
+    note = "\n\nKey points:\n- one point\n\n<!-- provenance: written; by: bank editors; date: 2026-11-30 -->"
+    if "chapter" in path:
+        text = re.sub(r"^```text\n(.*?)^```$", r"````markdown\n\1````", text, flags=re.MULTILINE | re.DOTALL)
+        return text.replace("```text", "````markdown").replace(
+            "\n````\n", "\n```python\nx = 1\n```" + note + "\n````\n", 1
+        )
+    if "case_study" in path:
+        return re.sub(r"^(\d+)\. ", r"\1. [M] ", text, flags=re.MULTILINE)
+    return re.sub(r"^(#{2,3}) (What|How|Why)", r"\1 [H] \2", text, flags=re.MULTILINE)
+
+
+def test_the_editors_layouts_import_with_the_same_keys(bank):
+    rewritten = {path: editors_layout(path, data.decode()) for path, data in read_sources(BANK).items()}
+    again = importer.parse_bank(rewritten)
+    before = {q.key: q for f in bank.files for q in f.questions}
+    after = {q.key: q for f in again.files for q in f.questions}
+    assert set(after) == set(before)
+    assert [f.layout for f in again.files] == [f.layout for f in bank.files]
+    changed = [k for k in before if after[k].answer_md != before[k].answer_md]
+    written = [q for q in after.values() if q.provenance]
+    assert sorted(changed) == sorted(q.key for q in written)
+    assert sorted(q.source_path for q in written) == sorted(
+        {q.source_path for q in before.values() if "chapter" in q.source_path and q.answer_md}
+    )  # the first answer of each chapter with answers
+    for question in written:
+        assert question.key_points == ["one point"] and question.provenance.by == "bank editors"
+        assert "```python\nx = 1\n```" in question.answer_md
+    assert {q.difficulty for f in again.files if "case_study" in f.path for q in f.questions} == {"medium"}
+    hard = [q for f in again.files if f.layout == "qna" for q in f.questions if q.difficulty == "hard"]
+    assert len(hard) == sum(
+        1
+        for q in before.values()
+        if q.source_path.endswith("QnA.md") and q.prompt_md.startswith(("What", "How", "Why"))
+    )
+    exported = exporter.export_bank(again)
+    assert seen_questions(importer.parse_bank(exported)) == seen_questions(again)
+
+
+def seen_questions(bank: importer.Bank) -> list[tuple]:
+    return [
+        (q.key, q.answer_md, q.difficulty, q.provenance, q.key_points)
+        for f in bank.files
+        for q in f.questions
+    ]

@@ -5,6 +5,7 @@
 - any text at all either imports or stops with ``path:line: problem``, within a time bound.
 """
 
+import datetime
 import time
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quiz import content_report, exporter, importer
+from quiz.answer_parts import ProvenanceNote
 
 WORDS = [
     "model",
@@ -28,6 +30,11 @@ WORDS = [
 ]
 START = ["Model", "Loss", "Gradients", "Data", "Weights", "Batches"]  # words that ask nothing
 DIFFICULTIES = ["easy", "medium", "hard", "unrated"]
+PROVENANCES = [
+    None,
+    ProvenanceNote("written", "bank editors"),
+    ProvenanceNote("reviewed", "", datetime.date(2026, 11, 30)),
+]
 
 words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(" ".join)
 prompts = st.tuples(
@@ -79,6 +86,7 @@ def banks(draw) -> importer.Bank:
                 difficulty=draw(st.sampled_from(DIFFICULTIES)),
                 source_path=path,
                 source_line=1,
+                provenance=draw(st.sampled_from(PROVENANCES)),
             )
         )
     # Questions in their sections' order, as a file lists them.
@@ -88,16 +96,20 @@ def banks(draw) -> importer.Bank:
 
 
 def seen(bank: importer.Bank) -> list[tuple]:
-    return [(q.key, q.prompt_md, q.answer_md, q.difficulty) for f in bank.files for q in f.questions]
+    return [
+        (q.key, q.prompt_md, q.answer_md, q.difficulty, q.provenance, q.key_points)
+        for f in bank.files
+        for q in f.questions
+    ]
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(banks())
-def test_import_export_import_keeps_questions_answers_and_difficulties(bank):
+def test_import_export_import_keeps_questions_answers_difficulties_and_provenance(bank):
     written = exporter.export_bank(bank)
     first = importer.parse_bank(written)
-    assert [(q.prompt_md, q.answer_md, q.difficulty) for q in first.files[0].questions] == [
-        (q.prompt_md, q.answer_md, q.difficulty) for q in bank.files[0].questions
+    assert [(q.prompt_md, q.answer_md, q.difficulty, q.provenance) for q in first.files[0].questions] == [
+        (q.prompt_md, q.answer_md, q.difficulty, q.provenance) for q in bank.files[0].questions
     ]
     again = importer.parse_bank(exporter.export_bank(first))
     assert seen(again) == seen(first)
