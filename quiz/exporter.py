@@ -6,6 +6,7 @@ text by its path, ready to write. Reading what comes out with ``importer.parse_b
 files is listed in ``quiz/management/commands/export_markdown.py``.
 """
 
+import functools
 import json
 import re
 from collections import defaultdict
@@ -254,7 +255,16 @@ def bank_layout(source_path: str, root: Path | None = None) -> str:
     """The layout the bank's own copy of a file has (``qna`` if there is none, or it cannot be read)."""
     path = (root or settings.BASE_DIR / "fixtures" / "markdown") / source_path
     try:
-        text = importer.decode(source_path, path.read_bytes())
+        return _layout_of(str(path), source_path, path.stat().st_mtime_ns)
+    except OSError:
+        return "qna"
+
+
+@functools.lru_cache(maxsize=256)
+def _layout_of(path: str, source_path: str, modified: int) -> str:
+    """Cached by the file's modification time: the answer editor asks on every save."""
+    try:
+        text = importer.decode(source_path, Path(path).read_bytes())
         layout = importer.detect_layout(text)
         return layout if layout != "qna" else importer.parse_file(text, source_path, layout).layout
     except (OSError, importer.ContentError):

@@ -275,8 +275,8 @@ class _Reader:
             return None
         difficulty, text = m.split_difficulty(text, self.markers)
         prefixed, text = m.strip_prefix(text)
-        if text.rstrip("*_ ").endswith(":"):
-            return None
+        if text.rstrip("*_ ").endswith(":") and not numbered:
+            return None  # "**Example:**"
         if text.endswith("?") or difficulty or numbered or prefixed or m.looks_like_question(text):
             return difficulty, text
         return None
@@ -299,15 +299,17 @@ class _Reader:
             opened.answering, opened.prompt_open = True, False
             return
         deeper = opened is not None and opened.kind == "heading" and level > opened.level
-        if opened is not None and (words.endswith(":") or (deeper and not asks)):
+        # "#### 64) Given …, why would this be incorrect :" in a file of numbered question headings
+        numbered_question = prefixed and self.headings_ask and not q_prefix and not deeper
+        labels = words.endswith(":") and not numbered_question  # "### Main Components:", "#### Example:"
+        if opened is not None and (labels or (deeper and not asks)):
             self.answer(no, line)
             return
         if asks and not text.rstrip("? \t"):
             raise ContentError([Problem(self.path, no, "question heading has no text")])
         long = len(words) > MAX_TITLE  # no section title is that long: a question without a "?"
-        numbered_question = prefixed and self.headings_ask and not q_prefix
-        if not words.endswith(":") and (
-            asks or long or (not deeper and (numbered_question or self.imperative(text, prefixed)))
+        if not labels and (
+            asks or long or numbered_question or (not deeper and self.imperative(text, prefixed))
         ):
             self.start(no, text, difficulty, "heading", level=level, answering=True, prompt_open=False)
             return
