@@ -44,7 +44,9 @@ sentences = st.tuples(st.sampled_from(START), words).map(lambda parts: f"{parts[
 paragraphs = st.lists(sentences, min_size=1, max_size=3).map(" ".join)
 bullets = st.lists(words, min_size=1, max_size=4).map(lambda items: "\n".join(f"- {item}" for item in items))
 code = st.sampled_from(["```python\nx = 1\n```", "```\n# not a heading\n1. not an item\n```"])
-maths = st.sampled_from(["$$\nx_{i} = \\\\frac{a}{b}\n$$", "\\[\n\\sum_i w_i\n\\]"])
+maths = st.sampled_from(
+    ["$$\nx_{i} = \\\\frac{a}{b}\n1. \\\\text{inside}\n$$", "\\[\n\\sum_i w_i\n- \\lambda\n\\]"]
+)
 key_points = st.lists(words, min_size=1, max_size=3).map(
     lambda items: "Key points:\n" + "\n".join(f"- {item}" for item in items)
 )

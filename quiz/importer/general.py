@@ -153,7 +153,9 @@ class _Reader:
                 self.code(chunk)
                 continue
             stripped = chunk.text.strip()
-            if stripped.lower().startswith("<details"):
+            if self.open is not None and (closing := _math_closing(stripped)):
+                index = self.maths(index - 1, closing)
+            elif stripped.lower().startswith("<details"):
                 index = self.details(index - 1)
             elif stripped.startswith("|") and stripped.count("|") >= 2:
                 index = self.table(index - 1)
@@ -418,6 +420,22 @@ class _Reader:
 
     # -- blocks --
 
+    def maths(self, index: int, closing: str) -> int:
+        """A display-maths block in an answer (``$$``/``\\[`` on a line of its own, up to its closing line):
+        its lines are answer text whatever they start with (``- \\lambda``, ``1.``, ``#``)."""
+        end = index + 1
+        while end < len(self.chunks) and end - index <= 200:
+            chunk = self.chunks[end]
+            if isinstance(chunk, Code):
+                break
+            if chunk.text.strip().endswith(closing):
+                for inside in self.chunks[index : end + 1]:
+                    self.answer(inside.no, inside.text)
+                return end + 1
+            end += 1
+        self.line(self.chunks[index].no, self.chunks[index].text, self.chunks[index].text.strip())
+        return index + 1  # never closed (within 200 lines): an ordinary line
+
     def details(self, index: int) -> int:
         """A ``<details>`` block: a question with its answer, or the hidden answer of the question above."""
         first = self.chunks[index]
@@ -491,6 +509,14 @@ class _Reader:
                 opened.answer.append((cells[answer], False))
             self.close()
         return index
+
+
+def _math_closing(stripped: str) -> str | None:
+    """``$$`` or ``\\]`` if ``stripped`` opens a display-maths block it does not also close."""
+    for opening, closing in (("$$", "$$"), ("\\[", "\\]")):
+        if stripped.startswith(opening) and not stripped[len(opening) :].rstrip().endswith(closing):
+            return closing
+    return None
 
 
 def _cells(row: str) -> list[str]:
