@@ -702,7 +702,10 @@ def seen_questions(bank: importer.Bank) -> list[tuple]:
 
 
 def test_maths_is_kept_as_written_and_its_lines_are_never_structure():
-    block = "$$\nL = \\sum_i (y_i - \\hat y_i)^2\n+ \\lambda \\|w\\|_2^2\n1. \\text{not an item}\n# not a heading\n$$"
+    block = (
+        "$$\nL = \\sum_i (y_i - \\hat y_i)^2\n+ \\lambda \\|w\\|_2^2\n1. \\text{not an item}\n"
+        "# not a heading\n$$"
+    )
     text = (
         f"# T\n\n1. What is ridge?\n\nIt adds $\\lambda \\|w\\|^2$ to the loss:\n\n{block}\n\n"
         "2. What is lasso? \\(\\|w\\|_1\\)\n\n\\[\n- \\lambda\n\\]\n"
