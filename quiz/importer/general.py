@@ -536,9 +536,9 @@ def _finish_answer(lines: list[tuple[str, bool]]) -> str:
             lines = [*lines[:i], *([(rest, False)] if rest.strip() else []), *lines[i + 1 :]]
         break
     answer = clean_answer(lines)
-    if all(STRUCTURE_RE.fullmatch(line.strip()) for line in answer.split("\n") if line.strip()):
-        return ""  # only <br/> or rules
-    return "" if m.means_unanswered(answer) else answer
+    # "Answer here", then a <br/> spacer: a placeholder all the same
+    words = "\n".join(line for line in answer.split("\n") if not STRUCTURE_RE.fullmatch(line.strip()))
+    return "" if m.means_unanswered(words) else answer
 
 
 def parse_general(
