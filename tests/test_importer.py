@@ -719,3 +719,13 @@ def test_maths_is_kept_as_written_and_its_lines_are_never_structure():
         ("What is lasso? \\(\\|w\\|_1\\)", "\\[\n- \\lambda\n\\]"),
     ]
     assert source.ignored == []
+
+
+def test_a_reading_list_of_other_pages_asks_nothing_and_is_reported():
+    source = importer.parse_general(
+        "# Reading\n\n## Links\n\n* [How to prepare for X?](https://example.com/x)\n"
+        "* [Why Y?](https://example.com/y) by Z\n",
+        "r.md",
+    )
+    assert source.questions == []
+    assert ignored(source) == [(5, "2 lines from '* [How to prepare for X?](https://example.com/x)'")]

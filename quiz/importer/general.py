@@ -361,7 +361,7 @@ class _Reader:
             self.answer(no, line)
             return True
         link = m.link_only(item.text)
-        if link and ("#" in link[1] or not link[1] or self.in_toc or self.names_question(link[0])):
+        if link and ("#" in link[1] or not link[1] or self.in_toc):
             self.toc_entry(no, link[0])  # a table of contents: links to the file's own questions
             return True
         if item.kind != "letter" and not link and self.asks(item, no):
@@ -377,6 +377,8 @@ class _Reader:
             return True
         if item.kind == "bullet" and self.bullets_ask:
             return True
+        if item.text.startswith("[") and "](http" in item.text[:500]:
+            return False  # "[How to prepare for X](https://…)": a reading list, not a question
         return no in self.asking or m.looks_like_question(m.split_difficulty(item.text, self.markers)[1])
 
     def start_item(self, no: int, item: m.Item) -> None:
@@ -386,10 +388,6 @@ class _Reader:
         if not prompt.strip():
             raise ContentError([Problem(self.path, no, "question has no text")])
         self.start(no, prompt, difficulty, "item", item=item)
-
-    def names_question(self, label: str) -> bool:
-        prefixed, text = m.strip_prefix(label)
-        return prefixed or m.looks_like_question(text)
 
     def toc_entry(self, no: int, label: str) -> None:
         self.draft.use(no)
