@@ -13,8 +13,8 @@ bank's optional ``bank.toml``):
 
 Every non-blank line is used (a question, an answer, a section heading, an introduction, an index) or
 reported as ignored. ``common`` holds what every parser shares, ``markers`` how one line's words are read,
-``bank`` the whole bank and its fixture records; ``quiz/content_report.py`` checks the result for things a
-reviewer should look at.
+``blocks`` details blocks, tables and display maths, ``bank`` the whole bank and its fixture records;
+``quiz/content_report.py`` checks the result for things a reviewer should look at.
 """
 
 from quiz.importer.bank import (

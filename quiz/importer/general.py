@@ -20,6 +20,16 @@ import re
 from dataclasses import dataclass, field
 
 from quiz.importer import markers as m
+from quiz.importer.blocks import (
+    ANSWER_SUMMARIES,
+    LEVEL_WORDS,
+    STRUCTURE_RE,
+    TABLE_SEPARATOR_RE,
+    finish_answer,
+    math_closing,
+    split_details,
+    table_cells,
+)
 from quiz.importer.common import (
     MAX_QUESTIONS,
     MAX_TITLE,
@@ -31,34 +41,13 @@ from quiz.importer.common import (
     SourceFile,
     Text,
     chunks,
-    clean_answer,
     file_key_and_title,
     parse_heading,
 )
 
 BLOCK_START_RE = re.compile(r"[*+-][ \t]|\d{1,9}[.)][ \t]|>|\||#|```|~~~|<")
-STRUCTURE_RE = re.compile(r"(?:-{3,}|\*{3,}|_{3,}|<br[ \t]*/?>|<hr[ \t]*/?>)", re.IGNORECASE)
-TABLE_SEPARATOR_RE = re.compile(r":?-{1,}:?")
 TOC_TITLES = frozenset({"table of contents", "contents", "toc", "index", "table of content"})
-LEVEL_WORDS = {
-    "easy": m.EASY,
-    "e": m.EASY,
-    "basic": m.EASY,
-    "beginner": m.EASY,
-    "fundamental": m.EASY,
-    "junior": m.EASY,
-    "medium": m.MEDIUM,
-    "m": m.MEDIUM,
-    "intermediate": m.MEDIUM,
-    "hard": m.HARD,
-    "h": m.HARD,
-    "advanced": m.HARD,
-    "advance": m.HARD,
-    "expert": m.HARD,
-    "senior": m.HARD,
-}
 QUESTION_NUMBER_RE = re.compile(r"[ \t]*q(?:uestion)?[ \t]*(\d{1,4})", re.IGNORECASE)
-ANSWER_SUMMARIES = ("answer", "solution", "show answer", "click", "expand", "see answer", "reveal")
 
 
 @dataclass
@@ -153,7 +142,7 @@ class _Reader:
                 self.code(chunk)
                 continue
             stripped = chunk.text.strip()
-            if self.open is not None and (closing := _math_closing(stripped)):
+            if self.open is not None and (closing := math_closing(stripped)):
                 index = self.maths(index - 1, closing)
             elif stripped.lower().startswith("<details"):
                 index = self.details(index - 1)
@@ -187,7 +176,7 @@ class _Reader:
 
     def close(self) -> None:
         if self.open is not None:
-            self.open.raw.answer = _finish_answer(self.open.answer)
+            self.open.raw.answer = finish_answer(self.open.answer)
             self.open = None
 
     def answer(self, no: int, text: str, is_code: bool = False) -> None:
@@ -451,15 +440,7 @@ class _Reader:
             if depth <= 0:
                 break
         self.draft.use(*(no for no, _, _ in lines))
-        text = "\n".join(raw for _, raw, _ in lines)
-        lower = text.lower()
-        start, end = lower.find("<summary"), lower.find("</summary>")
-        if start < 0 or end < start:
-            summary, body_from = "", lower.find(">", lower.find("<details")) + 1
-        else:
-            summary, body_from = m.plain_html(text[text.find(">", start) + 1 : end]), end + len("</summary>")
-        body_to = lower.rfind("</details>")
-        body = text[body_from : body_to if body_to >= body_from else len(text)]
+        summary, body = split_details("\n".join(raw for _, raw, _ in lines))
         body_lines = [(line, False) for line in body.strip("\n").split("\n")]
         if self.open is not None and (not summary or summary.lower().startswith(ANSWER_SUMMARIES)):
             self.open.answer += body_lines
@@ -483,10 +464,10 @@ class _Reader:
                 break
             rows.append(chunk)
             index += 1
-        header = _cells(rows[0].text)
+        header = table_cells(rows[0].text)
         columns = [cell.lower().strip("*_ ") for cell in header]
         question = next((i for i, c in enumerate(columns) if c in ("question", "questions", "q")), None)
-        separator = len(rows) > 1 and all(TABLE_SEPARATOR_RE.fullmatch(c) for c in _cells(rows[1].text))
+        separator = len(rows) > 1 and all(TABLE_SEPARATOR_RE.fullmatch(c) for c in table_cells(rows[1].text))
         if question is None or not separator:
             for row in rows:
                 self.line(row.no, row.text, row.text.strip())
@@ -496,7 +477,7 @@ class _Reader:
         self.close()
         self.draft.use(rows[0].no, rows[1].no)
         for row in rows[2:]:
-            cells = _cells(row.text)
+            cells = table_cells(row.text)
             prompt = cells[question] if question < len(cells) else ""
             if not prompt:
                 continue  # an empty row: reported as ignored
@@ -507,36 +488,6 @@ class _Reader:
                 opened.answer.append((cells[answer], False))
             self.close()
         return index
-
-
-def _math_closing(stripped: str) -> str | None:
-    """``$$`` or ``\\]`` if ``stripped`` opens a display-maths block it does not also close."""
-    for opening, closing in (("$$", "$$"), ("\\[", "\\]")):
-        if stripped.startswith(opening) and not stripped[len(opening) :].rstrip().endswith(closing):
-            return closing
-    return None
-
-
-def _cells(row: str) -> list[str]:
-    inner = row.strip()
-    inner = inner[1:] if inner.startswith("|") else inner
-    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
-    return [cell.strip() for cell in re.split(r"(?<!\\)\|", inner)]
-
-
-def _finish_answer(lines: list[tuple[str, bool]]) -> str:
-    """Drop a leading answer label and trim; a placeholder ("TBD", "Answer here") means no answer."""
-    for i, (text, is_code) in enumerate(lines):
-        if is_code or not text.strip():
-            continue
-        labelled, rest = m.answer_label(text.strip())
-        if labelled:
-            lines = [*lines[:i], *([(rest, False)] if rest.strip() else []), *lines[i + 1 :]]
-        break
-    answer = clean_answer(lines)
-    # "Answer here", then a <br/> spacer: a placeholder all the same
-    words = "\n".join(line for line in answer.split("\n") if not STRUCTURE_RE.fullmatch(line.strip()))
-    return "" if m.means_unanswered(words) else answer
 
 
 def parse_general(
