@@ -1,5 +1,6 @@
 """export_markdown writes the bank back as upstream markdown; import -> export -> import is the same bank."""
 
+import datetime
 import difflib
 import re
 from io import StringIO
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from quiz import exporter, importer
+from quiz.answer_parts import ProvenanceNote
 from quiz.content_loader import load_file
 from quiz.importer import read_sources
 from quiz.models import Question
@@ -255,3 +257,24 @@ def test_command_can_leave_the_index_alone(loaded, tmp_path):
     call_command("export_markdown", str(tmp_path), "--no-index", stdout=StringIO())
     assert (tmp_path / "README.md").read_text() == "Our own index.\n"
     assert (tmp_path / "MLE_Interview_QnA" / "PythonQnA.md").exists()
+
+
+def test_command_writes_difficulty_tags_key_points_and_provenance_back(loaded, tmp_path):
+    question = Question.objects.get(prompt_md="What is Logistic Regression?")
+    question.answer_md = "A linear classifier of log-odds.\n\nKey points:\n- log-odds\n- linear"
+    question.difficulty = "hard"
+    question.provenance, question.provenance_by = "reviewed", "bank editors"
+    question.provenance_on = datetime.date(2026, 11, 30)
+    question.save()
+    call_command("export_markdown", str(tmp_path), stdout=StringIO())
+    text = (tmp_path / question.source_path).read_text()
+    assert "### [H] What is Logistic Regression?\n" in text
+    assert "- linear\n\n<!-- provenance: reviewed; by: bank editors; date: 2026-11-30 -->\n" in text
+    again = {q.key: q for f in importer.parse_bank(read_sources(tmp_path)).files for q in f.questions}
+    back = again[question.key]
+    assert (back.answer_md, back.key_points, back.difficulty) == (
+        question.answer_md,
+        ["log-odds", "linear"],
+        "hard",
+    )
+    assert back.provenance == ProvenanceNote("reviewed", "bank editors", datetime.date(2026, 11, 30))

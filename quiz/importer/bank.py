@@ -274,9 +274,10 @@ def _render(text: str, path: str, line: int) -> str:
     """``render_markdown``, with any failure (nesting the renderer cannot take) as ``path:line: problem``."""
     try:
         return render_markdown(text)
-    except (RecursionError, MemoryError, ValueError) as error:
-        problem = "nested too deeply to render" if isinstance(error, RecursionError | MemoryError) else error
-        raise ContentError([Problem(path, line, f"cannot be rendered: {problem}")]) from None
+    except (RecursionError, MemoryError) as error:
+        raise ContentError([Problem(path, line, "cannot be rendered: nested too deeply")]) from error
+    except Exception as error:  # whatever the renderer refuses (too long, too slow) stops the build cleanly
+        raise ContentError([Problem(path, line, f"cannot be rendered: {error}")]) from error
 
 
 def fixture_records(bank: Bank) -> list[dict]:
