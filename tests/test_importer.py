@@ -729,3 +729,12 @@ def test_a_reading_list_of_other_pages_asks_nothing_and_is_reported():
     )
     assert source.questions == []
     assert ignored(source) == [(5, "2 lines from '* [How to prepare for X?](https://example.com/x)'")]
+
+
+def test_files_titled_alike_keep_apart_by_their_paths():
+    heading = "# Vectors\n## What is a vector?\nAn arrow.\n"
+    bank = importer.parse_bank({"contents/vectors.md": heading, "translation/fa/vectors.md": heading})
+    assert [f.root.key for f in bank.files] == ["vectors", "translation-fa-vectors"]
+    keys = [q.key for f in bank.files for q in f.questions]
+    assert keys[1].startswith("translation-fa-vectors/what-is-a-vector-") and len(set(keys)) == 2
+    assert [(n.path, n.kind) for n in bank.notes] == [("translation/fa/vectors.md", "duplicate-file-key")]

@@ -1,6 +1,7 @@
 """The whole bank: reading its files and its optional ``bank.toml``, which layout each file has (from its
 content, or the manifest), the order the index files give, and the fixture records."""
 
+import dataclasses
 import json
 import posixpath
 import re
@@ -20,6 +21,8 @@ from quiz.importer.common import (
     SourceFile,
     decode,
     parse_heading,
+    question_key,
+    slugify,
 )
 from quiz.importer.formats import parse_chapter
 from quiz.importer.general import parse_general
@@ -192,6 +195,21 @@ def _reading_order(
     return list(order.items())
 
 
+def rekey(source: SourceFile, key: str) -> SourceFile:
+    """``source`` under another root key: its sections' keys move with it, its questions' are made anew."""
+    old = source.root.key
+
+    def moved(section_key: str | None) -> str | None:
+        return section_key if section_key is None else key + section_key[len(old) :]
+
+    sections = [dataclasses.replace(s, key=moved(s.key), parent=moved(s.parent)) for s in source.sections]
+    questions = [
+        dataclasses.replace(q, key=question_key(key, q.group_title, q.prompt_md), section=moved(q.section))
+        for q in source.questions
+    ]
+    return dataclasses.replace(source, sections=sections, questions=questions)
+
+
 def parse_file(
     text: str,
     path: str,
@@ -250,14 +268,20 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
             notes.append(Finding(path, 1, "no-questions", f"read as {source.layout}, no question found"))
     if problems:
         raise ContentError(problems)
-    roots = [f.root.key for f in files]
-    for source in files:
-        if roots.count(source.root.key) > 1:
-            problems.append(
-                Problem(
-                    source.path, source.root.source_line, f"key '{source.root.key}' is another file's too"
+    taken: dict[str, str] = {}
+    for i, source in enumerate(files):
+        if (other := taken.get(source.root.key)) is not None:
+            # Two files titled alike (a translation beside its original): the later takes its path as key.
+            key = slugify(posixpath.splitext(source.path)[0])
+            if key in taken:
+                problems.append(
+                    Problem(source.path, source.root.source_line, f"key '{key}' is another file's too")
                 )
-            )
+                continue
+            message = f"'{source.root.key}' is {other}'s key too; this file's is '{key}'"
+            notes.append(Finding(source.path, source.root.source_line, "duplicate-file-key", message))
+            files[i] = source = rekey(source, key)
+        taken[source.root.key] = source.path
     if problems:
         raise ContentError(problems)
     indexes = {
