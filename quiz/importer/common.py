@@ -6,6 +6,7 @@ import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from quiz.answer_parts import ProvenanceNote, ProvenanceSyntaxError, split_key_points, split_provenance
 
@@ -129,8 +130,7 @@ class Bank:
 # -- lines and fences --
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):  # a tuple: one per line of every file, so cheap to make
     no: int
     text: str
 
@@ -195,6 +195,8 @@ def chunks(text: str, path: str) -> list[Text | Code]:
 def nesting(line: str) -> int:
     """How many list or quote markers open ``line`` ("- - - x" is three), counting no further than one past
     ``MAX_NESTING``."""
+    if line.lstrip(" \t")[:1] not in ("-", "*", "+", ">"):
+        return 0
     depth = i = 0
     while depth <= MAX_NESTING:
         while i < len(line) and line[i] in " \t":

@@ -45,6 +45,7 @@ from quiz.importer.common import (
     parse_heading,
 )
 
+LIST_OR_HEADING = frozenset("-*+#0123456789")
 BLOCK_START_RE = re.compile(r"[*+-][ \t]|\d{1,9}[.)][ \t]|>|\||#|```|~~~|<")
 TOC_TITLES = frozenset({"table of contents", "contents", "toc", "index", "table of content"})
 QUESTION_NUMBER_RE = re.compile(r"[ \t]*q(?:uestion)?[ \t]*(\d{1,4})", re.IGNORECASE)
@@ -115,6 +116,8 @@ class _Reader:
                 count()
                 item = None
                 continue
+            if item is None and chunk.text.lstrip(" \t")[:1] not in LIST_OR_HEADING:
+                continue  # neither a list item, a numbered heading nor a wrapped item's next line
             found = m.list_item(chunk.text)
             stripped = chunk.text.strip()
             if found is None and item is not None and stripped and not BLOCK_START_RE.match(stripped):

@@ -118,6 +118,11 @@ class Item:
 
 def list_item(line: str) -> Item | None:
     body = line.lstrip(" \t")
+    # Most lines start no list: tell them by one or two characters, before any regular expression.
+    if not body or not (
+        body[0] in "-*+" or body[0].isdigit() or body[1:2] in (".", ")") or body[0] in "ivxIVX"
+    ):
+        return None
     indent = len(line[: len(line) - len(body)].expandtabs(4))
     match = MARKER_RE.match(body)
     if not match:
