@@ -105,10 +105,10 @@ class _Reader:
 
         def count() -> None:
             if item is not None:
-                asks = m.looks_like_list_question(item[2]) or m.looks_like_question(item[2])
+                first, ends = m.words_start(item[2]), item[2].rstrip(" \t*_`").endswith("?")
                 counts[item[1]][0] += 1
-                counts[item[1]][1] += asks
-                if m.looks_like_question(item[2]):
+                counts[item[1]][1] += ends or first in m.QUESTION_WORDS or first in m.SCENARIO_WORDS
+                if ends or first in m.QUESTION_WORDS:
                     self.asking.add(item[0])
 
         for chunk in self.chunks:
