@@ -738,3 +738,16 @@ def test_files_titled_alike_keep_apart_by_their_paths():
     keys = [q.key for f in bank.files for q in f.questions]
     assert keys[1].startswith("translation-fa-vectors/what-is-a-vector-") and len(set(keys)) == 2
     assert [(n.path, n.kind) for n in bank.notes] == [("translation/fa/vectors.md", "duplicate-file-key")]
+
+
+def test_display_maths_under_a_chapter_item_is_part_of_its_prompt():
+    text = (
+        "## Chapter 9. X\n\n1. [E] Solve for $x$:\n\n$$\nx^2 = 4\n# not a heading\n$$\n\n"
+        "2. [M] Is $$a$$ or $$b$$ larger?\n"
+    )
+    (source,) = importer.parse_bank({"chapter9.md": text}).files
+    assert [q.prompt_md for q in source.questions] == [
+        "Solve for $x$:\n\n$$\nx^2 = 4\n# not a heading\n$$",
+        "Is $$a$$ or $$b$$ larger?",
+    ]
+    assert source.ignored == []

@@ -41,9 +41,9 @@ def split_details(text: str) -> tuple[str, str]:
 
 
 def math_closing(stripped: str) -> str | None:
-    """``$$`` or ``\\]`` if ``stripped`` opens a display-maths block it does not also close."""
+    """``$$`` or ``\\]`` if ``stripped`` opens a display-maths block (one that goes on to later lines)."""
     for opening, closing in (("$$", "$$"), ("\\[", "\\]")):
-        if stripped.startswith(opening) and not stripped[len(opening) :].rstrip().endswith(closing):
+        if stripped.startswith(opening) and closing not in stripped[len(opening) :]:
             return closing
     return None
 

@@ -10,6 +10,7 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
+from quiz.importer.blocks import math_closing
 from quiz.importer.common import (
     MAX_QUESTIONS,
     MAX_TITLE,
@@ -28,7 +29,7 @@ from quiz.importer.markers import UNRATED, list_item
 
 DIFFICULTIES = {"E": "easy", "M": "medium", "H": "hard"}
 BEAM = 16
-FIGURE_RE = re.compile(r"!\[|<")
+FIGURE_RE = re.compile(r"!\[|<|\$\$|\\\[")  # a figure, its HTML, or display maths
 TAG_RE = re.compile(r"^\[([EMH])\](?:[ \t]+(.*))?$", re.IGNORECASE)
 # Lines that start a markdown block of their own, so they never continue an item's prompt.
 BLOCK_START_RE = re.compile(r"^[ \t]*(?:[*+-][ \t]|\d+\.[ \t]|>|\||#|```|~~~)")
@@ -118,6 +119,7 @@ def parse_chapter(
     items: list[_Item] = []
     last: _Item | None = None
     blank = continues = False
+    maths = ""  # the closing of an open display-maths block
     for chunk in chunks(text, path):
         if isinstance(chunk, Code):
             if last is not None:
@@ -127,8 +129,13 @@ def parse_chapter(
             continue
         line = chunk.text
         stripped = line.strip()
+        if maths and last is not None and stripped:  # display maths under an item belongs to its prompt
+            last.prompt += "\n" + stripped
+            maths = "" if stripped.endswith(maths) else maths
+            draft.use(chunk.no)
+            continue
         if not stripped:
-            blank, continues = True, False
+            blank, continues, maths = True, False, ""
             continue
         if found := parse_heading(line):
             level, words = found
@@ -159,6 +166,7 @@ def parse_chapter(
             # A figure, its HTML or an indented hint between items belongs to the question above it.
             last.prompt += ("\n" if last.figure else "\n\n") + stripped
             last.figure = True
+            maths = math_closing(stripped) or ""
             draft.use(chunk.no)
         elif not items or RULE_RE.match(line):
             draft.use(chunk.no)  # the chapter's introduction, or a separator

@@ -416,8 +416,8 @@ class _Reader:
         end = index + 1
         while end < len(self.chunks) and end - index <= 200:
             chunk = self.chunks[end]
-            if isinstance(chunk, Code):
-                break
+            if isinstance(chunk, Code) or not chunk.text.strip():
+                break  # display maths holds no code and no blank line
             if chunk.text.strip().endswith(closing):
                 for inside in self.chunks[index : end + 1]:
                     self.answer(inside.no, inside.text)
