@@ -16,6 +16,7 @@ only it names is imported unanswered. Lines under the file's title before any se
 introduction. Every other line outside a question is reported as ignored (``Draft.finish``).
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -64,6 +65,16 @@ class _Open:
     prompt_open: bool = True  # the next line may still continue a wrapped prompt
 
 
+@dataclass(frozen=True)
+class _Survey:
+    """Whether most numbered items, bullets and numbered headings of the file ask, and which items do."""
+
+    numbered_ask: bool
+    bullets_ask: bool
+    headings_ask: bool
+    asking: set[int]
+
+
 def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
@@ -90,13 +101,18 @@ class _Reader:
         self.numbers: set[str] = set()  # "Q12" numbers of the questions read
         self.kinds: list[str] = []
         self.chunks = chunks(text, path)
-        self.asking: set[int] = set()  # lines of list items that ask, wrapped lines included
-        self.numbered_ask, self.bullets_ask, self.headings_ask = self._lists_that_ask()
-        self.numbered_ask = self.numbered_ask or lists_ask
+        self.lists_ask = lists_ask
 
     # -- the file --
 
-    def _lists_that_ask(self) -> tuple[bool, bool, bool]:
+    @functools.cached_property
+    def survey(self) -> "_Survey":
+        """Read only when a list item or numbered heading needs it (never in a file of question headings)."""
+        asking: set[int] = set()
+        numbered, bullets, headings = self._lists_that_ask(asking)
+        return _Survey(numbered or self.lists_ask, bullets, headings, asking)
+
+    def _lists_that_ask(self, asking: set[int]) -> tuple[bool, bool, bool]:
         """Whether most top-level numbered items, most bullets and most numbered headings look like
         questions: then all of them are ("1. Let a dataset…", "#### 16) Talk me through…"). Also notes
         which items ask once their wrapped lines are read ("1. A long question" / "wrapped here?")."""
@@ -109,7 +125,7 @@ class _Reader:
                 counts[item[1]][0] += 1
                 counts[item[1]][1] += ends or first in m.QUESTION_WORDS or first in m.SCENARIO_WORDS
                 if ends or first in m.QUESTION_WORDS:
-                    self.asking.add(item[0])
+                    asking.add(item[0])
 
         for chunk in self.chunks:
             if not isinstance(chunk, Text):
@@ -294,7 +310,7 @@ class _Reader:
             return
         deeper = opened is not None and opened.kind == "heading" and level > opened.level
         # "#### 64) Given …, why would this be incorrect :" in a file of numbered question headings
-        numbered_question = prefixed and self.headings_ask and not q_prefix and not deeper
+        numbered_question = prefixed and not q_prefix and not deeper and self.survey.headings_ask
         labels = words.endswith(":") and not numbered_question  # "### Main Components:", "#### Example:"
         if opened is not None and (labels or (deeper and not asks)):
             self.answer(no, line)
@@ -365,13 +381,14 @@ class _Reader:
         return True  # reported as ignored
 
     def asks(self, item: m.Item, no: int) -> bool:
-        if item.kind == "number" and self.numbered_ask:
+        if item.kind == "number" and self.survey.numbered_ask:
             return True
-        if item.kind == "bullet" and self.bullets_ask:
+        if item.kind == "bullet" and self.survey.bullets_ask:
             return True
         if item.text.startswith("[") and "](http" in item.text[:500]:
             return False  # "[How to prepare for X](https://…)": a reading list, not a question
-        return no in self.asking or m.looks_like_question(m.split_difficulty(item.text, self.markers)[1])
+        text = m.split_difficulty(item.text, self.markers)[1]
+        return no in self.survey.asking or m.looks_like_question(text)
 
     def start_item(self, no: int, item: m.Item) -> None:
         if not item.text:
