@@ -115,30 +115,31 @@ def detect_layout(text: str) -> str:
             if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
                 fence = ""
             continue
-        if opening := FENCE_RE.match(line):
-            fence = opening[1]  # a code snippet after an item may be the question's own (Chip Huyen's 6.2)
-            after_item = 0
-            continue
         if not stripped:
             after_item = 2 if after_item else 0
             continue
-        heading = parse_heading(stripped)
-        if heading and first_heading is None:
-            first_heading = heading[1]
-        if TAGGED_ITEM_RE.match(line):
-            tagged, after_item = tagged + 1, 1
-            continue
-        if RULE_RE.match(line):
+        first = stripped[0]
+        if first in "`~" and (opening := FENCE_RE.match(line)):
+            fence = opening[1]  # a code snippet after an item may be the question's own (Chip Huyen's 6.2)
             after_item = 0
             continue
-        # A paragraph or list after an item and a blank line answers it, as no chapter does (a figure, an
-        # indented hint, a quoted note, an italic footer or the next numbered item does not).
-        numbered = (item := list_item(line)) is not None and item.kind == "number"
-        italic = stripped[0] in "*_" and stripped[-1] == stripped[0] and stripped[1:2] != stripped[0]
-        if after_item == 2 and not heading and line[0] not in " \t<!>" and not numbered and not italic:
-            answered_in_prose += 1
+        heading = parse_heading(stripped) if first == "#" else None
+        if heading and first_heading is None:
+            first_heading = heading[1]
+        if first.isdigit() and TAGGED_ITEM_RE.match(line):
+            tagged, after_item = tagged + 1, 1
+            continue
+        if first == "-" and RULE_RE.match(line):
+            after_item = 0
+            continue
+        if after_item == 2:
+            # A paragraph or list after an item and a blank line answers it, as no chapter does (a figure,
+            # an indented hint, a quoted note, an italic footer or the next numbered item does not).
+            numbered = (item := list_item(line)) is not None and item.kind == "number"
+            italic = first in "*_" and stripped[-1] == first and stripped[1:2] != first
+            answered_in_prose += not heading and line[0] not in " \t<!>" and not numbered and not italic
         after_item = 1 if after_item == 1 else 0
-        if LINK_LINE_RE.fullmatch(stripped):
+        if "](" in stripped and LINK_LINE_RE.fullmatch(stripped):
             links += 1
         elif not heading:
             prose += 1

@@ -173,7 +173,7 @@ def chunks(text: str, path: str) -> list[Text | Code]:
                 raise ContentError(
                     [Problem(path, no, f"lists or quotes nested more than {MAX_NESTING} deep")]
                 )
-            match = FENCE_RE.match(line)
+            match = FENCE_RE.match(line) if line.lstrip(" ")[:1] in ("`", "~") else None
             if match:
                 fence = match[1]
                 code = Code(no, match[2].lower(), [], [line])

@@ -163,7 +163,7 @@ class _Reader:
             stripped = chunk.text.strip()
             if self.open is not None and (closing := math_closing(stripped)):
                 index = self.maths(index - 1, closing)
-            elif stripped.lower().startswith("<details"):
+            elif stripped[:1] == "<" and stripped[:8].lower() == "<details":
                 index = self.details(index - 1)
             elif stripped.startswith("|") and stripped.count("|") >= 2:
                 index = self.table(index - 1)
@@ -304,7 +304,7 @@ class _Reader:
         if q_prefix and (number := _number(words)):
             self.numbers.add(number)
         asks = text.endswith("?") or q_prefix or difficulty is not None
-        if opened is not None and (m.answer_label(words)[0] and not m.answer_label(words)[1].strip()):
+        if opened is not None and m.answer_label(words) == (True, ""):
             self.draft.use(no)  # "### Answer": a label, not text
             opened.answering, opened.prompt_open = True, False
             return
