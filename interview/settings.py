@@ -11,6 +11,8 @@ import dj_database_url
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The markdown question bank that build_fixtures reads and the review queue's content report describes.
+QUESTION_BANK_DIR = BASE_DIR / "fixtures" / "markdown"
 
 
 def env(name: str, default: str = "") -> str:

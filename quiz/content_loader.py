@@ -27,6 +27,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from quiz.answer_parts import split_key_points
+from quiz.importer import ContentError  # one error for content that cannot go in, built or loaded
 from quiz.models import Question, Section
 from quiz.models.content import answers_differ
 from quiz.rendering import render_markdown
@@ -38,10 +39,6 @@ REFERENCE = {Section: "parent", Question: "section"}
 REQUIRED = {Section: {"key", "title"}, Question: {"key", "section", "prompt_md"}}
 # Fields history does not track: a change to these alone is written without a history row.
 UNTRACKED = {"prompt_html", "answer_html", "key_points", "position"}
-
-
-class ContentError(Exception):
-    """The file can't be loaded as it is; nothing was written."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 
-from quiz.importer import Bank, Finding, Section
+from quiz.importer import Bank, ContentError, Finding, ParsedSection
 from quiz.importer.common import Code, chunks, normalise
 
 # Inline math was stripped from Chip Huyen's questions: "Given a vector , find", "two vectors and .",
@@ -32,33 +32,71 @@ class FileSummary:
     answered: int
     unanswered: int
     merged: int
+    layout: str = "qna"
+    lines: int = 0  # non-blank
+    ignored: int = 0
+
+    @property
+    def coverage(self) -> float:
+        """The share of non-blank lines that went into the bank, in percent."""
+        return 100.0 if not self.lines else 100.0 * (self.lines - self.ignored) / self.lines
 
 
 def summarize(bank: Bank) -> list[FileSummary]:
+    """One row per question file in bank order, then one per index file (all of whose lines are used)."""
     rows = []
     for source in bank.files:
         answered = sum(1 for q in source.questions if q.answer_md.strip())
         merged = sum(1 for n in source.notes if n.kind == "duplicate-question")
         rows.append(
             FileSummary(
-                source.path, len(source.questions), answered, len(source.questions) - answered, merged
+                source.path,
+                len(source.questions),
+                answered,
+                len(source.questions) - answered,
+                merged,
+                source.layout,
+                source.lines,
+                len(source.ignored),
             )
         )
+    rows += [FileSummary(path, 0, 0, 0, 0, "index", lines, 0) for path, lines in bank.indexes.items()]
     return rows
 
 
+def total(rows: list[FileSummary]) -> FileSummary:
+    return FileSummary(
+        "total",
+        questions=sum(r.questions for r in rows),
+        answered=sum(r.answered for r in rows),
+        unanswered=sum(r.unanswered for r in rows),
+        merged=sum(r.merged for r in rows),
+        layout="",
+        lines=sum(r.lines for r in rows),
+        ignored=sum(r.ignored for r in rows),
+    )
+
+
 def _python_errors(markdown_text: str) -> list[str]:
+    """What ``compile`` says about each python block. Never raises: a block nested too deep to compile
+    (``"1+" * 20000``) is a finding like any other."""
     errors = []
-    for chunk in chunks(markdown_text, "answer"):
-        if isinstance(chunk, Code) and chunk.lang in ("python", "py"):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    compile("\n".join(chunk.body) + "\n", "answer", "exec")
-                except SyntaxError as exc:
-                    errors.append(
-                        f"python block at answer line {chunk.no}: {exc.msg} (its line {exc.lineno})"
-                    )
+    try:
+        blocks = [
+            c for c in chunks(markdown_text, "answer") if isinstance(c, Code) and c.lang in ("python", "py")
+        ]
+    except ContentError:
+        return []  # an unclosed fence inside an answer: the importer reported the file
+    for chunk in blocks:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                compile("\n".join(chunk.body) + "\n", "answer", "exec")
+            except SyntaxError as exc:
+                errors.append(f"python block at answer line {chunk.no}: {exc.msg} (its line {exc.lineno})")
+            except (RecursionError, MemoryError, ValueError, OverflowError) as exc:
+                problem = "nested too deeply" if isinstance(exc, RecursionError | MemoryError) else exc
+                errors.append(f"python block at answer line {chunk.no} cannot be checked: {problem}")
     return errors
 
 
@@ -101,7 +139,7 @@ def editorial_gaps(question) -> list[tuple[str, str]]:
 def content_findings(bank: Bank) -> list[Finding]:
     """Everything a reviewer should triage, in bank order: parse notes, gaps, suspicious text."""
     findings = list(bank.notes)
-    first_title: dict[str, Section] = {}
+    first_title: dict[str, ParsedSection] = {}
     for source in bank.files:
         found = list(source.notes)
         for section in source.sections:

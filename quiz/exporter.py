@@ -1,4 +1,4 @@
-"""The question bank back to markdown in the upstream layout and formats: the inverse of ``quiz/importer/``.
+"""The question bank back to markdown in each file's layout: the inverse of ``quiz/importer/``.
 
 Pure functions over the importer's dataclasses (no database): ``export_bank(bank)`` returns every file's
 text by its path, ready to write. Reading what comes out with ``importer.parse_bank`` gives the same questions
@@ -6,8 +6,13 @@ text by its path, ready to write. Reading what comes out with ``importer.parse_b
 files is listed in ``quiz/management/commands/export_markdown.py``.
 """
 
+import functools
+import json
 import re
 from collections import defaultdict
+from pathlib import Path
+
+from django.conf import settings
 
 from quiz import importer
 
@@ -22,22 +27,39 @@ class _Tree:
 
     def __init__(self, source: importer.SourceFile) -> None:
         self.root = source.root
-        self.children: dict[str, list[importer.Section]] = defaultdict(list)
+        self.children: dict[str, list[importer.ParsedSection]] = defaultdict(list)
         for section in source.sections[1:]:
             self.children[section.parent or self.root.key].append(section)
-        self.questions: dict[str, list[importer.Question]] = defaultdict(list)
+        self.questions: dict[str, list[importer.ParsedQuestion]] = defaultdict(list)
         for question in source.questions:
             self.questions[question.section].append(question)
 
-    def walk(self, section: importer.Section | None = None, depth: int = 0):
+    def walk(self, section: importer.ParsedSection | None = None, depth: int = 0):
         """(section, depth) for every section below the root, parents first, in source order."""
         for child in self.children[(section or self.root).key]:
             yield child, depth + 1
             yield from self.walk(child, depth + 1)
 
 
-def _tag(question: importer.Question) -> str:
+def _tag(question: importer.ParsedQuestion) -> str:
     return f"[{TAGS[question.difficulty]}] " if question.difficulty in TAGS else ""
+
+
+def _answer(question: importer.ParsedQuestion) -> str:
+    """The answer as the markdown holds it: its key points stay in it, its provenance comment goes last."""
+    if question.provenance is None:
+        return question.answer_md
+    comment = question.provenance.comment()
+    return f"{question.answer_md.rstrip()}\n\n{comment}" if question.answer_md.strip() else comment
+
+
+def _heading_prompt(question: importer.ParsedQuestion) -> str:
+    """A question heading the importer reads back as this question: a prompt that neither asks with "?" nor
+    carries a difficulty tag gets a ``Q:`` label (which the importer strips)."""
+    tag = _tag(question)
+    if tag or question.prompt_md.rstrip().endswith("?"):
+        return f"{tag}{question.prompt_md}"
+    return f"Q: {question.prompt_md}"
 
 
 def _heading(level: int, text: str) -> str:
@@ -60,16 +82,16 @@ def _finish(lines: list[str]) -> str:
 
 
 def _answer_fence(answer: str) -> list[str]:
-    """The ```text fence a chapter question's answer lives in, longer than any fence inside the answer;
-    none for a question without an answer (as most of upstream writes it)."""
+    """The ````markdown fence a chapter question's answer lives in (as the bank's editors write it), longer
+    than any fence inside the answer; none for a question without an answer (as upstream writes most)."""
     if not answer.strip():
         return []
-    longest = max((len(run) for run in BACKTICKS_RE.findall(answer)), default=2)
-    fence = "`" * max(3, longest + 1)
-    return [f"{fence}text", answer, fence]
+    longest = max((len(run) for run in BACKTICKS_RE.findall(answer)), default=3)
+    fence = "`" * max(4, longest + 1)
+    return [f"{fence}markdown", answer, fence]
 
 
-def _chapter_items(questions: list[importer.Question]) -> list[str]:
+def _chapter_items(questions: list[importer.ParsedQuestion]) -> list[str]:
     """Numbered items: an untagged title for each group, its questions numbered from 1 again below it.
 
     An item after a group whose number could also continue the group's gets a blank line before it, which is
@@ -92,7 +114,7 @@ def _chapter_items(questions: list[importer.Question]) -> list[str]:
                 _blank(lines)
             group = ""
             lines.append(f"{outer}. {_tag(question)}{question.prompt_md}")
-        lines += _answer_fence(question.answer_md)
+        lines += _answer_fence(_answer(question))
     return lines
 
 
@@ -114,12 +136,12 @@ def export_qna(source: importer.SourceFile) -> str:
     sections = list(tree.walk())
     nested = any(depth > 1 for _, depth in sections)
 
-    def questions(section: importer.Section) -> list[str]:
+    def questions(section: importer.ParsedSection) -> list[str]:
         lines = []
         for question in tree.questions[section.key]:
-            lines.append(_heading(3, question.prompt_md))
-            if question.answer_md:
-                lines.append(question.answer_md)
+            lines.append(_heading(3, _heading_prompt(question)))
+            if answer := _answer(question):
+                lines.append(answer)
             lines.append("")
         return lines
 
@@ -131,19 +153,19 @@ def export_qna(source: importer.SourceFile) -> str:
     return _finish(lines)
 
 
-# -- the case study --
+# -- lists: the case study and other numbered questions --
 
 
-def export_case_study(source: importer.SourceFile) -> str:
+def export_list(source: importer.SourceFile) -> str:
     """``###`` sections, their items numbered from 1; an answer follows its item after a blank line."""
     tree = _Tree(source)
 
-    def items(section: importer.Section) -> list[str]:
+    def items(section: importer.ParsedSection) -> list[str]:
         lines = []
         for number, question in enumerate(tree.questions[section.key], 1):
             lines.append(f"{number}. {_tag(question)}{question.prompt_md}")
-            if question.answer_md:
-                lines += ["", question.answer_md]
+            if answer := _answer(question):
+                lines += ["", answer]
                 _blank(lines)
         return lines
 
@@ -156,11 +178,31 @@ def export_case_study(source: importer.SourceFile) -> str:
 
 # -- the whole bank --
 
-EXPORTERS = {"chapter": export_chapter, "qna": export_qna, "case-study": export_case_study}
+EXPORTERS = {"chapter": export_chapter, "qna": export_qna, "list": export_list}
 
 
 def export_file(source: importer.SourceFile) -> str:
-    return EXPORTERS[importer.file_kind(source.path)](source)
+    return EXPORTERS[source.layout](source)
+
+
+def export_manifest(bank: importer.Bank, files: dict[str, str]) -> str | None:
+    """``bank.toml`` for what the files alone cannot say: the bank's title, source and licence, and the
+    layout of each file that detection would read otherwise (a chapter without a "Chapter N" title or
+    tags, a list whose tagged items are answered by code alone). None when there is nothing to say."""
+    lines = [f"{name} = {json.dumps(value)}" for name, value in bank_facts(bank) if value]
+    for source in bank.files:
+        detected = importer.detect_layout(files[source.path])
+        if (
+            (detected == "chapter") != (source.layout == "chapter")
+            or source.layout == "list"
+            and detected != "qna"
+        ):
+            lines += ["", f"[files.{json.dumps(source.path)}]", f"layout = {json.dumps(source.layout)}"]
+    return "\n".join(lines).strip("\n") + "\n" if lines else None
+
+
+def bank_facts(bank: importer.Bank) -> list[tuple[str, str]]:
+    return [("title", bank.title), ("source", bank.source), ("licence", bank.licence)]
 
 
 def export_index(files: list[importer.SourceFile]) -> str:
@@ -172,25 +214,30 @@ def export_index(files: list[importer.SourceFile]) -> str:
 
 
 def export_bank(bank: importer.Bank, index: bool = True) -> dict[str, str]:
-    """Each question file's markdown by its path, plus ``README.md`` (the index) unless ``index`` is False."""
+    """Each question file's markdown by its path, plus ``README.md`` (the index) unless ``index`` is False,
+    and ``bank.toml`` where the files need one."""
     out = {source.path: export_file(source) for source in bank.files}
     if index:
         out[INDEX_PATH] = export_index(bank.files)
+    if manifest := export_manifest(bank, out):
+        out[importer.MANIFEST] = manifest
     return out
 
 
-def answer_problem(source_path: str, answer_md: str) -> str | None:
-    """Why ``answer_md`` would not come back the same from an export of its file, or None if it would."""
-    kind = importer.file_kind(source_path)
-    if kind not in EXPORTERS:
+def answer_problem(source_path: str, answer_md: str, layout: str | None = None) -> str | None:
+    """Why ``answer_md`` would not come back the same from an export of its file, or None if it would.
+    ``layout`` is the file's (``chapter``, ``qna`` or ``list``); without it, the bank's copy of the file
+    tells."""
+    layout = layout or bank_layout(source_path)
+    if layout not in EXPORTERS:
         return None
-    root = importer.Section("file", None, "File", source_path, 1)
-    question = importer.Question(
+    root = importer.ParsedSection("file", None, "File", source_path, 1)
+    question = importer.ParsedQuestion(
         "file/q", "file", "", "Question?", answer_md, importer.UNRATED, source_path, 1
     )
-    text = export_file(importer.SourceFile(source_path, [root], [question]))
+    text = export_file(importer.SourceFile(source_path, [root], [question], layout=layout))
     try:
-        parsed = importer.PARSERS[kind](text, source_path, root.title)
+        parsed = importer.parse_file(text, source_path, layout, root.title, lists_ask=True)
     except importer.ContentError as error:
         return f"the markdown export could not be read back: {error.problems[0].message}"
     if len(parsed.questions) != 1:
@@ -202,3 +249,23 @@ def answer_problem(source_path: str, answer_md: str) -> str | None:
                 return f"line {number} would not survive the markdown export: {line[:60]!r}"
         return "its layout (indentation or blank lines) would change in the markdown export"
     return None
+
+
+def bank_layout(source_path: str, root: Path | None = None) -> str:
+    """The layout the bank's own copy of a file has (``qna`` if there is none, or it cannot be read)."""
+    path = (root or settings.QUESTION_BANK_DIR) / source_path
+    try:
+        return _layout_of(str(path), source_path, path.stat().st_mtime_ns)
+    except OSError:
+        return "qna"
+
+
+@functools.lru_cache(maxsize=256)
+def _layout_of(path: str, source_path: str, modified: int) -> str:
+    """Cached by the file's modification time: the answer editor asks on every save."""
+    try:
+        text = importer.decode(source_path, Path(path).read_bytes())
+        layout = importer.detect_layout(text)
+        return layout if layout != "qna" else importer.parse_file(text, source_path, layout).layout
+    except (OSError, importer.ContentError):
+        return "qna"

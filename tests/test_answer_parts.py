@@ -58,7 +58,7 @@ def test_a_provenance_comment_that_says_something_unknown_is_refused(comment):
 
 
 def test_importer_reads_heading_tags_key_points_and_provenance():
-    source = importer.parse_qna(
+    source = importer.parse_general(
         "## [H] Why does L1 give sparse weights?\n"
         + ANSWER
         + "\n<!-- provenance: reviewed; by: bank editors; date: 2026-11-30 -->\n",
@@ -78,7 +78,7 @@ def test_importer_reads_heading_tags_key_points_and_provenance():
 
 def test_importer_reports_a_bad_provenance_comment_with_file_and_line():
     with pytest.raises(importer.ContentError, match=r"PythonQnA.md:3: provenance 'maybe'"):
-        importer.parse_qna(
+        importer.parse_general(
             "# Python\n\n## What is X?\nX.\n<!-- provenance: maybe -->\n",
             "MLE_Interview_QnA/PythonQnA.md",
             "Python QnA",

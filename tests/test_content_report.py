@@ -10,7 +10,7 @@ KEY_POINTS = (
 
 
 def gaps(heading: str, answer: str) -> list[str]:
-    source = importer.parse_qna(f"# DS\n\n{heading}\n{answer}\n", "DS.md", "DS")
+    source = importer.parse_general(f"# DS\n\n{heading}\n{answer}\n", "DS.md", "DS")
     return [kind for kind, _ in content_report.editorial_gaps(source.questions[0])]
 
 

@@ -1,51 +1,68 @@
 """Markdown question bank -> plain dataclasses -> Django fixture records.
 
 No database and no models here: ``build_fixtures`` calls ``parse_bank(read_sources(folder))`` and writes
-what ``dump_fixture(fixture_records(bank))`` returns. The four formats:
+what ``dump_fixture(fixture_records(bank))`` returns. Each file's layout comes from its content (or from the
+bank's optional ``bank.toml``):
 
-- Chip Huyen's chapters (``chapterN.md``): numbered items tagged ``[E]``/``[M]``/``[H]``, answered by the
-  ```` ```text ```` fence after them; an untagged item titles the group of tagged items after it.
-- The QnA files: a ``##``/``###`` heading ending in ``?`` is a question, everything after it is its answer.
-- The case study (``case_study*.md``): numbered items under ``###`` sections, answered by the paragraphs
-  after them.
-- The index files (``README.md``, ``ml-interviews-book.md``): their link lists give titles and order.
+- ``chapter``: Chip Huyen's chapters, numbered items tagged ``[E]``/``[M]``/``[H]``, nested under untagged
+  group titles, answered by the fence after them (``formats.py``);
+- ``qna`` and ``list``: everything else, mixed freely: question headings, bold-line questions, ``Q:``/``A:``
+  pairs, numbered or bulleted questions answered by the paragraphs after them, ``<details>`` blocks and
+  question tables (``general.py``); ``list`` when most questions are list items (the exporter writes it so);
+- ``index``: mostly links; the links give the other files their titles and order.
 
-``common`` holds what every parser shares, ``formats`` the three parsers, ``bank`` the whole bank and its
-fixture records; ``quiz/content_report.py`` checks the result for things a reviewer should look at.
+Every non-blank line is used (a question, an answer, a section heading, an introduction, an index) or
+reported as ignored. ``common`` holds what every parser shares, ``markers`` how one line's words are read,
+``blocks`` details blocks, tables and display maths, ``bank`` the whole bank and its fixture records;
+``quiz/content_report.py`` checks the result for things a reviewer should look at.
 """
 
-from quiz.importer.bank import PARSERS, dump_fixture, file_kind, fixture_records, parse_bank, read_sources
+from quiz.importer.bank import (
+    MANIFEST,
+    Manifest,
+    detect_layout,
+    dump_fixture,
+    fixture_records,
+    parse_bank,
+    parse_file,
+    read_manifest,
+    read_sources,
+)
 from quiz.importer.common import (
     Bank,
     ContentError,
     Finding,
+    ParsedQuestion,
+    ParsedSection,
     Problem,
-    Question,
-    Section,
     SourceFile,
     decode,
     question_key,
 )
-from quiz.importer.formats import UNRATED, parse_case_study, parse_chapter, parse_qna
+from quiz.importer.formats import parse_chapter
+from quiz.importer.general import parse_general
+from quiz.importer.markers import UNRATED
 
 __all__ = [
-    "PARSERS",
+    "MANIFEST",
     "UNRATED",
     "Bank",
     "ContentError",
     "Finding",
+    "Manifest",
+    "ParsedQuestion",
+    "ParsedSection",
     "Problem",
-    "Question",
-    "Section",
     "SourceFile",
     "decode",
+    "detect_layout",
     "dump_fixture",
-    "file_kind",
     "fixture_records",
     "parse_bank",
-    "parse_case_study",
     "parse_chapter",
-    "parse_qna",
+    "parse_file",
+    "parse_general",
     "question_key",
+    "read_manifest",
     "read_sources",
 ]

@@ -1,45 +1,166 @@
-"""The whole bank: reading its files, which parser reads which file, the order the index files give, and the
-fixture records."""
+"""The whole bank: reading its files and its optional ``bank.toml``, which layout each file has (from its
+content, or the manifest), the order the index files give, and the fixture records."""
 
+import dataclasses
 import json
 import posixpath
 import re
+import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from quiz.answer_parts import split_key_points
-from quiz.importer.common import Bank, ContentError, Finding, Problem, SourceFile, decode
-from quiz.importer.formats import parse_case_study, parse_chapter, parse_qna
+from quiz.importer.common import (
+    FENCE_RE,
+    RULE_RE,
+    Bank,
+    ContentError,
+    Finding,
+    Problem,
+    SourceFile,
+    decode,
+    parse_heading,
+    question_key,
+    slugify,
+)
+from quiz.importer.formats import parse_chapter
+from quiz.importer.general import parse_general
+from quiz.importer.markers import DEFAULT_MARKERS, EASY, HARD, MEDIUM, list_item, looks_like_question
 from quiz.rendering import render_markdown
 
-INDEX_FILES = frozenset({"README.md", "ml-interviews-book.md"})
+MANIFEST = "bank.toml"
+LAYOUTS = ("chapter", "qna", "list", "index", "skip")
 LINK_RE = re.compile(r"^[ \t]*(?:\d+\.|[*+-])[ \t]+\[([^\]]+)\]\(([^)]*)\)")
+LINK_LINE_RE = re.compile(r"(?:\d{1,9}[.)]|[*+-]|#{1,6})?[ \t]*\[[^\[\]]*\]\([^()]*\)[ \t]*[.,;:]?")
+TAGGED_ITEM_RE = re.compile(r"[ \t]*\d{1,9}[.)][ \t]+\[[EMH]\]", re.IGNORECASE)
 
 
 def read_sources(root: Path) -> dict[str, bytes]:
-    """Every markdown file under ``root``, keyed by its posix path relative to ``root``."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.md")) if p.is_file()}
+    """Every markdown file under ``root`` and its ``bank.toml``, keyed by posix path relative to ``root``."""
+    found = {
+        p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.md")) if p.is_file()
+    }
+    if (root / MANIFEST).is_file():
+        found[MANIFEST] = (root / MANIFEST).read_bytes()
+    return found
 
 
-def file_kind(path: str) -> str:
-    name = posixpath.basename(path)
-    if name in INDEX_FILES:
-        return "index"
-    if re.fullmatch(r"chapter\d+\.md", name):
+@dataclass(frozen=True)
+class FileRule:
+    """What ``bank.toml`` says about one file: ``layout`` overrides detection, ``difficulty`` adds markers."""
+
+    layout: str | None = None
+    title: str | None = None
+    difficulty: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    title: str = ""
+    source: str = ""
+    licence: str = ""
+    difficulty: dict[str, str] = field(default_factory=dict)
+    files: dict[str, FileRule] = field(default_factory=dict)
+
+
+def read_manifest(text: str) -> Manifest:
+    """``bank.toml``: title, source URL, licence, ``[difficulty]`` markers, ``[files."path"]`` rules."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = int(found[1]) if (found := re.search(r"line (\d+)", str(error))) else 1
+        raise ContentError([Problem(MANIFEST, line, f"not TOML: {error}")]) from None
+
+    def markers(table: object, where: str) -> dict[str, str]:
+        if not isinstance(table, dict) or not all(
+            isinstance(v, str) and v in (EASY, MEDIUM, HARD) for v in table.values()
+        ):
+            raise ContentError([Problem(MANIFEST, 1, f"{where} maps markers to easy, medium or hard")])
+        return {str(marker).lower(): level for marker, level in table.items()}
+
+    files = {}
+    for path, rule in data.get("files", {}).items():
+        if not isinstance(rule, dict) or rule.get("layout", "qna") not in LAYOUTS:
+            raise ContentError(
+                [Problem(MANIFEST, 1, f"files.{path!r}: layout is one of {', '.join(LAYOUTS)}")]
+            )
+        files[path] = FileRule(
+            rule.get("layout"), rule.get("title"), markers(rule.get("difficulty", {}), f"files.{path!r}")
+        )
+    return Manifest(
+        title=str(data.get("title", "")),
+        source=str(data.get("source", "")),
+        licence=str(data.get("licence", data.get("license", ""))),
+        difficulty=markers(data.get("difficulty", {}), "[difficulty]"),
+        files=files,
+    )
+
+
+def detect_layout(text: str) -> str:
+    """``chapter``, ``index`` or ``qna`` (any other layout, read by ``parse_general``), from the content.
+
+    A chapter has ``[E]``/``[M]``/``[H]``-tagged numbered items answered by the fence right under them or
+    by nothing (Chip Huyen's book), never by a paragraph after a blank line, or it has a "Chapter N" title;
+    an index is mostly links and asks nothing.
+    """
+    tagged = answered_in_prose = links = prose = 0
+    asks = False
+    fence = ""  # the open fence's backticks or tildes
+    after_item = 0  # 1: on a tagged item's lines, 2: and past a blank line after them
+    first_heading = None
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if fence:
+            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
+                fence = ""
+            continue
+        if not stripped:
+            after_item = 2 if after_item else 0
+            continue
+        first = stripped[0]
+        if first in "`~" and (opening := FENCE_RE.match(line)):
+            fence = opening[1]  # a code snippet after an item may be the question's own (Chip Huyen's 6.2)
+            after_item = 0
+            continue
+        heading = parse_heading(stripped) if first == "#" else None
+        if heading and first_heading is None:
+            first_heading = heading[1]
+        if first.isdigit() and TAGGED_ITEM_RE.match(line):
+            tagged, after_item = tagged + 1, 1
+            continue
+        if first == "-" and RULE_RE.match(line):
+            after_item = 0
+            continue
+        if after_item == 2:
+            # A paragraph or list after an item and a blank line answers it, as no chapter does (a figure,
+            # an indented hint, a quoted note, an italic footer or the next numbered item does not).
+            numbered = (item := list_item(line)) is not None and item.kind == "number"
+            italic = first in "*_" and stripped[-1] == first and stripped[1:2] != first
+            answered_in_prose += not heading and line[0] not in " \t<!>" and not numbered and not italic
+        after_item = 1 if after_item == 1 else 0
+        if "](" in stripped and LINK_LINE_RE.fullmatch(stripped):
+            links += 1
+        elif not heading:
+            prose += 1
+        if not asks and (heading or stripped[0] in "*_-+0123456789"):
+            words = heading[1] if heading else stripped.lstrip("*_-+0123456789.) \t")
+            asks = looks_like_question(words.rstrip("*_ "))
+    chapter_title = first_heading and re.match(r"chapter\s+\d+", first_heading, re.IGNORECASE)
+    if chapter_title or (tagged and not answered_in_prose):
         return "chapter"
-    if name.startswith("case_study"):
-        return "case-study"
+    if links and not asks and links >= prose:
+        return "index"
     return "qna"
-
-
-PARSERS = {"chapter": parse_chapter, "qna": parse_qna, "case-study": parse_case_study}
 
 
 def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
-def _reading_order(texts: Mapping[str, str], notes: list[Finding]) -> list[tuple[str, str | None]]:
+def _reading_order(
+    texts: Mapping[str, str], layouts: Mapping[str, str], notes: list[Finding]
+) -> list[tuple[str, str | None]]:
     """Question files in the order the index files link them, with the link text as title; then the rest."""
     order: dict[str, str | None] = {}
     by_name = {_squash(posixpath.splitext(posixpath.basename(p))[0]): p for p in sorted(texts)}
@@ -55,20 +176,53 @@ def _reading_order(texts: Mapping[str, str], notes: list[Finding]) -> list[tuple
                 path = posixpath.normpath(posixpath.join(posixpath.dirname(index), target))
             else:
                 path = by_name.get(_squash(label), "")
-            if path in texts and file_kind(path) == "index":
+            if path in texts and layouts[path] == "index":
                 if path not in visited:
                     visit(path)
-            elif path in texts:
+            elif path in texts and layouts[path] != "skip":
                 order.setdefault(path, label)
-            else:
+            elif not target.startswith(("http:", "https:", "#", "mailto:")):
                 notes.append(Finding(index, no, "missing-file", f"'{label}' links to no file"))
 
-    if "README.md" in texts:
-        visit("README.md")
+    indexes = sorted(
+        (p for p in texts if layouts[p] == "index"), key=lambda p: (p.count("/"), p != "README.md", p)
+    )
+    for index in indexes:
+        if index not in visited:
+            visit(index)
     for path in sorted(texts):
-        if file_kind(path) != "index":
+        if layouts[path] not in ("index", "skip"):
             order.setdefault(path, None)
     return list(order.items())
+
+
+def rekey(source: SourceFile, key: str) -> SourceFile:
+    """``source`` under another root key: its sections' keys move with it, its questions' are made anew."""
+    old = source.root.key
+
+    def moved(section_key: str | None) -> str | None:
+        return section_key if section_key is None else key + section_key[len(old) :]
+
+    sections = [dataclasses.replace(s, key=moved(s.key), parent=moved(s.parent)) for s in source.sections]
+    questions = [
+        dataclasses.replace(q, key=question_key(key, q.group_title, q.prompt_md), section=moved(q.section))
+        for q in source.questions
+    ]
+    return dataclasses.replace(source, sections=sections, questions=questions)
+
+
+def parse_file(
+    text: str,
+    path: str,
+    layout: str,
+    title: str | None = None,
+    difficulty: dict[str, str] | None = None,
+    lists_ask: bool = False,
+) -> SourceFile:
+    markers = {**DEFAULT_MARKERS, **(difficulty or {})}
+    if layout == "chapter":
+        return parse_chapter(text, path, title, markers)
+    return parse_general(text, path, title, markers, lists_ask=lists_ask or layout == "list")
 
 
 def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
@@ -77,32 +231,78 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
     texts: dict[str, str] = {}
     for path, data in sources.items():
         try:
-            texts[path] = data if isinstance(data, str) else decode(path, data)
+            texts[path] = decode(path, data.encode() if isinstance(data, str) else data)
         except ContentError as exc:
             problems.extend(exc.problems)
+    manifest = Manifest()
+    if MANIFEST in texts:
+        try:
+            manifest = read_manifest(texts.pop(MANIFEST))
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    layouts: dict[str, str] = {}
+    for path, text in texts.items():
+        rule = manifest.files.get(path, FileRule())
+        try:
+            layouts[path] = rule.layout or detect_layout(text)
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ContentError(problems)
     notes: list[Finding] = []
     files: list[SourceFile] = []
-    for path, title in _reading_order(texts, notes):
+    for path, title in _reading_order(texts, layouts, notes):
+        rule = manifest.files.get(path, FileRule())
         try:
-            files.append(PARSERS[file_kind(path)](texts[path], path, title))
+            source = parse_file(
+                texts[path],
+                path,
+                layouts[path],
+                rule.title or title,
+                {**manifest.difficulty, **rule.difficulty},
+            )
         except ContentError as exc:
             problems.extend(exc.problems)
+            continue
+        files.append(source)
+        if not source.questions:
+            notes.append(Finding(path, 1, "no-questions", f"read as {source.layout}, no question found"))
     if problems:
         raise ContentError(problems)
-    roots = [f.root.key for f in files]
-    for source in files:
-        if roots.count(source.root.key) > 1:
-            problems.append(
-                Problem(
-                    source.path, source.root.source_line, f"key '{source.root.key}' is another file's too"
+    taken: dict[str, str] = {}
+    for i, source in enumerate(files):
+        if (other := taken.get(source.root.key)) is not None:
+            # Two files titled alike (a translation beside its original): the later takes its path as key.
+            key = slugify(posixpath.splitext(source.path)[0])
+            if key in taken:
+                problems.append(
+                    Problem(source.path, source.root.source_line, f"key '{key}' is another file's too")
                 )
-            )
+                continue
+            message = f"'{source.root.key}' is {other}'s key too; this file's is '{key}'"
+            notes.append(Finding(source.path, source.root.source_line, "duplicate-file-key", message))
+            files[i] = source = rekey(source, key)
+        taken[source.root.key] = source.path
     if problems:
         raise ContentError(problems)
-    return Bank(files, notes)
+    indexes = {
+        p: sum(1 for line in t.split("\n") if line.strip()) for p, t in texts.items() if layouts[p] == "index"
+    }
+    skipped = sorted(p for p in texts if layouts[p] == "skip")
+    return Bank(files, notes, manifest.title, manifest.source, manifest.licence, indexes, skipped)
 
 
 # -- what comes out --
+
+
+def _render(text: str, path: str, line: int) -> str:
+    """``render_markdown``, with any failure (nesting the renderer cannot take) as ``path:line: problem``."""
+    try:
+        return render_markdown(text)
+    except (RecursionError, MemoryError) as error:
+        raise ContentError([Problem(path, line, "cannot be rendered: nested too deeply")]) from error
+    except Exception as error:  # whatever the renderer refuses (too long, too slow) stops the build cleanly
+        raise ContentError([Problem(path, line, f"cannot be rendered: {error}")]) from error
 
 
 def fixture_records(bank: Bank) -> list[dict]:
@@ -136,9 +336,11 @@ def fixture_records(bank: Bank) -> list[dict]:
                         "position": len(questions),
                         "group_title": question.group_title,
                         "prompt_md": question.prompt_md,
-                        "prompt_html": render_markdown(question.prompt_md),
+                        "prompt_html": _render(
+                            question.prompt_md, question.source_path, question.source_line
+                        ),
                         "answer_md": question.answer_md,
-                        "answer_html": render_markdown(body_md),
+                        "answer_html": _render(body_md, question.source_path, question.source_line),
                         "imported_answer_md": question.answer_md,
                         "key_points": key_points,
                         "provenance": provenance.kind if provenance else "upstream",

@@ -1,17 +1,28 @@
-"""What every parser shares: the shapes it produces, fence-aware line splitting, and stable keys."""
+"""What every parser shares: the shapes it produces, fence-aware line splitting, line accounting and stable
+keys."""
 
 import hashlib
 import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from quiz.answer_parts import ProvenanceNote, ProvenanceSyntaxError, split_key_points, split_provenance
 
 MAX_TITLE = 300  # Section.title and Question.group_title
 MAX_KEY = 200
+# Longer lines are no markdown anyone writes by hand (a pasted blob, a generated file): they stop the import
+# before any regular expression sees them.
+MAX_LINE = 20_000
+# No bank anyone keeps has files near these (the largest public one we tried has 167 questions in a file);
+# past them, a file is generated or hostile, and reading it would take seconds.
+MAX_QUESTIONS = 5_000
+MAX_LINES = 40_000  # the largest public bank file we tried has 1,439; reading costs ~10 µs a line
+MAX_SECTIONS = 2_000
+# List or quote markers opening one line: deeper is no question bank, and breaks the renderer.
+MAX_NESTING = 40
 
-HEADING_RE = re.compile(r"^(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^`\s]*)")
 RULE_RE = re.compile(r"^ {0,3}-{3,}[ \t]*$")
 
@@ -29,11 +40,12 @@ class Problem:
 
 
 class ContentError(ValueError):
-    """The markdown cannot be imported; ``problems`` say where and why."""
+    """The content cannot be imported or loaded; nothing was written. ``problems`` say where and why (the
+    loader of ``content.json`` passes one message of its own instead)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+    def __init__(self, problems: list[Problem] | str) -> None:
+        self.problems = [] if isinstance(problems, str) else problems
+        super().__init__(problems if isinstance(problems, str) else "\n".join(str(p) for p in problems))
 
 
 @dataclass(frozen=True)
@@ -50,7 +62,7 @@ class Finding:
 
 
 @dataclass
-class Section:
+class ParsedSection:
     key: str
     parent: str | None
     title: str
@@ -59,7 +71,7 @@ class Section:
 
 
 @dataclass
-class Question:
+class ParsedQuestion:
     key: str
     section: str
     group_title: str
@@ -77,29 +89,48 @@ class Question:
 
 @dataclass
 class SourceFile:
-    """One question file: its root section first, then its sections and questions in source order."""
+    """One question file: its root section first, then its sections and questions in source order.
+
+    ``layout`` is how the file was read (``chapter``, ``qna``, ``list`` or ``index``); ``lines`` counts its
+    non-blank lines and ``ignored`` lists those no question, answer or section used (each also a note).
+    """
 
     path: str
-    sections: list[Section]
-    questions: list[Question]
-    notes: list[Finding] = field(default_factory=list)  # duplicates merged, empty headings, stray text
+    sections: list[ParsedSection]
+    questions: list[ParsedQuestion]
+    notes: list[Finding] = field(default_factory=list)  # duplicates merged, empty headings, ignored lines
+    layout: str = "qna"
+    lines: int = 0
+    ignored: list[int] = field(default_factory=list)
+    used: frozenset[int] = frozenset()  # lines in a question, an answer, a heading or the introduction
 
     @property
-    def root(self) -> Section:
+    def root(self) -> ParsedSection:
         return self.sections[0]
+
+    @property
+    def coverage(self) -> float:
+        """The share of non-blank lines that went into the bank, in percent."""
+        return 100.0 if not self.lines else 100.0 * (self.lines - len(self.ignored)) / self.lines
 
 
 @dataclass
 class Bank:
     files: list[SourceFile]
-    notes: list[Finding] = field(default_factory=list)  # index links that point nowhere
+    notes: list[Finding] = field(
+        default_factory=list
+    )  # index links that point nowhere, files without questions
+    title: str = ""  # from bank.toml
+    source: str = ""
+    licence: str = ""
+    indexes: dict[str, int] = field(default_factory=dict)  # index file -> its non-blank lines (all used)
+    skipped: list[str] = field(default_factory=list)  # files bank.toml says to skip
 
 
 # -- lines and fences --
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):  # a tuple: one per line of every file, so cheap to make
     no: int
     text: str
 
@@ -118,6 +149,14 @@ def decode(path: str, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ContentError([Problem(path, line, f"not UTF-8 (byte {data[exc.start]:#04x})")]) from None
+    if (lines := text.count("\n") + 1) > MAX_LINES:
+        raise ContentError(
+            [Problem(path, MAX_LINES + 1, f"{lines:,} lines, more than {MAX_LINES:,}: split it")]
+        )
+    if (nul := text.find("\0")) >= 0:
+        raise ContentError(
+            [Problem(path, text.count("\n", 0, nul) + 1, "binary data (a NUL byte), not text")]
+        )
     return text.replace("\r\n", "\n")
 
 
@@ -127,8 +166,14 @@ def chunks(text: str, path: str) -> list[Text | Code]:
     code: Code | None = None
     fence = ""
     for no, line in enumerate(text.split("\n"), 1):
+        if len(line) > MAX_LINE:
+            raise ContentError([Problem(path, no, f"line longer than {MAX_LINE:,} characters")])
         if code is None:
-            match = FENCE_RE.match(line)
+            if nesting(line) > MAX_NESTING:
+                raise ContentError(
+                    [Problem(path, no, f"lists or quotes nested more than {MAX_NESTING} deep")]
+                )
+            match = FENCE_RE.match(line) if line.lstrip(" ")[:1] in ("`", "~") else None
             if match:
                 fence = match[1]
                 code = Code(no, match[2].lower(), [], [line])
@@ -147,9 +192,36 @@ def chunks(text: str, path: str) -> list[Text | Code]:
     return out
 
 
+def nesting(line: str) -> int:
+    """How many list or quote markers open ``line`` ("- - - x" is three), counting no further than one past
+    ``MAX_NESTING``."""
+    if line.lstrip(" \t")[:1] not in ("-", "*", "+", ">"):
+        return 0
+    depth = i = 0
+    while depth <= MAX_NESTING:
+        while i < len(line) and line[i] in " \t":
+            i += 1
+        if i < len(line) and line[i] in "-*+>" and (line[i] == ">" or line[i + 1 : i + 2] in (" ", "\t")):
+            depth, i = depth + 1, i + 1
+        else:
+            return depth
+    return depth
+
+
 def parse_heading(line: str) -> tuple[int, str] | None:
-    match = HEADING_RE.match(line)
-    return (len(match[1]), (match[2] or "").strip()) if match else None
+    """(level, text) of an ATX heading, without its closing ``#``s. No regular expression: a heading of
+    100,000 spaces must take no longer than its length."""
+    if not line.startswith("#"):
+        return None
+    level = len(line) - len(line.lstrip("#"))
+    rest = line[level:]
+    if level > 6 or (rest and rest[0] not in " \t"):
+        return None
+    words = rest.strip(" \t")
+    closing = words.rstrip("#")
+    if closing != words and (not closing or closing[-1] in " \t"):
+        words = closing.rstrip(" \t")
+    return level, words
 
 
 def clean_answer(lines: list[tuple[str, bool]]) -> str:
@@ -215,15 +287,50 @@ class RawQuestion:
 
 @dataclass
 class Draft:
-    """What a parser collects before keys are given: index 0 of ``sections`` is the file's root."""
+    """What a parser collects before keys are given: index 0 of ``sections`` is the file's root.
+
+    A parser calls ``use(line)`` for every line it puts into a question, an answer, a section heading or the
+    file's introduction; ``finish`` reports every other non-blank line as ignored.
+    """
 
     path: str
+    text: str = ""
+    layout: str = "qna"
     sections: list[_RawSection] = field(default_factory=lambda: [_RawSection("", 0, 1, None)])
     questions: list[RawQuestion] = field(default_factory=list)
     notes: list[Finding] = field(default_factory=list)
     stack: list[int] = field(default_factory=lambda: [0])
+    used: set[int] = field(default_factory=set)
+
+    def use(self, *lines: int) -> None:
+        self.used.update(lines)
+
+    def use_code(self, code: Code) -> None:
+        self.used.update(range(code.no, code.no + len(code.raw)))
+
+    def _ignored(self) -> tuple[int, list[int]]:
+        """The number of non-blank lines and the ignored ones; runs of ignored lines are one note each."""
+        lines = self.text.split("\n")
+        blank = [not line.strip() for line in lines]
+        ignored = [no for no, is_blank in enumerate(blank, 1) if not is_blank and no not in self.used]
+        first = 0  # index in ``ignored`` of the run's first line
+        for i, no in enumerate(ignored):
+            following = ignored[i + 1] if i + 1 < len(ignored) else None
+            # A run goes on across blank lines only.
+            if following is None or not all(blank[n - 1] for n in range(no + 1, following)):
+                start, count = ignored[first], i + 1 - first
+                text = lines[start - 1].strip()
+                what = f"{text[:60]!r}" if count == 1 else f"{count} lines from {text[:60]!r}"
+                self.notes.append(Finding(self.path, start, "ignored", what))
+                first = i + 1
+        return len(blank) - sum(blank), ignored
+
+    def too_many(self, line: int, what: str, limit: int) -> None:
+        raise ContentError([Problem(self.path, line, f"more than {limit:,} {what} in one file: split it")])
 
     def open_section(self, level: int, title: str, line: int) -> int:
+        if len(self.sections) > MAX_SECTIONS:
+            self.too_many(line, "sections", MAX_SECTIONS)
         if len(title) > MAX_TITLE:
             raise ContentError(
                 [Problem(self.path, line, f"section title longer than {MAX_TITLE} characters")]
@@ -240,29 +347,33 @@ class Draft:
     def finish(self, root_key: str, root_title: str, root_line: int) -> SourceFile:
         self.sections[0].title, self.sections[0].line = root_title, root_line
         keys = [root_key]
-        sections = [Section(root_key, None, root_title, self.path, root_line)]
+        sections = [ParsedSection(root_key, None, root_title, self.path, root_line)]
         taken = {root_key}
+        counts: dict[str, int] = {}  # the last number given to each base: 20,000 equal titles stay linear
         for raw in self.sections[1:]:
             base = f"{keys[raw.parent]}/{slugify(raw.title) or 'section'}"
-            key, n = base, 1
+            key, n = base, counts.get(base, 1)
+            if n > 1:
+                key = f"{base}-{n}"
             while key in taken:
                 n += 1
                 key = f"{base}-{n}"
-            if n > 1:
+            counts[base] = n
+            if key != base:
                 self.notes.append(
                     Finding(self.path, raw.line, "duplicate-section", f"'{raw.title}' again; key {key}")
                 )
             taken.add(key)
             keys.append(key)
-            sections.append(Section(key, keys[raw.parent], raw.title, self.path, raw.line))
-        questions: list[Question] = []
+            sections.append(ParsedSection(key, keys[raw.parent], raw.title, self.path, raw.line))
+        questions: list[ParsedQuestion] = []
         seen: dict[str, int] = {}
         for raw in self.questions:
             try:
                 answer_md, provenance = split_provenance(raw.answer)
             except ProvenanceSyntaxError as exc:
                 raise ContentError([Problem(self.path, raw.line, str(exc))]) from None
-            question = Question(
+            question = ParsedQuestion(
                 key=question_key(root_key, raw.group_title, raw.prompt),
                 section=keys[raw.section],
                 group_title=raw.group_title,
@@ -299,7 +410,9 @@ class Draft:
             if (other := lines_by_key.setdefault(question.key, question.source_line)) != question.source_line:
                 problem = f"key {question.key} is also line {other}'s: reword one of the two"
                 raise ContentError([Problem(self.path, question.source_line, problem)])
-        return SourceFile(self.path, sections, questions, self.notes)
+        lines, ignored = self._ignored()
+        used = frozenset(self.used)
+        return SourceFile(self.path, sections, questions, self.notes, self.layout, lines, ignored, used)
 
 
 def file_key_and_title(path: str, title: str | None, heading: str | None) -> tuple[str, str]:

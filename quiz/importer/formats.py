@@ -1,7 +1,8 @@
-"""The three question formats: Chip Huyen's chapters, the QnA files and the case study.
+"""Chip Huyen's chapters: numbered items tagged ``[E]``/``[M]``/``[H]``, an untagged item titling the group of
+items after it (indented under it, or numbered from 1 again), each answered by the fence after it.
 
-Each ``parse_*`` function turns one file's text into a ``SourceFile``, or raises ``ContentError`` saying
-``path:line: what is wrong``.
+``parse_chapter`` turns one file's text into a ``SourceFile``, or raises ``ContentError`` saying
+``path:line: what is wrong``; every other layout is read by ``quiz/importer/general.py``.
 """
 
 import posixpath
@@ -9,25 +10,26 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
+from quiz.importer.blocks import math_closing
 from quiz.importer.common import (
+    MAX_QUESTIONS,
     MAX_TITLE,
+    RULE_RE,
     Code,
     ContentError,
     Draft,
-    Finding,
     Problem,
     RawQuestion,
     SourceFile,
     chunks,
-    clean_answer,
-    file_key_and_title,
     parse_heading,
     slugify,
 )
+from quiz.importer.markers import UNRATED, list_item
 
 DIFFICULTIES = {"E": "easy", "M": "medium", "H": "hard"}
-UNRATED = "unrated"
-ITEM_RE = re.compile(r"^(\d{1,9})\.(?:[ \t]+(.*?))?[ \t]*$")
+BEAM = 16
+FIGURE_RE = re.compile(r"!\[|<|\$\$|\\\[")  # a figure, its HTML, or display maths
 TAG_RE = re.compile(r"^\[([EMH])\](?:[ \t]+(.*))?$", re.IGNORECASE)
 # Lines that start a markdown block of their own, so they never continue an item's prompt.
 BLOCK_START_RE = re.compile(r"^[ \t]*(?:[*+-][ \t]|\d+\.[ \t]|>|\||#|```|~~~)")
@@ -45,7 +47,9 @@ class _Item:
     prompt: str
     section: int
     blank_before: bool
+    indent: int = 0
     fences: list[Code] = field(default_factory=list)
+    figure: bool = False
 
 
 def chapter_title(heading: str) -> str:
@@ -62,6 +66,14 @@ def _resolve_groups(items: list[_Item]) -> list[str]:
     ways and the reading with fewest numbering breaks wins; on a tie, a blank line before the item ends the
     group.
     """
+    if any(item.indent >= 2 for item in items):
+        # Nested as its authors keep it: indentation says which items belong to the group above them.
+        roles = []
+        for i, item in enumerate(items):
+            nested = item.indent >= 2 and bool(roles)
+            followed = i + 1 < len(items) and items[i + 1].indent > item.indent
+            roles.append("child" if nested else "group" if followed and item.difficulty is None else "outer")
+        return roles
     # state (outer number, child number or None outside a group) -> ((breaks, tie-breaks), roles so far)
     best: dict[tuple[int, int | None], tuple[tuple[int, int], tuple[str, ...]]] = {(0, None): ((0, 0), ())}
     for item in items:
@@ -82,7 +94,8 @@ def _resolve_groups(items: list[_Item]) -> list[str]:
                 candidate = ((breaks + more_breaks, ties + more_ties), (*roles, role))
                 if state not in following or candidate < following[state]:
                     following[state] = candidate
-        best = following
+        # Keep the few best readings: a list of 100,000 items stays linear.
+        best = dict(sorted(following.items(), key=lambda kv: kv[1][0])[:BEAM])
     return list(min(best.values())[1])
 
 
@@ -97,29 +110,36 @@ def _chapter_answer(fences: list[Code]) -> str:
     return "\n\n".join(parts)
 
 
-def parse_chapter(text: str, path: str, title: str | None = None) -> SourceFile:
-    draft = Draft(path)
+def parse_chapter(
+    text: str, path: str, title: str | None = None, difficulty_markers: dict[str, str] | None = None
+) -> SourceFile:
+    draft = Draft(path, text, layout="chapter")
     heading: tuple[str, int] | None = None
     section = 0
     items: list[_Item] = []
     last: _Item | None = None
     blank = continues = False
+    maths = ""  # the closing of an open display-maths block
     for chunk in chunks(text, path):
         if isinstance(chunk, Code):
             if last is not None:
                 last.fences.append(chunk)
-            else:
-                draft.notes.append(
-                    Finding(path, chunk.no, "unparsed-text", "code block outside any question")
-                )
+                draft.use_code(chunk)
             blank = continues = False
             continue
         line = chunk.text
-        if not line.strip():
-            blank, continues = True, False
+        stripped = line.strip()
+        if maths and last is not None and stripped:  # display maths under an item belongs to its prompt
+            last.prompt += "\n" + stripped
+            maths = "" if stripped.endswith(maths) else maths
+            draft.use(chunk.no)
+            continue
+        if not stripped:
+            blank, continues, maths = True, False, ""
             continue
         if found := parse_heading(line):
             level, words = found
+            draft.use(chunk.no)
             if not words:
                 draft.empty_heading(level, chunk.no)
             elif heading is None and level <= 2:
@@ -128,38 +148,49 @@ def parse_chapter(text: str, path: str, title: str | None = None) -> SourceFile:
                 section = draft.open_section(level, words, chunk.no)
             last, blank, continues = None, False, False
             continue
-        if match := ITEM_RE.match(line):
-            difficulty, prompt = _item_text(path, chunk.no, match[2])
-            last = _Item(chunk.no, int(match[1]), difficulty, prompt, section, blank)
+        item = list_item(line)
+        if item is not None and item.kind == "number":
+            difficulty, prompt = _item_text(path, chunk.no, item.text)
+            if len(items) >= MAX_QUESTIONS:
+                draft.too_many(chunk.no, "numbered items", MAX_QUESTIONS)
+            last = _Item(chunk.no, item.number, difficulty, prompt, section, blank, item.indent)
             items.append(last)
+            draft.use(chunk.no)
             blank, continues = False, True
             continue
         if continues and last is not None and not BLOCK_START_RE.match(line):
-            last.prompt += " " + line.strip()
+            last.prompt += " " + stripped
+            draft.use(chunk.no)
             continue
-        draft.notes.append(
-            Finding(path, chunk.no, "unparsed-text", f"text outside any question: {line[:60]!r}")
-        )
+        if last is not None and (FIGURE_RE.match(stripped) or line[0] in " \t"):
+            # A figure, its HTML or an indented hint between items belongs to the question above it.
+            last.prompt += ("\n" if last.figure else "\n\n") + stripped
+            last.figure = True
+            maths = math_closing(stripped) or ""
+            draft.use(chunk.no)
+        elif not items or RULE_RE.match(line):
+            draft.use(chunk.no)  # the chapter's introduction, or a separator
         blank = continues = False
 
     for section_index in dict.fromkeys(item.section for item in items):
         in_section = [item for item in items if item.section == section_index]
         roles = _resolve_groups(in_section)
-        group = ""
+        group = setting = ""
         for i, (item, role) in enumerate(zip(in_section, roles, strict=True)):
             has_children = i + 1 < len(roles) and roles[i + 1] == "child"
+            if role == "outer":
+                group = setting = ""
             if role == "group" and has_children:
-                if len(item.prompt) > MAX_TITLE:
-                    raise ContentError(
-                        [Problem(path, item.line, f"group title longer than {MAX_TITLE} characters")]
-                    )
-                group = item.prompt
+                group, setting = item.prompt, ""
+                if len(group) > MAX_TITLE:
+                    # A scenario too long for a title: each of its questions starts with it.
+                    group, setting = group[: MAX_TITLE - 1].rstrip() + "…", item.prompt
                 continue
             draft.questions.append(
                 RawQuestion(
                     section=item.section,
                     group_title=group if role == "child" else "",
-                    prompt=item.prompt,
+                    prompt=f"{setting}\n\n{item.prompt}" if setting and role == "child" else item.prompt,
                     answer=_chapter_answer(item.fences),
                     difficulty=item.difficulty or UNRATED,
                     line=item.line,
@@ -182,97 +213,3 @@ def _item_text(path: str, line: int, rest: str | None) -> tuple[str | None, str]
     if not prompt:
         raise ContentError([Problem(path, line, f"[{tag[1].upper()}] question has no text")])
     return DIFFICULTIES[tag[1].upper()], prompt
-
-
-# -- QnA files --
-
-
-def parse_qna(text: str, path: str, title: str | None = None) -> SourceFile:
-    draft = Draft(path)
-    file_heading: tuple[str, int] | None = None
-    section = 0
-    answer: list[tuple[str, bool]] | None = None
-    answers: list[list[tuple[str, bool]]] = []
-    for chunk in chunks(text, path):
-        if isinstance(chunk, Code):
-            if answer is not None:
-                answer.extend((line, True) for line in chunk.raw)
-            continue
-        found = parse_heading(chunk.text)
-        # Plain lines, and ### or deeper headings that ask nothing, are answer text.
-        if found is None or (found[0] >= 3 and found[1] and not found[1].endswith("?")):
-            if answer is not None:
-                answer.append((chunk.text, False))
-            continue
-        level, words = found
-        if not words:
-            draft.empty_heading(level, chunk.no)
-        elif words.endswith("?"):
-            if not words.rstrip("? \t"):
-                raise ContentError([Problem(path, chunk.no, "question heading has no text")])
-            difficulty, prompt = _item_text(path, chunk.no, words)
-            answer = []
-            answers.append(answer)
-            draft.questions.append(RawQuestion(section, "", prompt, "", difficulty or UNRATED, chunk.no))
-        elif words.endswith(":"):
-            if answer is not None:
-                answer.append((chunk.text, False))
-        elif level == 1 and file_heading is None and len(draft.sections) == 1 and not draft.questions:
-            file_heading = (words, chunk.no)
-        else:
-            section = draft.open_section(level, words, chunk.no)
-            answer = None
-    for question, lines in zip(draft.questions, answers, strict=True):
-        question.answer = clean_answer(lines)
-    key, root_title = file_key_and_title(path, title, file_heading[0] if file_heading else None)
-    return draft.finish(key, root_title, file_heading[1] if file_heading else 1)
-
-
-# -- the case study --
-
-
-def parse_case_study(text: str, path: str, title: str | None = None) -> SourceFile:
-    draft = Draft(path)
-    file_heading: tuple[str, int] | None = None
-    section = 0
-    answer: list[tuple[str, bool]] | None = None
-    answers: list[list[tuple[str, bool]]] = []
-    continues = False
-    for chunk in chunks(text, path):
-        if isinstance(chunk, Code):
-            if answer is not None:
-                answer.extend((line, True) for line in chunk.raw)
-            continues = False
-            continue
-        line = chunk.text
-        if found := parse_heading(line):
-            level, words = found
-            if not words:
-                draft.empty_heading(level, chunk.no)
-            elif level == 1 and file_heading is None and len(draft.sections) == 1 and not draft.questions:
-                file_heading = (words, chunk.no)
-            else:
-                section = draft.open_section(level, words, chunk.no)
-            answer, continues = None, False
-            continue
-        if match := ITEM_RE.match(line):
-            difficulty, prompt = _item_text(path, chunk.no, match[2])
-            answer = []
-            answers.append(answer)
-            draft.questions.append(RawQuestion(section, "", prompt, "", difficulty or UNRATED, chunk.no))
-            continues = True
-            continue
-        if continues and line.strip() and not BLOCK_START_RE.match(line):
-            draft.questions[-1].prompt += " " + line.strip()
-            continue
-        continues = False
-        if answer is not None:
-            answer.append((line, False))
-        elif line.strip():
-            draft.notes.append(
-                Finding(path, chunk.no, "unparsed-text", f"text outside any question: {line[:60]!r}")
-            )
-    for question, lines in zip(draft.questions, answers, strict=True):
-        question.answer = clean_answer(lines)
-    key, root_title = file_key_and_title(path, title, file_heading[0] if file_heading else None)
-    return draft.finish(key, root_title, file_heading[1] if file_heading else 1)

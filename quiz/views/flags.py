@@ -112,12 +112,16 @@ def reviewer_required(view: Callable) -> Callable:
     return wrapped
 
 
-@functools.cache
 def bank_findings() -> dict[str, list[importer.Finding]]:
-    """The content report of the markdown bank per question key, parsed once per process: the markdown
-    ships with a deploy."""
+    """The content report of the markdown bank (settings.QUESTION_BANK_DIR) per question key."""
+    return _findings_of(settings.QUESTION_BANK_DIR)
+
+
+@functools.cache
+def _findings_of(root) -> dict[str, list[importer.Finding]]:
+    # Parsed once per process: the markdown ships with a deploy.
     try:
-        bank = importer.parse_bank(importer.read_sources(settings.BASE_DIR / "fixtures" / "markdown"))
+        bank = importer.parse_bank(importer.read_sources(root))
     except importer.ContentError:
         return {}
     return content_report.findings_by_question_key(bank)

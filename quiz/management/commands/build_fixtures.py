@@ -25,19 +25,31 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--source", type=Path, default=settings.BASE_DIR / "fixtures" / "markdown")
+        parser.add_argument("--source", type=Path, default=settings.QUESTION_BANK_DIR)
         parser.add_argument("--output", type=Path, default=settings.BASE_DIR / "fixtures" / "content.json")
         parser.add_argument("--check", action="store_true", help="Fail if the output differs from a rebuild.")
+        parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="Fail, writing nothing, if any line of the markdown is ignored.",
+        )
         parser.add_argument("--verbose", action="store_true", help="List every unanswered question.")
 
-    def handle(self, *args, source: Path, output: Path, check: bool, verbose: bool, **options) -> None:
+    def handle(
+        self, *args, source: Path, output: Path, check: bool, strict: bool, verbose: bool, **options
+    ) -> None:
         if not source.is_dir():
             raise CommandError(f"{source} is not a directory")
         try:
             bank = importer.parse_bank(importer.read_sources(source))
+            text = importer.dump_fixture(importer.fixture_records(bank))
         except importer.ContentError as exc:
             raise CommandError(f"the markdown has problems, nothing was written:\n{exc}") from None
-        text = importer.dump_fixture(importer.fixture_records(bank))
+        # The report runs before anything is written: whatever it meets, the output stays as it was.
+        findings = content_report.content_findings(bank)
+        if strict and (ignored := [f for f in findings if f.kind == "ignored"]):
+            listed = "\n".join(f"  {f}" for f in ignored)
+            raise CommandError(f"--strict: {len(ignored)} parts of the markdown are ignored:\n{listed}")
         if check:
             current = output.read_text(encoding="utf-8") if output.exists() else None
             if current != text:
@@ -46,33 +58,34 @@ class Command(BaseCommand):
             return
         write_atomically(output, text)
         if options["verbosity"] > 0:
-            self.report(bank, verbose or options["verbosity"] > 1)
+            self.report(bank, findings, verbose or options["verbosity"] > 1)
             self.stdout.write(self.style.SUCCESS(f"Wrote {output}"))
 
-    def report(self, bank: importer.Bank, verbose: bool) -> None:
+    def report(self, bank: importer.Bank, findings: list[importer.Finding], verbose: bool) -> None:
         rows = content_report.summarize(bank)
         width = max(len(r.path) for r in rows) if rows else 4
-        self.stdout.write(f"{'file':<{width}}  questions  answered  unanswered  merged")
-        total = content_report.FileSummary(
-            "total",
-            questions=sum(r.questions for r in rows),
-            answered=sum(r.answered for r in rows),
-            unanswered=sum(r.unanswered for r in rows),
-            merged=sum(r.merged for r in rows),
+        self.stdout.write(
+            f"{'file':<{width}}  questions  answered  unanswered  merged  ignored  coverage  layout"
         )
-        for r in [*rows, total]:
+        for r in [*rows, content_report.total(rows)]:
             self.stdout.write(
                 f"{r.path:<{width}}  {r.questions:>9}  {r.answered:>8}  {r.unanswered:>10}  {r.merged:>6}"
+                f"  {r.ignored:>7}  {r.coverage:>7.1f}%  {r.layout}"
             )
-        findings = content_report.content_findings(bank)
+        if bank.title or bank.source or bank.licence:
+            self.stdout.write(f"\n{bank.title or 'Bank'}: {bank.source} {bank.licence}".rstrip())
         unanswered = Counter(f.path for f in findings if f.kind == "unanswered")
         self.stdout.write("\nContent report")
         for path, count in unanswered.items():
             self.stdout.write(f"  {path}: {count} unanswered")
         for finding in findings:
             if finding.kind != "unanswered" or verbose:
-                self.stdout.write(f"  {finding}")
+                line = f"  {finding}"
+                self.stdout.write(self.style.WARNING(line) if finding.kind in WARNINGS else line)
         kinds = Counter(f.kind for f in findings)
         self.stdout.write(
             "  " + (", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "nothing to report")
         )
+
+
+WARNINGS = frozenset({"ignored", "no-questions"})

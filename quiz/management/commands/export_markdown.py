@@ -26,6 +26,10 @@ tested in tests/test_export_markdown.py):
    export into a checkout whose index already lists every file.
 9. Retired questions and sections are not written; files are UTF-8 with ``\\n`` line ends and a final
    newline.
+10. Each file is written in its layout (``chapter``, ``qna`` or ``list``: the layout the bank's own copy of
+    the file has, see ``--source``). A chapter answer sits in a ````markdown fence; a question heading
+    carries its ``[E]``/``[M]``/``[H]`` tag, and one that neither asks with "?" nor has a tag gets a ``Q:``
+    label; an answer's key points stay in it and its provenance comment goes last.
 """
 
 from pathlib import Path
@@ -33,27 +37,30 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from quiz import exporter, importer
+from quiz.answer_parts import ProvenanceNote
 from quiz.management.commands.build_fixtures import write_atomically
 from quiz.models import Question, Section
 
 
-def bank_from_database() -> importer.Bank:
-    """The active bank as the importer's dataclasses, files in bank order, each in source order."""
+def bank_from_database(source: Path | None = None) -> importer.Bank:
+    """The active bank as the importer's dataclasses, files in bank order, each in source order, each in
+    the layout its markdown under ``source`` has (the bundled bank's folder by default)."""
     questions = list(Question.objects.active().select_related("section").order_by("position", "pk"))
     needed = {q.section_id for q in questions}
     sections = [s for s in Section.objects.order_by("position", "pk") if not s.retired or s.pk in needed]
     keys = {s.pk: s.key for s in sections}
     files: dict[str, importer.SourceFile] = {}
     for s in sections:
-        row = importer.Section(s.key, keys.get(s.parent_id), s.title, s.source_path, s.source_line)
+        row = importer.ParsedSection(s.key, keys.get(s.parent_id), s.title, s.source_path, s.source_line)
         if s.parent_id is None:
-            files[s.source_path] = importer.SourceFile(s.source_path, [row], [])
+            layout = exporter.bank_layout(s.source_path, source)
+            files[s.source_path] = importer.SourceFile(s.source_path, [row], [], layout=layout)
         elif s.source_path in files:
             files[s.source_path].sections.append(row)
     for q in questions:
         if q.source_path in files:
             files[q.source_path].questions.append(
-                importer.Question(
+                importer.ParsedQuestion(
                     key=q.key,
                     section=q.section.key,
                     group_title=q.group_title,
@@ -62,18 +69,27 @@ def bank_from_database() -> importer.Bank:
                     difficulty=q.difficulty,
                     source_path=q.source_path,
                     source_line=q.source_line,
+                    provenance=_provenance(q),
                 )
             )
     return importer.Bank(list(files.values()))
 
 
-def _identity(question: importer.Question) -> tuple:
+def _provenance(question: Question) -> ProvenanceNote | None:
+    """The comment the answer's markdown carries: none for an answer as upstream gave it."""
+    if question.provenance == "upstream" and not question.provenance_by and not question.provenance_on:
+        return None
+    return ProvenanceNote(question.provenance, question.provenance_by, question.provenance_on)
+
+
+def _identity(question: importer.ParsedQuestion) -> tuple:
     return (
         question.section,
         question.group_title,
         question.prompt_md,
         question.answer_md,
         question.difficulty,
+        question.provenance,
     )
 
 
@@ -105,11 +121,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-index", action="store_true", help="Do not write README.md (keep the directory's own)."
         )
+        parser.add_argument(
+            "--source",
+            type=Path,
+            default=None,
+            help="The markdown the bank was built from, whose files' layouts the export keeps.",
+        )
 
-    def handle(self, *args, directory: Path, no_index: bool, **options) -> None:
+    def handle(self, *args, directory: Path, no_index: bool, source: Path | None, **options) -> None:
         if directory.exists() and not directory.is_dir():
             raise CommandError(f"{directory} is not a directory")
-        bank = bank_from_database()
+        bank = bank_from_database(source)
         files = exporter.export_bank(bank, index=not no_index)
         for problem in round_trip_problems(bank):
             self.stderr.write(self.style.WARNING(f"WARNING {problem}"))

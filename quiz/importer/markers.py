@@ -1,0 +1,244 @@
+"""Reading one line's words: question prefixes, difficulty markers, answer labels, source links, list items.
+
+Every function here looks at one stripped line of at most ``MAX_LINE`` characters with anchored patterns and
+no nested repetition, so its time grows with the line's length and no faster.
+"""
+
+import re
+from dataclasses import dataclass
+
+EASY, MEDIUM, HARD = "easy", "medium", "hard"
+UNRATED = "unrated"
+TAGS = {"e": EASY, "m": MEDIUM, "h": HARD, "easy": EASY, "medium": MEDIUM, "hard": HARD}
+# What banks put after a question to rate it (alexeygrigorev/data-science-interviews: 👶 ⭐️ 🚀).
+DEFAULT_MARKERS = {
+    "👶": EASY,
+    "⭐️": MEDIUM,
+    "⭐": MEDIUM,
+    "🚀": HARD,
+    "(easy)": EASY,
+    "(medium)": MEDIUM,
+    "(hard)": HARD,
+    "[easy]": EASY,
+    "[medium]": MEDIUM,
+    "[hard]": HARD,
+    "[e]": EASY,
+    "[m]": MEDIUM,
+    "[h]": HARD,
+}
+LEADING_TAG_RE = re.compile(r"\[(e|m|h|easy|medium|hard)\](?=[ \t]|$)[ \t]*", re.IGNORECASE)
+# "Q5:", "Q.", "Question 3)", "3)", "12.", "#4" before a question's words.
+PREFIX_RE = re.compile(
+    r"(?:q(?:uestion)?[ \t]*\d{0,4}[ \t]*[:.)]|\d{1,4}[ \t]*[.)]|#\d{1,4}[:.)]?)[ \t]*", re.IGNORECASE
+)
+SECTION_NUMBER_RE = re.compile(r"\d{1,3}(?:\.\d{1,3})+\.?[ \t]")  # "5.1.1 Vectors" numbers a section
+QUESTION_WORDS = frozenset(
+    [
+        "what",
+        "what's",
+        "whats",
+        "why",
+        "how",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "explain",
+        "describe",
+        "define",
+        "compare",
+        "contrast",
+        "name",
+        "list",
+        "give",
+        "can",
+        "could",
+        "would",
+        "should",
+        "is",
+        "are",
+        "do",
+        "does",
+        "did",
+        "will",
+        "tell",
+        "discuss",
+        "write",
+        "implement",
+        "derive",
+        "prove",
+        "calculate",
+        "compute",
+        "estimate",
+        "suppose",
+        "imagine",
+        "design",
+        "differentiate",
+        "distinguish",
+        "outline",
+        "walk",
+        "briefly",
+        "mention",
+        "identify",
+        "elaborate",
+        "justify",
+        "summarize",
+        "summarise",
+        "find",
+        "show",
+        "illustrate",
+    ]
+)
+SCENARIO_WORDS = frozenset(["say", "given", "let", "assume", "consider", "if", "you", "we", "in", "for"])
+ANSWER_LABEL_RE = re.compile(
+    r"(?:\*\*|__)?(?:a[ \t]*:|ans\.|ans\b|answers?\b|solution\b)(?:\*\*|__)?[ \t]*:?(?:\*\*|__)?[ \t]*",
+    re.IGNORECASE,
+)
+QUESTION_LABEL_RE = re.compile(
+    r"(?:\*\*|__)?(?:q|question)(?:[ \t]*\d{1,4})?[ \t]*[:.)](?:\*\*|__)?[ \t]*", re.IGNORECASE
+)
+INLINE_ANSWER_RE = re.compile(r"(?:\*\*|__)(?:a|ans|answer)[ \t]*[:.]?(?:\*\*|__)|\banswer:", re.IGNORECASE)
+NO_ANSWER = frozenset({"", "tbd", "tba", "todo", "answer here", "not answered", "no answer", "...", "…"})
+SOURCE_LINK_RE = re.compile(r"\[\[[^\[\]]*\](?:\([^()\s]*\)\]|\]\([^()\s]*\))")
+MARKER_RE = re.compile(r"(\d{1,9}[.)]|[-*+]|[a-z][.)]|[ivx]{2,5}[.)])(?=[ \t]|$)", re.IGNORECASE)
+TAG_RE = re.compile(r"<[^<>]{0,300}>")
+
+
+@dataclass(frozen=True)
+class Item:
+    """A list item: its indentation in columns, its marker's kind and number, and its text."""
+
+    indent: int
+    kind: str  # "number", "bullet" or "letter"
+    number: int
+    text: str
+
+
+def list_item(line: str) -> Item | None:
+    body = line.lstrip(" \t")
+    # Most lines start no list: tell them by one or two characters, before any regular expression.
+    if not body or not (
+        body[0] in "-*+" or body[0].isdigit() or body[1:2] in (".", ")") or body[0] in "ivxIVX"
+    ):
+        return None
+    indent = len(line[: len(line) - len(body)].expandtabs(4))
+    match = MARKER_RE.match(body)
+    if not match:
+        return None
+    marker = match[1]
+    if marker[0].isdigit():
+        kind, number = "number", int(marker[:-1])
+    elif marker in "-*+":
+        # "**bold**" and "* * *" are no bullets
+        if marker == "*" and body[1:2] == "*":
+            return None
+        kind, number = "bullet", 0
+    else:
+        kind, number = "letter", 0
+    return Item(indent, kind, number, body[match.end() :].strip(" \t"))
+
+
+def strip_prefix(text: str) -> tuple[bool, str]:
+    """Whether ``text`` had a question number or ``Q:`` prefix, and the text without it."""
+    if SECTION_NUMBER_RE.match(text):
+        return False, text
+    match = PREFIX_RE.match(text)
+    if match and match.end() < len(text):
+        return True, text[match.end() :]
+    return False, text
+
+
+def drop_source_link(text: str) -> str:
+    """``What is X? [[src](http://…)]`` -> ``What is X?``."""
+    start = text.rfind("[[")
+    if start > 0 and SOURCE_LINK_RE.fullmatch(text, start):
+        return text[:start].rstrip(" \t")
+    return text
+
+
+def split_difficulty(text: str, markers: dict[str, str]) -> tuple[str | None, str]:
+    """The difficulty a leading ``[E]`` or a trailing marker gives (None without one), and the text without
+    them."""
+    difficulty = None
+    if match := LEADING_TAG_RE.match(text):
+        difficulty, text = TAGS[match[1].lower()], text[match.end() :]
+    changed = True
+    for _ in range(3):  # "What is X? 👶 (easy)" at most; never a loop as long as the line
+        if not changed:
+            break
+        changed = False
+        trimmed = text.rstrip(" \t\u200d\ufe0f")
+        lowered = trimmed.lower()
+        for marker, level in markers.items():
+            if lowered.endswith(marker) and len(trimmed) > len(marker):
+                difficulty, text, changed = difficulty or level, trimmed[: -len(marker)], True
+                break
+    return difficulty, text.strip(" \t\u200d")
+
+
+def words_start(text: str) -> str:
+    first = text.lstrip("*_`\"'([").split(None, 1)
+    return first[0].lower().strip(",.:;!?'’\"") if first else ""
+
+
+def looks_like_question(text: str) -> bool:
+    """Ends with "?" or starts with a word that asks or sets a task ("Explain…", "Describe…")."""
+    plain = text.rstrip(" \t*_`")
+    return plain.endswith("?") or words_start(plain) in QUESTION_WORDS
+
+
+def looks_like_list_question(text: str) -> bool:
+    """As ``looks_like_question``, also counting scenarios ("Given…", "Say you…", "Let a dataset…")."""
+    return looks_like_question(text) or words_start(text) in SCENARIO_WORDS
+
+
+def answer_label(text: str) -> tuple[bool, str]:
+    """Whether ``text`` opens with an answer label (``Answer:``, ``**Ans.**``, ``A:``, a line that is only
+    "Answer"), and the rest. "Answer the question." and "Answer." are no labels."""
+    match = ANSWER_LABEL_RE.match(text)
+    if not match:
+        return False, text
+    label = match[0]
+    if (
+        ":" in label
+        or label.startswith(("**", "__"))
+        or label.lower().startswith("ans.")
+        or not text[match.end() :]
+    ):
+        return True, text[match.end() :]
+    return False, text
+
+
+def question_label(text: str) -> tuple[bool, str]:
+    """Whether ``text`` opens with ``Q:`` or ``**Question:**``, and the rest."""
+    match = QUESTION_LABEL_RE.match(text)
+    if match and match.end() < len(text):
+        return True, text[match.end() :]
+    return False, text
+
+
+def means_unanswered(answer: str) -> bool:
+    plain = answer.strip().strip("*_`.").strip()
+    return plain.lower() in NO_ANSWER or plain.upper() == "NOT ANSWERED"
+
+
+def plain_html(text: str) -> str:
+    return " ".join(TAG_RE.sub(" ", text).split())
+
+
+def link_only(text: str) -> tuple[str, str] | None:
+    """(label, target) if ``text`` is one markdown link and nothing else; labels may hold brackets."""
+    text = text.strip()
+    if not (text.startswith("[") and text.endswith(")")):
+        return None
+    depth = 0
+    for i, char in enumerate(text):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                return (text[1:i].strip(), text[i + 2 : -1]) if text[i + 1 : i + 2] == "(" else None
+    return None
