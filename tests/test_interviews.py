@@ -1,10 +1,12 @@
 """The mock-interview loop: setup, steps (page, htmx fragment, no-JS), deadlines, idempotence, privacy."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -605,6 +607,34 @@ def test_a_double_click_on_start_opens_one_interview(client_in, bank, data):
     second = client_in.post(reverse("quiz:interview-new"), data)
     assert MockInterview.objects.count() == 1
     assert first.url == second.url == step_url(MockInterview.objects.get())
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="two connections to one database; SQLite's test database is in memory (PostgreSQL's run has it)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_clicks_on_start_open_one_interview(bank, candidate):
+    clicks = 5
+    barrier = threading.Barrier(clicks)
+    landed = []
+
+    def click() -> None:
+        try:
+            client = Client()
+            client.force_login(candidate)
+            barrier.wait(timeout=10)
+            landed.append(client.post(reverse("quiz:interview-new"), {"quick": "1"}).url)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(clicks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    interview = MockInterview.objects.get()
+    assert landed == [step_url(interview)] * clicks
 
 
 def test_the_same_start_later_opens_a_new_interview(client_in, bank):
