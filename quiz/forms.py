@@ -7,6 +7,9 @@ from quiz import exporter
 from quiz.models import Difficulty, Flag, Grade, Question, Section
 
 
+MAX_DATABASE_ID = 2**63 - 1  # BigAutoField's largest value, on SQLite and PostgreSQL alike
+
+
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(required=False, help_text="Optional: only used to reset your password.")
 
@@ -25,6 +28,15 @@ class SectionChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, section: Section) -> str:
         count = self.totals.get(section.pk)
         return section.title if count is None else f"{section.title} ({count})"
+
+    def clean(self, value):
+        # A value no database id can hold (``sections=<30 digits>``) is a wrong choice, not a query to run.
+        for pk in value or []:
+            if not str(pk).isdigit() or int(pk) > MAX_DATABASE_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super().clean(value)
 
 
 class InterviewSetupForm(forms.Form):
