@@ -6,7 +6,6 @@ from django.utils.text import Truncator
 from quiz import exporter
 from quiz.models import Difficulty, Flag, Grade, Question, Section
 
-
 MAX_DATABASE_ID = 2**63 - 1  # BigAutoField's largest value, on SQLite and PostgreSQL alike
 
 
