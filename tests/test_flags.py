@@ -158,6 +158,10 @@ def test_any_user_can_flag_and_follow_their_flags(client_in, every_url, name):
 @pytest.mark.parametrize("name", ["queue", "dismiss", "accept", "edit-page", "edit"])
 def test_reviewers_and_staff_get_in(request_fixture, every_url, who, name):
     response = request(signed_in(request_fixture(who)), every_url[name])
+    if who == "plain_staff" and name.startswith("edit"):
+        # Editing answers takes quiz.change_question, as in the admin: being staff is not enough.
+        assert response.status_code == 403
+        return
     assert response.status_code in (200, 302)
     if response.status_code == 302:
         assert not response["Location"].startswith(reverse("login"))

@@ -90,7 +90,9 @@ class MockInterview(models.Model):
             .unfinished(now)
             .filter(kind=kind, created_at__gte=now - timedelta(seconds=cls.DOUBLE_START_SECONDS))
         )
-        if twin := next((i for i in recent if i.setup == setup), None):
+        # Only a start from the user's choices (a form) can be a double click; code that starts without them
+        # means a new interview each time.
+        if setup and (twin := next((i for i in recent if i.setup == setup), None)):
             return twin
         if seconds_per_question:
             total_seconds = seconds_per_question * len(questions)

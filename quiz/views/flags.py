@@ -212,7 +212,8 @@ def _save_reviewed_answer(question: Question, text: str, resolves: list[Flag], b
 
 
 def can_edit_answers(user) -> bool:
-    return user.is_staff or user.has_perms(["quiz.triage_flag", "quiz.change_question"])
+    # The admin's own rule for changing a question: being staff is not enough, here as there.
+    return user.is_active and user.has_perm("quiz.change_question")
 
 
 @reviewer_required
