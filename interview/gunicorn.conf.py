@@ -8,6 +8,8 @@ Behind a TLS proxy, bind to loopback or a socket and let the proxy set X-Forward
 import multiprocessing
 import os
 
+from interview.production import refuse_unsafe_settings
+
 wsgi_app = "interview.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
@@ -31,3 +33,8 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss "%(a)s"'
 # gunicorn 27's control socket lives at one path per user ($HOME/.gunicorn/gunicorn.ctl), so a second server
 # on the machine (make serve beside the load test) would take it over; nothing here uses it.
 control_socket_disable = True
+
+
+def on_starting(server) -> None:
+    # Before binding the port or forking: a server with DEBUG on or the public dev key never starts.
+    refuse_unsafe_settings("gunicorn (interview/gunicorn.conf.py)")

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import socket
 import subprocess
 import sys
 
@@ -51,3 +52,93 @@ def test_insecure_cookies_switch_is_what_check_deploy_flags():
     result = run_manage("check", "--deploy", env=production_env(DJANGO_INSECURE_COOKIES="1"))
     output = result.stdout + result.stderr
     assert "security.W012" in output and "security.W016" in output
+
+
+# Production entry points fail closed (issue 16, item 10)
+
+
+def development_env(**extra: str) -> dict[str, str]:
+    """What a shell with nothing set gives: the settings' laptop defaults (DEBUG on, the public key)."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}, **extra}
+
+
+def load_wsgi(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "import interview.wsgi"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_wsgi_application_refuses_the_development_defaults():
+    result = load_wsgi(development_env())
+    assert result.returncode != 0
+    assert "refuses to start" in result.stderr and "DJANGO_DEBUG=0" in result.stderr
+
+
+def test_the_wsgi_application_refuses_a_weak_or_public_secret_key():
+    from interview.production import DEV_SECRET_KEY
+
+    for key in (DEV_SECRET_KEY, "short"):
+        result = load_wsgi({**production_env(), "DJANGO_SECRET_KEY": key})
+        assert result.returncode != 0
+        assert "DJANGO_SECRET_KEY is not a real secret" in result.stderr
+
+
+def test_the_wsgi_application_loads_with_production_settings():
+    result = load_wsgi(production_env())
+    assert result.returncode == 0, result.stderr
+
+
+def test_gunicorn_refuses_to_start_with_debug_on():
+    # Were the check missing, gunicorn would serve and the timeout would fail the test.
+    result = subprocess.run(
+        [
+            os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+            "-c",
+            "interview/gunicorn.conf.py",
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+        ],
+        cwd=settings.BASE_DIR,
+        env=development_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "gunicorn (interview/gunicorn.conf.py) refuses to start: DEBUG is on" in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_runserver_still_starts_with_the_development_defaults():
+    # `make run` stays friendly: Django's development server loads wsgi.py with DEBUG on and the dev key.
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{free_port()}"],
+        cwd=settings.BASE_DIR,
+        env=development_env(PYTHONUNBUFFERED="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        for line in server.stdout:
+            lines.append(line)
+            if "Quit the server with" in line or "refuses" in line or len(lines) > 50:
+                break
+        output = "".join(lines)
+        assert "Quit the server with" in output, output
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
