@@ -5,8 +5,12 @@ Behind a TLS proxy, bind to loopback or a socket and let the proxy set X-Forward
 (SECURE_PROXY_SSL_HEADER), so nothing but the proxy may reach this port.
 """
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
+import sys
 
 from interview.production import refuse_unsafe_settings
 
@@ -38,3 +42,21 @@ control_socket_disable = True
 def on_starting(server) -> None:
     # Before binding the port or forking: a server with DEBUG on or the public dev key never starts.
     refuse_unsafe_settings("gunicorn (interview/gunicorn.conf.py)")
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def post_fork(server, worker) -> None:
+    """Tie each worker's life to its master's. A master killed outright (SIGKILL, the OOM killer) cannot stop
+    its workers; orphaned, a worker drains its open connections for up to graceful_timeout with the listening
+    socket still open, so the restart failed with "Address already in use" (20 s under load). The kernel now
+    kills the workers the moment the master dies: the port is free at once. A request cut mid-way rolls its
+    transaction back and was never acknowledged; every interview step is safe to retry."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            server.log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %s", ctypes.get_errno())
+    # The master may have died between the fork and the prctl: then no signal will come.
+    if os.getppid() != server.pid:
+        os._exit(1)

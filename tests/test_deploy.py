@@ -1,10 +1,14 @@
 """Production settings pass Django's deployment checklist (`manage.py check --deploy`) without a remark."""
 
+import http.client
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from django.conf import settings
 
@@ -142,3 +146,75 @@ def test_runserver_still_starts_with_the_development_defaults():
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# A master killed outright leaves no workers holding the port (issue 16, item 11)
+
+
+def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "interview/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
+        cwd=settings.BASE_DIR,
+        env={**env, "WEB_CONCURRENCY": "2", "GUNICORN_LOG_LEVEL": "warning"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def answers(port: int) -> bool:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        conn.request("GET", "/healthz")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        conn.close()
+
+
+def wait_until(condition, bound: float) -> bool:
+    """Poll an outside process's state, up to a generous bound (waiting on it, not timing it)."""
+    give_up = time.monotonic() + bound
+    while time.monotonic() < give_up:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def workers_of(master: int) -> list[int]:
+    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
+def test_workers_exit_with_their_master_and_a_restart_binds_at_once(tmp_path):
+    env = {
+        **production_env(),
+        "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_INSECURE_COOKIES": "1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+    }
+    port = free_port()
+    first = start_gunicorn(env, port)
+    second = None
+    try:
+        assert wait_until(lambda: answers(port), 60)
+        workers = workers_of(first.pid)
+        assert workers
+        # A request half sent keeps a worker busy: orphaned, it would wait graceful_timeout (20 s) for it
+        # with the listening socket open.
+        slow_client = socket.create_connection(("127.0.0.1", port))
+        slow_client.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        assert wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 10)
+        second = start_gunicorn(env, port)
+        assert wait_until(lambda: answers(port), 30)
+        assert second.poll() is None  # it bound the port, not a leftover worker
+        slow_client.close()
+    finally:
+        for server in (first, second):
+            if server and server.poll() is None:
+                server.terminate()
+                server.wait(timeout=30)
