@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_ratelimit",
     "quiz",
 ]
 
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "quiz.middleware.PrivateResponsesMiddleware",
+    "quiz.middleware.AccountThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -100,6 +102,17 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds the throttles' counts (quiz/throttles.py); in the database, so every app server shares them.
+# `manage.py createcachetable` makes the table (make run, make serve and the tests run it).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+# django-ratelimit flags DatabaseCache because its increment is a read then a write: two requests at the same
+# instant may count once. A throttle that lets a burst through by a few is acceptable here; it never counts
+# too many, so it never locks anyone out wrongly.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Behind a proxy every request comes from the proxy's address: name the header it puts the client's in
+# (e.g. HTTP_X_REAL_IP), so throttles count per client.
+RATELIMIT_IP_META_KEY = env("DJANGO_CLIENT_IP_HEADER") or None
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from quiz import content_report, importer
+from quiz import content_report, importer, throttles
 from quiz.forms import AnswerEditForm, DismissFlagForm, FlagAnswerForm
 from quiz.models import Flag, Question
 from quiz.models.flags import REVIEWER_SESSION_KEY, can_triage
@@ -66,7 +66,13 @@ def flag_answer(request: HttpRequest, pk: int) -> HttpResponse:
         form = FlagAnswerForm(request.POST, auto_id=auto_id)
         if form.is_valid():
             try:
-                flag, _ = Flag.raise_or_update(request.user, question, **form.cleaned_data)
+                # The hourly cap counts per account in the database, and per address here: new accounts
+                # from one address share one allowance.
+                if flag is None and throttles.is_over(request, "flags"):
+                    raise Flag.TooManyFlags
+                flag, created = Flag.raise_or_update(request.user, question, **form.cleaned_data)
+                if created:
+                    throttles.count(request, "flags")
             except Flag.TooManyFlags:
                 form.add_error(
                     None,

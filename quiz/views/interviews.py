@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from quiz import throttles
 from quiz.forms import AnswerForm, FlagForm, GradeForm, InterviewSetupForm
 from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
 
@@ -59,6 +60,8 @@ def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInte
 @login_required
 @require_http_methods(["GET", "POST"])
 def interview_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and throttles.hit(request, "interview-start"):
+        return throttles.too_many(request, "interview-start")
     if request.method == "POST":
         data = request.POST if "quick" not in request.POST else QUICK_START
         form = InterviewSetupForm(data)
@@ -214,6 +217,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 def practise_missed(request: HttpRequest, pk: int) -> HttpResponse:
     """A new interview with the questions missed, half-known, skipped or not reached in this one."""
     interview = _interview_for(request, pk)
+    if throttles.hit(request, "interview-start"):
+        return throttles.too_many(request, "interview-start")
     questions = [q for q in interview.summary().missed_questions if not q.retired]
     if not questions:
         messages.info(request, "Nothing to practise again: every question was graded Good or Nailed.")
@@ -236,6 +241,8 @@ REVIEW_SESSION_SIZE = 20
 @require_POST
 def review_start(request: HttpRequest) -> HttpResponse:
     """A review session: the questions whose spaced-repetition time has come, most overdue first, untimed."""
+    if throttles.hit(request, "interview-start"):
+        return throttles.too_many(request, "interview-start")
     due = ReviewState.objects.for_user(request.user).due().order_by("due").select_related("question")
     questions = [state.question for state in due[:REVIEW_SESSION_SIZE]]
     if not questions:

@@ -6,6 +6,7 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from quiz import throttles
 from quiz.forms import SignUpForm
 from quiz.models import MockInterview, ReviewState, Section
 
@@ -31,6 +32,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("quiz:home")
+    if request.method == "POST" and throttles.is_over(request, "sign-up"):
+        return throttles.too_many(request, "sign-up")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -40,6 +43,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             # Someone took the name between the form's check and the insert (simultaneous sign-ups).
             form.add_error("username", "A user with that username already exists.")
         else:
+            throttles.count(request, "sign-up")
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("quiz:home")
     return render(request, "registration/signup.html", {"form": form})

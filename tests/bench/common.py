@@ -74,6 +74,7 @@ def manage(*args: str, env: dict, timeout: float = 600) -> str:
 def prepare_database(env: dict) -> None:
     """Migrate, load the question bank, collect static files (the hashed names the pages link to)."""
     manage("migrate", "--no-input", env=env)
+    manage("createcachetable", env=env)
     manage("load_content", env=env)
     manage("collectstatic", "--no-input", "--verbosity", "0", env=env)
 
