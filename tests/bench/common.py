@@ -175,6 +175,14 @@ class Server:
                 time.sleep(0.05)
         return pids
 
+    def kill_master(self) -> list[int]:
+        """SIGKILL the master alone, as the OOM killer might; return the workers it leaves behind."""
+        master, *workers = self.pids()
+        os.kill(master, signal.SIGKILL)
+        if self.process:
+            self.process.wait(timeout=10)
+        return workers
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
