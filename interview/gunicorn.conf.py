@@ -14,6 +14,9 @@ import sys
 
 from interview.production import refuse_unsafe_settings
 
+# Before loading the app, binding the port or forking: with DEBUG on or the public dev key, no server starts.
+refuse_unsafe_settings("gunicorn (interview/gunicorn.conf.py)")
+
 wsgi_app = "interview.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
@@ -23,6 +26,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 # PostgreSQL round trips); Django keeps one database connection per thread.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Load the app once in the master and fork the workers from it: a restart answers in about a second instead of
+# each worker importing Django on its own (2.6-7.3 s vs 1.0-2.6 s measured on a busy 2-core machine), and the
+# workers share its memory. New code therefore needs a restart, not a HUP.
+preload_app = True
 # A request that takes longer than this is a bug: the worker is killed and restarted.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
@@ -37,11 +44,6 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss "%(a)s"'
 # gunicorn 27's control socket lives at one path per user ($HOME/.gunicorn/gunicorn.ctl), so a second server
 # on the machine (make serve beside the load test) would take it over; nothing here uses it.
 control_socket_disable = True
-
-
-def on_starting(server) -> None:
-    # Before binding the port or forking: a server with DEBUG on or the public dev key never starts.
-    refuse_unsafe_settings("gunicorn (interview/gunicorn.conf.py)")
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
