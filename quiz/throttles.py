@@ -13,11 +13,17 @@ from django.shortcuts import render
 from django.urls import reverse
 from django_ratelimit.core import get_usage
 
+
+def _mailbox(group: str, request: HttpRequest) -> str:
+    # Django finds the account by a case-insensitive match, so "Ada@X" and "ada@x" are one mailbox.
+    return request.POST.get("email", "").strip().lower()
+
+
 # What is counted -> (who it is counted for, how many per period, the period as the user reads it).
 LIMITS = {
     "sign-up": ("ip", "10/h", "an hour"),  # accounts created from one address
     "password-reset-address": ("ip", "10/h", "an hour"),  # reset mails asked for from one address
-    "password-reset-email": ("post:email", "3/h", "an hour"),  # reset mails to one mailbox
+    "password-reset-email": (_mailbox, "3/h", "an hour"),  # reset mails to one mailbox
     "interview-start": ("user", "60/h", "an hour"),  # interviews and review sessions one account starts
     "sign-in-failures": ("ip", "30/15m", "15 minutes"),  # wrong passwords from one address, any username
     "flags": ("ip", "20/h", "an hour"),  # new answer flags from one address, any account

@@ -637,6 +637,18 @@ def test_simultaneous_clicks_on_start_open_one_interview(bank, candidate):
     assert landed == [step_url(interview)] * clicks
 
 
+def test_a_double_click_on_review_or_practise_again_opens_one_session(client_in, candidate, bank):
+    ReviewState.record(candidate.pk, bank[0].pk, Grade.MISSED, timezone.now() - timedelta(days=30))
+    first, second = (client_in.post(reverse("quiz:review-start")) for _ in range(2))
+    assert first.url == second.url
+    review = MockInterview.objects.get(kind=MockInterview.Kind.REVIEW)
+    client_in.post(reverse("quiz:interview-end", args=[review.pk]))
+    practise = reverse("quiz:practise-missed", args=[review.pk])
+    first, second = (client_in.post(practise) for _ in range(2))
+    assert first.url == second.url
+    assert MockInterview.objects.count() == 2
+
+
 def test_the_same_start_later_opens_a_new_interview(client_in, bank):
     client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
     with time_machine.travel(timezone.now() + timedelta(seconds=MockInterview.DOUBLE_START_SECONDS + 1)):

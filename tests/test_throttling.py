@@ -136,7 +136,8 @@ def test_password_reset_mails_to_one_mailbox_are_capped(client, grace, fresh_thr
     grace.email = "grace@example.com"
     grace.save()
     for n in range(limit_of("password-reset-email") + 2):
-        response = client.post(reverse("password_reset"), {"email": grace.email}, REMOTE_ADDR=f"10.1.0.{n}")
+        spelling = grace.email.upper() if n % 2 else grace.email  # the same mailbox however it is written
+        response = client.post(reverse("password_reset"), {"email": spelling}, REMOTE_ADDR=f"10.1.0.{n}")
     assert len(mail.outbox) == limit_of("password-reset-email")
     assert is_throttled(response, "password-reset mails")
 
