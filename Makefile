@@ -20,6 +20,7 @@ venv: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py createcachetable
 	$(PY) manage.py load_content
 	$(PY) manage.py demo_account --host $(HOST_PORT)
 	$(PY) manage.py runserver $(HOST_PORT)
@@ -36,6 +37,7 @@ serve: $(VENV)/.installed
 	  DJANGO_EMAIL_BACKEND="$${DJANGO_EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}" && \
 	$(PY) manage.py collectstatic --no-input --verbosity 0 && \
 	$(PY) manage.py migrate --no-input && \
+	$(PY) manage.py createcachetable && \
 	$(PY) manage.py load_content && \
 	exec $(VENV)/bin/gunicorn --config interview/gunicorn.conf.py --bind $(HOST_PORT)
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
+from interview.production import DEV_SECRET_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The markdown question bank that build_fixtures reads and the review queue's content report describes.
 QUESTION_BANK_DIR = BASE_DIR / "fixtures" / "markdown"
@@ -24,7 +26,8 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production" if DEBUG else "")
+# The development key only serves `make run`; production entry points refuse it (interview/production.py).
+SECRET_KEY = env("DJANGO_SECRET_KEY", DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise RuntimeError("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
 ALLOWED_HOSTS = [h for h in env("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
@@ -41,6 +44,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_ratelimit",
     "quiz",
 ]
 
@@ -51,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "quiz.middleware.PrivateResponsesMiddleware",
+    "quiz.middleware.AccountThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -98,6 +104,17 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds the throttles' counts (quiz/throttles.py); in the database, so every app server shares them.
+# `manage.py createcachetable` makes the table (make run, make serve and the tests run it).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+# django-ratelimit flags DatabaseCache because its increment is a read then a write: two requests at the same
+# instant may count once. A throttle that lets a burst through by a few is acceptable here; it never counts
+# too many, so it never locks anyone out wrongly.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Behind a proxy every request comes from the proxy's address: name the header it puts the client's in
+# (e.g. HTTP_X_REAL_IP), so throttles count per client.
+RATELIMIT_IP_META_KEY = env("DJANGO_CLIENT_IP_HEADER") or None
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

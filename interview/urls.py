@@ -9,3 +9,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("quiz.urls")),
 ]
+
+handler400 = "quiz.views.pages.bad_request"

@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from quiz.diffing import diff_html
+from quiz.forms import MAX_DATABASE_ID
 from quiz.models import MockInterview, Question, Section
 from quiz.rendering import render_markdown
 
@@ -34,11 +35,9 @@ class SectionTreeFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if not self.value():
             return queryset
-        try:
-            section = Section(pk=int(self.value()))
-        except ValueError:
-            return queryset.none()
-        return queryset.in_sections([section])
+        if not self.value().isdigit() or int(self.value()) > MAX_DATABASE_ID:
+            return queryset.none()  # no section has this id; a huge one would overflow the query
+        return queryset.in_sections([Section(pk=int(self.value()))])
 
 
 class YesNoFilter(admin.SimpleListFilter):

@@ -7,6 +7,8 @@ from django.utils.text import Truncator
 from quiz import exporter
 from quiz.models import Difficulty, Flag, Grade, Provenance, Question, Section
 
+MAX_DATABASE_ID = 2**63 - 1  # BigAutoField's largest value, on SQLite and PostgreSQL alike
+
 
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(required=False, help_text="Optional: only used to reset your password.")
@@ -38,6 +40,15 @@ class SectionChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, section: Section) -> str:
         count = self.totals.get(section.pk)
         return section.title if count is None else f"{section.title} ({count})"
+
+    def clean(self, value):
+        # A value no database id can hold (``sections=<30 digits>``) is a wrong choice, not a query to run.
+        for pk in value or []:
+            if not str(pk).isdigit() or int(pk) > MAX_DATABASE_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super().clean(value)
 
 
 class InterviewSetupForm(forms.Form):
@@ -112,15 +123,43 @@ class InterviewSetupForm(forms.Form):
         }
 
 
+class BrowserTextField(forms.CharField):
+    """Text from a textarea, its length counted as the browser's ``maxlength`` counts it: a form post sends
+    each line break as CR LF, the textarea counted one character for it."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class AnswerForm(forms.Form):
-    answer_text = forms.CharField(required=False, max_length=20000, strip=False, widget=forms.Textarea)
+    answer_text = BrowserTextField(
+        required=False,
+        max_length=20000,
+        strip=False,
+        widget=forms.Textarea,
+        error_messages={
+            "max_length": "Your answer is over %(limit_value)d characters (it has %(show_value)d)."
+        },
+    )
+
+    @property
+    def typed_answer(self) -> str | None:
+        """The typed text, or None when the post carried no text box (keep what is stored)."""
+        return self.cleaned_data["answer_text"] if "answer_text" in self.data else None
 
 
 class GradeForm(AnswerForm):
-    grade = forms.TypedChoiceField(choices=Grade.choices, coerce=int)
+    grade = forms.TypedChoiceField(
+        choices=Grade.choices,
+        coerce=int,
+        error_messages={
+            "required": "Pick one of the four grades.",
+            "invalid_choice": "Pick one of the four grades.",
+        },
+    )
 
 
-class FlagForm(forms.Form):
+class FlagForm(AnswerForm):
     flagged = forms.BooleanField(required=False)
 
 

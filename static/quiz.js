@@ -70,6 +70,13 @@
 
   document.addEventListener("DOMContentLoaded", startCountdown);
   document.addEventListener("htmx:afterSettle", startCountdown);
+  // An autosave the server refused (too long, or the question closed meanwhile) says why beside the box.
+  document.addEventListener("htmx:responseError", function (event) {
+    const status = document.getElementById("save-status");
+    if (status && event.detail.elt && event.detail.elt.id === "answer-text") {
+      status.textContent = event.detail.xhr.responseText;
+    }
+  });
   // Keep the typed answer's autosave status honest when the network fails.
   document.addEventListener("htmx:sendError", function () {
     const status = document.getElementById("save-status");

@@ -5,8 +5,23 @@ import itertools
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.core.management import call_command
 
 from quiz.models import Question, Section
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the cache table the throttles count in (`make run`/`serve` create it too)."""
+    with django_db_blocker.unblock():
+        call_command("createcachetable")
+
+
+@pytest.fixture
+def fresh_throttles(db):
+    """Throttle counts from zero: counts a transactional test committed outlive its flush."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

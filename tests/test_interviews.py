@@ -1,15 +1,17 @@
 """The mock-interview loop: setup, steps (page, htmx fragment, no-JS), deadlines, idempotence, privacy."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from quiz.models import Difficulty, Grade, MockInterview, Question, Section
+from quiz.models import Difficulty, Grade, MockInterview, Question, ReviewState, Section
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -311,13 +313,18 @@ def test_over_time_question_says_so_on_the_card(client_in, interview):
     assert "Over time: still recorded, marked late" in html
 
 
-def test_interview_left_open_past_deadline_finishes_when_next_touched(client_in, interview):
+def test_interview_left_open_past_deadline_shows_as_timed_out_without_a_write(client_in, interview):
+    """A page view reads the state; it does not close the interview as a side effect (issue 15)."""
     with time_machine.travel(interview.created_at + timedelta(hours=2), tick=False):
         response = client_in.get(step_url(interview))
-    assert response.url == reverse("quiz:results", args=[interview.pk])
+        assert response.url == reverse("quiz:results", args=[interview.pk])
+        results = client_in.get(response.url).content.decode()
+        home = client_in.get(reverse("quiz:home")).content.decode()
+        assert MockInterview.objects.finished().get() == interview
+    assert "Ran out of time" in results
+    assert "Ran out of time" in home and "Resume" not in home
     interview.refresh_from_db()
-    assert interview.ending == MockInterview.Ending.TIMED_OUT
-    assert interview.finished_at == interview.deadline
+    assert interview.finished_at is None  # nothing written by the GETs
 
 
 def test_grade_posted_after_interview_deadline_is_kept_marked_and_ends_it(client_in, interview):
@@ -348,7 +355,8 @@ def test_untimed_interview_has_no_deadline(candidate, bank, client):
     html = client.get(step_url(interview)).content.decode()
     assert "Untimed" in html
     with time_machine.travel(timezone.now() + timedelta(days=3)):
-        assert not interview.finish_if_due()
+        assert not interview.is_over()
+        assert "Untimed" in client.get(step_url(interview)).content.decode()
 
 
 # Results
@@ -467,7 +475,191 @@ def test_step_query_count_does_not_grow_with_history(
     item = first_item(interview)
     with django_assert_num_queries(4):  # session, user, interview, current item with question and section
         client_in.get(step_url(interview), **HTMX)
-    # session, user, interview, item; savepoint, lock, update, review card read + write, next item,
-    # start its clock, release; the next card
-    with django_assert_num_queries(13):
+    # session, user, interview, item; savepoint, interview's ending, lock, which item is current, update,
+    # review card read + write, next item, start its clock, release; the next card
+    with django_assert_num_queries(15):
         client_in.post(item_url("grade", item), {"grade": Grade.GOOD}, **HTMX)
+
+
+# One rule for late and out-of-order steps, with or without JavaScript (issue 16, item 4)
+
+
+def _review_states(candidate) -> dict:
+    return {s.question_id: s.due for s in ReviewState.objects.for_user(candidate)}
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_after_the_deadline_only_the_question_on_screen_is_graded_once_and_it_times_out(
+    client_in, candidate, interview, headers
+):
+    items = list(interview.items.order_by("position"))
+    with time_machine.travel(interview.deadline + timedelta(minutes=5), tick=False):
+        for item in items:  # a script posting every grade without following redirects
+            client_in.post(item_url("grade", item), {"grade": Grade.NAILED}, **headers)
+    graded = [i for i in interview.items.order_by("position") if i.grade]
+    assert [(i.position, i.over_time) for i in graded] == [(0, True)]
+    assert list(_review_states(candidate)) == [items[0].question_id]
+    interview.refresh_from_db()
+    assert interview.ending == MockInterview.Ending.TIMED_OUT
+    assert interview.finished_at == interview.deadline
+
+
+def test_an_unreached_question_cannot_be_graded_skipped_or_revealed(client_in, candidate, interview):
+    later = interview.items.get(position=2)
+    for step in ("grade", "skip", "reveal"):
+        client_in.post(item_url(step, later), {"grade": Grade.GOOD, "answer_text": "sneaky"})
+    later.refresh_from_db()
+    assert later.grade is None and not later.skipped and not later.is_revealed and later.answer_text == ""
+    assert _review_states(candidate) == {}
+    assert "Question number 0?" in client_in.get(step_url(interview)).content.decode()
+
+
+def test_grading_an_ended_interview_records_nothing(client_in, candidate, interview):
+    # Its current item is still open: only "the interview has finished" stops the grade (issue 15).
+    client_in.post(reverse("quiz:interview-end", args=[interview.pk]))
+    item = first_item(interview)
+    response = client_in.post(item_url("grade", item), {"grade": Grade.GOOD})
+    assert response.url == step_url(interview)
+    item.refresh_from_db()
+    assert item.grade is None
+    assert _review_states(candidate) == {}
+
+
+# Typed text: counted as the browser counts it, never lost (issue 16, item 5)
+
+# The probe's answer: 199 line breaks, 19,899 characters as the textarea counts them, 20,098 as posted.
+LONG_WITH_BREAKS = ("x" * 98 + "\r\n") * 199 + "x" * 198
+
+
+def test_line_breaks_count_once_as_in_the_browser(client_in, interview):
+    item = first_item(interview)
+    assert len(LONG_WITH_BREAKS.replace("\r\n", "\n")) <= 20000 < len(LONG_WITH_BREAKS)
+    response = client_in.post(item_url("reveal", item), {"answer_text": LONG_WITH_BREAKS})
+    assert response.url == step_url(interview)
+    item.refresh_from_db()
+    assert item.is_revealed and item.answer_text == LONG_WITH_BREAKS.replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+@pytest.mark.parametrize(
+    ("step", "data", "message"),
+    [
+        ("reveal", {"answer_text": "y" * 20001}, "over 20000 characters"),
+        ("grade", {"answer_text": "my careful answer", "grade": ""}, "Pick one of the four grades."),
+        ("grade", {"answer_text": "z" * 20001, "grade": Grade.GOOD}, "over 20000 characters"),
+        ("skip", {"answer_text": "w" * 20001}, "over 20000 characters"),
+    ],
+)
+def test_a_refused_step_shows_the_typed_text_again_with_the_reason(
+    client_in, interview, headers, step, data, message
+):
+    item = first_item(interview)
+    response = client_in.post(item_url(step, item), data, **headers)
+    html = response.content.decode()
+    assert response.status_code == (200 if headers else 422)
+    assert message in html
+    assert data["answer_text"] in html  # back in the text box
+    item.refresh_from_db()
+    assert not item.is_revealed and item.grade is None and not item.skipped
+
+
+def test_end_interview_without_javascript_keeps_the_typed_text(client_in, interview):
+    response = client_in.post(
+        reverse("quiz:interview-end", args=[interview.pk]), {"answer_text": "half a thought"}
+    )
+    results = client_in.get(response.url).content.decode()
+    assert "half a thought" in results
+
+
+def test_end_interview_with_too_long_text_ends_nothing_and_keeps_it(client_in, interview):
+    text = "v" * 20001
+    response = client_in.post(reverse("quiz:interview-end", args=[interview.pk]), {"answer_text": text})
+    assert response.status_code == 422 and text in response.content.decode()
+    interview.refresh_from_db()
+    assert not interview.is_finished
+
+
+# Autosave and double starts (issue 16, item 6)
+
+
+def test_autosave_into_an_unreached_question_is_refused(client_in, interview):
+    later = interview.items.get(position=1)
+    response = client_in.post(item_url("answer", later), {"answer_text": "planted"}, **HTMX)
+    assert response.status_code == 409 and "Not saved" in response.content.decode()
+    later.refresh_from_db()
+    assert later.answer_text == ""
+
+
+def test_autosave_into_a_finished_interview_is_refused(client_in, interview):
+    client_in.post(reverse("quiz:interview-end", args=[interview.pk]))
+    item = first_item(interview)
+    response = client_in.post(item_url("answer", item), {"answer_text": "after the end"}, **HTMX)
+    assert response.status_code == 409
+    item.refresh_from_db()
+    assert item.answer_text == ""
+
+
+@pytest.mark.parametrize(
+    "data", [{"quick": "1"}, {**{"question_count": 3, "timing": "untimed", "minutes": 3}}]
+)
+def test_a_double_click_on_start_opens_one_interview(client_in, bank, data):
+    first = client_in.post(reverse("quiz:interview-new"), data)
+    second = client_in.post(reverse("quiz:interview-new"), data)
+    assert MockInterview.objects.count() == 1
+    assert first.url == second.url == step_url(MockInterview.objects.get())
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="two connections to one database; SQLite's test database is in memory (PostgreSQL's run has it)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_clicks_on_start_open_one_interview(bank, candidate):
+    clicks = 5
+    barrier = threading.Barrier(clicks)
+    landed = []
+
+    def click() -> None:
+        try:
+            client = Client()
+            client.force_login(candidate)
+            barrier.wait(timeout=10)
+            landed.append(client.post(reverse("quiz:interview-new"), {"quick": "1"}).url)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(clicks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    interview = MockInterview.objects.get()
+    assert landed == [step_url(interview)] * clicks
+
+
+def test_a_double_click_on_review_or_practise_again_opens_one_session(client_in, candidate, bank):
+    ReviewState.record(candidate.pk, bank[0].pk, Grade.MISSED, timezone.now() - timedelta(days=30))
+    first, second = (client_in.post(reverse("quiz:review-start")) for _ in range(2))
+    assert first.url == second.url
+    review = MockInterview.objects.get(kind=MockInterview.Kind.REVIEW)
+    client_in.post(reverse("quiz:interview-end", args=[review.pk]))
+    practise = reverse("quiz:practise-missed", args=[review.pk])
+    first, second = (client_in.post(practise) for _ in range(2))
+    assert first.url == second.url
+    assert MockInterview.objects.count() == 2
+
+
+def test_the_same_start_later_opens_a_new_interview(client_in, bank):
+    client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
+    with time_machine.travel(timezone.now() + timedelta(seconds=MockInterview.DOUBLE_START_SECONDS + 1)):
+        client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
+    assert MockInterview.objects.count() == 2
+
+
+# Caching
+
+
+def test_the_step_page_varies_on_hx_request(client_in, interview):
+    # The full page and the card share a URL: a cache that ignored the header would serve one for the other.
+    response = client_in.get(step_url(interview))
+    assert "HX-Request" in response["Vary"]

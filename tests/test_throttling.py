@@ -10,9 +10,13 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+
+from quiz import throttles
+from quiz.models import Flag
 
 PASSWORD = "correct horse battery"
 SIGN_IN_PAGES = ["login", "admin:login"]
@@ -92,3 +96,94 @@ def test_retrying_during_the_lockout_does_not_extend_it(client, grace):
         assert is_locked_out(sign_in(client, "login", PASSWORD))
     with time_machine.travel(start + cool_off + timedelta(minutes=1), tick=False):
         assert sign_in(client, "login", PASSWORD).status_code == 302
+
+
+# Throttles per address and per account (issue 16, item 8; limits in quiz/throttles.py)
+
+
+def limit_of(what: str) -> int:
+    return int(throttles.LIMITS[what][1].split("/")[0])
+
+
+def is_throttled(response, says: str) -> bool:
+    html = response.content.decode()
+    return (
+        response.status_code == 429
+        and "Please slow down" in html
+        and says in html
+        and 'class="brand"' in html
+    )
+
+
+def sign_up(client: Client, username: str, ip: str = "10.0.0.9"):
+    password = "a long enough passphrase 42"
+    return client.post(
+        reverse("signup"),
+        {"username": username, "password1": password, "password2": password},
+        REMOTE_ADDR=ip,
+    )
+
+
+def test_sign_ups_from_one_address_are_capped(fresh_throttles):
+    for n in range(limit_of("sign-up")):
+        assert sign_up(Client(), f"user{n}").status_code == 302
+    assert is_throttled(sign_up(Client(), "one-too-many"), "accounts can be created from one address")
+    assert not get_user_model().objects.filter(username="one-too-many").exists()
+    assert sign_up(Client(), "elsewhere", ip="10.0.0.10").status_code == 302
+
+
+def test_password_reset_mails_to_one_mailbox_are_capped(client, grace, fresh_throttles):
+    grace.email = "grace@example.com"
+    grace.save()
+    for n in range(limit_of("password-reset-email") + 2):
+        spelling = grace.email.upper() if n % 2 else grace.email  # the same mailbox however it is written
+        response = client.post(reverse("password_reset"), {"email": spelling}, REMOTE_ADDR=f"10.1.0.{n}")
+    assert len(mail.outbox) == limit_of("password-reset-email")
+    assert is_throttled(response, "password-reset mails")
+
+
+def test_password_reset_requests_from_one_address_are_capped(client, db, fresh_throttles):
+    limit = limit_of("password-reset-address")
+    for n in range(limit):
+        client.post(reverse("password_reset"), {"email": f"someone{n}@example.com"})
+    assert is_throttled(client.post(reverse("password_reset"), {"email": "more@example.com"}), "reset mails")
+
+
+def test_interview_starts_per_account_are_capped(client_in, question, fresh_throttles):
+    for _ in range(limit_of("interview-start")):
+        client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
+    response = client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
+    assert is_throttled(response, "interviews in an hour")
+
+
+def test_spraying_usernames_from_one_address_is_blocked(db, fresh_throttles):
+    get_user_model().objects.create_user("victim", password=PASSWORD)
+    for n in range(limit_of("sign-in-failures")):
+        sign_in(Client(), "login", "Winter2026!", username=f"name{n}", ip="10.2.0.1")
+    assert is_throttled(sign_in(Client(), "login", "Winter2026!", username="victim", ip="10.2.0.1"), "wrong")
+    assert is_throttled(sign_in(Client(), "admin:login", PASSWORD, username="victim", ip="10.2.0.1"), "wrong")
+    # Another address is not affected.
+    assert sign_in(Client(), "login", PASSWORD, username="victim", ip="10.2.0.2").status_code == 302
+
+
+def test_a_few_failures_from_a_shared_address_do_not_lock_out_its_real_users(db, fresh_throttles):
+    get_user_model().objects.create_user("colleague", password=PASSWORD)
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(Client(), "login", "typo", username=f"someone{n}", ip="10.3.0.1")
+    assert sign_in(Client(), "login", PASSWORD, username="colleague", ip="10.3.0.1").status_code == 302
+
+
+def test_the_flag_cap_counts_per_address_across_accounts(db, question, fresh_throttles):
+    """New accounts from one address share one allowance of new flags (each account has its own too)."""
+    url = reverse("quiz:flag-answer", args=[question.pk])
+
+    def flag_as_new_account(n: int):
+        client = Client()
+        client.force_login(get_user_model().objects.create_user(f"sock{n}"))
+        return client.post(url, {"reason": Flag.Reason.choices[0][0]}, REMOTE_ADDR="10.4.0.1")
+
+    for n in range(limit_of("flags")):
+        assert flag_as_new_account(n).status_code == 302
+    refused = flag_as_new_account(limit_of("flags"))
+    assert refused.status_code == 200 and "as many as we take" in refused.content.decode()
+    assert Flag.objects.count() == limit_of("flags")

@@ -3,7 +3,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
+from django.db.models import Q
 from django.db.models.functions import Cast, Coalesce, NullIf, Substr
 from django.utils import timezone
 
@@ -15,11 +17,16 @@ class MockInterviewQuerySet(models.QuerySet):
     def for_user(self, user) -> "MockInterviewQuerySet":
         return self.filter(user=user)
 
-    def finished(self) -> "MockInterviewQuerySet":
-        return self.filter(finished_at__isnull=False)
+    @staticmethod
+    def _over(now: datetime | None) -> Q:
+        # Finished, or its deadline has passed: a read needs no write to know an interview ran out of time.
+        return Q(finished_at__isnull=False) | Q(deadline__lte=now or timezone.now())
 
-    def unfinished(self) -> "MockInterviewQuerySet":
-        return self.filter(finished_at__isnull=True)
+    def finished(self, now: datetime | None = None) -> "MockInterviewQuerySet":
+        return self.filter(self._over(now))
+
+    def unfinished(self, now: datetime | None = None) -> "MockInterviewQuerySet":
+        return self.exclude(self._over(now))
 
     def with_anything_graded(self) -> "MockInterviewQuerySet":
         graded = InterviewItem.objects.filter(interview=models.OuterRef("pk"), grade__isnull=False)
@@ -81,6 +88,9 @@ class MockInterview(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pk} of {self.user}"
 
+    # The same "Start" again within this many seconds is a double click: it gets the first interview.
+    DOUBLE_START_SECONDS = 10
+
     @classmethod
     @transaction.atomic
     def start(
@@ -96,6 +106,19 @@ class MockInterview(models.Model):
         now: datetime | None = None,
     ) -> "MockInterview":
         now = now or timezone.now()
+        setup = setup or {}
+        # Locking the user's row makes two simultaneous starts take turns (SQLite's IMMEDIATE transactions
+        # already do), so the second one finds the first instead of creating a twin.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+        recent = (
+            cls.objects.for_user(user)
+            .unfinished(now)
+            .filter(kind=kind, created_at__gte=now - timedelta(seconds=cls.DOUBLE_START_SECONDS))
+        )
+        # Only a start from the user's choices (a form) can be a double click; code that starts without them
+        # means a new interview each time.
+        if setup and (twin := next((i for i in recent if i.setup == setup), None)):
+            return twin
         if seconds_per_question:
             total_seconds = seconds_per_question * len(questions)
         interview = cls.objects.create(
@@ -106,7 +129,7 @@ class MockInterview(models.Model):
             deadline=now + timedelta(seconds=total_seconds) if total_seconds else None,
             updates_schedule=updates_schedule,
             question_count=len(questions),
-            setup=setup or {},
+            setup=setup,
         )
         InterviewItem.objects.bulk_create(
             InterviewItem(interview=interview, question=q, position=i, started_at=now if i == 0 else None)
@@ -125,14 +148,22 @@ class MockInterview(models.Model):
     def is_past_deadline(self, now: datetime | None = None) -> bool:
         return self.deadline is not None and (now or timezone.now()) >= self.deadline
 
-    def finish_if_due(self, now: datetime | None = None) -> bool:
-        """Close an interview whose time ran out while nobody was looking. Returns True if it is finished."""
-        if self.is_finished:
-            return True
-        if self.is_past_deadline(now):
-            self.finish(self.Ending.TIMED_OUT, now=self.deadline)
-            return True
-        return False
+    def is_over(self, now: datetime | None = None) -> bool:
+        """Finished, or out of time (the row is closed by the next step posted, not by a page view)."""
+        return self.is_finished or self.is_past_deadline(now)
+
+    @property
+    def ended_at(self) -> datetime | None:
+        if self.finished_at or not self.is_past_deadline():
+            return self.finished_at
+        return self.deadline
+
+    @property
+    def outcome(self) -> "MockInterview.Ending | None":
+        """How it ended, as the results page says it, whether or not a step has closed the row yet."""
+        if self.ending:
+            return self.Ending(self.ending)
+        return self.Ending.TIMED_OUT if self.is_past_deadline() else None
 
     def finish(self, ending: str, now: datetime | None = None) -> None:
         # A conditional UPDATE, so two requests racing to finish agree on one ending.
@@ -145,26 +176,29 @@ class MockInterview(models.Model):
         else:
             self.refresh_from_db(fields=["finished_at", "ending"])
 
+    def _open_items(self) -> models.QuerySet["InterviewItem"]:
+        return self.items.filter(done_at__isnull=True).order_by("position")
+
     def current_item(self) -> "InterviewItem | None":
-        return (
-            self.items.select_related("question__section")
-            .filter(done_at__isnull=True)
-            .order_by("position")
-            .first()
-        )
+        return self._open_items().select_related("question__section").first()
 
     def _advance(self, now: datetime) -> None:
-        """Start the clock on the next question, or finish the interview when none is left."""
-        next_item = self.items.filter(done_at__isnull=True).order_by("position").first()
-        if next_item is None:
+        """Start the clock on the next question; finish when none is left, or when time has run out."""
+        next_item = self._open_items().first()
+        if self.is_past_deadline(now):
+            self.finish(self.Ending.TIMED_OUT, now=self.deadline)
+        elif next_item is None:
             self.finish(self.Ending.COMPLETED, now=now)
         elif next_item.started_at is None:
             InterviewItem.objects.filter(pk=next_item.pk, started_at__isnull=True).update(started_at=now)
 
     def _lock_open_item(self, item: "InterviewItem", answer_text: str | None) -> "InterviewItem | None":
-        """The item locked for this transaction, with the typed text taken; None when its step was taken."""
+        """The item locked for this transaction, with the typed text taken; None unless it is the question
+        asked now in an interview that has not ended (a step taken twice, a stale tab, a crafted URL)."""
+        self.refresh_from_db(fields=["finished_at", "ending"])
         item = item.locked()
-        if item.done_at is not None or self.is_finished:
+        current = self._open_items().values_list("pk", flat=True).first()
+        if item.pk != current or self.is_finished:
             return None
         if answer_text is not None:
             item.answer_text = answer_text
@@ -188,7 +222,10 @@ class MockInterview(models.Model):
 
     @transaction.atomic
     def grade(self, item: "InterviewItem", grade: int, answer_text: str | None = None, now=None) -> bool:
-        """Record a self-grade once; a second submit of the same step changes nothing and returns False."""
+        """Record a self-grade once; a second submit of the same step changes nothing and returns False.
+
+        Past the interview's deadline the grade of the question on screen is still kept, marked over time,
+        and the interview ends there, timed out: no later question can be graded."""
         now = now or timezone.now()
         if (item := self._lock_open_item(item, answer_text)) is None:
             return False
@@ -210,18 +247,24 @@ class MockInterview(models.Model):
         self._advance(now)
         return True
 
+    @transaction.atomic
     def save_answer(self, item: "InterviewItem", answer_text: str) -> bool:
-        """Keep typed notes as they are typed, even past the deadline; a graded or skipped item's stay put."""
-        return bool(
-            InterviewItem.objects.filter(pk=item.pk, done_at__isnull=True).update(answer_text=answer_text)
-        )
+        """Keep typed notes as they are typed, even past the deadline (the late grade may still come);
+        only into the question being asked, and never once the interview has ended."""
+        if (item := self._lock_open_item(item, answer_text)) is None:
+            return False
+        item.save(update_fields=["answer_text"])
+        return True
 
     def set_flag(self, item: "InterviewItem", flagged: bool) -> None:
         InterviewItem.objects.filter(pk=item.pk).update(flagged=flagged)
         item.flagged = flagged
 
     def end_early(self, now: datetime | None = None) -> None:
-        if not self.is_finished:
+        now = now or timezone.now()
+        if self.is_past_deadline(now):
+            self.finish(self.Ending.TIMED_OUT, now=self.deadline)
+        else:
             self.finish(self.Ending.ENDED_EARLY, now=now)
 
     def summary(self) -> "InterviewSummary":
@@ -411,7 +454,7 @@ class InterviewSummary:
             result = by_section.setdefault(item.question.section_id, SectionResult(item.question.section))
             result.asked += 1
             result.score_total += item.score
-        end = interview.finished_at or timezone.now()
+        end = interview.ended_at or timezone.now()
         return cls(
             items=items,
             percent=round(100 * sum(i.score for i in items) / len(items)) if items else 0,

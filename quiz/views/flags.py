@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from quiz import content_report, importer
+from quiz import content_report, importer, throttles
 from quiz.forms import AnswerEditForm, DismissFlagForm, FlagAnswerForm
 from quiz.models import Flag, Question
 from quiz.models.content import AnswerConflict
@@ -66,7 +66,13 @@ def flag_answer(request: HttpRequest, pk: int) -> HttpResponse:
         form = FlagAnswerForm(request.POST, auto_id=auto_id)
         if form.is_valid():
             try:
-                flag, _ = Flag.raise_or_update(request.user, question, **form.cleaned_data)
+                # The hourly cap counts per account in the database, and per address here: new accounts
+                # from one address share one allowance.
+                if flag is None and throttles.is_over(request, "flags"):
+                    raise Flag.TooManyFlags
+                flag, created = Flag.raise_or_update(request.user, question, **form.cleaned_data)
+                if created:
+                    throttles.count(request, "flags")
             except Flag.TooManyFlags:
                 form.add_error(
                     None,
@@ -194,7 +200,8 @@ def accept_flag(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def can_edit_answers(user) -> bool:
-    return user.is_staff or user.has_perms(["quiz.triage_flag", "quiz.change_question"])
+    # The admin's own rule for changing a question: being staff is not enough, here as there.
+    return user.is_active and user.has_perm("quiz.change_question")
 
 
 @reviewer_required

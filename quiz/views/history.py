@@ -41,9 +41,7 @@ def history(request: HttpRequest) -> HttpResponse:
     page.object_list = list(page.object_list)
     for past in page.object_list:
         past.percent = _percent(past.score)
-        past.seconds_used = (
-            int((past.finished_at - past.created_at).total_seconds()) if past.finished_at else None
-        )
+        past.seconds_used = int((past.ended_at - past.created_at).total_seconds()) if past.ended_at else None
     template = "quiz/history.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#history-table"

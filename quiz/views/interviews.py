@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from quiz import throttles
 from quiz.forms import AnswerForm, FlagForm, GradeForm, InterviewSetupForm
 from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
 
@@ -59,6 +60,8 @@ def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInte
 @login_required
 @require_http_methods(["GET", "POST"])
 def interview_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and throttles.hit(request, "interview-start"):
+        return throttles.too_many(request, "interview-start")
     if request.method == "POST":
         data = request.POST if "quick" not in request.POST else QUICK_START
         form = InterviewSetupForm(data)
@@ -69,9 +72,13 @@ def interview_new(request: HttpRequest) -> HttpResponse:
     return render(request, "quiz/interview_new.html", {"form": form})
 
 
-def _step_response(request: HttpRequest, interview: MockInterview) -> HttpResponse:
-    """The current state of the interview: the question card, or the results once it is over."""
-    if interview.finish_if_due() or (item := interview.current_item()) is None:
+def _step_response(
+    request: HttpRequest, interview: MockInterview, refused: AnswerForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The current state of the interview: the question card, or the results once it is over.
+
+    ``refused`` is a form the server turned down: the card shows its error and keeps the text as typed."""
+    if interview.is_over() or (item := interview.current_item()) is None:
         url = reverse("quiz:results", args=[interview.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     template = "quiz/interview.html"
@@ -80,10 +87,14 @@ def _step_response(request: HttpRequest, interview: MockInterview) -> HttpRespon
     context = {
         "interview": interview,
         "item": item,
+        "answer_text": item.answer_text,
         "now": timezone.now(),
         "grades": [(grade, GRADE_MEANINGS[grade]) for grade in Grade],
     }
-    return render(request, template, context)
+    if refused is not None:
+        context["answer_text"] = refused.data.get("answer_text", item.answer_text)
+        context["errors"] = [error for errors in refused.errors.values() for error in errors]
+    return render(request, template, context, status=status)
 
 
 @login_required
@@ -99,54 +110,61 @@ def _after_post(request: HttpRequest, interview: MockInterview) -> HttpResponse:
     return redirect("quiz:interview-step", interview.pk)
 
 
-def _take_step(request: HttpRequest, pk: int, item_pk: int, step) -> HttpResponse:
-    """Reveal or skip: a step that needs nothing but the typed text."""
+def _refused(request: HttpRequest, interview: MockInterview, form: AnswerForm) -> HttpResponse:
+    # htmx only swaps 2xx responses in; a plain post gets the page itself with 422. Either way the typed
+    # text comes back in the box, with the reason beside it.
+    return _step_response(request, interview, refused=form, status=200 if request.htmx else 422)
+
+
+@login_required
+@vary_on_headers("HX-Request")
+@require_POST
+def reveal_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     interview = _interview_for(request, pk)
-    step(interview, _item_for(interview, item_pk), answer_text=_typed_answer(request))
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, interview, form)
+    interview.reveal(_item_for(interview, item_pk), answer_text=form.typed_answer)
     return _after_post(request, interview)
 
 
-def _typed_answer(request: HttpRequest) -> str | None:
-    form = AnswerForm(request.POST)
-    return form.cleaned_data["answer_text"] if form.is_valid() and "answer_text" in request.POST else None
-
-
 @login_required
-@require_POST
-def reveal_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    return _take_step(request, pk, item_pk, MockInterview.reveal)
-
-
-@login_required
+@vary_on_headers("HX-Request")
 @require_POST
 def grade_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     interview = _interview_for(request, pk)
-    item = _item_for(interview, item_pk)
     form = GradeForm(request.POST)
-    if form.is_valid():
-        interview.grade(item, form.cleaned_data["grade"], answer_text=form.cleaned_data["answer_text"])
-    else:
-        messages.error(request, "Pick one of the four grades.")
+    if not form.is_valid():
+        return _refused(request, interview, form)
+    interview.grade(_item_for(interview, item_pk), form.cleaned_data["grade"], answer_text=form.typed_answer)
     return _after_post(request, interview)
 
 
 @login_required
+@vary_on_headers("HX-Request")
 @require_POST
 def skip_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    return _take_step(request, pk, item_pk, MockInterview.skip)
+    interview = _interview_for(request, pk)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, interview, form)
+    interview.skip(_item_for(interview, item_pk), answer_text=form.typed_answer)
+    return _after_post(request, interview)
 
 
 @login_required
+@vary_on_headers("HX-Request")
 @require_POST
 def flag_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     interview = _interview_for(request, pk)
     item = _item_for(interview, item_pk)
     # The form says the state wanted, not "toggle", so a double click cannot undo itself.
     form = FlagForm(request.POST)
-    if form.is_valid():
-        interview.set_flag(item, form.cleaned_data["flagged"])
-    if (answer_text := _typed_answer(request)) is not None:
-        interview.save_answer(item, answer_text)
+    if not form.is_valid():
+        return _refused(request, interview, form)
+    interview.set_flag(item, form.cleaned_data["flagged"])
+    if form.typed_answer is not None:
+        interview.save_answer(item, form.typed_answer)
     return _after_post(request, interview)
 
 
@@ -158,20 +176,23 @@ def save_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _item_for(interview, item_pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(form.errors["answer_text"][0], status=422)
-    saved = interview.save_answer(item, form.cleaned_data["answer_text"])
+        return HttpResponse(f"Not saved: {form.errors['answer_text'][0]}", status=422)
+    if not interview.save_answer(item, form.cleaned_data["answer_text"]):
+        return HttpResponse("Not saved: this question is closed or not reached yet.", status=409)
     if not request.htmx:
         return redirect("quiz:interview-step", interview.pk)
-    return HttpResponse("Saved" if saved else "Not saved: this question is closed")
+    return HttpResponse("Saved")
 
 
 @login_required
 @require_POST
 def end_interview(request: HttpRequest, pk: int) -> HttpResponse:
     interview = _interview_for(request, pk)
-    item = interview.current_item()
-    if item and (answer_text := _typed_answer(request)) is not None:
-        interview.save_answer(item, answer_text)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, interview, form)
+    if (item := interview.current_item()) and form.typed_answer is not None:
+        interview.save_answer(item, form.typed_answer)
     interview.end_early()
     url = reverse("quiz:results", args=[interview.pk])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
@@ -180,7 +201,7 @@ def end_interview(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     interview = _interview_for(request, pk)
-    if not interview.finish_if_due() and interview.current_item() is not None:
+    if not interview.is_over() and interview.current_item() is not None:
         messages.info(request, "This interview is still running: here is where you left off.")
         return redirect("quiz:interview-step", interview.pk)
     summary = interview.summary()
@@ -196,6 +217,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 def practise_missed(request: HttpRequest, pk: int) -> HttpResponse:
     """A new interview with the questions missed, half-known, skipped or not reached in this one."""
     interview = _interview_for(request, pk)
+    if throttles.hit(request, "interview-start"):
+        return throttles.too_many(request, "interview-start")
     questions = [q for q in interview.summary().missed_questions if not q.retired]
     if not questions:
         messages.info(request, "Nothing to practise again: every question was graded Good or Nailed.")
@@ -218,6 +241,8 @@ REVIEW_SESSION_SIZE = 20
 @require_POST
 def review_start(request: HttpRequest) -> HttpResponse:
     """A review session: the questions whose spaced-repetition time has come, most overdue first, untimed."""
+    if throttles.hit(request, "interview-start"):
+        return throttles.too_many(request, "interview-start")
     due = ReviewState.objects.for_user(request.user).due().order_by("due").select_related("question")
     questions = [state.question for state in due[:REVIEW_SESSION_SIZE]]
     if not questions:

@@ -1,10 +1,12 @@
 from django.contrib.auth import login
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db import IntegrityError, connection, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from quiz import throttles
 from quiz.forms import SignUpForm
 from quiz.models import MockInterview, ReviewState, Section
 
@@ -30,12 +32,27 @@ def home(request: HttpRequest) -> HttpResponse:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("quiz:home")
+    if request.method == "POST" and throttles.is_over(request, "sign-up"):
+        return throttles.too_many(request, "sign-up")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("quiz:home")
+        try:
+            with transaction.atomic():
+                user = form.save()
+        except IntegrityError:
+            # Someone took the name between the form's check and the insert (simultaneous sign-ups).
+            form.add_error("username", "A user with that username already exists.")
+        else:
+            throttles.count(request, "sign-up")
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("quiz:home")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 400 page without Django's CSRF wrapper: that wrapper reads the body again, so a form post Django
+    refused as unreadable (``charset=utf-16``) turned into a 500 while rendering its 400."""
+    return HttpResponseBadRequest(loader.render_to_string("400.html"))
 
 
 @never_cache

@@ -74,6 +74,7 @@ def manage(*args: str, env: dict, timeout: float = 600) -> str:
 def prepare_database(env: dict) -> None:
     """Migrate, load the question bank, collect static files (the hashed names the pages link to)."""
     manage("migrate", "--no-input", env=env)
+    manage("createcachetable", env=env)
     manage("load_content", env=env)
     manage("collectstatic", "--no-input", "--verbosity", "0", env=env)
 
@@ -173,6 +174,14 @@ class Server:
             while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
                 time.sleep(0.05)
         return pids
+
+    def kill_master(self) -> list[int]:
+        """SIGKILL the master alone, as the OOM killer might; return the workers it leaves behind."""
+        master, *workers = self.pids()
+        os.kill(master, signal.SIGKILL)
+        if self.process:
+            self.process.wait(timeout=10)
+        return workers
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

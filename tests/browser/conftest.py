@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from quiz.models import Difficulty, Question, Section
 
@@ -85,6 +86,13 @@ class PageProblems:
             "CSP violations": sorted(set(self.csp_violations)),
         }
         return {kind: items for kind, items in found.items() if items}
+
+
+@pytest.fixture(autouse=True)
+def no_throttle_counts_carried_over(django_db_setup, django_db_blocker):
+    """Every browser test signs up and in from 127.0.0.1; throttle counts must not carry over between them."""
+    with django_db_blocker.unblock():
+        cache.clear()
 
 
 @pytest.fixture

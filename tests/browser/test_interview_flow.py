@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -40,6 +41,7 @@ def answer_by_keyboard(page, text: str) -> None:
 
 
 def test_new_user_runs_an_interview_by_keyboard(page, bank):
+    page.clock.install()  # the countdown's time moves when the test says, not with the wall clock
     page.goto("/")
     page.get_by_role("link", name="Sign up to practise").click()
     page.get_by_label("Username").fill("grace")
@@ -57,7 +59,7 @@ def test_new_user_runs_an_interview_by_keyboard(page, bank):
     card = page.locator("#question-card")
     expect(card.locator(".progress-label")).to_have_text("Question 1 / 3")
     before = countdown_seconds(page)
-    page.wait_for_timeout(1500)
+    page.clock.run_for(1500)
     assert 0 < countdown_seconds(page) < before <= 60
 
     # Question 1: write, leave the box, reveal with Space, grade Good with 3.
@@ -123,24 +125,32 @@ def test_pages_name_an_icon_the_browser_can_load(page):
 
 
 def test_question_past_its_time_is_marked_over_time(page, sign_in, bank, candidate):
+    """Time moves on both sides, no waiting: Playwright's clock in the page, time_machine on the server."""
     sign_in(page, candidate.username)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    # Two seconds a question: the first runs out while the interview (four seconds in all) still runs.
-    interview = MockInterview.start(candidate, bank[:2], seconds_per_question=2)
+    start = timezone.now()
+    interview = MockInterview.start(candidate, bank[:2], seconds_per_question=60, now=start)
+    page.clock.install()
     page.goto(f"/interviews/{interview.pk}/")
 
     card = page.locator("#question-card")
-    # Generous upper bounds: on a busy machine a request can take a second or two.
-    expect(card.locator(".countdown-value")).to_have_text("0:00", timeout=8000)
-    expect(card.locator(".countdown-label")).to_have_text("Over time")
-    # Only the server renders this badge: quiz.js asked it for the card again when the clock ran out.
-    expect(card.locator(".badge-late")).to_contain_text("Over time", timeout=8000)
-    page.keyboard.press(" ")
-    expect(card.locator(".reference-answer")).to_be_visible()
-    page.keyboard.press("2")
+    with time_machine.travel(start + timedelta(seconds=65)):
+        # The first question's minute runs out; the interview (two minutes in all) still runs.
+        page.clock.fast_forward("01:05")
+        expect(card.locator(".countdown-value")).to_have_text("0:00")
+        expect(card.locator(".countdown-label")).to_have_text("Over time")
+        # Only the server renders this badge: quiz.js asked it for the card again when the clock ran out.
+        expect(card.locator(".badge-late")).to_contain_text("Over time")
+        page.keyboard.press(" ")
+        expect(card.locator(".reference-answer")).to_be_visible()
+        page.keyboard.press("2")
+        expect(card.locator(".progress-label")).to_have_text("Question 2 / 2")
 
-    # The second question's time is the interview's last two seconds; when they run out, the results show.
-    page.wait_for_url(re.compile(r"/interviews/\d+/results/$"), timeout=15000)
+    # The second question's time is the interview's last minute; when it runs out, the results show.
+    with time_machine.travel(start + timedelta(seconds=125)):
+        page.clock.fast_forward("01:00")
+        page.wait_for_url(re.compile(r"/interviews/\d+/results/$"))
+        expect(page.locator("main")).to_contain_text("Ran out of time")
     first = page.locator("#item-1 .result-item-header")
     expect(first).to_contain_text("Partial")
     expect(first.locator(".badge-late")).to_have_text("Over time")
@@ -193,7 +203,7 @@ def test_resized_answer_box_reveals_without_csp_violation(page, sign_in, bank, c
     assert page.evaluate("window.__cspViolations") == []
 
 
-def test_interview_works_without_javascript(open_page, sign_in, bank, candidate):
+def test_interview_works_without_javascript(open_page, sign_in, page_problems, bank, candidate):
     page = open_page(java_script_enabled=False)
     sign_in(page, candidate.username)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
@@ -210,6 +220,22 @@ def test_interview_works_without_javascript(open_page, sign_in, bank, candidate)
     item = interview.items.get(position=0)
     assert (item.grade, item.answer_text) == (Grade.GOOD, "Typed without any script")
 
+    # A refused step keeps the text: an answer over the limit comes back with the reason (and a 422).
+    page_problems.allow("status of 422 (Unprocessable Entity)")
+    too_long = "x" * 20001
+    page.locator("#answer-text").evaluate(
+        "(box, text) => { box.removeAttribute('maxlength'); box.value = text; }", too_long
+    )
+    page.get_by_role("button", name="Reveal the answer").click()
+    expect(page.get_by_role("alert")).to_contain_text("over 20000 characters")
+    expect(page.locator("#answer-text")).to_have_value(too_long)
+
+    # "End interview" without a script keeps what was typed on the question on screen.
+    page.locator("#answer-text").fill("Last thoughts before ending")
+    page.get_by_role("button", name="End interview").click()
+    page.wait_for_url(re.compile(r"/interviews/\d+/results/$"))
+    expect(page.locator("#item-2 .typed-answer")).to_have_text("Last thoughts before ending")
+
 
 def test_readme_screenshots(open_page, sign_in, bank, candidate, tmp_path):
     """The README's pictures. Written to docs/screenshots only with UPDATE_SCREENSHOTS=1, so a test run
@@ -224,8 +250,10 @@ def test_readme_screenshots(open_page, sign_in, bank, candidate, tmp_path):
     interview = MockInterview.start(candidate, bank[:4], total_seconds=15 * 60, now=started)
     later = interview.items.order_by("position")[2:]
     for minutes, item, grade in zip([1, 2], later, [Grade.PARTIAL, Grade.MISSED], strict=True):
-        # Grading the last two first keeps the screen on question 1.
-        interview.grade(item, grade, now=started + timedelta(minutes=minutes))
+        # The last two already graded keeps the screen on question 1. Written directly: the interview
+        # itself only grades the question on screen.
+        at = started + timedelta(minutes=minutes)
+        interview.items.filter(pk=item.pk).update(grade=grade, started_at=at, revealed_at=at, done_at=at)
 
     page.goto(f"/interviews/{interview.pk}/")
     page.locator("#answer-text").press_sequentially(

@@ -1,0 +1,40 @@
+"""The production entry points (wsgi.py outside runserver, the gunicorn config) start only with safe settings.
+
+The settings' defaults are for a laptop (DEBUG on, a public throwaway key), so that `make run` just works; a
+server started the production way with those defaults would show tracebacks and sign sessions with a key
+anyone can read. It stops instead, and says what to set.
+"""
+
+import os
+import sys
+
+DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 (public on purpose)
+MIN_SECRET_KEY_LENGTH = 50  # Django's own deployment check asks for as much
+
+
+def unsafe_settings() -> list[str]:
+    from django.conf import settings
+
+    problems = []
+    if settings.DEBUG:
+        problems.append("DEBUG is on: set DJANGO_DEBUG=0")
+    key = settings.SECRET_KEY
+    if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 5:
+        problems.append(
+            f"DJANGO_SECRET_KEY is not a real secret: give at least {MIN_SECRET_KEY_LENGTH} random "
+            "characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    return problems
+
+
+def refuse_unsafe_settings(entry_point: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview.settings")
+    if problems := unsafe_settings():
+        sys.exit(
+            f"{entry_point} refuses to start: " + "; ".join(problems) + ". (`make run` is for development.)"
+        )
+
+
+def is_runserver() -> bool:
+    """Django's development server imports wsgi.py too; it is the one place DEBUG and the dev key belong."""
+    return os.path.basename(sys.argv[0]) == "manage.py" and "runserver" in sys.argv[1:2]
