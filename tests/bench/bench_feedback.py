@@ -94,15 +94,20 @@ def evaluate(questions: list[dict], scorer) -> dict:
     }
 
 
-def quality(questions: list[dict]) -> list[str]:
+def subsets(questions: list[dict]) -> dict[str, list[dict]]:
+    """The tuning and held-out halves of the questions the matcher was shaped on, the fresh rounds, all."""
     shaped = [q for q in questions if not q.get("fresh")]
-    fresh = [q for q in questions if q.get("fresh")]
-    halves = {
+    return {
         "tuning half": shaped[0::2],
         "held-out half": shaped[1::2],
-        "fresh": fresh,
+        "fresh round 1": [q for q in questions if q.get("fresh") and q.get("round", 1) == 1],
+        "fresh round 2": [q for q in questions if q.get("fresh") and q.get("round") == 2],
         "all": questions,
     }
+
+
+def quality(questions: list[dict]) -> list[str]:
+    halves = subsets(questions)
     lines = [
         "| method | set | questions | precision | recall | F1 | ordering s>p>w | false < strong |",
         "|---|---|---|---|---|---|---|---|",
