@@ -71,10 +71,15 @@ SHARED_DISCOUNT = 0.7
 # How the cues combine (a logistic curve over their weighted sum) and how much a contradiction, a negation
 # or an answer that contradicts many points takes away: grid-searched on the tuning half of
 # tests/data/feedback_eval.toml (tests/bench/bench_feedback.py --fit).
-WEIGHTS = {"bias": -3.5, "lexical": 12.0, "order": 0.0, "embedding": 1.0}
-WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -2.0, "lexical": 9.0, "order": 1.0, "embedding": 0.0}
+WEIGHTS = {"bias": -3.5, "lexical": 12.0, "order": 0.0, "embedding": 1.0, "soft": 0.0}
+WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -2.0, "lexical": 9.0, "order": 1.0, "embedding": 0.0, "soft": 0.0}
+# A point word counts in part when the window says a word this close to it (cosine of WordLlama vectors),
+# fully from SOFT_FULL on: related words ("rebuild"/"reconstruct") score 0.4-0.75, unrelated ones under 0.3.
+SOFT_FLOOR = 0.3
+SOFT_FULL = 0.75
 CONTRADICTION_PENALTY = 0.8
 NEGATION_PENALTY = 0.8
+NEGATION_GAIN = 2.0
 FALSITY_PENALTY = 1.0
 # ... applied to the share of the points an answer contradicts above this floor.
 FALSITY_FLOOR = 0.3
@@ -119,6 +124,10 @@ _BRITISH = re.compile(r"\b([a-z]{3,30})is(e|ed|es|ing|ation|ations|er|ers)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE = re.compile(r"[,;()]|\s-+\s|=>|->")
 _PARENTHESIS = re.compile(r"(\([^()]*\))")
+_NON = re.compile(r"\bnon[- ](?=[a-z]{4})")
+# "uncorrelated", "invalid", "nonconvex": the word after the prefix, negated, when the key points or the answer
+# say that word too; so "uncorrelated" in a point and "highly correlated" in an answer disagree.
+_NEGATING_PREFIXES = ("non", "un", "in", "im", "ir", "il", "dis")
 _CLAUSE_BREAK = frozenset(
     ["but", "while", "whereas", "although", "though", "however", "whilst", "versus", "vs"]
 )
@@ -139,6 +148,7 @@ def _words(text: str) -> list[str]:
     text = text.lower()
     text = _BRITISH.sub(r"\1iz\2", text)
     text = text.replace("==", " equals ").replace("max(0", " relu max(0")
+    text = _NON.sub("non", text)  # "non-convex", "non convex": one word, read as "convex" negated
     # No word is this long; a pasted blob would only make stemming, typo matching and tokenizing slow.
     return [word for word in _WORD.findall(text) if len(word) <= MAX_WORD_LENGTH]
 
@@ -177,6 +187,7 @@ def _vocabulary() -> tuple[str, ...]:
 class Token:
     ids: frozenset[str]  # the stem, plus the concepts it says
     start: int  # index of its first word in the text's word list
+    end: int  # index after its last word (a phrase of the synonym list spans several)
     clause: int
     piece: int = 0  # the stretch between punctuation marks (or but/while/whereas) it is in
     negated: bool = False
@@ -195,8 +206,14 @@ class Text:
     first_word: str = ""
 
 
-def _analyse(text: str, options: Options, corrections: dict[str, str] | None = None) -> Text:
+def _analyse(
+    text: str,
+    options: Options,
+    corrections: dict[str, str] | None = None,
+    prefixed: dict[str, str] | None = None,
+) -> Text:
     words: list[str] = []
+    negated_words: set[int] = set()
     sentence_of: list[int] = []
     clause_of: list[int] = []
     clause = 0
@@ -217,7 +234,11 @@ def _analyse(text: str, options: Options, corrections: dict[str, str] | None = N
                     if word in _CLAUSE_BREAK:
                         clause += 1
                         outer = outer if inside else clause
-                    words.append(corrections.get(word, word) if corrections else word)
+                    word = corrections.get(word, word) if corrections else word
+                    if prefixed and word in prefixed:
+                        negated_words.add(len(words))
+                        word = prefixed[word]
+                    words.append(word)
                     sentence_of.append(number)
                     clause_of.append(clause if inside else outer)
     piece_of = clause_of
@@ -247,7 +268,7 @@ def _analyse(text: str, options: Options, corrections: dict[str, str] | None = N
         ids = frozenset({stems[i]}) if size == 1 else frozenset()
         if match:  # concept names apart from stems: the concept "up" is not the word "up"
             ids |= frozenset("#" + concept for concept in match)
-        token = Token(ids=ids, start=i, clause=clause_of[i], piece=clause_of[i])
+        token = Token(ids=ids, start=i, end=i + size, clause=clause_of[i], piece=clause_of[i])
         if options.contradictions and match:
             # sorted: a deterministic choice when a phrase names concepts of two groups
             groups = sorted((contrast_of[c], c) for c in match if c in contrast_of)
@@ -258,6 +279,9 @@ def _analyse(text: str, options: Options, corrections: dict[str, str] | None = N
     if options.contradictions:
         _split_conjoined(tokens, words)
         _apply_negation(tokens, negators, preventers, piece_of)
+        for token in tokens:
+            if token.start in negated_words:  # "not uncorrelated" is "correlated"
+                token.negated = not token.negated
     return Text(words, tokens, sentence_of, words[0] if words else "")
 
 
@@ -334,6 +358,7 @@ def _mark_subjects(tokens: list[Token], subjects: dict[str, frozenset[str]]) -> 
 def _subjects(points: list[Text]) -> dict[str, frozenset[str]]:
     """The distinct subjects the key points start with, when there are at least two."""
     subjects: dict[str, frozenset[str]] = {}
+    heads = [point.tokens[0].ids for point in points if point.tokens]
     for point in points:
         if not point.tokens:
             continue
@@ -342,7 +367,9 @@ def _subjects(points: list[Text]) -> dict[str, frozenset[str]]:
             continue
         follows = point.words[head.start + 1] if head.start + 1 < len(point.words) else ""
         starts_claim = point.first_word in DETERMINERS or follows in {"is", "are", "has", "have"}
-        if starts_claim and not any(head.ids & ids for ids in subjects.values()):
+        # A head that opens two points ("CNNs ...", "CNNs ...", "RNNs ...") is a subject the points contrast.
+        repeated = sum(bool(head.ids & ids) for ids in heads) >= 2
+        if (starts_claim or repeated) and not any(head.ids & ids for ids in subjects.values()):
             subjects[min(head.ids)] = head.ids
     return subjects if len(subjects) >= 2 else {}
 
@@ -419,6 +446,7 @@ class Window:
     tokens: list[Token]
     begin: int  # its span in the answer's word list
     end: int
+    first: int = 0  # index of its first token in the answer's token list
     at: dict[str, list[int]] = field(default_factory=dict)  # id -> token indices
     links: set[tuple[str, int, str]] = field(default_factory=set)
     clause_sides: dict[int, dict[int, set[str]]] = field(default_factory=dict)
@@ -468,10 +496,11 @@ def _windows(answer: Text) -> list[Window]:
         if len(starts) >= 2:
             spans.add((starts[0], starts[-1] + 1))
     windows = []
+    starts = [t.start for t in answer.tokens]
     for begin, end in sorted(spans):
-        tokens = [t for t in answer.tokens if begin <= t.start < end]
-        if tokens:
-            windows.append(Window(tokens, begin, end))
+        first, last = bisect.bisect_left(starts, begin), bisect.bisect_left(starts, end)
+        if last > first:
+            windows.append(Window(answer.tokens[first:last], begin, end, first))
     return windows
 
 
@@ -502,7 +531,7 @@ def _lexical(point: Point, window: Window) -> tuple[float, float, float]:
         else:
             disagree += 1
     negation = disagree / (disagree + agree) if disagree else 0.0
-    return lexical, in_order / pairs, negation
+    return lexical, in_order / pairs, negation, found_at.keys()
 
 
 def _context(group: int) -> bool:
@@ -558,6 +587,24 @@ def _truncate(text: str) -> str:
     return text
 
 
+def _prefixed(words: list[str]) -> dict[str, str]:
+    """Words made of a negating prefix and another word of the same texts: {"uncorrelated": "correlated"}.
+
+    Words of the synonym list ("unsupervised", "nonlinear") keep their own meaning."""
+    table, _ = _phrase_table()
+    stems = {_stem(w): w for w in words if len(w) >= 4}
+    found = {}
+    for word in set(words):
+        if (_stem(word),) in table:
+            continue
+        for prefix in _NEGATING_PREFIXES:
+            root = word[len(prefix) :]
+            if word.startswith(prefix) and len(root) >= 4 and _stem(root) in stems:
+                found[word] = root
+                break
+    return found
+
+
 def _corrections(answer_words: set[str], key_point_words: set[str]) -> dict[str, str]:
     """Typos in the answer corrected towards the key points' words and the synonym list."""
     choices = tuple(sorted(key_point_words)) + _vocabulary()
@@ -582,7 +629,10 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
     """Per key point, per window of the answer: the cues. The bench fits WEIGHTS on these; _score combines."""
     options = options or Options()
     answer_text = _truncate(answer_text or "")
-    analysed = [_analyse(p, options) for p in key_points]
+    prefixed = _prefixed([w for p in key_points for w in _words(p)] + _words(answer_text)) if (
+        options.contradictions
+    ) else None
+    analysed = [_analyse(p, options, prefixed=prefixed) for p in key_points]
     subjects = _subjects(analysed) if options.contradictions else {}
     for point in analysed:
         _mark_subjects(point.tokens, subjects)
@@ -593,12 +643,14 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
     if options.synonyms:
         key_point_words = {w for p in analysed for w in p.words if len(w) >= 4}
         corrections = _corrections(set(_words(answer_text)), key_point_words)
-    answer = _analyse(answer_text, options, corrections)
+    answer = _analyse(answer_text, options, corrections, prefixed)
     _mark_subjects(answer.tokens, subjects)
     windows = _windows(answer)
     whole = Window(answer.tokens, 0, len(answer.words))
     spans = [(w.begin, w.end) for w in windows]
-    similarities = _similarities(key_points, answer.words, spans) if options.embeddings else None
+    embedded = _embed_answer(answer.words) if options.embeddings else None
+    similarities = _similarities(key_points, embedded, spans) if embedded else None
+    alignments = [_alignment(p, answer, embedded) if embedded else None for p in analysed]
     result = []
     # What the answer as a whole links a point's words to counts in every window ("the forward pass computes
     # the gradients" elsewhere in the answer still speaks against "the backward pass computes ..."), and an
@@ -608,7 +660,7 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
     for p, point in enumerate(points):
         rows = []
         for w, window in enumerate(windows if point.tokens else ()):  # a blank point has nothing to find
-            lexical, order, negation = _lexical(point, window)
+            lexical, order, negation, found = _lexical(point, window)
             rows.append(
                 {
                     "lexical": lexical,
@@ -618,6 +670,7 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
                     "embedding": float(similarities[p][w])
                     if similarities is not None and len(window.tokens) >= 3
                     else 0.0,
+                    "soft": _soft(point, window, found, alignments[p]),
                     "contradiction": max(overall[p], _contradiction(point, window))
                     if options.contradictions
                     else 0.0,
@@ -630,10 +683,10 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
 
 
 def combine(row: dict, weights: dict) -> float:
-    x = weights["bias"] + sum(weights[k] * row[k] for k in ("lexical", "order", "embedding"))
+    x = weights["bias"] + sum(weights[k] * row[k] for k in ("lexical", "order", "embedding", "soft"))
     score = _logistic(x)
     score *= 1 - CONTRADICTION_PENALTY * row["contradiction"]
-    score *= 1 - NEGATION_PENALTY * row["negation"]
+    score *= 1 - NEGATION_PENALTY * min(1.0, NEGATION_GAIN * row["negation"])
     excess = max(0.0, row["falsity"] - FALSITY_FLOOR) / (1 - FALSITY_FLOOR)
     score *= max(0.0, 1 - FALSITY_PENALTY * excess)
     return score
@@ -691,14 +744,23 @@ def _point_vector(point: str):
     return vector / (np.linalg.norm(vector) or 1.0)
 
 
-def _similarities(key_points: list[str], words: list[str], spans: list[tuple[int, int]]):
-    """Cosine similarity of each key point with each window (a span of the answer's words).
+@dataclass
+class Embedded:
+    """A text tokenized once for WordLlama: prefix sums of its token vectors, and per word its first token."""
 
-    WordLlama embeds a text as the mean of its tokens' vectors, so the answer is tokenized once and each
-    window's vector is a difference of prefix sums, instead of tokenizing every overlapping window again.
-    """
+    sums: object  # numpy array (tokens + 1, dimensions)
+    first_token: list[int]  # per word index (and one past the last word)
+
+    def span(self, begin: int, end: int):
+        """The unnormalised vector of words begin..end (WordLlama's mean, up to a factor)."""
+        return self.sums[self.first_token[end]] - self.sums[self.first_token[begin]]
+
+
+def _embed_answer(words: list[str]) -> Embedded | None:
+    """WordLlama embeds a text as the mean of its tokens' vectors, so the answer is tokenized once and each
+    window's (or word's) vector is a difference of prefix sums, instead of tokenizing every window again."""
     model = _embedding_model()
-    if model is None or not spans or not key_points:
+    if model is None or not words:
         return None
     import numpy as np
 
@@ -715,8 +777,66 @@ def _similarities(key_points: list[str], words: list[str], spans: list[tuple[int
     if ids:
         np.cumsum(table[np.clip(ids, 0, table.shape[0] - 1)], axis=0, out=sums[1:])
     first_token = [bisect.bisect_left(token_word, k) for k in range(len(words) + 1)]
-    window_vectors = np.array([sums[first_token[e]] - sums[first_token[b]] for b, e in spans])
+    return Embedded(sums, first_token)
+
+
+def _unit(vectors):
+    import numpy as np
+
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+def _similarities(key_points: list[str], embedded: Embedded, spans: list[tuple[int, int]]):
+    """Cosine similarity of each key point with each window (a span of the answer's words)."""
+    if not spans or not key_points:
+        return None
+    import numpy as np
+
+    window_vectors = np.array([embedded.span(b, e) for b, e in spans])
     norms = np.linalg.norm(window_vectors, axis=1, keepdims=True)
     window_vectors = window_vectors / np.where(norms == 0, 1, norms)
     points = np.array([_point_vector(p) for p in key_points])
     return np.clip(points @ window_vectors.T, 0.0, 1.0)
+
+
+@lru_cache(maxsize=8192)
+def _word_vector(words: str):
+    """The unit WordLlama vector of a word (or a short phrase) of a key point."""
+    import numpy as np
+
+    model = _embedding_model()
+    ids = model.tokenizer.encode(words, add_special_tokens=False).ids
+    if not ids:
+        return np.zeros(model.embedding.shape[1])
+    return _unit(model.embedding[np.clip(ids, 0, model.embedding.shape[0] - 1)].sum(axis=0))
+
+
+def _alignment(point: Text, answer: Text, embedded: Embedded):
+    """Cosine similarity of each content word of the point with each content word of the answer, zero where
+    one of the two is negated and the other is not ("hidden" against "not hidden")."""
+    import numpy as np
+
+    if not point.tokens or not answer.tokens:
+        return None
+    wanted = np.array([_word_vector(" ".join(point.words[t.start : t.end])) for t in point.tokens])
+    said = _unit(np.array([embedded.span(t.start, t.end) for t in answer.tokens]))
+    similarity = wanted @ said.T
+    negated = np.array([t.negated for t in answer.tokens])
+    for i, token in enumerate(point.tokens):
+        similarity[i, negated != token.negated] = 0.0
+    return similarity
+
+
+def _soft(point: Point, window: Window, found, alignment) -> float:
+    """Like the lexical share, but a point word that the window does not say counts in part when the window
+    says a word close to it in the embedding space ("rebuild" for "reconstruct", "hiding" for "hidden")."""
+    import numpy as np
+
+    weights = np.array(point.weights)
+    credit = np.zeros(len(point.tokens))
+    if alignment is not None:
+        best = alignment[:, window.first : window.first + len(window.tokens)].max(axis=1)
+        credit = np.clip((best - SOFT_FLOOR) / (SOFT_FULL - SOFT_FLOOR), 0.0, 1.0)
+    credit[list(found)] = 1.0
+    return float(weights @ credit / (weights.sum() or 1.0))
