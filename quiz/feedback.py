@@ -80,6 +80,7 @@ SOFT_FULL = 0.75
 CONTRADICTION_PENALTY = 0.8
 NEGATION_PENALTY = 0.8
 NEGATION_GAIN = 2.0
+NEGATION_IN_FALSITY = 2.0
 FALSITY_PENALTY = 1.0
 # ... applied to the share of the points an answer contradicts above this floor.
 FALSITY_FLOOR = 0.3
@@ -656,7 +657,10 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
     # the gradients" elsewhere in the answer still speaks against "the backward pass computes ..."), and an
     # answer that says many points the other way round is trusted less on all of them.
     overall = [_contradiction(point, whole) if options.contradictions else 0.0 for point in points]
-    falsity = sum(overall) / len(overall) if overall else 0.0
+    # ... and so is an answer that negates the words of many points ("never validates", "ignores the hints").
+    negated = [_lexical(point, whole)[2] if options.contradictions and point.tokens else 0.0 for point in points]
+    said_against = [max(c, NEGATION_IN_FALSITY * n) for c, n in zip(overall, negated, strict=True)]
+    falsity = sum(said_against) / len(said_against) if said_against else 0.0
     for p, point in enumerate(points):
         rows = []
         for w, window in enumerate(windows if point.tokens else ()):  # a blank point has nothing to find
