@@ -71,15 +71,10 @@ SHARED_DISCOUNT = 0.7
 # How the cues combine (a logistic curve over their weighted sum) and how much a contradiction, a negation
 # or an answer that contradicts many points takes away: grid-searched on the tuning half of
 # tests/data/feedback_eval.toml (tests/bench/bench_feedback.py --fit).
-WEIGHTS = {"bias": -3.5, "lexical": 12.0, "order": 0.0, "embedding": 1.0, "soft": 0.0}
-WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -2.0, "lexical": 9.0, "order": 1.0, "embedding": 0.0, "soft": 0.0}
-# A point word counts in part when the window says a word this close to it (cosine of WordLlama vectors),
-# fully from SOFT_FULL on: related words ("rebuild"/"reconstruct") score 0.4-0.75, unrelated ones under 0.3.
-SOFT_FLOOR = 0.3
-SOFT_FULL = 0.75
+WEIGHTS = {"bias": -3.5, "lexical": 12.0, "order": 0.0, "embedding": 1.0}
+WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -2.0, "lexical": 9.0, "order": 1.0, "embedding": 0.0}
 CONTRADICTION_PENALTY = 0.8
 NEGATION_PENALTY = 0.8
-NEGATION_GAIN = 2.0
 NEGATION_IN_FALSITY = 2.0
 FALSITY_PENALTY = 1.0
 # ... applied to the share of the points an answer contradicts above this floor.
@@ -126,8 +121,8 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE = re.compile(r"[,;()]|\s-+\s|=>|->")
 _PARENTHESIS = re.compile(r"(\([^()]*\))")
 _NON = re.compile(r"\bnon[- ](?=[a-z]{4})")
-# "uncorrelated", "invalid", "nonconvex": the word after the prefix, negated, when the key points or the answer
-# say that word too; so "uncorrelated" in a point and "highly correlated" in an answer disagree.
+# "uncorrelated", "invalid", "nonconvex": the word after the prefix, negated, when the key points or the
+# answer say that word too; so "uncorrelated" in a point and "highly correlated" in an answer disagree.
 _NEGATING_PREFIXES = ("non", "un", "in", "im", "ir", "il", "dis")
 _CLAUSE_BREAK = frozenset(
     ["but", "while", "whereas", "although", "though", "however", "whilst", "versus", "vs"]
@@ -188,7 +183,6 @@ def _vocabulary() -> tuple[str, ...]:
 class Token:
     ids: frozenset[str]  # the stem, plus the concepts it says
     start: int  # index of its first word in the text's word list
-    end: int  # index after its last word (a phrase of the synonym list spans several)
     clause: int
     piece: int = 0  # the stretch between punctuation marks (or but/while/whereas) it is in
     negated: bool = False
@@ -269,7 +263,7 @@ def _analyse(
         ids = frozenset({stems[i]}) if size == 1 else frozenset()
         if match:  # concept names apart from stems: the concept "up" is not the word "up"
             ids |= frozenset("#" + concept for concept in match)
-        token = Token(ids=ids, start=i, end=i + size, clause=clause_of[i], piece=clause_of[i])
+        token = Token(ids=ids, start=i, clause=clause_of[i], piece=clause_of[i])
         if options.contradictions and match:
             # sorted: a deterministic choice when a phrase names concepts of two groups
             groups = sorted((contrast_of[c], c) for c in match if c in contrast_of)
@@ -447,7 +441,6 @@ class Window:
     tokens: list[Token]
     begin: int  # its span in the answer's word list
     end: int
-    first: int = 0  # index of its first token in the answer's token list
     at: dict[str, list[int]] = field(default_factory=dict)  # id -> token indices
     links: set[tuple[str, int, str]] = field(default_factory=set)
     clause_sides: dict[int, dict[int, set[str]]] = field(default_factory=dict)
@@ -501,7 +494,7 @@ def _windows(answer: Text) -> list[Window]:
     for begin, end in sorted(spans):
         first, last = bisect.bisect_left(starts, begin), bisect.bisect_left(starts, end)
         if last > first:
-            windows.append(Window(answer.tokens[first:last], begin, end, first))
+            windows.append(Window(answer.tokens[first:last], begin, end))
     return windows
 
 
@@ -532,7 +525,7 @@ def _lexical(point: Point, window: Window) -> tuple[float, float, float]:
         else:
             disagree += 1
     negation = disagree / (disagree + agree) if disagree else 0.0
-    return lexical, in_order / pairs, negation, found_at.keys()
+    return lexical, in_order / pairs, negation
 
 
 def _context(group: int) -> bool:
@@ -630,9 +623,11 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
     """Per key point, per window of the answer: the cues. The bench fits WEIGHTS on these; _score combines."""
     options = options or Options()
     answer_text = _truncate(answer_text or "")
-    prefixed = _prefixed([w for p in key_points for w in _words(p)] + _words(answer_text)) if (
-        options.contradictions
-    ) else None
+    prefixed = (
+        _prefixed([w for p in key_points for w in _words(p)] + _words(answer_text))
+        if options.contradictions
+        else None
+    )
     analysed = [_analyse(p, options, prefixed=prefixed) for p in key_points]
     subjects = _subjects(analysed) if options.contradictions else {}
     for point in analysed:
@@ -649,22 +644,22 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
     windows = _windows(answer)
     whole = Window(answer.tokens, 0, len(answer.words))
     spans = [(w.begin, w.end) for w in windows]
-    embedded = _embed_answer(answer.words) if options.embeddings else None
-    similarities = _similarities(key_points, embedded, spans) if embedded else None
-    alignments = [_alignment(p, answer, embedded) if embedded else None for p in analysed]
+    similarities = _similarities(key_points, answer.words, spans) if options.embeddings else None
     result = []
     # What the answer as a whole links a point's words to counts in every window ("the forward pass computes
     # the gradients" elsewhere in the answer still speaks against "the backward pass computes ..."), and an
     # answer that says many points the other way round is trusted less on all of them.
     overall = [_contradiction(point, whole) if options.contradictions else 0.0 for point in points]
     # ... and so is an answer that negates the words of many points ("never validates", "ignores the hints").
-    negated = [_lexical(point, whole)[2] if options.contradictions and point.tokens else 0.0 for point in points]
+    negated = [
+        _lexical(point, whole)[2] if options.contradictions and point.tokens else 0.0 for point in points
+    ]
     said_against = [max(c, NEGATION_IN_FALSITY * n) for c, n in zip(overall, negated, strict=True)]
     falsity = sum(said_against) / len(said_against) if said_against else 0.0
     for p, point in enumerate(points):
         rows = []
         for w, window in enumerate(windows if point.tokens else ()):  # a blank point has nothing to find
-            lexical, order, negation, found = _lexical(point, window)
+            lexical, order, negation = _lexical(point, window)
             rows.append(
                 {
                     "lexical": lexical,
@@ -674,7 +669,6 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
                     "embedding": float(similarities[p][w])
                     if similarities is not None and len(window.tokens) >= 3
                     else 0.0,
-                    "soft": _soft(point, window, found, alignments[p]),
                     "contradiction": max(overall[p], _contradiction(point, window))
                     if options.contradictions
                     else 0.0,
@@ -687,10 +681,10 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
 
 
 def combine(row: dict, weights: dict) -> float:
-    x = weights["bias"] + sum(weights[k] * row[k] for k in ("lexical", "order", "embedding", "soft"))
+    x = weights["bias"] + sum(weights[k] * row[k] for k in ("lexical", "order", "embedding"))
     score = _logistic(x)
     score *= 1 - CONTRADICTION_PENALTY * row["contradiction"]
-    score *= 1 - NEGATION_PENALTY * min(1.0, NEGATION_GAIN * row["negation"])
+    score *= 1 - NEGATION_PENALTY * row["negation"]
     excess = max(0.0, row["falsity"] - FALSITY_FLOOR) / (1 - FALSITY_FLOOR)
     score *= max(0.0, 1 - FALSITY_PENALTY * excess)
     return score
@@ -748,23 +742,14 @@ def _point_vector(point: str):
     return vector / (np.linalg.norm(vector) or 1.0)
 
 
-@dataclass
-class Embedded:
-    """A text tokenized once for WordLlama: prefix sums of its token vectors, and per word its first token."""
+def _similarities(key_points: list[str], words: list[str], spans: list[tuple[int, int]]):
+    """Cosine similarity of each key point with each window (a span of the answer's words).
 
-    sums: object  # numpy array (tokens + 1, dimensions)
-    first_token: list[int]  # per word index (and one past the last word)
-
-    def span(self, begin: int, end: int):
-        """The unnormalised vector of words begin..end (WordLlama's mean, up to a factor)."""
-        return self.sums[self.first_token[end]] - self.sums[self.first_token[begin]]
-
-
-def _embed_answer(words: list[str]) -> Embedded | None:
-    """WordLlama embeds a text as the mean of its tokens' vectors, so the answer is tokenized once and each
-    window's (or word's) vector is a difference of prefix sums, instead of tokenizing every window again."""
+    WordLlama embeds a text as the mean of its tokens' vectors, so the answer is tokenized once and each
+    window's vector is a difference of prefix sums, instead of tokenizing every overlapping window again.
+    """
     model = _embedding_model()
-    if model is None or not words:
+    if model is None or not spans or not key_points:
         return None
     import numpy as np
 
@@ -781,66 +766,8 @@ def _embed_answer(words: list[str]) -> Embedded | None:
     if ids:
         np.cumsum(table[np.clip(ids, 0, table.shape[0] - 1)], axis=0, out=sums[1:])
     first_token = [bisect.bisect_left(token_word, k) for k in range(len(words) + 1)]
-    return Embedded(sums, first_token)
-
-
-def _unit(vectors):
-    import numpy as np
-
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)
-
-
-def _similarities(key_points: list[str], embedded: Embedded, spans: list[tuple[int, int]]):
-    """Cosine similarity of each key point with each window (a span of the answer's words)."""
-    if not spans or not key_points:
-        return None
-    import numpy as np
-
-    window_vectors = np.array([embedded.span(b, e) for b, e in spans])
+    window_vectors = np.array([sums[first_token[e]] - sums[first_token[b]] for b, e in spans])
     norms = np.linalg.norm(window_vectors, axis=1, keepdims=True)
     window_vectors = window_vectors / np.where(norms == 0, 1, norms)
     points = np.array([_point_vector(p) for p in key_points])
     return np.clip(points @ window_vectors.T, 0.0, 1.0)
-
-
-@lru_cache(maxsize=8192)
-def _word_vector(words: str):
-    """The unit WordLlama vector of a word (or a short phrase) of a key point."""
-    import numpy as np
-
-    model = _embedding_model()
-    ids = model.tokenizer.encode(words, add_special_tokens=False).ids
-    if not ids:
-        return np.zeros(model.embedding.shape[1])
-    return _unit(model.embedding[np.clip(ids, 0, model.embedding.shape[0] - 1)].sum(axis=0))
-
-
-def _alignment(point: Text, answer: Text, embedded: Embedded):
-    """Cosine similarity of each content word of the point with each content word of the answer, zero where
-    one of the two is negated and the other is not ("hidden" against "not hidden")."""
-    import numpy as np
-
-    if not point.tokens or not answer.tokens:
-        return None
-    wanted = np.array([_word_vector(" ".join(point.words[t.start : t.end])) for t in point.tokens])
-    said = _unit(np.array([embedded.span(t.start, t.end) for t in answer.tokens]))
-    similarity = wanted @ said.T
-    negated = np.array([t.negated for t in answer.tokens])
-    for i, token in enumerate(point.tokens):
-        similarity[i, negated != token.negated] = 0.0
-    return similarity
-
-
-def _soft(point: Point, window: Window, found, alignment) -> float:
-    """Like the lexical share, but a point word that the window does not say counts in part when the window
-    says a word close to it in the embedding space ("rebuild" for "reconstruct", "hiding" for "hidden")."""
-    import numpy as np
-
-    weights = np.array(point.weights)
-    credit = np.zeros(len(point.tokens))
-    if alignment is not None:
-        best = alignment[:, window.first : window.first + len(window.tokens)].max(axis=1)
-        credit = np.clip((best - SOFT_FLOOR) / (SOFT_FULL - SOFT_FLOOR), 0.0, 1.0)
-    credit[list(found)] = 1.0
-    return float(weights @ credit / (weights.sum() or 1.0))

@@ -217,7 +217,7 @@ def fit(questions: list[dict]) -> None:
                     labels.append(answer["covered"][pi])
                     groups.append((qi, answer["kind"]))
         width = max(len(w) for w in rows)
-        names = ("lexical", "order", "embedding", "contradiction", "negation", "falsity", "soft")
+        names = ("lexical", "order", "embedding", "contradiction", "negation", "falsity")
         table = np.zeros((len(rows), width, len(names)))
         mask = np.zeros((len(rows), width), dtype=bool)
         for i, windows in enumerate(rows):
@@ -227,19 +227,17 @@ def fit(questions: list[dict]) -> None:
         labels_array = np.array(labels, dtype=bool)
         best = None
         grid = itertools.product(
-            (-2, -3, -4, -5, -6, -7),
-            (0, 2, 4, 6, 8, 10, 12),
+            (-1.5, -2, -2.5, -3, -3.5, -4, -5),
+            (4, 6, 8, 9, 10, 12),
             (0, 1),
             (0, 1, 2, 4) if embeddings else (0,),
             (0.8, 1.0),
-            (0.6, 0.8, 1.0),
+            (0.6, 0.8),
             (0, 0.5, 1.0),
             (0.2, 0.3),
-            (0, 2, 4, 6, 8, 10, 12) if embeddings else (0,),
         )
-        for bias, lexical, order, embedding, contradiction, negation, falsity, floor, soft in grid:
+        for bias, lexical, order, embedding, contradiction, negation, falsity, floor in grid:
             x = bias + lexical * table[..., 0] + order * table[..., 1] + embedding * table[..., 2]
-            x = x + soft * table[..., 6]
             score = 1 / (1 + np.exp(-x))
             score *= 1 - contradiction * table[..., 3]
             score *= 1 - negation * table[..., 4]
@@ -273,9 +271,13 @@ def fit(questions: list[dict]) -> None:
                     negation,
                     falsity,
                     floor,
-                    soft,
                 )
-        print("embeddings" if embeddings else "no embeddings", [round(float(v), 3) for v in best])
+        names = "objective f1 ordering false_below bias lexical order embedding contradiction negation"
+        names += " falsity falsity_floor"
+        print(
+            "embeddings" if embeddings else "no embeddings",
+            dict(zip(names.split(), (round(float(v), 3) for v in best), strict=True)),
+        )
 
 
 def main() -> int:
