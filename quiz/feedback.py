@@ -11,10 +11,12 @@ from two cues, then discounted when it contradicts the point:
 - embedding: cosine similarity of point and window in WordLlama's static token embeddings (a 16 MB model
   inside the ``wordllama`` wheel, loaded once per process; without it the lexical cue alone decides).
 - contradictions: words of contrast groups (precision/recall, L1/L2, bias/variance, FP/FN, more/less,
-  before/after ..., and the subjects the points start with) are linked to their nearest neighbours in each
-  clause; an answer that links the point's words the other way round ("precision is about false negatives",
-  "L2 drives weights to zero") or negates what the point says ("does not prevent overfitting") loses most of
-  the score; an answer that contradicts more than 30% of the points is trusted less on all of them.
+  before/after ..., and the subjects the points start with, or that open two points: "CNNs ..., CNNs ...,
+  RNNs ...") are linked to their nearest neighbours in each clause; an answer that links the point's words
+  the other way round ("precision is about false negatives", "L2 drives weights to zero") or negates what
+  the point says ("does not prevent overfitting", "highly correlated" for "uncorrelated": a negating prefix
+  counts as a "not") loses most of the score; an answer that contradicts or negates the words of more than
+  30% of the points is trusted less on all of them.
 
 The order cue (the point's word pairs found close and in order) is computed too; fitted on the labelled set
 it earns no weight next to the embedding (a little without it).
@@ -75,6 +77,8 @@ WEIGHTS = {"bias": -3.5, "lexical": 12.0, "order": 0.0, "embedding": 1.0}
 WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -2.0, "lexical": 9.0, "order": 1.0, "embedding": 0.0}
 CONTRADICTION_PENALTY = 0.8
 NEGATION_PENALTY = 0.8
+# An answer's falsity (the share of points it says the other way round) counts a point whose words the answer
+# negates (share of them negated) this many times; set on the tuning half.
 NEGATION_IN_FALSITY = 2.0
 FALSITY_PENALTY = 1.0
 # ... applied to the share of the points an answer contradicts above this floor.
@@ -586,14 +590,15 @@ def _prefixed(words: list[str]) -> dict[str, str]:
 
     Words of the synonym list ("unsupervised", "nonlinear") keep their own meaning."""
     table, _ = _phrase_table()
-    stems = {_stem(w): w for w in words if len(w) >= 4}
+    stems = {_stem(w) for w in words if len(w) >= 5}
     found = {}
     for word in set(words):
         if (_stem(word),) in table:
             continue
         for prefix in _NEGATING_PREFIXES:
             root = word[len(prefix) :]
-            if word.startswith(prefix) and len(root) >= 4 and _stem(root) in stems:
+            # "unless" is not "less" negated: short roots and stopwords are left alone.
+            if word.startswith(prefix) and len(root) >= 5 and root not in STOPWORDS and _stem(root) in stems:
                 found[word] = root
                 break
     return found
