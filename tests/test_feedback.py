@@ -11,6 +11,7 @@ import pytest
 
 from quiz import feedback
 from quiz.feedback import COVERED, key_point_coverage, suggested_grade
+from quiz.importer.bank import parse_bank, read_sources
 from quiz.models import Grade
 
 EVAL_SET = Path(__file__).parent / "data" / "feedback_eval.toml"
@@ -275,8 +276,6 @@ def test_eval_set_has_enough_questions_from_the_bank():
 
 def test_fresh_round_two_key_points_are_the_banks_own():
     # Round 2 was written against the bank's `Key points:` blocks, word for word, like the set we do not have.
-    from quiz.importer.bank import parse_bank, read_sources
-
     bank = {
         (q.source_path, q.prompt_md.strip().replace("\u2019", "'")): q.key_points
         for source in parse_bank(read_sources(BANK)).files
