@@ -11,10 +11,12 @@ from two cues, then discounted when it contradicts the point:
 - embedding: cosine similarity of point and window in WordLlama's static token embeddings (a 16 MB model
   inside the ``wordllama`` wheel, loaded once per process; without it the lexical cue alone decides).
 - contradictions: words of contrast groups (precision/recall, L1/L2, bias/variance, FP/FN, more/less,
-  before/after ..., and the subjects the points start with) are linked to their nearest neighbours in each
-  clause; an answer that links the point's words the other way round ("precision is about false negatives",
-  "L2 drives weights to zero") or negates what the point says ("does not prevent overfitting") loses most of
-  the score; an answer that contradicts more than 30% of the points is trusted less on all of them.
+  before/after ..., and the subjects the points start with, or that open two points: "CNNs ..., CNNs ...,
+  RNNs ...") are linked to their nearest neighbours in each clause; an answer that links the point's words
+  the other way round ("precision is about false negatives", "L2 drives weights to zero") or negates what
+  the point says ("does not prevent overfitting", "highly correlated" for "uncorrelated": a negating prefix
+  counts as a "not") loses most of the score; an answer that contradicts or negates the words of more than
+  30% of the points is trusted less on all of them.
 
 The order cue (the point's word pairs found close and in order) is computed too; fitted on the labelled set
 it earns no weight next to the embedding (a little without it).
@@ -75,6 +77,9 @@ WEIGHTS = {"bias": -3.5, "lexical": 12.0, "order": 0.0, "embedding": 1.0}
 WEIGHTS_WITHOUT_EMBEDDINGS = {"bias": -2.0, "lexical": 9.0, "order": 1.0, "embedding": 0.0}
 CONTRADICTION_PENALTY = 0.8
 NEGATION_PENALTY = 0.8
+# An answer's falsity (the share of points it says the other way round) counts a point whose words the answer
+# negates (share of them negated) this many times; set on the tuning half.
+NEGATION_IN_FALSITY = 2.0
 FALSITY_PENALTY = 1.0
 # ... applied to the share of the points an answer contradicts above this floor.
 FALSITY_FLOOR = 0.3
@@ -119,6 +124,10 @@ _BRITISH = re.compile(r"\b([a-z]{3,30})is(e|ed|es|ing|ation|ations|er|ers)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE = re.compile(r"[,;()]|\s-+\s|=>|->")
 _PARENTHESIS = re.compile(r"(\([^()]*\))")
+_NON = re.compile(r"\bnon[- ](?=[a-z]{4})")
+# "uncorrelated", "invalid", "nonconvex": the word after the prefix, negated, when the key points or the
+# answer say that word too; so "uncorrelated" in a point and "highly correlated" in an answer disagree.
+_NEGATING_PREFIXES = ("non", "un", "in", "im", "ir", "il", "dis")
 _CLAUSE_BREAK = frozenset(
     ["but", "while", "whereas", "although", "though", "however", "whilst", "versus", "vs"]
 )
@@ -139,6 +148,7 @@ def _words(text: str) -> list[str]:
     text = text.lower()
     text = _BRITISH.sub(r"\1iz\2", text)
     text = text.replace("==", " equals ").replace("max(0", " relu max(0")
+    text = _NON.sub("non", text)  # "non-convex", "non convex": one word, read as "convex" negated
     # No word is this long; a pasted blob would only make stemming, typo matching and tokenizing slow.
     return [word for word in _WORD.findall(text) if len(word) <= MAX_WORD_LENGTH]
 
@@ -195,8 +205,14 @@ class Text:
     first_word: str = ""
 
 
-def _analyse(text: str, options: Options, corrections: dict[str, str] | None = None) -> Text:
+def _analyse(
+    text: str,
+    options: Options,
+    corrections: dict[str, str] | None = None,
+    prefixed: dict[str, str] | None = None,
+) -> Text:
     words: list[str] = []
+    negated_words: set[int] = set()
     sentence_of: list[int] = []
     clause_of: list[int] = []
     clause = 0
@@ -217,7 +233,11 @@ def _analyse(text: str, options: Options, corrections: dict[str, str] | None = N
                     if word in _CLAUSE_BREAK:
                         clause += 1
                         outer = outer if inside else clause
-                    words.append(corrections.get(word, word) if corrections else word)
+                    word = corrections.get(word, word) if corrections else word
+                    if prefixed and word in prefixed:
+                        negated_words.add(len(words))
+                        word = prefixed[word]
+                    words.append(word)
                     sentence_of.append(number)
                     clause_of.append(clause if inside else outer)
     piece_of = clause_of
@@ -258,6 +278,9 @@ def _analyse(text: str, options: Options, corrections: dict[str, str] | None = N
     if options.contradictions:
         _split_conjoined(tokens, words)
         _apply_negation(tokens, negators, preventers, piece_of)
+        for token in tokens:
+            if token.start in negated_words:  # "not uncorrelated" is "correlated"
+                token.negated = not token.negated
     return Text(words, tokens, sentence_of, words[0] if words else "")
 
 
@@ -334,6 +357,7 @@ def _mark_subjects(tokens: list[Token], subjects: dict[str, frozenset[str]]) -> 
 def _subjects(points: list[Text]) -> dict[str, frozenset[str]]:
     """The distinct subjects the key points start with, when there are at least two."""
     subjects: dict[str, frozenset[str]] = {}
+    heads = [point.tokens[0].ids for point in points if point.tokens]
     for point in points:
         if not point.tokens:
             continue
@@ -342,7 +366,9 @@ def _subjects(points: list[Text]) -> dict[str, frozenset[str]]:
             continue
         follows = point.words[head.start + 1] if head.start + 1 < len(point.words) else ""
         starts_claim = point.first_word in DETERMINERS or follows in {"is", "are", "has", "have"}
-        if starts_claim and not any(head.ids & ids for ids in subjects.values()):
+        # A head that opens two points ("CNNs ...", "CNNs ...", "RNNs ...") is a subject the points contrast.
+        repeated = sum(bool(head.ids & ids) for ids in heads) >= 2
+        if (starts_claim or repeated) and not any(head.ids & ids for ids in subjects.values()):
             subjects[min(head.ids)] = head.ids
     return subjects if len(subjects) >= 2 else {}
 
@@ -468,10 +494,11 @@ def _windows(answer: Text) -> list[Window]:
         if len(starts) >= 2:
             spans.add((starts[0], starts[-1] + 1))
     windows = []
+    starts = [t.start for t in answer.tokens]
     for begin, end in sorted(spans):
-        tokens = [t for t in answer.tokens if begin <= t.start < end]
-        if tokens:
-            windows.append(Window(tokens, begin, end))
+        first, last = bisect.bisect_left(starts, begin), bisect.bisect_left(starts, end)
+        if last > first:
+            windows.append(Window(answer.tokens[first:last], begin, end))
     return windows
 
 
@@ -558,6 +585,25 @@ def _truncate(text: str) -> str:
     return text
 
 
+def _prefixed(words: list[str]) -> dict[str, str]:
+    """Words made of a negating prefix and another word of the same texts: {"uncorrelated": "correlated"}.
+
+    Words of the synonym list ("unsupervised", "nonlinear") keep their own meaning."""
+    table, _ = _phrase_table()
+    stems = {_stem(w) for w in words if len(w) >= 5}
+    found = {}
+    for word in set(words):
+        if (_stem(word),) in table:
+            continue
+        for prefix in _NEGATING_PREFIXES:
+            root = word[len(prefix) :]
+            # "unless" is not "less" negated: short roots and stopwords are left alone.
+            if word.startswith(prefix) and len(root) >= 5 and root not in STOPWORDS and _stem(root) in stems:
+                found[word] = root
+                break
+    return found
+
+
 def _corrections(answer_words: set[str], key_point_words: set[str]) -> dict[str, str]:
     """Typos in the answer corrected towards the key points' words and the synonym list."""
     choices = tuple(sorted(key_point_words)) + _vocabulary()
@@ -582,7 +628,12 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
     """Per key point, per window of the answer: the cues. The bench fits WEIGHTS on these; _score combines."""
     options = options or Options()
     answer_text = _truncate(answer_text or "")
-    analysed = [_analyse(p, options) for p in key_points]
+    prefixed = (
+        _prefixed([w for p in key_points for w in _words(p)] + _words(answer_text))
+        if options.contradictions
+        else None
+    )
+    analysed = [_analyse(p, options, prefixed=prefixed) for p in key_points]
     subjects = _subjects(analysed) if options.contradictions else {}
     for point in analysed:
         _mark_subjects(point.tokens, subjects)
@@ -593,7 +644,7 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
     if options.synonyms:
         key_point_words = {w for p in analysed for w in p.words if len(w) >= 4}
         corrections = _corrections(set(_words(answer_text)), key_point_words)
-    answer = _analyse(answer_text, options, corrections)
+    answer = _analyse(answer_text, options, corrections, prefixed)
     _mark_subjects(answer.tokens, subjects)
     windows = _windows(answer)
     whole = Window(answer.tokens, 0, len(answer.words))
@@ -604,7 +655,12 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
     # the gradients" elsewhere in the answer still speaks against "the backward pass computes ..."), and an
     # answer that says many points the other way round is trusted less on all of them.
     overall = [_contradiction(point, whole) if options.contradictions else 0.0 for point in points]
-    falsity = sum(overall) / len(overall) if overall else 0.0
+    # ... and so is an answer that negates the words of many points ("never validates", "ignores the hints").
+    negated = [
+        _lexical(point, whole)[2] if options.contradictions and point.tokens else 0.0 for point in points
+    ]
+    said_against = [max(c, NEGATION_IN_FALSITY * n) for c, n in zip(overall, negated, strict=True)]
+    falsity = sum(said_against) / len(said_against) if said_against else 0.0
     for p, point in enumerate(points):
         rows = []
         for w, window in enumerate(windows if point.tokens else ()):  # a blank point has nothing to find

@@ -11,6 +11,7 @@ import pytest
 
 from quiz import feedback
 from quiz.feedback import COVERED, key_point_coverage, suggested_grade
+from quiz.importer.bank import parse_bank, read_sources
 from quiz.models import Grade
 
 EVAL_SET = Path(__file__).parent / "data" / "feedback_eval.toml"
@@ -72,6 +73,56 @@ def test_swapped_terms_are_not_covered():
     points = ["Bagging mainly reduces variance", "Boosting mainly reduces bias"]
     assert covered(points, "bagging reduces bias and boosting reduces variance") == [False, False]
     assert covered(points, "bagging cuts the variance, boosting lowers the bias") == [True, True]
+
+
+def test_a_negating_prefix_reads_as_a_negation():
+    point = ["Log loss is convex in the weights"]
+    assert covered(point, "log loss is convex in the weights") == [True]
+    assert covered(point, "log loss is non-convex in the weights") == [False]
+    assert covered(point, "log loss is nonconvex in the weights") == [False]
+    uncorrelated = ["Averaging works best when the errors are uncorrelated"]
+    assert covered(uncorrelated, "averaging works best when the errors are not correlated") == [True]
+    said_right = key_point_coverage(uncorrelated, "averaging works best when the errors are uncorrelated")
+    said_wrong = key_point_coverage(uncorrelated, "averaging works best when the errors are correlated")
+    assert said_wrong < said_right
+
+
+def test_subjects_that_open_two_points_each_are_not_swapped():
+    points = [
+        "CNNs process spatial data such as images",
+        "CNNs use filters to detect local patterns",
+        "RNNs process sequential data such as text",
+        "RNNs keep a hidden state across time steps",
+    ]
+    right = (
+        "CNNs process spatial data such as images using filters to detect local patterns, "
+        "RNNs process sequential data such as text and keep a hidden state across time steps"
+    )
+    swapped = (
+        "CNNs process sequential data such as text and keep a hidden state across time steps, "
+        "RNNs process spatial data such as images using filters to detect local patterns"
+    )
+    assert covered(points, right) == [True] * 4
+    assert covered(points, swapped) == [False] * 4
+
+
+def test_an_answer_that_negates_most_points_covers_none():
+    points = [
+        "Hash maps give average constant lookup time",
+        "Collisions can degrade lookups to linear time",
+        "Hash maps use extra memory to keep the load factor low",
+        "Keys are not kept in sorted order",
+    ]
+    right = (
+        "hash maps give average constant lookup time, collisions can degrade lookups to linear time, they "
+        "use extra memory to keep the load factor low, and keys are not kept in sorted order"
+    )
+    negated = (
+        "hash maps never give constant lookup time, collisions cannot degrade lookups, they use no extra "
+        "memory for the load factor, and keys are kept in sorted order"
+    )
+    assert covered(points, right) == [True] * 4
+    assert covered(points, negated) == [False] * 4
 
 
 def test_right_terms_in_the_right_places_are_covered():
@@ -221,6 +272,20 @@ def test_eval_set_has_enough_questions_from_the_bank():
         # The prompt's words come from the bank file (allowing for shortened prompts).
         words = [w for w in question["prompt"].replace("`", "").split() if len(w) > 3][:3]
         assert all(w.rstrip("?.:,") in bank[question["source"]] for w in words), question["prompt"]
+
+
+def test_fresh_round_two_key_points_are_the_banks_own():
+    # Round 2 was written against the bank's `Key points:` blocks, word for word, like the set we do not have.
+    bank = {
+        (q.source_path, q.prompt_md.strip().replace("\u2019", "'")): q.key_points
+        for source in parse_bank(read_sources(BANK)).files
+        for q in source.questions
+    }
+    round_two = [q for q in eval_questions() if q.get("round") == 2]
+    assert len(round_two) >= 20
+    for question in round_two:
+        assert question["fresh"] is True
+        assert question["key_points"] == bank[(question["source"], question["prompt"])], question["prompt"]
 
 
 def test_eval_set_key_points_are_short_checkable_claims():
