@@ -5,6 +5,15 @@ from django.utils.text import Truncator
 
 from quiz import exporter
 from quiz.models import Difficulty, Flag, Grade, Question, Section
+from quiz.rendering import MAX_MARKDOWN_CHARS, MarkdownError, render_markdown
+
+
+def check_renders(markdown_text: str) -> None:
+    """Refuse markdown the renderer refuses (too long, nested too deep), with its message as a form error."""
+    try:
+        render_markdown(markdown_text)
+    except MarkdownError as error:
+        raise forms.ValidationError(str(error)) from None
 
 
 class SignUpForm(UserCreationForm):
@@ -189,7 +198,7 @@ class AnswerEditForm(forms.Form):
 
     answer_md = forms.CharField(
         label="Reference answer (markdown)",
-        max_length=50000,
+        max_length=MAX_MARKDOWN_CHARS,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 20, "spellcheck": "true"}),
     )
@@ -214,6 +223,7 @@ class AnswerEditForm(forms.Form):
             raise forms.ValidationError("Write an answer: an empty one cannot be saved here.")
         if problem := exporter.answer_problem(self.question.source_path, text):
             raise forms.ValidationError(f"The markdown files could not hold this answer as it is: {problem}.")
+        check_renders(text)
         return text
 
     def clean(self):

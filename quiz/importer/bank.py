@@ -9,7 +9,7 @@ from pathlib import Path
 
 from quiz.importer.common import Bank, ContentError, Finding, Problem, SourceFile, decode
 from quiz.importer.formats import parse_case_study, parse_chapter, parse_qna
-from quiz.rendering import render_markdown
+from quiz.rendering import MarkdownError, render_markdown
 
 INDEX_FILES = frozenset({"README.md", "ml-interviews-book.md"})
 LINK_RE = re.compile(r"^[ \t]*(?:\d+\.|[*+-])[ \t]+\[([^\]]+)\]\(([^)]*)\)")
@@ -107,6 +107,15 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
 def fixture_records(bank: Bank) -> list[dict]:
     """Django fixture records with natural keys and no pk, sections (parents first) then questions."""
     sections, questions = [], []
+    problems: list[Problem] = []
+
+    def render(question, markdown_text: str) -> str:
+        try:
+            return render_markdown(markdown_text)
+        except MarkdownError as error:  # too long or nested too deep: where, and why
+            problems.append(Problem(question.source_path, question.source_line, str(error)))
+            return ""
+
     for source in bank.files:
         for section in source.sections:
             sections.append(
@@ -133,9 +142,9 @@ def fixture_records(bank: Bank) -> list[dict]:
                         "position": len(questions),
                         "group_title": question.group_title,
                         "prompt_md": question.prompt_md,
-                        "prompt_html": render_markdown(question.prompt_md),
+                        "prompt_html": render(question, question.prompt_md),
                         "answer_md": question.answer_md,
-                        "answer_html": render_markdown(question.answer_md),
+                        "answer_html": render(question, question.answer_md),
                         "imported_answer_md": question.answer_md,
                         "difficulty": question.difficulty,
                         "source_path": question.source_path,
@@ -144,6 +153,8 @@ def fixture_records(bank: Bank) -> list[dict]:
                     },
                 }
             )
+    if problems:
+        raise ContentError(problems)
     return sections + questions
 
 

@@ -30,7 +30,7 @@ from quiz import content_report, importer
 from quiz.forms import AnswerEditForm, DismissFlagForm, FlagAnswerForm
 from quiz.models import Flag, Question
 from quiz.models.flags import REVIEWER_SESSION_KEY, can_triage
-from quiz.rendering import render_markdown
+from quiz.rendering import MarkdownError, render_markdown
 
 QUEUE_PAGE_SIZE = 25
 NEEDS_ANSWER_SHOWN = 30
@@ -234,13 +234,17 @@ def _answer_edit(request: HttpRequest, questions: QuerySet[Question], pk: int) -
     flags = list(question.flags.open().select_related("user").order_by("created_at"))
     latest = _latest_revision(question)
     kwargs = {"question": question, "flags": flags, "latest_revision": latest}
-    preview = None
+    preview = preview_error = None
     if request.method == "POST":
         form = AnswerEditForm(request.POST, **kwargs)
         if "preview" in request.POST:
-            preview = render_markdown(request.POST.get("answer_md", ""))
+            try:
+                preview = render_markdown(request.POST.get("answer_md", ""))
+            except MarkdownError as error:
+                preview_error = str(error)
             if request.htmx:
-                return render(request, "quiz/answer_edit.html#answer-preview", {"preview": preview})
+                context = {"preview": preview, "preview_error": preview_error}
+                return render(request, "quiz/answer_edit.html#answer-preview", context)
         elif form.is_valid():
             data = form.cleaned_data
             resolved = _save_reviewed_answer(
@@ -261,6 +265,7 @@ def _answer_edit(request: HttpRequest, questions: QuerySet[Question], pk: int) -
         "form": form,
         "flags": flags,
         "preview": preview,
+        "preview_error": preview_error,
         "findings": _findings_for(question),
     }
     template = "quiz/answer_edit.html"

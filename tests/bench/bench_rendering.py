@@ -1,0 +1,75 @@
+"""Worst-case render time of quiz.rendering.render_markdown on hostile markdown at the size limit.
+
+    .venv/bin/python tests/bench/bench_rendering.py [--random 300]
+
+Renders each known pathological construct (runs and repetitions of brackets, emphasis, backticks, "<", fences,
+headings, nesting...) filled up to MAX_MARKDOWN_CHARS, then random mixes of them, each three times, and prints
+the slowest. The goal (issue 16): no accepted input renders in more than 250 ms.
+"""
+
+import argparse
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview.settings")
+
+from quiz.rendering import MAX_MARKDOWN_CHARS, MarkdownError, render_markdown  # noqa: E402
+
+# Units repeated to the size limit: each made one of Python-Markdown's parsers superlinear before the fix.
+UNITS = [
+    "[", "]", "[x", "[x](", "](", "![", "[a](b) ", "[a]: ", "(", "*", "_", "*a", "**a", "*_", "**_", "_a",
+    "`", "`a", "``a`", "`x` ", "<", "<a", "<a ", "<!--", "</", "<http://", "<a@", "&", "&#", "\\", "$",
+    "$a ", "$$", "\\(", "\\[", "```\n", "~~~x\n", "# h\n", "a\n=\n", "a\n-\n", "- - -\n", "***\n", "> ",
+    ">\n", "- ", "1. ", "- x\n", "  - x\n", "1. x\n", "| a ", "a|b\n", "a  \n", "\t", " ", "x\n", "{",
+    "}", "#", "!", "<div>", "</div>\n", "<b>", "[^1]", "$x_1$ ", "\\frac{", "{{", "$\\frac{" , "- [x",
+]  # fmt: skip
+PREFIXES = ["", "a\n", "- x\n", "> ", "| a | b |\n|---|---|\n", "```\n", "    ", "1. x\n\n   "]
+
+
+def cases(random_count: int, rng: random.Random):
+    for unit in UNITS:
+        for prefix in PREFIXES:
+            body = unit * ((MAX_MARKDOWN_CHARS - len(prefix)) // len(unit))
+            yield f"{prefix}+{unit!r}*n", prefix + body
+    for _ in range(random_count):
+        parts = rng.sample(UNITS, rng.randint(2, 6))
+        text = "".join(rng.choice(parts) for _ in range(MAX_MARKDOWN_CHARS))[:MAX_MARKDOWN_CHARS]
+        yield "mix " + "".join(parts)[:40].__repr__(), text
+
+
+def timed(text: str) -> tuple[float, str]:
+    began = time.perf_counter()
+    try:
+        render_markdown(text)
+        outcome = "rendered"
+    except MarkdownError as error:
+        outcome = type(error).__name__
+    return time.perf_counter() - began, outcome
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--random", type=int, default=300, help="random mixes to try besides the units")
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--top", type=int, default=10)
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    results = []
+    for name, text in cases(args.random, random.Random(args.seed)):
+        best = min(timed(text) for _ in range(3))  # the least disturbed of three: the machine is shared
+        results.append((best[0], name, best[1]))
+    results.sort(reverse=True)
+    print(f"{len(results)} inputs of up to {MAX_MARKDOWN_CHARS:,} characters; load {os.getloadavg()[0]:.2f}")
+    for seconds, name, outcome in results[: args.top]:
+        print(f"{seconds * 1000:8.1f} ms  {outcome:16} {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Rendering is bounded whatever the text (issue 16.1, 16.2): too long or too deeply nested is a clear
+``MarkdownError``, a failed render leaves nothing broken behind, and hostile text under the size limit renders
+quickly. The time bound here is generous (the machine is shared); tests/bench/bench_rendering.py measures."""
+
+import contextlib
+import re
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from quiz import rendering
+from quiz.importer import fixture_records, parse_bank
+from quiz.importer.common import ContentError
+from quiz.rendering import (
+    ALLOWED_TAGS,
+    MATHML_TAGS,
+    MAX_MARKDOWN_CHARS,
+    MarkdownTooDeep,
+    MarkdownTooLarge,
+    render_markdown,
+)
+
+# A render that takes longer than this on hostile text is a regression (the goal measured is 250 ms).
+GENEROUS_BOUND = 2.0
+
+# The constructs that made one of Python-Markdown's parsers superlinear, and some that nest.
+HOSTILE_UNITS = [
+    "[", "]", "[x", "[x](", "](", "![", "[a](b) ", "(", ")", "*", "_", "*a", "**a", "*_", "_a", "`", "`a",
+    "``a`", "`x` ", "<", "<a", "<a ", "<!--", "<http://", "<a@", "&#", "\\", "$", "$a ", "$$", "\\(", "\\[",
+    "```\n", "~~~\n", "# h\n", "a\n=\n", "- - -\n", "> ", "- ", "1. ", "- x\n", "  - x\n", "    ", "| a ",
+    "\n", " ", "x", "<div>", "$x_1$", "\\frac{", "{",
+]  # fmt: skip
+
+
+def timed_render(text: str) -> float:
+    began = time.perf_counter()
+    with contextlib.suppress(MarkdownTooDeep):
+        render_markdown(text)
+    return time.perf_counter() - began
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 20000,  # 45 s before (issue 16.1)
+        "[x](" * 5000,
+        "``a`" * 5000,
+        "<a " * 6666,
+        "# h\n" * 5000,
+        "a\n=\n" * 5000,
+        "```\n" * 5000,
+        "*_" * 10000,
+        "$a " * 6666,
+        "\\(" * 10000,
+        "(" * 20000,
+        "`x` " * 5000,
+        "a  \n" * 5000,
+    ],
+    ids=lambda text: repr(text[:8]),
+)
+def test_known_slow_constructs_render_quickly(text):
+    assert len(text) <= MAX_MARKDOWN_CHARS
+    assert timed_render(text) < GENEROUS_BOUND
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(st.lists(st.tuples(st.sampled_from(HOSTILE_UNITS), st.integers(1, 4000)), min_size=1, max_size=6))
+def test_hostile_markdown_renders_within_the_bound(runs):
+    text = "".join(unit * count for unit, count in runs)[:MAX_MARKDOWN_CHARS]
+    assert timed_render(text) < GENEROUS_BOUND
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="[]()*_`<>$\\!#-=|~:\n x1a/", max_size=300))
+def test_any_mix_of_markdown_punctuation_renders_only_allowed_tags(text):
+    try:
+        html = render_markdown(text)
+    except MarkdownTooDeep:
+        html = ""
+    assert set(re.findall(r"<([a-z][a-z0-9]*)", html)) <= ALLOWED_TAGS | MATHML_TAGS
+    assert render_markdown("Still *fine*.\n\nYes.") == "<p>Still <em>fine</em>.</p>\n<p>Yes.</p>"
+
+
+def test_text_over_the_limit_is_refused_with_its_length():
+    with pytest.raises(MarkdownTooLarge, match=f"{MAX_MARKDOWN_CHARS + 1:,} characters"):
+        render_markdown("x" * (MAX_MARKDOWN_CHARS + 1))
+    assert render_markdown("x" * MAX_MARKDOWN_CHARS).startswith("<p>x")
+
+
+@pytest.mark.parametrize("bomb", ["- " * 600 + "x", "> " * 600 + "x", "1. " * 600 + "x", "- > " * 300 + "x"])
+def test_deep_nesting_is_a_clear_error_and_later_renders_keep_their_paragraphs(bomb):
+    with pytest.raises(MarkdownTooDeep, match="nested more than"):
+        render_markdown(bomb)
+    assert render_markdown("One.\n\nTwo.") == "<p>One.</p>\n<p>Two.</p>"
+
+
+def test_any_failure_inside_markdown_leaves_a_fresh_renderer(monkeypatch):
+    """Whatever raises half-way through a render (here a treeprocessor), the next render starts clean."""
+    broken = rendering._renderers.markdown
+    monkeypatch.setattr(broken.treeprocessors["inline"], "run", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        render_markdown("Some *text*.")
+    assert rendering._renderers.markdown is not broken
+    assert render_markdown("One *a*.\n\nTwo.") == "<p>One <em>a</em>.</p>\n<p>Two.</p>"
+
+
+def test_an_import_with_an_answer_the_renderer_refuses_names_file_and_line():
+    source = "# Bank QnA\n\n### What is deep?\n\n" + "- " * 600 + "x\n"
+    bank = parse_bank({"BankQnA.md": source})
+    with pytest.raises(ContentError) as error:
+        fixture_records(bank)
+    (problem,) = error.value.problems
+    assert problem.path == "BankQnA.md" and problem.line > 0 and "nested" in problem.message
