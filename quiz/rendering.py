@@ -43,20 +43,21 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
-# Measured with tests/bench/bench_rendering.py: the slowest hostile text of this size renders in well under
-# 250 ms on the 2-core development machine, and the bank's longest answer is ~2,600 characters.
+# With MAX_MARKUP below, the slowest hostile text of this size renders in under 250 ms of CPU on the 2-core
+# development machine (tests/bench/bench_rendering.py); the bank's longest answer has 2,559 characters.
 MAX_MARKDOWN_CHARS = 20_000
 # Lists and block quotes nested deeper than this are refused; Python-Markdown recurses once per level.
 MAX_NESTING = 16
 # Brackets and parentheses nested deeper than this are escaped (shown as typed, never link syntax), which
 # keeps Python-Markdown's link scanning linear. A link around an image inside brackets is as deep as it gets.
 MAX_BRACKET_DEPTH = 3
-# Code blocks highlighted per text; the rest are shown plain. Pygments costs ~0.2 ms a block, so thousands of
-# tiny fences would otherwise take seconds. The bank's longest answer has 3.
-MAX_HIGHLIGHTED_BLOCKS = 30
-# Python-Markdown rebuilds a paragraph's whole text for each inline match (quadratic in their number), so a
-# paragraph with more markup characters than this is shown as typed, as plain text.
-MAX_INLINE_MARKUP = 1_000
+# Each element costs Python-Markdown and bleach ~0.05 ms of CPU, and elements come from lines and markup
+# characters: text with more of these than this is refused too. The bank's densest answer has 99.
+MAX_MARKUP = 2_000
+MARKUP_CHARACTERS = "`*_[<&\\$|\n"
+# Highlighted code makes an element per token: past this many characters of code in one text, code is plain.
+# The bank's answer with the most code has 806 characters of it.
+MAX_HIGHLIGHTED_CHARS = 3_000
 
 
 class MarkdownError(ValueError):
@@ -64,11 +65,17 @@ class MarkdownError(ValueError):
 
 
 class MarkdownTooLarge(MarkdownError):
-    def __init__(self, length: int) -> None:
-        super().__init__(
-            f"This text is {length:,} characters long; at most {MAX_MARKDOWN_CHARS:,} can be rendered. "
-            "Shorten it or split it up."
-        )
+    def __init__(self, length: int = 0, markup: int = 0) -> None:
+        if markup:
+            super().__init__(
+                f"This text has {markup:,} lines and markup characters (` * _ [ < & \\ $ |); at most "
+                f"{MAX_MARKUP:,} can be rendered. Shorten it or split it up."
+            )
+        else:
+            super().__init__(
+                f"This text is {length:,} characters long; at most {MAX_MARKDOWN_CHARS:,} can be rendered. "
+                "Shorten it or split it up."
+            )
 
 
 class MarkdownTooDeep(MarkdownError):
@@ -188,15 +195,15 @@ class _Highlighter:
     def __init__(self) -> None:
         self.formatter = HtmlFormatter(cssclass="highlight", wrapcode=True)
         self.lexers: dict[str, object] = {}
-        self.budget = MAX_HIGHLIGHTED_BLOCKS
+        self.budget = MAX_HIGHLIGHTED_CHARS
 
     def __call__(self, code: str, language: str) -> str:
         code = code.strip("\n")
-        lexer = self._lexer(language) if language and self.budget > 0 else None
+        lexer = self._lexer(language) if language and len(code) <= self.budget else None
         if lexer is None:
             escaped = html.escape(code, quote=False)
             return f'<div class="highlight"><pre><span></span><code>{escaped}\n</code></pre></div>'
-        self.budget -= 1
+        self.budget -= len(code)
         return pygments.highlight(code, lexer, self.formatter)
 
     def _lexer(self, language: str):
@@ -217,7 +224,7 @@ class _Prepare(Preprocessor):
         self.maths = _Maths()
 
     def run(self, lines: list[str]) -> list[str]:
-        self.highlighter.budget = MAX_HIGHLIGHTED_BLOCKS
+        self.highlighter.budget = MAX_HIGHLIGHTED_CHARS
         self.maths = _Maths()
         source = _prepare("\n".join(lines), self.maths, self.md.htmlStash.store, self.highlighter)
         return source.split("\n")
@@ -245,6 +252,29 @@ class _BoundedMarkdown(Extension):
         # After whitespace normalising (30), before raw HTML blocks (20).
         md.preprocessors.register(_Prepare(md, highlighter), "prepare", 29)
         md.treeprocessors.register(_HighlightIndentedCode(md, highlighter), "highlight", 30)
+
+
+_EtreeWalker = bleach.html5lib_shim.getTreeWalker("etree")
+
+
+class _LinearWalker(_EtreeWalker):
+    """html5lib's etree walker finds a parent's place among its siblings with list.index each time it climbs
+    back up (quadratic: 2,500 code blocks took seconds); this one looks each place up once."""
+
+    def __init__(self, tree) -> None:
+        super().__init__(tree)
+        self.places: dict[int, dict[int, int]] = {}
+
+    def getParentNode(self, node):  # noqa: N802 (html5lib's name)
+        if isinstance(node, tuple) and node[3] != "text" and len(node[2]) > 1:
+            parents = node[2]
+            parent = parents.pop()
+            siblings = parents[-1]
+            places = self.places.get(id(siblings))
+            if places is None:
+                places = self.places[id(siblings)] = {id(child): i for i, child in enumerate(siblings)}
+            return parent, places[id(parent)], parents, None
+        return super().getParentNode(node)
 
 
 class _Renderers(threading.local):
@@ -277,6 +307,7 @@ class _Renderers(threading.local):
                 _OffSiteImagesBecomeLinks,
             ],
         )
+        self.cleaner.walker = _LinearWalker
         self.maths_cleaner = bleach.Cleaner(
             tags=MATHML_TAGS,
             attributes=dict.fromkeys(MATHML_TAGS, MATHML_ATTRIBUTES),
@@ -287,9 +318,12 @@ class _Renderers(threading.local):
 
 
 def check_markdown_size(text: str) -> None:
-    """Raise ``MarkdownTooLarge`` for text the renderer refuses; cheap, for forms to call first."""
+    """Raise ``MarkdownTooLarge`` for text the renderer refuses for its size; cheap, for forms to call."""
     if len(text) > MAX_MARKDOWN_CHARS:
-        raise MarkdownTooLarge(len(text))
+        raise MarkdownTooLarge(length=len(text))
+    markup = sum(text.count(c) for c in MARKUP_CHARACTERS)
+    if markup > MAX_MARKUP:
+        raise MarkdownTooLarge(markup=markup)
 
 
 def render_markdown(text: str) -> str:
@@ -364,8 +398,8 @@ _MARKER = re.compile(r">|[-*+]|\d{1,9}[.)]")
 
 def _prepare(text: str, maths: _Maths, stash, highlight) -> str:
     """The markdown Python-Markdown will see. Formulas go to ``maths``; fenced code, highlighted by
-    ``highlight(code, language)``, and paragraphs shown as typed go to ``stash(html)``, which returns the
-    placeholder that stands for them. Linear in ``len(text)``."""
+    ``highlight(code, language)``, goes to ``stash(html)``, which returns the placeholder that stands for it.
+    Linear in ``len(text)``."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out: list[str] = []
     block: list[str] = []
@@ -373,7 +407,7 @@ def _prepare(text: str, maths: _Maths, stash, highlight) -> str:
 
     def flush() -> None:
         if block:
-            out.append(_inline("\n".join(block), maths, stash))
+            out.append(_inline("\n".join(block), maths))
             block.clear()
 
     i = 0
@@ -509,11 +543,11 @@ _EMPHASIS_RUNS = {"*": re.compile(r"\*+"), "_": re.compile(r"_+")}
 _DOLLAR_CLOSER = re.compile(r"(?<=[^\s\\$])\$(?![\d$])")  # not after a space, not before a digit
 
 
-def _inline(block: str, maths: _Maths, stash) -> str:
+def _inline(block: str, maths: _Maths) -> str:
     """One block of text (no blank lines): code spans kept as they are, formulas replaced by tokens, and what
-    would make Python-Markdown's inline parsing superlinear escaped: unmatched or too deeply nested brackets
-    and parentheses, backtick runs with no closing run, a "<" with no ">" before the next "<", and runs of
-    four or more "*" or "_"."""
+    would make Python-Markdown's inline parsing superlinear escaped: unmatched or too deeply nested link
+    brackets and parentheses, backtick runs with no closing run, a "<" with no ">" before the next "<", and
+    runs of four or more "*" or "_"."""
     runs_by_length: dict[int, list[int]] = {}
     for run in _BACKTICKS.finditer(block):
         runs_by_length.setdefault(len(run.group()), []).append(run.start())
@@ -604,15 +638,14 @@ def _inline(block: str, maths: _Maths, stash) -> str:
         pieces.append(run if len(run) < 4 else ("\\" + c) * len(run))
         i = j + len(run)
     _escape_unbalanced(pieces, brackets)
-    prepared = "".join(pieces)
-    if sum(prepared.count(c) for c in "\\`*_[<&") + prepared.count("  \n") > MAX_INLINE_MARKUP:
-        return stash(f"<p>{html.escape(block, quote=False)}</p>")
-    return prepared
+    return "".join(pieces)
 
 
 def _escape_unbalanced(pieces: list[str], brackets: list[tuple[int, str]]) -> None:
-    """Escape brackets and parentheses that close nothing, are never closed, or nest deeper than
-    MAX_BRACKET_DEPTH (with their partners, so the rest still pair up as typed)."""
+    """Escape each "[" that is never closed or nests deeper than MAX_BRACKET_DEPTH (and the "]" that closes a
+    deep one, so the rest still pair up as typed), and each "](" whose "(" is never closed or nests too deep.
+    Stray "]" and other parentheses stay as they are: Python-Markdown only scans from "[" and "](", and every
+    escape is one more inline match for it."""
     for opening, closing in (("[", "]"), ("(", ")")):
         stack: list[tuple[int, bool]] = []
         for index, c in brackets:
@@ -620,16 +653,18 @@ def _escape_unbalanced(pieces: list[str], brackets: list[tuple[int, str]]) -> No
                 escaped = len(stack) >= MAX_BRACKET_DEPTH
                 stack.append((index, escaped))
                 if escaped:
-                    pieces[index] = "\\" + c
-            elif c == closing:
-                if stack:
-                    _, escaped = stack.pop()
-                    if escaped:
-                        pieces[index] = "\\" + c
-                else:
-                    pieces[index] = "\\" + c
+                    _escape(pieces, index)
+            elif c == closing and stack:
+                _, escaped = stack.pop()
+                if escaped and c == "]":
+                    pieces[index] = "\\]"
         for index, _ in stack:
-            pieces[index] = "\\" + opening
+            _escape(pieces, index)
+
+
+def _escape(pieces: list[str], index: int) -> None:
+    if pieces[index] == "[" or (index > 0 and pieces[index - 1].endswith("]")):
+        pieces[index] = "\\" + pieces[index]
 
 
 _renderers = _Renderers()  # last: it needs everything above
