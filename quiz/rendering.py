@@ -53,8 +53,11 @@ MAX_NESTING = 16
 MAX_BRACKET_DEPTH = 3
 # Each element costs Python-Markdown and bleach ~0.05 ms of CPU, and elements come from lines and markup
 # characters: text with more of these than this is refused too. The bank's densest answer has 99.
-MAX_MARKUP = 2_000
-MARKUP_CHARACTERS = "`*_[<&\\$|\n"
+MAX_MARKUP = 3_000
+MARKUP_CHARACTERS = "`*_[<>&\\$|\n"  # ">" too: quotes nest, and in code each is an entity for bleach
+# A formula costs as much as ~8 other elements (latex2mathml, then a cleaning of its own): "$" and "\(" and
+# "\[" count this much more.
+FORMULA_WEIGHT = 4
 # Highlighted code makes an element per token: past this many characters of code in one text, code is plain.
 # The bank's answer with the most code has 806 characters of it.
 MAX_HIGHLIGHTED_CHARS = 3_000
@@ -68,7 +71,7 @@ class MarkdownTooLarge(MarkdownError):
     def __init__(self, length: int = 0, markup: int = 0) -> None:
         if markup:
             super().__init__(
-                f"This text has {markup:,} lines and markup characters (` * _ [ < & \\ $ |); at most "
+                f"This text has {markup:,} lines and markup characters (` * _ [ < > & \\ $ |); at most "
                 f"{MAX_MARKUP:,} can be rendered. Shorten it or split it up."
             )
         else:
@@ -321,7 +324,9 @@ def check_markdown_size(text: str) -> None:
     """Raise ``MarkdownTooLarge`` for text the renderer refuses for its size; cheap, for forms to call."""
     if len(text) > MAX_MARKDOWN_CHARS:
         raise MarkdownTooLarge(length=len(text))
-    markup = sum(text.count(c) for c in MARKUP_CHARACTERS)
+    markup = sum(text.count(c) for c in MARKUP_CHARACTERS) + FORMULA_WEIGHT * sum(
+        text.count(opening) for opening in ("$", "\\(", "\\[")
+    )
     if markup > MAX_MARKUP:
         raise MarkdownTooLarge(markup=markup)
 
@@ -375,6 +380,8 @@ class _Maths:
 
 
 def _mathml(formula: _Formula) -> str:
+    """The formula as sanitised MathML, or its source as code when latex2mathml cannot read it. Each is
+    cleaned on its own, so each comes out balanced (latex2mathml passes "<" in \\text through unescaped)."""
     try:
         display = "block" if formula.display else "inline"
         mathml = latex2mathml.converter.convert(formula.latex, display=display)
@@ -430,11 +437,16 @@ def _prepare(text: str, maths: _Maths, stash, highlight) -> str:
             i += 1
             continue
         if not block and not lists.active and line.startswith("    "):
-            # An indented code block: verbatim to the next line indented less.
-            flush()
-            while i < len(lines) and (lines[i].startswith("    ") or _BLANK.fullmatch(lines[i])):
-                out.append(lines[i])
-                i += 1
+            # An indented code block, to the next line indented less. Stashed like fenced code, or Python-
+            # Markdown's raw-HTML scan (html.parser) would read it too: quadratic on "<" without ">".
+            end = i
+            while end < len(lines) and (lines[end].startswith("    ") or _BLANK.fullmatch(lines[end])):
+                end += 1
+            while _BLANK.fullmatch(lines[end - 1]):
+                end -= 1
+            code = "\n".join(code_line[4:] for code_line in lines[i:end])
+            out.extend(["", stash(highlight(code, "")), ""])
+            i = end
             continue
         _check_depth(line, lists)
         previous = block[-1] if block else None
@@ -643,28 +655,35 @@ def _inline(block: str, maths: _Maths) -> str:
 
 def _escape_unbalanced(pieces: list[str], brackets: list[tuple[int, str]]) -> None:
     """Escape each "[" that is never closed or nests deeper than MAX_BRACKET_DEPTH (and the "]" that closes a
-    deep one, so the rest still pair up as typed), and each "](" whose "(" is never closed or nests too deep.
-    Stray "]" and other parentheses stay as they are: Python-Markdown only scans from "[" and "](", and every
-    escape is one more inline match for it."""
-    for opening, closing in (("[", "]"), ("(", ")")):
-        stack: list[tuple[int, bool]] = []
-        for index, c in brackets:
-            if c == opening:
-                escaped = len(stack) >= MAX_BRACKET_DEPTH
-                stack.append((index, escaped))
-                if escaped:
-                    _escape(pieces, index)
-            elif c == closing and stack:
-                _, escaped = stack.pop()
-                if escaped and c == "]":
-                    pieces[index] = "\\]"
-        for index, _ in stack:
-            _escape(pieces, index)
-
-
-def _escape(pieces: list[str], index: int) -> None:
-    if pieces[index] == "[" or (index > 0 and pieces[index - 1].endswith("]")):
-        pieces[index] = "\\" + pieces[index]
+    deep one, so the rest still pair up as typed), and the "(" of each "](" that is never closed or nests too
+    deep. Stray "]" and other parentheses stay as they are: Python-Markdown only scans from "[" and "](", and
+    every escape is one more inline match for it."""
+    link_texts: set[int] = set()  # where a "]" closes a "[" that stays link syntax
+    stack: list[tuple[int, bool]] = []
+    for index, c in brackets:
+        if c == "[":
+            escaped = len(stack) >= MAX_BRACKET_DEPTH
+            stack.append((index, escaped))
+        elif c == "]" and stack:
+            opening, escaped = stack.pop()
+            if escaped:
+                pieces[opening], pieces[index] = "\\[", "\\]"
+            else:
+                link_texts.add(index)
+    for opening, _ in stack:
+        pieces[opening] = "\\["
+    parentheses: list[tuple[int, bool]] = []
+    for index, c in brackets:
+        if c == "(":
+            too_deep = len(parentheses) >= MAX_BRACKET_DEPTH
+            parentheses.append((index, too_deep))
+            if too_deep and index - 1 in link_texts:
+                pieces[index] = "\\("
+        elif c == ")" and parentheses:
+            parentheses.pop()
+    for opening, _ in parentheses:
+        if opening - 1 in link_texts:
+            pieces[opening] = "\\("
 
 
 _renderers = _Renderers()  # last: it needs everything above

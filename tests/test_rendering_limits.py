@@ -15,7 +15,6 @@ from quiz.importer import fixture_records, parse_bank
 from quiz.importer.common import ContentError
 from quiz.rendering import (
     ALLOWED_TAGS,
-    MARKUP_CHARACTERS,
     MATHML_TAGS,
     MAX_MARKDOWN_CHARS,
     MAX_MARKUP,
@@ -48,12 +47,15 @@ def timed_render(text: str) -> float:
 def within_limits(text: str) -> str:
     """The longest start of ``text`` that the renderer accepts for its size: the hardest it must render."""
     text = text[:MAX_MARKDOWN_CHARS]
-    markup = 0
-    for end, c in enumerate(text):
-        markup += c in MARKUP_CHARACTERS
-        if markup > MAX_MARKUP:
-            return text[:end]
-    return text
+    low, high = 0, len(text)  # the markup count only grows with the length: bisect for the longest accepted
+    while low < high:
+        middle = (low + high + 1) // 2
+        try:
+            check_markdown_size(text[:middle])
+            low = middle
+        except MarkdownTooLarge:
+            high = middle - 1
+    return text[:low]
 
 
 @pytest.mark.parametrize(
