@@ -54,10 +54,12 @@ MAX_BRACKET_DEPTH = 3
 # Each element costs Python-Markdown and bleach ~0.05 ms of CPU, and elements come from lines and markup
 # characters: text with more of these than this is refused too. The bank's densest answer has 99.
 MAX_MARKUP = 3_000
-MARKUP_CHARACTERS = "`*_[<>&\\$|\n"  # ">" too: quotes nest, and in code each is an entity for bleach
+MARKUP_CHARACTERS = "`*_[]<>&\\$|\n"  # ">" too: quotes nest, and in code each is an entity for bleach
 # A formula costs as much as ~8 other elements (latex2mathml, then a cleaning of its own): "$" and "\(" and
 # "\[" count this much more.
 FORMULA_WEIGHT = 4
+# A table makes an element per cell: its columns times its rows. The bank's largest table has 18 cells.
+MAX_TABLE_CELLS = 1_000
 # Highlighted code makes an element per token: past this many characters of code in one text, code is plain.
 # The bank's answer with the most code has 806 characters of it.
 MAX_HIGHLIGHTED_CHARS = 3_000
@@ -71,7 +73,7 @@ class MarkdownTooLarge(MarkdownError):
     def __init__(self, length: int = 0, markup: int = 0) -> None:
         if markup:
             super().__init__(
-                f"This text has {markup:,} lines and markup characters (` * _ [ < > & \\ $ |); at most "
+                f"This text has {markup:,} lines and markup characters (` * _ [ ] < > & \\ $ |); at most "
                 f"{MAX_MARKUP:,} can be rendered. Shorten it or split it up."
             )
         else:
@@ -79,6 +81,15 @@ class MarkdownTooLarge(MarkdownError):
                 f"This text is {length:,} characters long; at most {MAX_MARKDOWN_CHARS:,} can be rendered. "
                 "Shorten it or split it up."
             )
+
+
+class TablesTooLarge(MarkdownTooLarge):
+    def __init__(self, cells: int) -> None:
+        ValueError.__init__(
+            self,
+            f"The tables here have {cells:,} cells; at most {MAX_TABLE_CELLS:,} can be rendered. "
+            "Split them up or shorten them.",
+        )
 
 
 class MarkdownTooDeep(MarkdownError):
@@ -395,6 +406,7 @@ def _mathml(formula: _Formula) -> str:
 # At column 0, as Python-Markdown's fenced_code had it: a fence, then a language or {attributes}.
 _FENCE = re.compile(r"(`{3,}|~{3,}) *(?:\{([^\n}]*)\}|\.?([\w#.+-]*)) *(?:hl_lines=(\"|')[^\"']*\4 *)?$")
 _BLANK = re.compile(r"[ \t]*")
+_TABLE_RULE = re.compile(r" *\|? *:?-+:? *(?:\| *:?-+:? *)*\|? *")
 _LIST_ITEM = re.compile(r"( *)([-*+]|\d{1,9}[.)])( +|$)")
 _HR = re.compile(r" {0,3}([-*_])(?: *\1){2,} *")
 _ATX_HEADING = re.compile(r" {0,3}#{1,6}(?: |$)")
@@ -412,8 +424,15 @@ def _prepare(text: str, maths: _Maths, stash, highlight) -> str:
     block: list[str] = []
     lists = _ListIndenter()
 
+    cells = 0
+
     def flush() -> None:
+        nonlocal cells
         if block:
+            if len(block) > 1 and "|" in block[0] and _TABLE_RULE.fullmatch(block[1]):
+                cells += (block[1].strip().strip("|").count("|") + 1) * len(block)
+                if cells > MAX_TABLE_CELLS:
+                    raise TablesTooLarge(cells)
             out.append(_inline("\n".join(block), maths))
             block.clear()
 

@@ -20,13 +20,14 @@ from quiz.rendering import (
     MAX_MARKUP,
     MarkdownTooDeep,
     MarkdownTooLarge,
+    TablesTooLarge,
     check_markdown_size,
     render_markdown,
 )
 
 # A render that takes longer than this on hostile text is a regression (the goal, measured in
 # tests/bench/bench_rendering.py, is 250 ms; the machine running the suite may be busy).
-GENEROUS_BOUND = 2.0
+GENEROUS_BOUND = 1.0
 
 # The constructs that made one of Python-Markdown's parsers superlinear, and some that nest.
 HOSTILE_UNITS = [
@@ -38,10 +39,11 @@ HOSTILE_UNITS = [
 
 
 def timed_render(text: str) -> float:
-    began = time.perf_counter()
+    """CPU seconds: the suite may share the machine with much else, and CPU time is what a render costs."""
+    began = time.process_time()
     with contextlib.suppress(MarkdownTooDeep):
         render_markdown(text)
-    return time.perf_counter() - began
+    return time.process_time() - began
 
 
 def within_limits(text: str) -> str:
@@ -84,10 +86,10 @@ def test_known_slow_constructs_render_quickly_up_to_the_limits(unit):
 
 
 def test_the_45_second_preview_is_refused_at_once():
-    began = time.perf_counter()
+    began = time.process_time()
     with pytest.raises(MarkdownTooLarge, match="markup characters"):
         render_markdown("[" * 20000)  # 45 s before (issue 16.1)
-    assert time.perf_counter() - began < GENEROUS_BOUND
+    assert time.process_time() - began < GENEROUS_BOUND
 
 
 @settings(
@@ -108,6 +110,13 @@ def test_any_mix_of_markdown_punctuation_renders_only_allowed_tags(text):
         html = ""
     assert set(re.findall(r"<([a-z][a-z0-9]*)", html)) <= ALLOWED_TAGS | MATHML_TAGS
     assert render_markdown("Still *fine*.\n\nYes.") == "<p>Still <em>fine</em>.</p>\n<p>Yes.</p>"
+
+
+def test_tables_with_too_many_cells_are_refused():
+    table = "| " + " | ".join("abcdefghij") + " |\n|" + "---|" * 10 + "\n" + "| x |\n" * 200
+    with pytest.raises(TablesTooLarge, match="2,020 cells"):
+        render_markdown(table)
+    assert "<table>" in render_markdown(table[: table.index("| x |")] + "| x |\n" * 50)
 
 
 def test_text_over_the_limits_is_refused_with_its_size():
