@@ -198,9 +198,10 @@ class AnswerEditForm(forms.Form):
 
     answer_md = forms.CharField(
         label="Reference answer (markdown)",
-        max_length=MAX_MARKDOWN_CHARS,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 20, "spellcheck": "true"}),
+        # The length is checked after line endings are normalised (check_renders): a browser posts each line
+        # break as two characters, and its maxlength counts one.
+        widget=forms.Textarea(attrs={"rows": 20, "spellcheck": "true", "maxlength": MAX_MARKDOWN_CHARS}),
     )
     resolves = FlagChoiceField(
         queryset=Flag.objects.none(),

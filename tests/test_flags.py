@@ -769,3 +769,11 @@ def test_answers_saved_after_a_refused_one_keep_their_paragraphs(reviewer_client
     reviewer_client.post(edit_url(question), edit_post(question, "First.\n\nSecond."))
     question.refresh_from_db()
     assert question.answer_html == "<p>First.</p>\n<p>Second.</p>"
+
+
+def test_an_answer_at_the_limit_posted_with_crlf_line_breaks_is_saved(reviewer_client, question):
+    lines = ["x" * 99] * (MAX_MARKDOWN_CHARS // 100)  # exactly the limit with "\n", over it with "\r\n"
+    response = reviewer_client.post(edit_url(question), edit_post(question, "\r\n".join(lines)))
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert question.answer_md == "\n".join(lines)
