@@ -4,6 +4,7 @@ Prompts, sections, difficulty and retirement come from the markdown (``load_cont
 they are read-only here. Only the reference answer is edited in admin; ``load_content`` never overwrites it.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -17,9 +18,9 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from quiz.diffing import diff_html
-from quiz.forms import MAX_DATABASE_ID
+from quiz.forms import MAX_DATABASE_ID, check_renders
 from quiz.models import MockInterview, Question, Section
-from quiz.rendering import render_markdown
+from quiz.rendering import MarkdownError, render_markdown
 
 
 class SectionTreeFilter(admin.SimpleListFilter):
@@ -68,8 +69,20 @@ class EditedSinceImportFilter(YesNoFilter):
     matches = ~Q(answer_md=F("imported_answer_md"))
 
 
+class QuestionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = ["answer_md"]
+
+    def clean_answer_md(self) -> str:
+        text = self.cleaned_data["answer_md"]
+        check_renders(text)
+        return text
+
+
 @admin.register(Question)
 class QuestionAdmin(SimpleHistoryAdmin):
+    form = QuestionAdminForm
     list_display = ["short_prompt", "section", "difficulty", "has_answer", "retired", "edited_since_import"]
     list_filter = [SectionTreeFilter, "difficulty", AnsweredFilter, "retired", EditedSinceImportFilter]
     list_select_related = ["section"]
@@ -195,7 +208,10 @@ class QuestionAdmin(SimpleHistoryAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not self.has_change_permission(request):
             raise PermissionDenied
-        return HttpResponse(render_markdown(request.POST.get("answer_md", "")))
+        try:
+            return HttpResponse(render_markdown(request.POST.get("answer_md", "")))
+        except MarkdownError as error:
+            return HttpResponse(format_html('<p class="errornote">{}</p>', error))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # questions come from the markdown

@@ -6,8 +6,17 @@ from django.utils.text import Truncator
 
 from quiz import exporter
 from quiz.models import Difficulty, Flag, Grade, Provenance, Question, Section
+from quiz.rendering import MAX_MARKDOWN_CHARS, MarkdownError, render_markdown
 
 MAX_DATABASE_ID = 2**63 - 1  # BigAutoField's largest value, on SQLite and PostgreSQL alike
+
+
+def check_renders(markdown_text: str) -> None:
+    """Refuse markdown the renderer refuses (too long, nested too deep), with its message as a form error."""
+    try:
+        render_markdown(markdown_text)
+    except MarkdownError as error:
+        raise forms.ValidationError(str(error)) from None
 
 
 class SignUpForm(UserCreationForm):
@@ -246,9 +255,10 @@ class AnswerEditForm(forms.Form):
 
     answer_md = forms.CharField(
         label="Reference answer (markdown)",
-        max_length=50000,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 20, "spellcheck": "true"}),
+        # The length is checked after line endings are normalised (check_renders): a browser posts each line
+        # break as two characters, and its maxlength counts one.
+        widget=forms.Textarea(attrs={"rows": 20, "spellcheck": "true", "maxlength": MAX_MARKDOWN_CHARS}),
     )
     resolves = FlagChoiceField(
         queryset=Flag.objects.none(),
@@ -285,6 +295,7 @@ class AnswerEditForm(forms.Form):
         text = self.cleaned_data["answer_md"].replace("\r\n", "\n").strip("\n").rstrip()
         if not text.strip():
             raise forms.ValidationError("Write an answer: an empty one cannot be saved here.")
+        check_renders(text)  # first: its limits are the ones a reviewer can act on
         if problem := exporter.answer_problem(self.question.source_path, text):
             raise forms.ValidationError(f"The markdown files could not hold this answer as it is: {problem}.")
         return text

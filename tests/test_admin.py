@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from quiz.models import Question, Section
+from quiz.rendering import MAX_MARKDOWN_CHARS
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:quiz_question_changelist")
@@ -248,3 +249,16 @@ def test_admin_edit_posted_with_crlf_is_stored_with_plain_newlines(client, staff
     client.post(url, {"answer_md": "Line one.\r\n\r\n- a point\r\n", "_save": "Save"})
     question.refresh_from_db()
     assert question.answer_md == "Line one.\n\n- a point"
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [("x" * (MAX_MARKDOWN_CHARS + 1), "at most"), ("- " * 600 + "x", "nested more than")],
+)
+def test_an_answer_the_renderer_refuses_is_a_form_error_in_admin(admin_client, question, answer, message):
+    response = admin_client.post(change_url(question), {"answer_md": answer, "_save": "Save"})
+    assert response.status_code == 200 and message in response.content.decode()
+    preview = admin_client.post(reverse("admin:quiz_question_preview"), {"answer_md": answer})
+    assert preview.status_code == 200 and 'class="errornote"' in preview.content.decode()
+    question.refresh_from_db()
+    assert question.answer_md == "An **iterator** that yields lazily."

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from quiz.diffing import answer_update_for, diff_html
 from quiz.models import Flag, Grade, MockInterview, Question, ReviewState
+from quiz.rendering import MAX_MARKDOWN_CHARS
 from quiz.views import flags as flag_views
 from tests.conftest import reviewers_group
 
@@ -823,3 +824,40 @@ def test_menu_link_follows_a_change_of_role_without_signing_out(question):
     person.groups.clear()
     assert client.get(QUEUE).status_code == 403
     assert b"Review queue" not in client.get(MY_FLAGS).content
+
+
+# -- markdown the renderer refuses (issue 16.1, 16.2): a form error, never a 500, nothing saved
+
+TOO_LONG = "x" * (MAX_MARKDOWN_CHARS + 1)
+TOO_DEEP = "- " * 600 + "x"
+
+
+@pytest.mark.parametrize(("answer", "message"), [(TOO_LONG, b"at most"), (TOO_DEEP, b"nested more than")])
+def test_an_answer_the_renderer_refuses_is_a_form_error(reviewer_client, question, answer, message):
+    response = reviewer_client.post(edit_url(question), edit_post(question, answer))
+    assert response.status_code == 200 and message in response.content
+    question.refresh_from_db()
+    assert question.answer_md == "An **iterator** that yields lazily."
+
+
+@pytest.mark.parametrize("answer", [TOO_LONG, TOO_DEEP])
+def test_a_preview_the_renderer_refuses_says_why(reviewer_client, question, answer):
+    fragment = reviewer_client.post(edit_url(question), edit_post(question, answer, preview="1"), **HTMX)
+    assert fragment.status_code == 200 and b'class="form-errors"' in fragment.content
+    page = reviewer_client.post(edit_url(question), edit_post(question, answer, preview="1"))
+    assert page.status_code == 200 and b'class="form-errors"' in page.content
+
+
+def test_answers_saved_after_a_refused_one_keep_their_paragraphs(reviewer_client, question):
+    reviewer_client.post(edit_url(question), edit_post(question, TOO_DEEP, preview="1"))
+    reviewer_client.post(edit_url(question), edit_post(question, "First.\n\nSecond."))
+    question.refresh_from_db()
+    assert question.answer_html == "<p>First.</p>\n<p>Second.</p>"
+
+
+def test_an_answer_at_the_limit_posted_with_crlf_line_breaks_is_saved(reviewer_client, question):
+    lines = ["x" * 99] * (MAX_MARKDOWN_CHARS // 100)  # exactly the limit with "\n", over it with "\r\n"
+    response = reviewer_client.post(edit_url(question), edit_post(question, "\r\n".join(lines)))
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert question.answer_md == "\n".join(lines)

@@ -101,3 +101,144 @@ def test_question_save_caches_rendered_html(db):
     question.answer_md = "Now *edited*"
     question.save()
     assert Question.objects.get(pk=question.pk).answer_html == "<p>Now <em>edited</em></p>"
+
+
+# -- one sanitising pass (issue 17)
+
+
+def test_less_than_in_a_code_span_is_escaped_once():
+    assert render_markdown("`a <= b`") == "<p><code>a &lt;= b</code></p>"
+
+
+def test_less_than_in_highlighted_code_is_escaped_once():
+    html = render_markdown("```python\nwhile i <= n:\n    i += 1\n```")
+    assert "&lt;=" in html and "&amp;lt;" not in html
+
+
+# -- what the sanitiser lets through (issue 16.12)
+
+
+def test_off_site_images_become_links_and_same_site_images_stay():
+    html = render_markdown(
+        "![chart](https://tracker.example/c.png) ![local](/static/c.png) ![p](//evil.example/x)"
+    )
+    tags = _tags(html)
+    assert '<img alt="local" src="/static/c.png">' in html
+    assert "tracker.example" not in " ".join(re.findall(r"<img[^>]*>", html))
+    assert '<a href="https://tracker.example/c.png" rel="nofollow noopener">chart</a>' in html
+    assert "evil.example" not in tags and "p" in html
+
+
+@pytest.mark.parametrize("classes", ["button", "message message-error", "k button", "highlight skip-link"])
+def test_classes_that_imitate_the_app_are_dropped(classes):
+    html = render_markdown(f'<span class="{classes}">Click here</span>')
+    assert "class=" not in html and "Click here" in html
+
+
+def test_highlight_and_language_classes_stay():
+    html = render_markdown('```python\nx = 1\n```\n\n<code class="language-python">y</code>')
+    assert '<div class="highlight">' in html and '<span class="n">x</span>' in html
+    assert '<code class="language-python">' in html
+
+
+# -- maths (issue 10)
+
+
+def _maths(html: str) -> list[str]:
+    return re.findall(r"<math\b.*?</math>", html, re.S)
+
+
+@pytest.mark.parametrize(
+    ("source", "display"),
+    [
+        ("$x_1 + y_2$", "inline"),
+        ("\\(x_1 + y_2\\)", "inline"),
+        ("$$x_1 + y_2$$", "block"),
+        ("\\[x_1 + y_2\\]", "block"),
+    ],
+)
+def test_maths_becomes_mathml_without_markdown_touching_it(source, display):
+    html = render_markdown(f"Here {source} there")
+    (formula,) = _maths(html)
+    assert f'display="{display}"' in formula
+    assert "<msub><mi>x</mi><mn>1</mn></msub>" in formula  # "_" stayed a subscript, not <em>
+    assert "<em>" not in html
+
+
+def test_double_backslash_reaches_latex():
+    (formula,) = _maths(render_markdown("$$\\begin{matrix}a & b \\\\ c & d\\end{matrix}$$"))
+    assert formula.count("<mtr>") == 2
+
+
+@pytest.mark.parametrize("text", ["It costs $5 and $10.", "Between $5 and $ 10", "US$ 3 or $4"])
+def test_dollar_amounts_are_not_maths(text):
+    html = render_markdown(text)
+    assert not _maths(html) and "$" in html
+
+
+def test_maths_in_code_stays_code():
+    html = render_markdown('`$x_1$` and\n\n```\nprice = "$a_b$"\n```')
+    assert not _maths(html)
+    assert "<code>$x_1$</code>" in html and "$a_b$" in html
+
+
+def test_latex_that_does_not_convert_shows_as_code():
+    html = render_markdown("Broken: $\\frac{$ end")
+    assert "<code>$\\frac{$</code>" in html and "end" in html
+
+
+def test_maths_renders_on_the_question(db):
+    section = Section.objects.create(key="m", title="M", source_path="m.md")
+    question = Question.objects.create(
+        key="m", section=section, prompt_md="Given a vector $v$, find $u$", answer_md="", source_path="m.md"
+    )
+    assert len(_maths(question.prompt_html)) == 2
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "$<img src=x onerror=alert(1)>$",
+        "$\\href{javascript:alert(1)}{x}$",
+        "$$\\text{<script>alert(1)</script>}$$",
+        "$\\style{background:url(javascript:alert(1))}{x}$",
+        "$\\class{button}{x}$",
+        "$\\colorbox{red}{x}$",
+        "\\(\\text{</math><img src=x onerror=alert(1)>}\\)",
+    ],
+)
+def test_hostile_latex_comes_out_inert(hostile):
+    tags = _tags(render_markdown(hostile))
+    for name in ("script", "img", "a ", "style"):
+        assert f"<{name}" not in tags
+    for attribute in ("href", "onerror", "style", "class", "mathbackground"):
+        assert f" {attribute}=" not in tags
+
+
+def test_math_typed_as_html_is_escaped():
+    html = render_markdown('Text <math><mi href="javascript:alert(1)">x</mi></math>')
+    assert "&lt;math&gt;" in html and "<math" not in _tags(html)
+
+
+# -- lists as GitHub shows them (issue 12)
+
+
+def test_list_right_after_a_line_of_text_is_a_list():
+    html = render_markdown("It uses:\n- one\n- two")
+    assert html == "<p>It uses:</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>"
+
+
+def test_items_nested_by_two_spaces_are_nested():
+    html = render_markdown("- a\n  - b\n    - c\n- d")
+    assert re.sub(r"\s", "", html) == "<ul><li>a<ul><li>b<ul><li>c</li></ul></li></ul></li><li>d</li></ul>"
+
+
+def test_ordered_list_after_text_starts_only_at_one():
+    assert "<ol>" in render_markdown("Steps:\n1. first\n2. second")
+    assert "<ol>" not in render_markdown("Back in\n2019. it changed")
+
+
+def test_list_fix_leaves_code_and_tables_alone():
+    html = render_markdown("Text\n```\n- not a list\n  - nor this\n```\n\n| a |\n|---|\n| - x |")
+    assert "<li>" not in html
+    assert "- not a list\n  - nor this" in html and "<td>- x</td>" in html

@@ -58,6 +58,18 @@ MARKDOWN_TAGS = {
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 GROWABLE_TAGS = MARKDOWN_TAGS | {"ins", "option"}
+# The MathML that maths ($…$ and co.) may add: latex2mathml's output, less href, style, class and backgrounds.
+MATHML_TAGS = {
+    "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup", "mfrac",
+    "msqrt", "mroot", "munder", "mover", "munderover", "mtable", "mtr", "mtd", "mstyle", "menclose",
+    "mpadded", "mphantom",
+}  # fmt: skip
+MATHML_ATTRIBUTES = {
+    "xmlns", "display", "mathvariant", "mathsize", "mathcolor", "stretchy", "fence", "separator", "form",
+    "largeop", "movablelimits", "minsize", "maxsize", "accent", "accentunder", "lspace", "rspace", "width",
+    "height", "depth", "voffset", "linebreak", "linethickness", "notation", "columnalign", "columnlines",
+    "columnspacing", "rowlines", "rowspacing", "frame", "displaystyle", "scriptlevel", "symmetric",
+}  # fmt: skip
 MARKDOWN_ATTRIBUTES = {"href", "title", "rel", "src", "alt", "class", "align", "start"}
 NEVER_TAGS = {"iframe", "object", "embed", "base", "frame", "frameset", "applet", "portal", "style"}
 URL_ATTRIBUTES = {
@@ -232,6 +244,26 @@ def test_render_markdown_and_answer_diffs_keep_the_payload_inert(payload):
         diff_html(payload, payload + " and more"),
     ):
         assert live_markup(html) == [], f"{payload!r} rendered as {html!r}"
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=[f"payload{n:03d}" for n in range(len(PAYLOADS))])
+def test_payloads_written_as_maths_stay_inert(payload):
+    """Inside $…$ and co. a payload goes to latex2mathml, not markdown; its MathML is sanitised on its own."""
+    flat = payload.replace("\n", " ")
+    for text in (f"${flat}$", f"$${payload}$$", f"\\({flat}\\)", f"\\[{payload}\\]", f"$\\text{{{flat}}}$"):
+        html = render_markdown(text)
+        assert _only_allowed(html), f"{text!r} rendered as {html!r}"
+
+
+def _only_allowed(html: str) -> bool:
+    for element in elements(html):
+        if element.tag not in MARKDOWN_TAGS | MATHML_TAGS:
+            return False
+        for name, value in element.attrs:
+            allowed = MATHML_ATTRIBUTES if element.tag in MATHML_TAGS else MARKDOWN_ATTRIBUTES
+            if name not in allowed or (name in URL_ATTRIBUTES and dangerous_url(value)):
+                return False
+    return True
 
 
 # -- every payload on every page it reaches

@@ -27,7 +27,7 @@ from quiz.importer.common import (
 from quiz.importer.formats import parse_chapter
 from quiz.importer.general import parse_general
 from quiz.importer.markers import DEFAULT_MARKERS, EASY, HARD, MEDIUM, list_item, looks_like_question
-from quiz.rendering import render_markdown
+from quiz.rendering import MarkdownError, render_markdown
 
 MANIFEST = "bank.toml"
 LAYOUTS = ("chapter", "qna", "list", "index", "skip")
@@ -295,19 +295,22 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
 # -- what comes out --
 
 
-def _render(text: str, path: str, line: int) -> str:
-    """``render_markdown``, with any failure (nesting the renderer cannot take) as ``path:line: problem``."""
-    try:
-        return render_markdown(text)
-    except (RecursionError, MemoryError) as error:
-        raise ContentError([Problem(path, line, "cannot be rendered: nested too deeply")]) from error
-    except Exception as error:  # whatever the renderer refuses (too long, too slow) stops the build cleanly
-        raise ContentError([Problem(path, line, f"cannot be rendered: {error}")]) from error
-
-
 def fixture_records(bank: Bank) -> list[dict]:
     """Django fixture records with natural keys and no pk, sections (parents first) then questions."""
     sections, questions = [], []
+    problems: list[Problem] = []
+
+    def render(question, markdown_text: str) -> str:
+        try:
+            return render_markdown(markdown_text)
+        except MarkdownError as error:  # too long or nested too deep: where, and why
+            problems.append(Problem(question.source_path, question.source_line, str(error)))
+        except (RecursionError, MemoryError):
+            problems.append(
+                Problem(question.source_path, question.source_line, "cannot be rendered: nested too deeply")
+            )
+        return ""
+
     for source in bank.files:
         for section in source.sections:
             sections.append(
@@ -336,11 +339,9 @@ def fixture_records(bank: Bank) -> list[dict]:
                         "position": len(questions),
                         "group_title": question.group_title,
                         "prompt_md": question.prompt_md,
-                        "prompt_html": _render(
-                            question.prompt_md, question.source_path, question.source_line
-                        ),
+                        "prompt_html": render(question, question.prompt_md),
                         "answer_md": question.answer_md,
-                        "answer_html": _render(body_md, question.source_path, question.source_line),
+                        "answer_html": render(question, body_md),
                         "imported_answer_md": question.answer_md,
                         "key_points": key_points,
                         "provenance": provenance.kind if provenance else "upstream",
@@ -353,6 +354,8 @@ def fixture_records(bank: Bank) -> list[dict]:
                     },
                 }
             )
+    if problems:
+        raise ContentError(problems)
     return sections + questions
 
 

@@ -30,7 +30,7 @@ from quiz.forms import AnswerEditForm, DismissFlagForm, FlagAnswerForm
 from quiz.models import Flag, Question
 from quiz.models.content import AnswerConflict
 from quiz.models.flags import REVIEWER_SESSION_KEY, can_triage
-from quiz.rendering import render_markdown
+from quiz.rendering import MarkdownError, render_markdown
 
 QUEUE_PAGE_SIZE = 25
 NEEDS_ANSWER_SHOWN = 30
@@ -212,13 +212,17 @@ def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     question = get_object_or_404(Question.objects.select_related("section"), pk=pk)
     flags = list(question.flags.open().select_related("user").order_by("created_at"))
-    preview = None
+    preview = preview_error = None
     if request.method == "POST":
         form = AnswerEditForm(request.POST, question=question, flags=flags)
         if "preview" in request.POST:
-            preview = render_markdown(request.POST.get("answer_md", ""))
+            try:
+                preview = render_markdown(request.POST.get("answer_md", ""))
+            except MarkdownError as error:
+                preview_error = str(error)
             if request.htmx:
-                return render(request, "quiz/answer_edit.html#answer-preview", {"preview": preview})
+                context = {"preview": preview, "preview_error": preview_error}
+                return render(request, "quiz/answer_edit.html#answer-preview", context)
         elif form.is_valid():
             data = form.cleaned_data
             try:
@@ -250,6 +254,7 @@ def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "flags": flags,
         "preview": preview,
+        "preview_error": preview_error,
         "findings": _findings_for(question),
     }
     template = "quiz/answer_edit.html"

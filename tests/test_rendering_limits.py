@@ -1,0 +1,155 @@
+"""Rendering is bounded whatever the text (issue 16.1, 16.2): too long or too deeply nested is a clear
+``MarkdownError``, a failed render leaves nothing broken behind, and hostile text under the size limit renders
+quickly. The time bound here is generous (the machine is shared); tests/bench/bench_rendering.py measures."""
+
+import contextlib
+import re
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from quiz import rendering
+from quiz.importer import fixture_records, parse_bank
+from quiz.importer.common import ContentError
+from quiz.rendering import (
+    ALLOWED_TAGS,
+    MATHML_TAGS,
+    MAX_MARKDOWN_CHARS,
+    MAX_MARKUP,
+    MarkdownTooDeep,
+    MarkdownTooLarge,
+    TablesTooLarge,
+    check_markdown_size,
+    render_markdown,
+)
+
+# A render that takes longer than this on hostile text is a regression (the goal, measured in
+# tests/bench/bench_rendering.py, is 250 ms; the machine running the suite may be busy).
+GENEROUS_BOUND = 1.0
+
+# The constructs that made one of Python-Markdown's parsers superlinear, and some that nest.
+HOSTILE_UNITS = [
+    "[", "]", "[x", "[x](", "](", "![", "[a](b) ", "(", ")", "*", "_", "*a", "**a", "*_", "_a", "`", "`a",
+    "``a`", "`x` ", "<", "<a", "<a ", "<!--", "<http://", "<a@", "&#", "\\", "$", "$a ", "$$", "\\(", "\\[",
+    "```\n", "~~~\n", "# h\n", "a\n=\n", "- - -\n", "> ", "- ", "1. ", "- x\n", "  - x\n", "    ", "| a ",
+    "\n", " ", "x", "<div>", "$x_1$", "\\frac{", "{",
+]  # fmt: skip
+
+
+def timed_render(text: str) -> float:
+    """CPU seconds: the suite may share the machine with much else, and CPU time is what a render costs."""
+    began = time.process_time()
+    with contextlib.suppress(MarkdownTooDeep):
+        render_markdown(text)
+    return time.process_time() - began
+
+
+def within_limits(text: str) -> str:
+    """The longest start of ``text`` that the renderer accepts for its size: the hardest it must render."""
+    text = text[:MAX_MARKDOWN_CHARS]
+    low, high = 0, len(text)  # the markup count only grows with the length: bisect for the longest accepted
+    while low < high:
+        middle = (low + high + 1) // 2
+        try:
+            check_markdown_size(text[:middle])
+            low = middle
+        except MarkdownTooLarge:
+            high = middle - 1
+    return text[:low]
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "[",
+        "[x](",
+        "``a`",
+        "<a ",
+        "# h\n",
+        "a\n=\n",
+        "```\n",
+        "*_",
+        "$a ",
+        "\\(",
+        "(",
+        "`x` ",
+        "a  \n",
+        "- x\n",
+    ],
+)
+def test_known_slow_constructs_render_quickly_up_to_the_limits(unit):
+    text = within_limits(unit * MAX_MARKDOWN_CHARS)
+    check_markdown_size(text)  # accepted: this is rendered, not refused
+    assert timed_render(text) < GENEROUS_BOUND
+
+
+def test_the_45_second_preview_is_refused_at_once():
+    began = time.process_time()
+    with pytest.raises(MarkdownTooLarge, match="markup characters"):
+        render_markdown("[" * 20000)  # 45 s before (issue 16.1)
+    assert time.process_time() - began < GENEROUS_BOUND
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(st.lists(st.tuples(st.sampled_from(HOSTILE_UNITS), st.integers(1, 4000)), min_size=1, max_size=6))
+def test_hostile_markdown_renders_within_the_bound(runs):
+    text = within_limits("".join(unit * count for unit, count in runs))
+    assert timed_render(text) < GENEROUS_BOUND
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="[]()*_`<>$\\!#-=|~:\n x1a/", max_size=300))
+def test_any_mix_of_markdown_punctuation_renders_only_allowed_tags(text):
+    try:
+        html = render_markdown(text)
+    except MarkdownTooDeep:
+        html = ""
+    assert set(re.findall(r"<([a-z][a-z0-9]*)", html)) <= ALLOWED_TAGS | MATHML_TAGS
+    assert render_markdown("Still *fine*.\n\nYes.") == "<p>Still <em>fine</em>.</p>\n<p>Yes.</p>"
+
+
+def test_tables_with_too_many_cells_are_refused():
+    table = "| " + " | ".join("abcdefghij") + " |\n|" + "---|" * 10 + "\n" + "| x |\n" * 200
+    with pytest.raises(TablesTooLarge, match="2,020 cells"):
+        render_markdown(table)
+    assert "<table>" in render_markdown(table[: table.index("| x |")] + "| x |\n" * 50)
+
+
+def test_text_over_the_limits_is_refused_with_its_size():
+    with pytest.raises(MarkdownTooLarge, match=f"{MAX_MARKDOWN_CHARS + 1:,} characters"):
+        render_markdown("x" * (MAX_MARKDOWN_CHARS + 1))
+    assert render_markdown("x" * MAX_MARKDOWN_CHARS).startswith("<p>x")
+    with pytest.raises(MarkdownTooLarge, match=f"{MAX_MARKUP + 1:,} lines and markup"):
+        render_markdown("*" * (MAX_MARKUP + 1))
+    assert render_markdown("*" * MAX_MARKUP).startswith("<p>")
+
+
+@pytest.mark.parametrize("bomb", ["- " * 600 + "x", "> " * 600 + "x", "1. " * 600 + "x", "- > " * 300 + "x"])
+def test_deep_nesting_is_a_clear_error_and_later_renders_keep_their_paragraphs(bomb):
+    with pytest.raises(MarkdownTooDeep, match="nested more than"):
+        render_markdown(bomb)
+    assert render_markdown("One.\n\nTwo.") == "<p>One.</p>\n<p>Two.</p>"
+
+
+def test_any_failure_inside_markdown_leaves_a_fresh_renderer(monkeypatch):
+    """Whatever raises half-way through a render (here a treeprocessor), the next render starts clean."""
+    broken = rendering._renderers.markdown
+    monkeypatch.setattr(broken.treeprocessors["inline"], "run", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        render_markdown("Some *text*.")
+    assert rendering._renderers.markdown is not broken
+    assert render_markdown("One *a*.\n\nTwo.") == "<p>One <em>a</em>.</p>\n<p>Two.</p>"
+
+
+def test_an_import_with_an_answer_the_renderer_refuses_names_file_and_line():
+    # Deeper than the renderer takes (16), not so deep that the importer itself refuses it (40).
+    source = "# Bank QnA\n\n### What is deep?\n\n" + "- " * 30 + "x\n"
+    bank = parse_bank({"BankQnA.md": source})
+    with pytest.raises(ContentError) as error:
+        fixture_records(bank)
+    (problem,) = error.value.problems
+    assert problem.path == "BankQnA.md" and problem.line > 0 and "nested" in problem.message
