@@ -29,7 +29,7 @@ from quiz import content_report, importer
 from quiz.forms import AnswerEditForm, DismissFlagForm, FlagAnswerForm
 from quiz.models import Flag, Question
 from quiz.models.content import AnswerConflict
-from quiz.models.flags import REVIEWER_SESSION_KEY, can_triage
+from quiz.models.flags import can_triage
 from quiz.rendering import render_markdown
 
 QUEUE_PAGE_SIZE = 25
@@ -102,11 +102,7 @@ def reviewer_required(view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not can_triage(request.user):
-            request.session.pop(REVIEWER_SESSION_KEY, None)  # no longer a reviewer: drop the menu link
             raise PermissionDenied
-        if not request.session.get(REVIEWER_SESSION_KEY):
-            # Made a reviewer since signing in: show the menu link from now on.
-            request.session[REVIEWER_SESSION_KEY] = True
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -19,10 +19,9 @@ def home(request: HttpRequest) -> HttpResponse:
         interviews = MockInterview.objects.for_user(request.user)
         context["running"] = interviews.unfinished().first()
         context["recent"] = interviews.finished()[:5]
-        forecast = ReviewState.objects.for_user(request.user).forecast(days=7)
-        context["forecast"] = forecast
-        context["due_today"] = forecast[0][1]
-        context["forecast_max"] = max(n for _, n in forecast) or 1
+        reviews = ReviewState.objects.for_user(request.user)
+        context["due_now"] = reviews.due().count()
+        context["forecast"] = reviews.forecast(days=7)
     return render(request, "quiz/home.html", context)
 
 
