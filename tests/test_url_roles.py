@@ -72,6 +72,7 @@ def _quiz(path: str) -> Callable[[dict], str]:
 
 
 TABLE: dict[str, Row] = {
+    "favicon": Row(_quiz("/favicon.ico"), (ELSEWHERE,) * 5),
     # -- accounts
     "signup": Row(_quiz("/accounts/signup/"), (200, HOME, HOME, HOME, HOME)),
     "login": Row(_quiz("/accounts/login/"), EVERYONE),
