@@ -4,11 +4,10 @@ import re
 from pathlib import Path
 
 import pytest
-
 from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
-from django.templatetags.static import static
 from django.core.exceptions import SuspiciousOperation
+from django.templatetags.static import static
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views import defaults
@@ -166,7 +165,7 @@ def test_a_section_with_no_question_below_it_is_never_offered(client, db):
 
 @pytest.mark.parametrize("url", ["/no-such-page/", "/questions/999999/"])
 def test_a_missing_page_shows_the_apps_404_even_with_debug_on(client, db, settings, url):
-    """``make run`` runs with DEBUG on; a newcomer who mistypes a URL must not get Django's list of patterns."""
+    """``make run`` has DEBUG on; a newcomer who mistypes a URL must not get Django's list of patterns."""
     settings.DEBUG = True
     client.force_login(get_user_model().objects.create_user("ada"))
     response = client.get(url)

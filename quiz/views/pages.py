@@ -46,6 +46,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
-    """Browsers ask for /favicon.ico where a page names no icon (a JSON export, say): send them to ours. Looked
-    up per request: the hashed name exists only once collectstatic has run."""
+    """Browsers ask for /favicon.ico where a page names no icon (a JSON export, say): send them to ours.
+    Looked up per request: the hashed name exists only once collectstatic has run."""
     return redirect(static("favicon.svg"))
