@@ -496,6 +496,25 @@ def test_saving_an_edit_resolves_the_flags_and_links_the_revision(reviewer_clien
     assert revision.history_user == reviewer
 
 
+@pytest.mark.parametrize(
+    "flags_resolved,message",
+    [
+        (0, "Saved the answer."),
+        (1, "Saved the answer; 1 flag resolved."),
+        (2, "Saved the answer; 2 flags resolved."),
+    ],
+)
+def test_the_saved_message_counts_resolved_flags_in_words(
+    reviewer_client, reviewer, question, flags_resolved, message
+):
+    raised = [flag(make_user(f"flagger{i}"), question) for i in range(flags_resolved)]
+    for each in raised:
+        each.accept(reviewer)
+    post = edit_post(question, "A generator object.", [f.pk for f in raised])
+    response = reviewer_client.post(edit_url(question), post, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [message]
+
+
 def test_a_reviewers_edit_is_credited_under_the_answer(reviewer_client, reviewer, client_in, question):
     text = "A generator object.\n\nKey points:\n- Calling a generator function returns a generator object"
     reviewer_client.post(edit_url(question), edit_post(question, text))

@@ -31,6 +31,7 @@ from quiz.models import Flag, Question
 from quiz.models.content import AnswerConflict
 from quiz.models.flags import can_triage
 from quiz.rendering import render_markdown
+from quiz.wording import counted
 
 QUEUE_PAGE_SIZE = 25
 NEEDS_ANSWER_SHOWN = 30
@@ -218,9 +219,8 @@ def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 question.refresh_from_db()  # show their version as the current answer
                 form = AnswerEditForm.after_conflict(request.POST, conflict, question=question, flags=flags)
             else:
-                messages.success(
-                    request, f"Saved the answer; {resolved} flag{'s' * (resolved != 1)} resolved."
-                )
+                resolved_text = f"; {counted(resolved, 'flag')} resolved" if resolved else ""
+                messages.success(request, f"Saved the answer{resolved_text}.")
                 url = reverse("quiz:review-queue")
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     else:

@@ -35,6 +35,7 @@ from django.core.management.base import BaseCommand, CommandError
 from quiz import exporter, importer
 from quiz.management.commands.build_fixtures import write_atomically
 from quiz.models import Question, Section
+from quiz.wording import counted
 
 
 def bank_from_database() -> importer.Bank:
@@ -117,4 +118,6 @@ class Command(BaseCommand):
             write_atomically(directory / path, text)
         questions = sum(len(source.questions) for source in bank.files)
         if options["verbosity"] > 0:
-            self.stdout.write(f"Wrote {len(files)} files with {questions} questions to {directory}.")
+            self.stdout.write(
+                f"Wrote {counted(len(files), 'file')} with {counted(questions, 'question')} to {directory}."
+            )
