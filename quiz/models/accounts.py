@@ -19,8 +19,8 @@ class Preferences(models.Model):
     )
     keyboard_shortcuts = models.BooleanField(
         default=True,
-        help_text="Single keys (Space, 1–4, S, F) press the question card's buttons. Turn them off if you use "
-        "speech input or a screen reader, or press keys by accident.",
+        help_text="Single keys (Space, 1–4, S, F) press the question card's buttons. Turn them off if you "
+        "use speech input or a screen reader, or press keys by accident.",
     )
     extra_time = models.CharField(
         max_length=8,
