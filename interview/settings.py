@@ -73,7 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "quiz.context_processors.reviewer",
+                "quiz.context_processors.account",
             ],
         },
     },

@@ -267,7 +267,9 @@ class QuestionAdmin(SimpleHistoryAdmin):
     @admin.display(description="rendered answer")
     def rendered_answer(self, obj: Question) -> str:
         return format_html(
-            '<div class="rendered-markdown" data-preview-url="{}">{}</div>',
+            # A box that scrolls: focusable, so keyboard users can scroll it too (axe scrollable-region-focusable).
+            '<div class="rendered-markdown" data-preview-url="{}" tabindex="0" role="region" '
+            'aria-label="Rendered answer">{}</div>',
             reverse("admin:quiz_question_preview"),
             mark_safe(obj.answer_html) if obj.answer_html else "No answer yet.",  # noqa: S308
         )
