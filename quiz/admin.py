@@ -267,7 +267,7 @@ class QuestionAdmin(SimpleHistoryAdmin):
     @admin.display(description="rendered answer")
     def rendered_answer(self, obj: Question) -> str:
         return format_html(
-            # A box that scrolls: focusable, so keyboard users can scroll it too (axe scrollable-region-focusable).
+            # A box that scrolls: focusable, so a keyboard can scroll it (axe scrollable-region-focusable).
             '<div class="rendered-markdown" data-preview-url="{}" tabindex="0" role="region" '
             'aria-label="Rendered answer">{}</div>',
             reverse("admin:quiz_question_preview"),
