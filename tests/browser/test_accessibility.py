@@ -110,13 +110,12 @@ def run_axe(page) -> list[str]:
         page.evaluate(AXE_SOURCE.read_text())
     options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
     result = page.evaluate("(options) => axe.run(document, options)", options)
-    return [
-        f"{violation['id']}: {' '.join(node['target'])} {node['any'][0]['message'] if node['any'] else ''}"[
-            :300
-        ]
-        for violation in result["violations"]
-        for node in violation["nodes"]
-    ]
+    found = []
+    for violation in result["violations"]:
+        for node in violation["nodes"]:
+            why = node["any"][0]["message"] if node["any"] else ""
+            found.append(f"{violation['id']}: {' '.join(node['target'])} {why}"[:300])
+    return found
 
 
 def sideways_scroll(page) -> str | None:
