@@ -140,7 +140,7 @@
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     const elt = event.detail.elt;
-    lastTrigger = elt ? { key: elt.dataset && elt.dataset.key, id: elt.id } : null;
+    lastTrigger = elt && elt.dataset ? elt.dataset.key : null;
   });
 
   function focusable(element) {
@@ -153,14 +153,8 @@
   function focusTarget(root) {
     // The same control when it survives the swap ("Mark for later" becomes "Unmark"), else the part's
     // chosen target (the reference answer, the next question), else its first heading, else the part itself.
-    if (lastTrigger && lastTrigger.key) {
-      const same = root.querySelector(`[data-key="${CSS.escape(lastTrigger.key)}"]`);
-      if (same && lastTrigger.key === "f") return same;
-    }
-    if (lastTrigger && lastTrigger.id) {
-      const same = document.getElementById(lastTrigger.id);
-      if (same && root.contains(same)) return same;
-    }
+    const same = lastTrigger === "f" && root.querySelector('[data-key="f"]');
+    if (same) return same;
     return root.querySelector("[data-focus-target]") || root.querySelector("h1, h2, h3, [role=heading]") || root;
   }
 
