@@ -82,7 +82,8 @@
 
   // Space and Enter on a focused control press that control, as everywhere else on the web.
   function ownsActivationKeys(target) {
-    return target && target.closest && target.closest("button, a, summary, select, [tabindex]");
+    // Not headings focused by a swap (tabindex="-1"): from there Space still reveals.
+    return target && target.closest && target.closest('button, a[href], summary, select, [tabindex="0"]');
   }
 
   document.addEventListener("keydown", function (event) {
@@ -136,11 +137,12 @@
 
   // -- after an htmx swap: focus somewhere sensible (never <body>) and say what changed
 
-  let lastTrigger = null;
+  // The control a person pressed themselves (Tab then Space), not through a shortcut key.
+  let pressedControlKey = null;
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     const elt = event.detail.elt;
-    lastTrigger = elt && elt.dataset ? elt.dataset.key : null;
+    pressedControlKey = elt && elt === document.activeElement && elt.dataset ? elt.dataset.key : null;
   });
 
   function focusable(element) {
@@ -153,7 +155,7 @@
   function focusTarget(root) {
     // The same control when it survives the swap ("Mark for later" becomes "Unmark"), else the part's
     // chosen target (the reference answer, the next question), else its first heading, else the part itself.
-    const same = lastTrigger === "f" && root.querySelector('[data-key="f"]');
+    const same = pressedControlKey === "f" && root.querySelector('[data-key="f"]');
     if (same) return same;
     return root.querySelector("[data-focus-target]") || root.querySelector("h1, h2, h3, [role=heading]") || root;
   }
