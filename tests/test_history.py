@@ -133,7 +133,7 @@ def test_htmx_page_change_returns_only_the_table(client_in, user, bank):
     response = client_in.get(HISTORY, {"page": 2}, headers={"HX-Request": "true"})
     html = response.content.decode()
     assert "<html" not in html
-    assert html.lstrip().startswith('<section id="history-table">')
+    assert html.lstrip().startswith('<section id="history-table"')
     assert rows(html) == 1
     assert "HX-Request" in response["Vary"]
 
