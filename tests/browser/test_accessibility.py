@@ -56,7 +56,9 @@ def objects(bank) -> dict:
     for item, grade in zip(finished.items.order_by("position"), [*Grade, *Grade], strict=False):
         finished.grade(item, grade, answer_text=f"My answer: {LONG_CODE}")
     finished.end_early()
+    unrevealed = MockInterview.start(owner, bank[3:5], total_seconds=600)
     return {
+        "extra pages": {"user": [f"/interviews/{unrevealed.pk}/"]},  # the table's running one is revealed
         "users": {
             "anonymous": None,
             "user": owner,
@@ -81,8 +83,8 @@ def objects(bank) -> dict:
 
 
 def pages_for(role: str, objects: dict) -> list[str]:
-    """The URLs of the table that ``role`` may open as a page (GET answers 200)."""
-    urls = []
+    """The URLs of the table that ``role`` may open as a page (GET answers 200), and the fixture's extras."""
+    urls = list(objects["extra pages"].get(role, []))
     for name, row in TABLE.items():
         if name in NOT_PAGES or row.post is not None or row.get[ROLES.index(role)] != 200:
             continue
