@@ -184,7 +184,7 @@ class BankFilterForm(forms.Form):
         choices=[("", "Any source"), *Provenance.choices], required=False, label="Answer source"
     )
     missed = forms.BooleanField(required=False, label="I missed it (last graded Missed or Partial)")
-    due = forms.BooleanField(required=False, label="Due for review")
+    due = forms.BooleanField(required=False, label="Due now")
     bookmarked = forms.BooleanField(required=False, label="Bookmarked")
 
 

@@ -208,7 +208,7 @@ def test_due_filter_keeps_reviews_due_now(client_in, user, make_question):
     review(user, later, grade=Grade.GOOD, due_in=timedelta(days=3))
     response = client_in.get(BANK, {"due": "on"})
     assert listed(response) == ["Overdue"]
-    assert "Due for review" in response.content.decode()
+    assert "Due now" in response.content.decode()
 
 
 def test_bookmarked_filter_and_badge(client_in, user, make_question):
