@@ -4,6 +4,7 @@ from django.urls import include, path
 from quiz.views import pages
 
 urlpatterns = [
+    path("favicon.ico", pages.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/signup/", pages.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),

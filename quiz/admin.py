@@ -8,14 +8,16 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from quiz.diffing import diff_html
 from quiz.forms import MAX_DATABASE_ID, check_renders
@@ -78,6 +80,32 @@ class QuestionAdminForm(forms.ModelForm):
         text = self.cleaned_data["answer_md"]
         check_renders(text)
         return text
+
+
+def _reverting_to(request: HttpRequest) -> str | None:
+    """The revision a POST to simple_history's "Revert" page goes back to, else None."""
+    match = request.resolver_match  # simple_history's pattern: ^(object id)/history/(version id)/$
+    return match.args[1] if match and match.url_name == "quiz_question_simple_history" else None
+
+
+class AnswerHistoryHelper(HistoricalRecordContextHelper):
+    """The "Changes" column of a question's history: text fields as a whole line diff instead of two
+    100-character cut-offs, and no rows for the HTML caches, which only repeat the markdown's change."""
+
+    def context_for_delta_changes(self, delta) -> list[dict]:
+        rows = []
+        for change in delta.changes:
+            field = self.model._meta.get_field(change.field)
+            if not field.editable:
+                continue
+            if isinstance(field, models.TextField):
+                rows.append(
+                    {"field": capfirst(field.verbose_name), "diff": diff_html(change.old, change.new)}
+                )
+            else:
+                shown = self.format_delta_change(change)
+                rows.append({"field": shown.field, "old": shown.old, "new": shown.new})
+        return rows
 
 
 @admin.register(Question)
@@ -188,17 +216,32 @@ class QuestionAdmin(SimpleHistoryAdmin):
             rows,
         )
 
-    @admin.display(description="answer")
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None) -> HttpResponse:
+        # simple_history heads each extra column with its attribute name ("ANSWER_DIFF_LINK"): give it the
+        # column's description instead.
+        columns = [(name, getattr(self, name).short_description) for name in self.history_list_display]
+        return super().history_view(request, object_id, {**(extra_context or {}), "history_columns": columns})
+
+    def get_historical_record_context_helper(self, request: HttpRequest, record) -> "AnswerHistoryHelper":
+        return AnswerHistoryHelper(self.model, record)
+
+    def construct_change_message(self, request: HttpRequest, form, formsets, add: bool = False):
+        if (revision := _reverting_to(request)) is not None:
+            return f"Reverted to revision {revision}"
+        return super().construct_change_message(request, form, formsets, add)
+
+    @admin.display(description="Compare")
     def answer_diff_link(self, record) -> str:
         url = reverse("admin:quiz_question_answer_diff", args=[record.id])
         return format_html('<a href="{}?to={}">compare</a>', url, record.history_id)
 
     def save_model(self, request: HttpRequest, obj: Question, form, change: bool) -> None:
-        if change and "answer_md" in form.changed_data:
+        # A revert's form starts from the old revision, so its answer never shows as changed: ask the URL.
+        revision = _reverting_to(request)
+        if change and ("answer_md" in form.changed_data or revision is not None):
             # The same verb as the in-app editor: history, provenance, and the accepted flags resolved.
-            obj.replace_answer(
-                obj.answer_md, by=request.user, base_revision=None, reason="Answer edited in admin"
-            )
+            reason = "Answer edited in admin" if revision is None else f"Reverted to revision {revision}"
+            obj.replace_answer(obj.answer_md, by=request.user, base_revision=None, reason=reason)
         else:
             super().save_model(request, obj, form, change)
 
@@ -239,7 +282,9 @@ class QuestionAdmin(SimpleHistoryAdmin):
     @admin.display(description="rendered answer")
     def rendered_answer(self, obj: Question) -> str:
         return format_html(
-            '<div class="rendered-markdown" data-preview-url="{}">{}</div>',
+            # A box that scrolls: focusable, so a keyboard can scroll it (axe scrollable-region-focusable).
+            '<div class="rendered-markdown" data-preview-url="{}" tabindex="0" role="region" '
+            'aria-label="Rendered answer">{}</div>',
             reverse("admin:quiz_question_preview"),
             mark_safe(obj.answer_html) if obj.answer_html else "No answer yet.",  # noqa: S308
         )

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from quiz.wording import counted
+
 
 def day_label(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
@@ -39,7 +41,8 @@ class TrendPoint:
 
     @property
     def title(self) -> str:
-        return f"{self.kind}, {day_label(self.when.date())}: {self.percent}% over {self.questions} questions"
+        over = counted(self.questions, "question")
+        return f"{self.kind}, {day_label(self.when.date())}: {self.percent}% over {over}"
 
 
 @dataclass
@@ -84,7 +87,7 @@ class TrendChart:
             else f"from {day_label(self.first.when.date())} to {day_label(self.last.when.date())}"
         )
         return (
-            f"{count} session{'s' if count != 1 else ''} {span}. Latest {percents[-1]}%, "
+            f"{counted(count, 'session')} {span}. Latest {percents[-1]}%, "
             f"best {max(percents)}%, average {round(sum(percents) / count)}%."
         )
 
@@ -133,7 +136,7 @@ class HeatCell:
     def title(self) -> str:
         if not self.count:
             return f"No practice on {day_label(self.day)}"
-        return f"{self.count} question{'s' if self.count != 1 else ''} on {day_label(self.day)}"
+        return f"{counted(self.count, 'question')} on {day_label(self.day)}"
 
 
 @dataclass

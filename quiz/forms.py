@@ -6,6 +6,7 @@ from django.utils.text import Truncator
 
 from quiz import exporter
 from quiz.models import Difficulty, Flag, Grade, Provenance, Question, Section
+from quiz.models.accounts import Preferences
 from quiz.rendering import MAX_MARKDOWN_CHARS, MarkdownError, render_markdown
 
 MAX_DATABASE_ID = 2**63 - 1  # BigAutoField's largest value, on SQLite and PostgreSQL alike
@@ -25,6 +26,34 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
+
+
+class PreferencesForm(forms.ModelForm):
+    class Meta:
+        model = Preferences
+        fields = ("keyboard_shortcuts", "extra_time")
+        labels = {"keyboard_shortcuts": "Single-key shortcuts in interviews", "extra_time": "Extra time"}
+        widgets = {"extra_time": forms.RadioSelect}
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting an account asks for its password: a session left open on a shared computer is not enough."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password. Nothing was deleted.")
+        return password
 
 
 class SectionTreeChoices(ModelChoiceIterator):
@@ -203,7 +232,7 @@ class BankFilterForm(forms.Form):
         choices=[("", "Any source"), *Provenance.choices], required=False, label="Answer source"
     )
     missed = forms.BooleanField(required=False, label="I missed it (last graded Missed or Partial)")
-    due = forms.BooleanField(required=False, label="Due for review")
+    due = forms.BooleanField(required=False, label="Due now")
     bookmarked = forms.BooleanField(required=False, label="Bookmarked")
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quiz.views import bank, flags, history, interviews, pages
+from quiz.views import account, bank, flags, history, interviews, pages
 
 app_name = "quiz"
 urlpatterns = [
@@ -8,7 +8,8 @@ urlpatterns = [
     path("healthz", pages.healthz, name="healthz"),
     path("history/", history.history, name="history"),
     path("progress/", history.progress, name="progress"),
-    path("account/", history.account, name="account"),
+    path("account/", account.account, name="account"),
+    path("account/delete/", account.delete_account, name="account-delete"),
     path("account/export/", history.export, name="export"),
     path("questions/", bank.bank, name="bank"),
     path("questions/<int:pk>/", bank.question, name="question"),

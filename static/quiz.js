@@ -1,5 +1,6 @@
-// The countdown display and keyboard shortcuts. Nothing else: the server owns every deadline and grade,
-// this file only shows the time the server gave and presses the buttons the page already has.
+// The countdown display, keyboard shortcuts, and focus and announcements after htmx swaps. Nothing else: the
+// server owns every deadline and grade, this file only shows the time the server gave and presses the buttons
+// the page already has.
 (function () {
   "use strict";
 
@@ -7,6 +8,22 @@
   let clockSkewMs = 0;
   let timer = null;
   let expiredFor = null;
+  let warnedFor = null;
+  const ONE_MINUTE = 60000;
+
+  // -- the live region (base.html, outside every swapped part): what changed, said once
+
+  function announce(text) {
+    const region = document.getElementById("announcer");
+    if (!region || !text) return;
+    // Emptied first, so the same words twice in a row ("Saved") are read twice.
+    region.textContent = "";
+    window.setTimeout(function () {
+      region.textContent = text;
+    }, 50);
+  }
+
+  // -- the countdown: shown every second, announced only at one minute left and at time up
 
   function formatClock(ms) {
     const total = Math.max(0, Math.round(ms / 1000));
@@ -20,20 +37,28 @@
     const value = document.querySelector(".countdown-value[data-deadline]");
     if (!value) return;
     const box = value.closest(".countdown");
-    const left = Date.parse(value.dataset.deadline) - (Date.now() + clockSkewMs);
+    const deadline = value.dataset.deadline;
+    const left = Date.parse(deadline) - (Date.now() + clockSkewMs);
     if (left > 0) {
       value.textContent = formatClock(left);
       box.classList.toggle("is-low", left < 30000);
+      if (left <= ONE_MINUTE && warnedFor !== deadline && left > ONE_MINUTE - 5000) {
+        warnedFor = deadline;
+        announce("One minute left.");
+      }
       return;
     }
     value.textContent = "0:00";
     box.classList.add("is-over");
     box.querySelector(".countdown-label").textContent = "Over time";
     // Once per deadline, ask the server for the card again: it decides what time's up means.
-    if (expiredFor !== value.dataset.deadline && window.htmx) {
-      expiredFor = value.dataset.deadline;
+    if (expiredFor !== deadline) {
+      expiredFor = deadline;
+      announce("Time is up.");
       const card = document.getElementById("question-card");
-      window.htmx.ajax("GET", card.dataset.step, { target: "#question-card", swap: "outerHTML" });
+      if (window.htmx && card) {
+        window.htmx.ajax("GET", card.dataset.step, { target: "#question-card", swap: "outerHTML" });
+      }
     }
   }
 
@@ -43,12 +68,22 @@
     timer = null;
     if (!value) return;
     clockSkewMs = Date.parse(value.dataset.serverNow) - Date.now();
+    const left = Date.parse(value.dataset.deadline) - (Date.now() + clockSkewMs);
+    if (left <= ONE_MINUTE) warnedFor = value.dataset.deadline; // opened with less left: no late warning
     tick();
     timer = setInterval(tick, 250);
   }
 
+  // -- keyboard shortcuts (off when the user turned them off on the account page)
+
   function isTyping(target) {
     return target && (target.tagName === "TEXTAREA" || target.tagName === "INPUT" || target.isContentEditable);
+  }
+
+  // Space and Enter on a focused control press that control, as everywhere else on the web.
+  function ownsActivationKeys(target) {
+    // Not headings focused by a swap (tabindex="-1"): from there Space still reveals.
+    return target && target.closest && target.closest('button, a[href], summary, select, [tabindex="0"]');
   }
 
   document.addEventListener("keydown", function (event) {
@@ -57,7 +92,8 @@
       event.target.blur();
       return;
     }
-    if (isTyping(event.target)) return;
+    if (isTyping(event.target) || document.body.classList.contains("no-shortcuts")) return;
+    if ((event.key === " " || event.key === "Enter") && ownsActivationKeys(event.target)) return;
     const card = document.getElementById("question-card");
     if (!card) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
@@ -68,8 +104,80 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", startCountdown);
-  document.addEventListener("htmx:afterSettle", startCountdown);
+  // -- boxes that scroll sideways (long code lines, wide tables) are reachable and scrollable by keyboard
+
+  const SCROLLERS = "pre, .table-scroll, .rendered table, .reference-answer table, .answer-diff, .chart";
+
+  function markScrollRegions() {
+    for (const box of document.querySelectorAll(SCROLLERS)) {
+      const scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.dataset.scrolls = "";
+        if (box.tagName === "DIV" && !box.hasAttribute("role")) {
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", box.dataset.label || "Scrolls sideways");
+        }
+      } else if (!scrolls && box.hasAttribute("data-scrolls")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scrolls");
+      }
+    }
+  }
+
+  let resizeQueued = false;
+  window.addEventListener("resize", function () {
+    if (resizeQueued) return;
+    resizeQueued = true;
+    window.requestAnimationFrame(function () {
+      resizeQueued = false;
+      markScrollRegions();
+    });
+  });
+
+  // -- after an htmx swap: focus somewhere sensible (never <body>) and say what changed
+
+  // The control a person pressed themselves (Tab then Space), not through a shortcut key.
+  let pressedControlKey = null;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const elt = event.detail.elt;
+    pressedControlKey = elt && elt === document.activeElement && elt.dataset ? elt.dataset.key : null;
+  });
+
+  function focusable(element) {
+    if (!element.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
+      element.setAttribute("tabindex", "-1");
+    }
+    return element;
+  }
+
+  function focusTarget(root) {
+    // The same control when it survives the swap ("Mark for later" becomes "Unmark"), else the part's
+    // chosen target (the reference answer, the next question), else its first heading, else the part itself.
+    const same = pressedControlKey === "f" && root.querySelector('[data-key="f"]');
+    if (same) return same;
+    return root.querySelector("[data-focus-target]") || root.querySelector("h1, h2, h3, [role=heading]") || root;
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    startCountdown();
+    markScrollRegions();
+    const target = event.detail.target;
+    const root = (target && target.id && document.getElementById(target.id)) || event.target;
+    if (!root || !document.contains(root)) return;
+    const announcing = root.matches("[data-announce]") ? root : root.querySelector("[data-announce]");
+    if (announcing) announce(announcing.dataset.announce);
+    const active = document.activeElement;
+    // Typing in the bank's search box swaps the results: the caret stays where it is.
+    if (active && active !== document.body && document.contains(active)) return;
+    focusable(focusTarget(root)).focus();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    startCountdown();
+    markScrollRegions();
+  });
   // An autosave the server refused (too long, or the question closed meanwhile) says why beside the box.
   document.addEventListener("htmx:responseError", function (event) {
     const status = document.getElementById("save-status");

@@ -4,6 +4,7 @@ import re
 from io import StringIO
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
@@ -262,3 +263,42 @@ def test_an_answer_the_renderer_refuses_is_a_form_error_in_admin(admin_client, q
     assert preview.status_code == 200 and 'class="errornote"' in preview.content.decode()
     question.refresh_from_db()
     assert question.answer_md == "An **iterator** that yields lazily."
+
+
+def test_history_page_reads_as_plain_words_and_shows_whole_changes(admin_client, question):
+    long_answer = (
+        "An iterator. " + "It yields one value at a time, lazily, until it is exhausted. " * 4 + "THE END."
+    )
+    edit_answer(admin_client, question, long_answer)
+    page = admin_client.get(reverse("admin:quiz_question_history", args=[question.pk])).content.decode()
+    headings = re.findall(r'<th scope="col">\s*(.*?)\s*</th>', page)
+    assert "Compare" in headings and not any("_" in heading for heading in headings)
+    reasons = re.findall(r"<td>\s*(None|Answer edited in admin|—)\s*</td>", page)
+    assert "None" not in reasons and "Answer edited in admin" in reasons
+    assert "THE END." in page  # the whole change, not a 100-character cut-off
+    assert "Answer html" not in page  # the HTML cache repeats the markdown's change
+
+
+def test_compare_and_revert_pages_have_the_admins_breadcrumbs(admin_client, question):
+    edit_answer(admin_client, question, "Edited.")
+    original = question.history.earliest()
+    for url in [
+        reverse("admin:quiz_question_answer_diff", args=[question.pk]),
+        reverse("admin:quiz_question_simple_history", args=[question.pk, original.history_id]),
+    ]:
+        page = admin_client.get(url).content.decode()
+        assert '<ol class="breadcrumbs">' in page and '<div class="breadcrumbs">' not in page, url
+        assert reverse("admin:quiz_question_history", args=[question.pk]) in page
+
+
+def test_a_revert_is_logged_as_a_revert(admin_client, question):
+    original = question.history.earliest()
+    edit_answer(admin_client, question, "A wrong answer.")
+    revert_url = reverse("admin:quiz_question_simple_history", args=[question.pk, original.history_id])
+    admin_client.post(revert_url, {"answer_md": original.answer_md, "_save": "Revert"})
+    latest = question.history.latest()
+    assert latest.history_change_reason == f"Reverted to revision {original.history_id}"
+    entry = LogEntry.objects.filter(object_id=str(question.pk)).latest("action_time")
+    assert entry.get_change_message() == f"Reverted to revision {original.history_id}"
+    page = admin_client.get(reverse("admin:quiz_question_history", args=[question.pk])).content.decode()
+    assert f"Reverted to revision {original.history_id}" in page

@@ -208,7 +208,7 @@ def test_due_filter_keeps_reviews_due_now(client_in, user, make_question):
     review(user, later, grade=Grade.GOOD, due_in=timedelta(days=3))
     response = client_in.get(BANK, {"due": "on"})
     assert listed(response) == ["Overdue"]
-    assert "Due for review" in response.content.decode()
+    assert "Due now" in response.content.decode()
 
 
 def test_bookmarked_filter_and_badge(client_in, user, make_question):
@@ -296,11 +296,12 @@ def test_bank_query_count_does_not_grow_with_questions_or_history(
 
     params = {"q": "question", "section": section.pk, "missed": "on", "due": "on", "bookmarked": "on"}
     add_rows(2)
-    # session, user, section choice check, section subtree, count, page, section options for the select
-    with django_assert_num_queries(7):
+    # session, user, section choice check, section subtree, count, page, section options for the select,
+    # the menu's "Review queue" check
+    with django_assert_num_queries(8):
         client_in.get(BANK, params)
     add_rows(40)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client_in.get(BANK, params)
     assert len(listed(response)) == 25
 
@@ -376,11 +377,12 @@ def test_question_page_query_count_does_not_grow_with_history(
 
     answer_it(1)
     QuestionNote.objects.create(user=user, question=question, text="note")
-    # session, user, question (+ bookmark), section path, review state, note, history
-    with django_assert_num_queries(7):
+    # session, user, question (+ bookmark), section path, review state, note, history, the menu's
+    # "Review queue" check
+    with django_assert_num_queries(8):
         client_in.get(question_url(question))
     answer_it(15)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client_in.get(question_url(question))
     assert response.content.decode().count('class="history-item"') == 16
 

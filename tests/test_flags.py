@@ -377,7 +377,8 @@ def test_flag_text_is_shown_inert_everywhere(client_in, user, reviewer_client, r
 def test_my_flags_query_count_does_not_grow(client_in, user, make_question, count, django_assert_num_queries):
     for _ in range(count):
         flag(user, make_question())
-    with django_assert_num_queries(4):  # session, user, count, the page's flags with their questions
+    # session, user, whether to show "Review queue" in the menu, count, the page's flags with their questions
+    with django_assert_num_queries(5):
         client_in.get(MY_FLAGS)
 
 
@@ -439,9 +440,9 @@ def test_queue_query_count_does_not_grow_with_flags(
         for person in flaggers:
             flag(person, question, comment="see line 3")
     make_question(answer_md="")
-    # session, user, the reviewer's permissions (user, group), flagged questions count and page, their open
-    # flags with users, unanswered questions and their count
-    with django_assert_num_queries(9):
+    # session, user, the triage permission (asked once for the view and the menu), flagged questions count
+    # and page, their open flags with users, unanswered questions and their count
+    with django_assert_num_queries(8):
         response = reviewer_client.get(QUEUE)
     assert response.content.decode().count("see line 3") == questions * flags_each
 
@@ -518,6 +519,25 @@ def test_saving_an_edit_resolves_the_flags_and_links_the_revision(reviewer_clien
     assert raised.status == Flag.Status.RESOLVED and raised.resolved_revision_id == revision.history_id
     assert f"#{raised.pk}" in revision.history_change_reason
     assert revision.history_user == reviewer
+
+
+@pytest.mark.parametrize(
+    "flags_resolved,message",
+    [
+        (0, "Saved the answer."),
+        (1, "Saved the answer; 1 flag resolved."),
+        (2, "Saved the answer; 2 flags resolved."),
+    ],
+)
+def test_the_saved_message_counts_resolved_flags_in_words(
+    reviewer_client, reviewer, question, flags_resolved, message
+):
+    raised = [flag(make_user(f"flagger{i}"), question) for i in range(flags_resolved)]
+    for each in raised:
+        each.accept(reviewer)
+    post = edit_post(question, "A generator object.", [f.pk for f in raised])
+    response = reviewer_client.post(edit_url(question), post, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [message]
 
 
 def test_a_reviewers_edit_is_credited_under_the_answer(reviewer_client, reviewer, client_in, question):
@@ -817,10 +837,9 @@ def test_menu_shows_the_review_queue_to_reviewers_and_staff(client_in, reviewer_
 def test_menu_link_follows_a_change_of_role_without_signing_out(question):
     person = make_user("newbie")
     client = signed_in(person)
-    person.groups.add(Group.objects.get(name="Reviewers"))
     assert b"Review queue" not in client.get(MY_FLAGS).content
-    client.get(QUEUE)  # the first visit (by its URL) brings the link into the menu
-    assert b"Review queue" in client.get(MY_FLAGS).content
+    person.groups.add(Group.objects.get(name="Reviewers"))
+    assert b"Review queue" in client.get(MY_FLAGS).content  # on the next page, without signing in again
     person.groups.clear()
     assert client.get(QUEUE).status_code == 403
     assert b"Review queue" not in client.get(MY_FLAGS).content

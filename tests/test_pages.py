@@ -1,9 +1,13 @@
 """The home page, the health check and the error pages."""
 
 import re
+from pathlib import Path
 
+import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousOperation
+from django.templatetags.static import static
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views import defaults
@@ -157,3 +161,27 @@ def test_a_section_with_no_question_below_it_is_never_offered(client, db):
     for page in (home, setup):
         assert all(title in page for title in in_bank_order)
         assert "Links only" not in page and "Nothing yet" not in page
+
+
+@pytest.mark.parametrize("url", ["/no-such-page/", "/questions/999999/"])
+def test_a_missing_page_shows_the_apps_404_even_with_debug_on(client, db, settings, url):
+    """``make run`` has DEBUG on; a newcomer who mistypes a URL must not get Django's list of patterns."""
+    settings.DEBUG = True
+    client.force_login(get_user_model().objects.create_user("ada"))
+    response = client.get(url)
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in html and "Back to the start" in html
+    assert "URLconf" not in html and "admin/" not in html
+
+
+def test_a_missing_url_without_its_slash_is_still_redirected_with_debug_on(client, db, settings):
+    settings.DEBUG = True
+    response = client.get("/questions")
+    assert response.status_code == 301 and response["Location"] == "/questions/"
+
+
+def test_favicon_ico_leads_to_the_icon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"] == static("favicon.svg")
+    assert "<svg" in Path(finders.find("favicon.svg")).read_text()

@@ -87,13 +87,51 @@ def test_repeated_misses_make_a_leech(learner, questions):
     ]
 
 
-def test_forecast_counts_overdue_as_today_and_spreads_the_week(learner, questions):
+def test_forecast_spreads_the_coming_week_and_leaves_what_is_due_now_to_due(learner, questions):
     _grade_all(learner, questions[:2], Grade.MISSED, START)  # due in minutes
     _grade_all(learner, questions[2:], Grade.NAILED, START)  # due in days
-    forecast = ReviewState.objects.for_user(learner).forecast(days=7, now=START + timedelta(days=1))
-    assert forecast[0] == ((START + timedelta(days=1)).date(), 2)
+    now = START + timedelta(days=1)
+    reviews = ReviewState.objects.for_user(learner)
+    forecast = reviews.forecast(days=7, now=now)
+    assert reviews.due(now).count() == 2
+    assert forecast[0] == (now.date(), 0)  # the two overdue ones are "due now", not "later today"
     assert len(forecast) == 7
-    assert sum(n for _, n in forecast) <= 4
+    later = reviews.filter(due__gt=now, due__lt=now + timedelta(days=6))
+    assert sum(n for _, n in forecast) == later.count()
+
+
+def _home_bank_and_session_counts(client) -> tuple[int, int, int]:
+    """What a learner sees as "due": the home count, the bank's Due filter, the size of the review session."""
+    home = client.get(reverse("quiz:home")).content.decode()
+    home_count = int(home.split('data-testid="due-now">')[1].split("<")[0])
+    bank = client.get(reverse("quiz:bank"), {"due": "on"})
+    client.post(reverse("quiz:review-start"))
+    session = MockInterview.objects.filter(kind=MockInterview.Kind.REVIEW).order_by("-pk").first()
+    session_size = session.items.count() if session else 0
+    if session:
+        session.delete()
+    return home_count, bank.context["page"].paginator.count, session_size
+
+
+def test_home_bank_filter_and_review_session_agree_on_what_is_due(client, learner, questions):
+    # Graded Missed at 09:00: due again minutes later. The third one comes due at 14:00 the same day.
+    _grade_all(learner, questions[:3], Grade.MISSED, START)
+    good_due = START + timedelta(hours=5)
+    ReviewState.objects.filter(question=questions[2]).update(due=good_due)
+    client.force_login(learner)
+    with time_machine.travel(START + timedelta(minutes=30), tick=False):
+        assert _home_bank_and_session_counts(client) == (2, 2, 2)
+    with time_machine.travel(good_due - timedelta(seconds=1), tick=False):
+        assert _home_bank_and_session_counts(client) == (2, 2, 2)
+    with time_machine.travel(good_due, tick=False):
+        assert _home_bank_and_session_counts(client) == (3, 3, 3)
+
+
+def test_home_says_what_due_means(client, learner, questions):
+    client.force_login(learner)
+    home = client.get(reverse("quiz:home")).content.decode()
+    assert "due now" in home
+    assert "A question is due once its review time has passed" in home
 
 
 def test_home_shows_due_count_and_review_session_serves_due_questions(client, learner, questions):
@@ -101,7 +139,7 @@ def test_home_shows_due_count_and_review_session_serves_due_questions(client, le
     client.force_login(learner)
     with time_machine.travel(START + timedelta(hours=1), tick=False):
         home = client.get(reverse("quiz:home")).content.decode()
-        assert 'data-testid="due-today">3<' in home
+        assert 'data-testid="due-now">3<' in home
         response = client.post(reverse("quiz:review-start"))
     review = MockInterview.objects.get(kind=MockInterview.Kind.REVIEW)
     assert response.url == reverse("quiz:interview-step", args=[review.pk])
@@ -112,7 +150,7 @@ def test_home_shows_due_count_and_review_session_serves_due_questions(client, le
 def test_review_with_nothing_due_says_so(client, learner, questions):
     client.force_login(learner)
     response = client.post(reverse("quiz:review-start"), follow=True)
-    assert "Nothing is due for review" in response.content.decode()
+    assert "Nothing is due now. Come back later" in response.content.decode()
     assert not MockInterview.objects.exists()
 
 
@@ -122,4 +160,4 @@ def test_another_users_grades_do_not_make_my_questions_due(client, learner, ques
     client.force_login(learner)
     with time_machine.travel(START + timedelta(hours=1), tick=False):
         home = client.get(reverse("quiz:home")).content.decode()
-    assert 'data-testid="due-today">0<' in home
+    assert 'data-testid="due-now">0<' in home

@@ -72,6 +72,7 @@ def _quiz(path: str) -> Callable[[dict], str]:
 
 
 TABLE: dict[str, Row] = {
+    "favicon": Row(_quiz("/favicon.ico"), (ELSEWHERE,) * 5),
     # -- accounts
     "signup": Row(_quiz("/accounts/signup/"), (200, HOME, HOME, HOME, HOME)),
     "login": Row(_quiz("/accounts/login/"), EVERYONE),
@@ -88,6 +89,7 @@ TABLE: dict[str, Row] = {
     "quiz:history": Row(_quiz("/history/"), SIGNED_IN),
     "quiz:progress": Row(_quiz("/progress/"), SIGNED_IN),
     "quiz:account": Row(_quiz("/account/"), SIGNED_IN),
+    "quiz:account-delete": Row(_quiz("/account/delete/"), SIGNED_IN),
     "quiz:export": Row(_quiz("/account/export/?format=csv"), SIGNED_IN),
     "quiz:bank": Row(_quiz("/questions/"), SIGNED_IN),
     "quiz:question": Row(_quiz("/questions/{question}/"), SIGNED_IN),

@@ -1,5 +1,6 @@
 """The quiz app's models, one module per concern; import them from here."""
 
+from quiz.models.accounts import Preferences
 from quiz.models.content import GRADE_MEANINGS, Difficulty, Grade, Provenance, Question, Section
 from quiz.models.flags import Flag
 from quiz.models.interviews import InterviewItem, InterviewSummary, MockInterview, SectionResult
@@ -16,6 +17,7 @@ __all__ = [
     "InterviewItem",
     "InterviewSummary",
     "MockInterview",
+    "Preferences",
     "Question",
     "QuestionNote",
     "ReviewState",

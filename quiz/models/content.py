@@ -168,7 +168,7 @@ class QuestionQuerySet(models.QuerySet):
         reviews = self._reverse("review_states").filter(user=user, question=models.OuterRef("pk"))
         return self.annotate(
             is_bookmarked=models.Exists(bookmarks),
-            is_due=models.Exists(reviews.filter(due__lte=now)),
+            is_due=models.Exists(reviews.due(now)),
             my_last_grade=models.Subquery(reviews.values("last_grade")[:1]),
         )
 

@@ -2,9 +2,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.models import Permission
 from django.db import models, transaction
-from django.dispatch import receiver
 from django.utils import timezone
 
 from quiz.models.content import Question
@@ -133,14 +132,19 @@ class Flag(models.Model):
 
 
 def can_triage(user) -> bool:
-    return user.is_active and (user.is_staff or user.has_perm("quiz.triage_flag"))
+    """A reviewer (the triage permission, given to the user or one of their groups) or staff.
 
-
-REVIEWER_SESSION_KEY = "quiz_can_triage"
-
-
-@receiver(user_logged_in, dispatch_uid="quiz.remember_reviewer")
-def remember_reviewer(sender, request, user, **kwargs) -> None:
-    """Note at sign-in whether to show "Review queue" in the menu, so pages pay no permission query for it."""
-    if request is not None and hasattr(request, "session"):
-        request.session[REVIEWER_SESSION_KEY] = can_triage(user)
+    Asked on every page for the menu, so one small query instead of loading every permission the user has; a
+    user added to the Reviewers group sees the queue on their next page, without signing in again.
+    """
+    if not user.is_active:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    if not hasattr(user, "_can_triage"):  # asked by the view and by the menu: once per request
+        user._can_triage = (
+            Permission.objects.filter(content_type__app_label="quiz", codename="triage_flag")
+            .filter(models.Q(user=user) | models.Q(group__user=user))
+            .exists()
+        )
+    return user._can_triage

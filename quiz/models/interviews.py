@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Cast, Coalesce, NullIf, Substr
 from django.utils import timezone
 
+from quiz.models.accounts import Preferences
 from quiz.models.content import Grade, Question, Section
 from quiz.models.progress import ReviewState
 
@@ -107,6 +108,10 @@ class MockInterview(models.Model):
     ) -> "MockInterview":
         now = now or timezone.now()
         setup = setup or {}
+        # Users who need it get more time, or none (WCAG 2.2.1): their preference stretches what they chose.
+        seconds_per_question, total_seconds = Preferences.for_user(user).time_allowed(
+            seconds_per_question, total_seconds
+        )
         # Locking the user's row makes two simultaneous starts take turns (SQLite's IMMEDIATE transactions
         # already do), so the second one finds the first instead of creating a twin.
         get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
@@ -140,6 +145,16 @@ class MockInterview(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.finished_at is not None
+
+    def chosen_limits(self) -> tuple[int | None, int | None]:
+        """(seconds per question, total seconds) as the user chose them, before any extra time their
+        preferences give: what a repeat of this interview starts from."""
+        timing, minutes = self.setup.get("timing"), self.setup.get("minutes")
+        if timing == "untimed":
+            return None, None
+        if timing in ("per_question", "total") and minutes:
+            return (minutes * 60, None) if timing == "per_question" else (None, minutes * 60)
+        return self.seconds_per_question, None if self.seconds_per_question else self.total_seconds
 
     @property
     def total_seconds(self) -> int | None:

@@ -14,25 +14,33 @@ class ReviewStateQuerySet(models.QuerySet):
         return self.filter(user=user)
 
     def due(self, now: datetime | None = None) -> "ReviewStateQuerySet":
+        """The one meaning of "due" (home count, review sessions, the bank's filter, a question's badge): the
+        card's review time has come, now, not later today. A session started from "N due" takes exactly N."""
         return self.filter(due__lte=now or timezone.now(), question__retired=False)
+
+    def with_is_due(self, now: datetime | None = None) -> "ReviewStateQuerySet":
+        """Each card marked ``is_due`` by ``due()`` itself, in the same query."""
+        due = ReviewState.objects.due(now).filter(pk=models.OuterRef("pk"))
+        return self.annotate(is_due=models.Exists(due))
 
     def leeches(self) -> "ReviewStateQuerySet":
         return self.filter(lapses__gte=LEECH_LAPSES, question__retired=False)
 
     def forecast(self, days: int = 7, now: datetime | None = None) -> list[tuple[date, int]]:
-        """How many reviews fall due on each of the next ``days`` days (UTC); overdue ones count for today."""
+        """How many reviews come due on each of the next ``days`` days (UTC), after ``now``: the ones due
+        already are ``due()``, counted apart, so "later today" never repeats them."""
         now = now or timezone.now()
         today = now.date()
         horizon = datetime.combine(today + timedelta(days=days), time.min, tzinfo=UTC)
         rows = (
-            self.filter(due__lt=horizon, question__retired=False)
+            self.filter(due__gt=now, due__lt=horizon, question__retired=False)
             .annotate(day=TruncDate("due"))
             .values("day")
             .annotate(n=models.Count("id"))
         )
         counts = {today + timedelta(days=i): 0 for i in range(days)}
         for row in rows:
-            counts[max(row["day"], today)] += row["n"]
+            counts[row["day"]] += row["n"]
         return list(counts.items())
 
 

@@ -141,7 +141,7 @@ def _question_context(request: HttpRequest, question: Question, note_form: NoteF
         "question": question,
         "section_path": Section.objects.tree().ancestry(question.section_id)[::-1],
         "history": history,
-        "review": ReviewState.objects.for_user(request.user).filter(question=question).first(),
+        "review": ReviewState.objects.for_user(request.user).filter(question=question).with_is_due().first(),
         "note_form": note_form,
         "now": timezone.now(),
     }

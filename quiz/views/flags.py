@@ -29,8 +29,9 @@ from quiz import content_report, importer, throttles
 from quiz.forms import AnswerEditForm, DismissFlagForm, FlagAnswerForm
 from quiz.models import Flag, Question
 from quiz.models.content import AnswerConflict
-from quiz.models.flags import REVIEWER_SESSION_KEY, can_triage
+from quiz.models.flags import can_triage
 from quiz.rendering import MarkdownError, render_markdown
+from quiz.wording import counted
 
 QUEUE_PAGE_SIZE = 25
 NEEDS_ANSWER_SHOWN = 30
@@ -108,11 +109,7 @@ def reviewer_required(view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not can_triage(request.user):
-            request.session.pop(REVIEWER_SESSION_KEY, None)  # no longer a reviewer: drop the menu link
             raise PermissionDenied
-        if not request.session.get(REVIEWER_SESSION_KEY):
-            # Made a reviewer since signing in: show the menu link from now on.
-            request.session[REVIEWER_SESSION_KEY] = True
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -237,9 +234,8 @@ def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 question.refresh_from_db()  # show their version as the current answer
                 form = AnswerEditForm.after_conflict(request.POST, conflict, question=question, flags=flags)
             else:
-                messages.success(
-                    request, f"Saved the answer; {resolved} flag{'s' * (resolved != 1)} resolved."
-                )
+                resolved_text = f"; {counted(resolved, 'flag')} resolved" if resolved else ""
+                messages.success(request, f"Saved the answer{resolved_text}.")
                 url = reverse("quiz:review-queue")
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     else:

@@ -1,4 +1,4 @@
-"""What a user has done: the list of past sessions, progress statistics, the account page and the export.
+"""What a user has done: the list of past sessions, progress statistics and the export.
 
 Everything is aggregated in SQL over the user's own rows, filtered by ``interview__user`` and ``done_at`` so
 the queries stay on indexes; Python only loops over a page of rows, the heatmap's days or the trend's points.
@@ -129,11 +129,6 @@ def progress(request: HttpRequest) -> HttpResponse:
     }
     context["has_history"] = bool(days or mastery or context["trend"] or context["missed"] or leeches)
     return render(request, "quiz/progress.html", context)
-
-
-@login_required
-def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "quiz/account.html")
 
 
 # Export

@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from quiz import throttles
 from quiz.forms import AnswerForm, FlagForm, GradeForm, InterviewSetupForm
 from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
+from quiz.wording import counted
 
 QUICK_START = {"question_count": 10, "timing": "per_question", "minutes": 3, "updates_schedule": True}
 
@@ -45,7 +46,9 @@ def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInte
         return None
     if len(picked) < data["question_count"]:
         messages.info(
-            request, f"Only {len(picked)} questions match these choices; the interview has {len(picked)}."
+            request,
+            f"Only {counted(len(picked), 'question')} match{'es' if len(picked) == 1 else ''} these choices; "
+            f"the interview has {len(picked)}.",
         )
     return MockInterview.start(
         request.user,
@@ -223,11 +226,12 @@ def practise_missed(request: HttpRequest, pk: int) -> HttpResponse:
     if not questions:
         messages.info(request, "Nothing to practise again: every question was graded Good or Nailed.")
         return redirect("quiz:results", interview.pk)
+    seconds_per_question, total_seconds = interview.chosen_limits()
     new = MockInterview.start(
         request.user,
         questions,
-        seconds_per_question=interview.seconds_per_question,
-        total_seconds=None if interview.seconds_per_question else interview.total_seconds,
+        seconds_per_question=seconds_per_question,
+        total_seconds=total_seconds,
         updates_schedule=interview.updates_schedule,
         setup={**interview.setup, "practise_missed_from": interview.pk},
     )
@@ -246,7 +250,7 @@ def review_start(request: HttpRequest) -> HttpResponse:
     due = ReviewState.objects.for_user(request.user).due().order_by("due").select_related("question")
     questions = [state.question for state in due[:REVIEW_SESSION_SIZE]]
     if not questions:
-        messages.info(request, "Nothing is due for review. Come back tomorrow, or take a mock interview.")
+        messages.info(request, "Nothing is due now. Come back later, or take a mock interview.")
         return redirect("quiz:home")
     review = MockInterview.start(
         request.user, questions, kind=MockInterview.Kind.REVIEW, setup={"review": True}

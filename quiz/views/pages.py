@@ -3,6 +3,7 @@ from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -21,10 +22,9 @@ def home(request: HttpRequest) -> HttpResponse:
         interviews = MockInterview.objects.for_user(request.user)
         context["running"] = interviews.unfinished().first()
         context["recent"] = interviews.finished()[:5]
-        forecast = ReviewState.objects.for_user(request.user).forecast(days=7)
-        context["forecast"] = forecast
-        context["due_today"] = forecast[0][1]
-        context["forecast_max"] = max(n for _, n in forecast) or 1
+        reviews = ReviewState.objects.for_user(request.user)
+        context["due_now"] = reviews.due().count()
+        context["forecast"] = reviews.forecast(days=7)
     return render(request, "quiz/home.html", context)
 
 
@@ -60,3 +60,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico where a page names no icon (a JSON export, say): send them to ours.
+    Looked up per request: the hashed name exists only once collectstatic has run."""
+    return redirect(static("favicon.svg"))

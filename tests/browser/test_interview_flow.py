@@ -279,3 +279,15 @@ def test_readme_screenshots(open_page, sign_in, bank, candidate, tmp_path):
 
     page.goto("/")
     page.screenshot(path=folder / "home.png", caret="initial")
+
+    # A phone, 390 px wide: the revealed answer fits the width, its code scrolls in its own box.
+    phone = open_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    sign_in(phone, candidate.username)
+    expect(phone.get_by_role("button", name="Sign out")).to_be_visible()
+    on_phone = MockInterview.start(candidate, bank[:3], seconds_per_question=180)
+    phone.goto(f"/interviews/{on_phone.pk}/")
+    phone.locator("#answer-text").fill("A generator object: an iterator that runs lazily, yield by yield.")
+    phone.get_by_role("button", name="Reveal the answer").click()
+    expect(phone.locator(".reference-answer")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.screenshot(path=folder / "phone-question.png", caret="initial", full_page=True)

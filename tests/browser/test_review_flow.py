@@ -33,9 +33,9 @@ def sign_out(page) -> None:
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in")).to_be_visible()
 
 
-def due_today(page) -> str:
+def due_now(page) -> str:
     page.goto("/")
-    return page.get_by_test_id("due-today").inner_text()
+    return page.get_by_test_id("due-now").inner_text()
 
 
 def corrected(answer: str) -> str:
@@ -77,7 +77,7 @@ def test_flag_accepted_and_answer_edited_reaches_the_learner(open_page, sign_in,
     page.once("dialog", lambda dialog: dialog.accept())  # "End the interview now?" (hx-confirm)
     page.get_by_role("button", name="End interview").click()
     page.wait_for_url(re.compile(r"/interviews/\d+/results/$"))
-    assert due_today(page) == "0"
+    assert due_now(page) == "0"
     sign_out(page)
 
     # From here on no page may open a dialog: a flag's comment that ran as script would.
@@ -132,7 +132,7 @@ def test_flag_accepted_and_answer_edited_reaches_the_learner(open_page, sign_in,
     expect(diff.locator(".diff-added").first).to_contain_text("Corrected:")
     expect(diff.locator(".diff-added").last).to_contain_text("A reviewer checked this answer.")
     expect(diff).not_to_contain_text("**")
-    assert due_today(page) == "1"
+    assert due_now(page) == "1"
     review = ReviewState.objects.get(user=candidate, question=question)
     assert review.due == Question.objects.get(pk=question.pk).answer_changed_at
     assert dialogs == []

@@ -40,6 +40,7 @@ from quiz import exporter, importer
 from quiz.answer_parts import ProvenanceNote
 from quiz.management.commands.build_fixtures import write_atomically
 from quiz.models import Question, Section
+from quiz.wording import counted
 
 
 def bank_from_database(source: Path | None = None) -> importer.Bank:
@@ -139,4 +140,6 @@ class Command(BaseCommand):
             write_atomically(directory / path, text)
         questions = sum(len(source.questions) for source in bank.files)
         if options["verbosity"] > 0:
-            self.stdout.write(f"Wrote {len(files)} files with {questions} questions to {directory}.")
+            self.stdout.write(
+                f"Wrote {counted(len(files), 'file')} with {counted(questions, 'question')} to {directory}."
+            )

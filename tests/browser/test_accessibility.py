@@ -1,0 +1,164 @@
+"""Every page of the URL table, as each role that may open it: axe-core finds no WCAG 2.2 A/AA violation in
+light and dark, on a desktop and a 390 px phone, and no page scrolls sideways at 390 or 320 px.
+
+axe-core comes from npm (tests/browser/axe, installed by .ci/install-browser). It is evaluated through the
+DevTools protocol (``page.evaluate``), which the page's CSP does not govern, so the pages keep their strict
+policy while axe runs; the conftest's watcher still fails the test on any CSP violation the pages raise.
+One context per role, its pages visited in turn; colour scheme and width change in place.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+
+from quiz.models import Flag, Grade, MockInterview, Question
+from tests.conftest import reviewers_group
+from tests.test_url_roles import ROLES, TABLE
+
+pytestmark = pytest.mark.browser
+
+AXE_SOURCE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+DESKTOP = {"width": 1280, "height": 860}
+PHONES = [{"width": 390, "height": 844}, {"width": 320, "height": 640}]
+# Not pages: a health check, a download, the admin's JavaScript catalogue, a redirect to the icon.
+NOT_PAGES = {"quiz:healthz", "quiz:export", "admin:jsi18n", "favicon"}
+
+LONG_CODE = "result = " + " + ".join(f"very_long_variable_name_{i}" for i in range(12))
+WIDE_TABLE = (
+    "| "
+    + " | ".join(f"column {i}" for i in range(10))
+    + " |\n"
+    + "|---" * 10
+    + "|\n"
+    + ("| " + " | ".join("a fairly long cell" for _ in range(10)) + " |")
+)
+ANSWER = f"An *iterator*.\n\n```python\n{LONG_CODE}\n```\n\n{WIDE_TABLE}\n\nInline `{LONG_CODE}` too."
+
+
+@pytest.fixture
+def objects(bank) -> dict:
+    """The objects the URL table's rows point at, with answers that hold a long code line and a wide table."""
+    users = get_user_model().objects
+    owner = users.create_user("ada")
+    reviewer = users.create_user("rita")
+    reviewer.groups.add(reviewers_group())
+    question = bank[0]
+    question.answer_md = ANSWER
+    question.save()
+    running = MockInterview.start(owner, bank[:3], seconds_per_question=180)
+    running.reveal(running.current_item())
+    finished = MockInterview.start(owner, bank, total_seconds=600)
+    for item, grade in zip(finished.items.order_by("position"), [*Grade, *Grade], strict=False):
+        finished.grade(item, grade, answer_text=f"My answer: {LONG_CODE}")
+    finished.end_early()
+    unrevealed = MockInterview.start(owner, bank[3:5], total_seconds=600)
+    return {
+        "extra pages": {"user": [f"/interviews/{unrevealed.pk}/"]},  # the table's running one is revealed
+        "users": {
+            "anonymous": None,
+            "user": owner,
+            "other user": users.create_user("bob"),
+            "reviewer": reviewer,
+            "staff": users.create_superuser("grace"),
+        },
+        "owner": owner,
+        "question": question,
+        "question_type": ContentType.objects.get_for_model(Question),
+        "revision": question.history.order_by("history_date").first().history_id,
+        "section": question.section,
+        "flag": Flag.objects.create(user=owner, question=question, reason=Flag.Reason.WRONG, comment="Wrong"),
+        "running": running,
+        "item": running.current_item(),
+        "finished": finished,
+        "group": reviewers_group(),
+        "attempt": None,
+        "access_log": None,
+        "failure_log": None,
+    }
+
+
+def pages_for(role: str, objects: dict) -> list[str]:
+    """The URLs of the table that ``role`` may open as a page (GET answers 200), and the fixture's extras."""
+    urls = list(objects["extra pages"].get(role, []))
+    for name, row in TABLE.items():
+        if name in NOT_PAGES or row.post is not None or row.get[ROLES.index(role)] != 200:
+            continue
+        try:
+            urls.append(row.url(objects))
+        except AttributeError:  # an axes log row the fixture does not make: the admin's own pages
+            continue
+    return urls
+
+
+def signed_in_page(open_page, live_server, user, **options):
+    """A page (conftest's ``open_page``: problems checked at the end) signed in as ``user`` by cookie."""
+    page = open_page(**options)
+    page.context.set_default_timeout(8000)
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies["sessionid"]
+        page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+    return page
+
+
+def run_axe(page) -> list[str]:
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE.read_text())
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    result = page.evaluate("(options) => axe.run(document, options)", options)
+    found = []
+    for violation in result["violations"]:
+        for node in violation["nodes"]:
+            why = node["any"][0]["message"] if node["any"] else ""
+            found.append(f"{violation['id']}: {' '.join(node['target'])} {why}"[:300])
+    return found
+
+
+def sideways_scroll(page) -> str | None:
+    """What sticks out past the right edge when the page scrolls sideways, else None."""
+    return page.evaluate(
+        """() => {
+      const root = document.documentElement;
+      if (root.scrollWidth <= window.innerWidth) return null;
+      const wide = [...document.querySelectorAll("body *")]
+        .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .filter((el) => !el.parentElement.closest("pre, table, .table-scroll, .answer-diff"))
+        .slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
+      return `${root.scrollWidth}px wide at ${window.innerWidth}px: ${wide.join(", ")}`;
+    }"""
+    )
+
+
+@pytest.fixture
+def axe_installed():
+    assert AXE_SOURCE.exists(), f"{AXE_SOURCE} is missing: run .ci/install-browser"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_is_axe_clean_and_fits_a_phone(role, open_page, live_server, objects, axe_installed):
+    urls = pages_for(role, objects)
+    assert len(urls) >= 5, urls
+    page = signed_in_page(open_page, live_server, objects["users"][role], viewport=DESKTOP)
+    found: dict[str, list[str]] = {}
+    for url in urls:
+        # Light on a desktop, dark on a phone: both schemes' colours and both layouts' targets and scroll
+        # boxes, in two runs of axe per page instead of four (colours do not change with the width).
+        for scheme, viewport in [("light", DESKTOP), ("dark", PHONES[0]), ("light", PHONES[1])]:
+            page.emulate_media(color_scheme=scheme)
+            page.set_viewport_size(viewport)
+            page.goto(url)
+            where = f"{url} {scheme} {viewport['width']}px"
+            problems = [] if viewport == PHONES[1] else run_axe(page)
+            if (headings := page.locator("h1, [role=heading][aria-level='1']").count()) != 1:
+                problems.append(f"{headings} level-one headings")
+            if viewport != DESKTOP and (overflow := sideways_scroll(page)):
+                problems.append(overflow)
+            if problems:
+                found[where] = problems
+    assert not found, json.dumps(found, indent=1)
