@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from quiz.diffing import answer_update_for
 from quiz.forms import BankFilterForm, BookmarkForm, NoteForm
 from quiz.models import Bookmark, Grade, InterviewItem, Question, QuestionNote, ReviewState, Section
 
@@ -144,6 +145,7 @@ def _question_context(request: HttpRequest, question: Question, note_form: NoteF
         "review": ReviewState.objects.for_user(request.user).filter(question=question).with_is_due().first(),
         "note_form": note_form,
         "now": timezone.now(),
+        "answer_update": answer_update_for(question, request.user),
     }
 
 

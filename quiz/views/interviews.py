@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from quiz import throttles
+from quiz.diffing import answer_update_for
 from quiz.forms import AnswerForm, FlagForm, GradeForm, InterviewSetupForm
 from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
 from quiz.wording import counted
@@ -93,6 +94,7 @@ def _step_response(
         "answer_text": item.answer_text,
         "now": timezone.now(),
         "grades": [(grade, GRADE_MEANINGS[grade]) for grade in Grade],
+        "answer_update": answer_update_for(item.question, request.user) if item.is_revealed else None,
     }
     if refused is not None:
         context["answer_text"] = refused.data.get("answer_text", item.answer_text)
