@@ -98,7 +98,9 @@ def hostile(transactional_db, candidate):
 
 
 def _watch(page) -> dict:
-    """Dialogs (dismissed) and requests the page's scripts send, from now on."""
+    """Dialogs (dismissed) and requests the page's scripts send, from now on. The page's clock becomes the
+    test's: whatever a payload might schedule runs when the test moves time, not after a wait."""
+    page.clock.install()
     seen = {"dialogs": [], "requests": [], "failed": []}
 
     def on_dialog(dialog) -> None:
@@ -121,7 +123,7 @@ def _watch(page) -> dict:
 
 def _assert_inert(page, seen: dict, where: str) -> None:
     page.evaluate(POKE, USER_CONTENT)
-    page.wait_for_timeout(300)  # let anything scheduled (htmx "load" triggers, timers, animations) happen
+    page.clock.run_for(2000)  # fire everything scheduled (htmx "load" triggers, timers) without waiting
     assert page.evaluate("typeof window.__xss") == "undefined", (
         f"{where}: a payload ran (window.__xss is set)"
     )
