@@ -663,3 +663,24 @@ def test_the_step_page_varies_on_hx_request(client_in, interview):
     # The full page and the card share a URL: a cache that ignored the header would serve one for the other.
     response = client_in.get(step_url(interview))
     assert "HX-Request" in response["Vary"]
+
+
+def test_setup_offers_to_resume_or_end_the_interview_left_open(client_in, user, bank):
+    open_one = MockInterview.start(user, bank[:2], seconds_per_question=None)
+    page = client_in.get(reverse("quiz:interview-new")).content.decode()
+    assert "You have a mock interview in progress" in page
+    assert f'href="{reverse("quiz:interview-step", args=[open_one.pk])}">Resume it' in page
+    assert f'action="{reverse("quiz:interview-end", args=[open_one.pk])}"' in page
+
+
+def test_starting_another_interview_ends_the_one_left_open(client_in, user, bank):
+    left_open = MockInterview.start(user, bank[:2])  # untimed: it would otherwise run forever
+    client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
+    left_open.refresh_from_db()
+    assert left_open.ending == MockInterview.Ending.ENDED_EARLY
+    history = client_in.get(reverse("quiz:history")).content.decode()
+    assert history.count("Still running") == 1  # only the interview just started
+    newest = MockInterview.objects.for_user(user).latest("created_at")
+    page = client_in.get(reverse("quiz:interview-new")).content.decode()
+    assert f'href="{reverse("quiz:interview-step", args=[newest.pk])}">Resume it' in page
+    assert reverse("quiz:interview-step", args=[left_open.pk]) not in page

@@ -192,9 +192,9 @@ def objects(db, make_question) -> dict:
     question = make_question()
     question.answer_md = "Edited once, so the question has two revisions."
     question.save()
-    running = MockInterview.start(owner, [question])
     finished = MockInterview.start(owner, [make_question()])
     finished.end_early()
+    running = MockInterview.start(owner, [question])  # started last: starting one ends any left open
     access = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "ada", "http_accept": "*/*"}
     return {
         "users": {

@@ -124,6 +124,10 @@ class MockInterview(models.Model):
         # means a new interview each time.
         if setup and (twin := next((i for i in recent if i.setup == setup), None)):
             return twin
+        # One interview at a time: one left open when another starts is ended early, so no stale "Still
+        # running" session lingers in the history (the setup page offers to resume it first).
+        for left_open in cls.objects.for_user(user).unfinished(now):
+            left_open.end_early(now)
         if seconds_per_question:
             total_seconds = seconds_per_question * len(questions)
         interview = cls.objects.create(

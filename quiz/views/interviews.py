@@ -73,7 +73,8 @@ def interview_new(request: HttpRequest) -> HttpResponse:
             return redirect("quiz:interview-step", interview.pk)
     else:
         form = InterviewSetupForm(initial=QUICK_START)
-    return render(request, "quiz/interview_new.html", {"form": form})
+    running = MockInterview.objects.for_user(request.user).unfinished().first()
+    return render(request, "quiz/interview_new.html", {"form": form, "running": running})
 
 
 def _step_response(
