@@ -684,3 +684,22 @@ def test_starting_another_interview_ends_the_one_left_open(client_in, user, bank
     page = client_in.get(reverse("quiz:interview-new")).content.decode()
     assert f'href="{reverse("quiz:interview-step", args=[newest.pk])}">Resume it' in page
     assert reverse("quiz:interview-step", args=[left_open.pk]) not in page
+
+
+def test_grading_a_question_already_graded_in_another_tab_says_so(client_in, user, bank):
+    interview = MockInterview.start(user, bank[:3])
+    first = interview.current_item()
+    url = reverse("quiz:item-grade", args=[interview.pk, first.pk])
+    client_in.post(url, {"grade": Grade.GOOD})  # the first tab
+    card = client_in.post(url, {"grade": Grade.MISSED}, headers={"HX-Request": "true"}).content.decode()
+    assert "already answered, in another tab" in card and "Question 2 / 3" in card
+    page = client_in.post(url, {"grade": Grade.MISSED}, follow=True).content.decode()  # without JavaScript
+    assert "already answered, in another tab" in page and "Question 2 / 3" in page
+    first.refresh_from_db()
+    assert first.grade == Grade.GOOD
+    fresh = client_in.post(
+        reverse("quiz:item-grade", args=[interview.pk, interview.current_item().pk]),
+        {"grade": Grade.GOOD},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert "already answered" not in fresh

@@ -78,7 +78,11 @@ def interview_new(request: HttpRequest) -> HttpResponse:
 
 
 def _step_response(
-    request: HttpRequest, interview: MockInterview, refused: AnswerForm | None = None, status: int = 200
+    request: HttpRequest,
+    interview: MockInterview,
+    refused: AnswerForm | None = None,
+    status: int = 200,
+    notice: str | None = None,
 ) -> HttpResponse:
     """The current state of the interview: the question card, or the results once it is over.
 
@@ -96,6 +100,7 @@ def _step_response(
         "now": timezone.now(),
         "grades": [(grade, GRADE_MEANINGS[grade]) for grade in Grade],
         "answer_update": answer_update_for(item.question, request.user) if item.is_revealed else None,
+        "notice": notice,
     }
     if refused is not None:
         context["answer_text"] = refused.data.get("answer_text", item.answer_text)
@@ -109,10 +114,19 @@ def interview_step(request: HttpRequest, pk: int) -> HttpResponse:
     return _step_response(request, _interview_for(request, pk))
 
 
-def _after_post(request: HttpRequest, interview: MockInterview) -> HttpResponse:
-    # htmx swaps the next card in place; a plain form post follows the redirect to the same state.
+ALREADY_DONE = (
+    "That question was already answered, in another tab or by a second click: here is where you are now."
+)
+
+
+def _after_post(request: HttpRequest, interview: MockInterview, taken: bool = True) -> HttpResponse:
+    # htmx swaps the next card in place; a plain form post follows the redirect to the same state. A step
+    # that was already taken changed nothing: say so rather than silently jump on.
+    taken = taken or interview.is_over()  # an interview that ended has its own page to say so
     if request.htmx:
-        return _step_response(request, interview)
+        return _step_response(request, interview, notice=None if taken else ALREADY_DONE)
+    if not taken:
+        messages.info(request, ALREADY_DONE)
     return redirect("quiz:interview-step", interview.pk)
 
 
@@ -142,8 +156,9 @@ def grade_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     form = GradeForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
-    interview.grade(_item_for(interview, item_pk), form.cleaned_data["grade"], answer_text=form.typed_answer)
-    return _after_post(request, interview)
+    item = _item_for(interview, item_pk)
+    taken = interview.grade(item, form.cleaned_data["grade"], answer_text=form.typed_answer)
+    return _after_post(request, interview, taken)
 
 
 @login_required
@@ -154,8 +169,8 @@ def skip_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
-    interview.skip(_item_for(interview, item_pk), answer_text=form.typed_answer)
-    return _after_post(request, interview)
+    taken = interview.skip(_item_for(interview, item_pk), answer_text=form.typed_answer)
+    return _after_post(request, interview, taken)
 
 
 @login_required
