@@ -19,6 +19,7 @@ from quiz import throttles
 from quiz.diffing import answer_update_for
 from quiz.forms import AnswerForm, FlagForm, GradeForm, InterviewSetupForm
 from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
+from quiz.models.interviews import GRADE_CUTOFFS
 from quiz.wording import counted
 
 QUICK_START = {"question_count": 10, "timing": "per_question", "minutes": 3, "updates_schedule": True}
@@ -94,6 +95,7 @@ def _step_response(
         "answer_text": item.answer_text,
         "now": timezone.now(),
         "grades": [(grade, GRADE_MEANINGS[grade]) for grade in Grade],
+        "grade_cutoffs": GRADE_CUTOFFS,
         "answer_update": answer_update_for(item.question, request.user) if item.is_revealed else None,
     }
     if refused is not None:
@@ -141,7 +143,12 @@ def grade_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     form = GradeForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
-    interview.grade(_item_for(interview, item_pk), form.cleaned_data["grade"], answer_text=form.typed_answer)
+    interview.grade(
+        _item_for(interview, item_pk),
+        form.cleaned_data["grade"],
+        answer_text=form.typed_answer,
+        ticks=form.confirmed_ticks,
+    )
     return _after_post(request, interview)
 
 
