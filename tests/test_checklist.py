@@ -216,3 +216,44 @@ def test_reveal_and_revealed_card_query_counts(client_in, interview, django_asse
     # the stored coverage is read, never computed again: session, user, interview, current item
     with django_assert_num_queries(4):
         client_in.get(reverse("quiz:interview-step", args=[interview.pk]), **HTMX)
+
+
+# Results
+
+
+def test_results_show_the_points_covered_and_missed_per_question(client_in, interview):
+    item = first_item(interview)
+    interview.reveal(item, answer_text=ANSWER)
+    interview.grade(item, Grade.PARTIAL, ticks=[0])
+    interview.end_early()
+    html = client_in.get(reverse("quiz:results", args=[interview.pk])).content.decode()
+    assert f"Key points covered: 1 of {len(KEY_POINTS)}" in html
+    assert html.count('class="is-covered"') == 1
+    assert html.count('class="is-missed"') == len(KEY_POINTS) - 1
+
+
+def test_results_list_the_points_i_keep_missing_across_interviews(client_in, user, regularisation, interview):
+    earlier = MockInterview.start(user, [regularisation])
+    earlier.reveal(first_item(earlier), answer_text=ANSWER)
+    earlier.grade(first_item(earlier), Grade.PARTIAL, ticks=[0, 2])
+    item = first_item(interview)
+    interview.reveal(item, answer_text=ANSWER)
+    interview.grade(item, Grade.PARTIAL, ticks=[0])
+    interview.end_early()
+    html = client_in.get(reverse("quiz:results", args=[interview.pk])).content.decode()
+    missing = html.split("The points I keep missing")[1]
+    # The second point was missed both times, the third once; the first never.
+    assert missing.index(KEY_POINTS[1]) < missing.index(KEY_POINTS[2])
+    assert "missed 2 of 2" in missing and "missed 1 of 2" in missing
+    assert KEY_POINTS[0] not in missing.split("</ul>")[0]
+
+
+def test_points_missed_are_the_users_own(client, intruder, user, regularisation, interview):
+    other = MockInterview.start(intruder, [regularisation])
+    other.reveal(first_item(other), answer_text="")
+    other.grade(first_item(other), Grade.MISSED, ticks=[])
+    item = first_item(interview)
+    interview.reveal(item, answer_text=ANSWER)
+    interview.grade(item, Grade.NAILED, ticks=[0, 1, 2])
+    rows = interview.items.model.objects.for_user(user).points_missed_most([regularisation.section_id])
+    assert rows == []

@@ -343,6 +343,35 @@ class InterviewItemQuerySet(models.QuerySet):
         )
         return [(questions[row["question"]], row["misses"]) for row in top]
 
+    def with_ticks(self) -> "InterviewItemQuerySet":
+        """Graded items whose key points the candidate ticked or left unticked."""
+        return self.filter(grade__isnull=False).exclude(ticks=[])
+
+    def points_missed_most(
+        self, sections, per_section: int = 3
+    ) -> list[tuple[str, list[tuple[str, int, int]]]]:
+        """Per section (title): the key points left unticked most often, as (point, missed, shown)."""
+        rows = (
+            self.with_ticks()
+            .filter(question__section__in=sections)
+            .values_list("question__section__title", "key_points_shown", "ticks")
+            .order_by("question__section__position")
+        )
+        tally: dict[str, dict[str, list[int]]] = {}
+        for title, points, ticks in rows:
+            for point, ticked in zip(points, ticks, strict=False):
+                counts = tally.setdefault(title, {}).setdefault(point, [0, 0])
+                counts[0] += not ticked
+                counts[1] += 1
+        result = []
+        for title, points in tally.items():
+            missed = sorted(
+                ((p, m, n) for p, (m, n) in points.items() if m), key=lambda r: (-r[1], -r[1] / r[2])
+            )
+            if missed:
+                result.append((title, missed[:per_section]))
+        return result
+
     def export_rows(self, chunk_size: int = 2000) -> Iterator[dict]:
         """One dict per item, oldest interview first, read from the database in chunks."""
         grades = dict(Grade.choices)

@@ -217,10 +217,17 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "This interview is still running: here is where you left off.")
         return redirect("quiz:interview-step", interview.pk)
     summary = interview.summary()
+    missed_sections = {q.section_id for q in summary.missed_questions}
+    points_missed = InterviewItem.objects.for_user(request.user).points_missed_most(missed_sections)
     return render(
         request,
         "quiz/results.html",
-        {"interview": interview, "summary": summary, "grade_labels": dict(Grade.choices)},
+        {
+            "interview": interview,
+            "summary": summary,
+            "grade_labels": dict(Grade.choices),
+            "points_missed": points_missed,
+        },
     )
 
 
