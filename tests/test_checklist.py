@@ -1,10 +1,14 @@
 """The key points' checklist after Reveal (issue 13): what is stored at reveal, the card (page, htmx fragment,
 no-JS post of the ticks), the suggested grade, and the snapshot a reviewer's later edit leaves alone."""
 
+from datetime import UTC, date, datetime, timedelta
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from quiz.answer_parts import join_key_points
+from quiz.charts import calibration_chart
 from quiz.feedback import COVERED, GRADE_CUTOFFS, key_point_coverage
 from quiz.models import Grade, MockInterview
 
@@ -257,3 +261,58 @@ def test_points_missed_are_the_users_own(client, intruder, user, regularisation,
     interview.grade(item, Grade.NAILED, ticks=[0, 1, 2])
     rows = interview.items.model.objects.for_user(user).points_missed_most([regularisation.section_id])
     assert rows == []
+
+
+# Calibration on the progress page
+
+
+def grade_with_ticks(user, question, grade, ticks, when):
+    with time_machine.travel(when, tick=False):
+        session = MockInterview.start(user, [question])
+        item = first_item(session)
+        session.reveal(item, answer_text=ANSWER)
+        session.grade(item, grade, ticks=ticks)
+
+
+def test_progress_says_what_share_of_points_each_grade_stands_for(client_in, user, regularisation):
+    start = datetime(2026, 9, 10, 12, tzinfo=UTC)
+    grade_with_ticks(user, regularisation, Grade.GOOD, [0, 1], start)
+    grade_with_ticks(user, regularisation, Grade.GOOD, [0], start + timedelta(days=40))
+    grade_with_ticks(user, regularisation, Grade.NAILED, [0, 1, 2], start + timedelta(days=41))
+    html = client_in.get(reverse("quiz:progress")).content.decode()
+    good = round(100 * (2 / 3 + 1 / 3) / 2)
+    assert f"You grade <strong>Good</strong> when you covered\n          <strong>{good}%</strong>" in html
+    assert "<strong>Nailed</strong> when you covered\n          <strong>100%</strong>" in html
+    assert "<strong>Missed</strong> when" not in html  # never chosen
+    # Over time: one point per grade and month, Good in both months.
+    assert html.count('<g class="calibration-series series-grade-3">') == 1
+    chart = html.split('class="calibration-chart"')[1].split("</svg>")[0]
+    assert chart.count("<circle") == 3
+    assert "Sep 2026" in chart and "Oct 2026" in chart
+    # Per section.
+    assert f'<th scope="row">{regularisation.section.title}</th>' in html
+
+
+def test_calibration_leaves_out_items_without_key_points_and_other_users(
+    client_in, user, intruder, regularisation
+):
+    grade_with_ticks(intruder, regularisation, Grade.MISSED, [], datetime(2026, 9, 1, tzinfo=UTC))
+    session = MockInterview.start(user, [regularisation])
+    session.grade(first_item(session), Grade.GOOD)  # graded without a reveal: no checklist was shown
+    html = client_in.get(reverse("quiz:progress")).content.decode()
+    assert "You grade" not in html
+    assert "confirm the key points you covered" in html
+
+
+def test_calibration_chart_puts_each_grade_on_its_own_line():
+    months = [
+        (date(2026, 9, 1), [(3, "Good", 50, 2)]),
+        (date(2026, 10, 1), [(3, "Good", 40, 1), (4, "Nailed", 100, 1)]),
+    ]
+    chart = calibration_chart(months)
+    assert [line.label for line in chart.series] == ["Good", "Nailed"]
+    good = chart.series[0].points
+    assert good[0].y < good[1].y  # 50% is drawn higher than 40%
+    assert good[0].x < good[1].x
+    assert "Good 40%; Nailed 100%" in chart.summary
+    assert calibration_chart([]) is None

@@ -372,6 +372,15 @@ class InterviewItemQuerySet(models.QuerySet):
                 result.append((title, missed[:per_section]))
         return result
 
+    def calibration(self, limit: int = 5000) -> "Calibration":
+        """How self-grades compare with the share of key points ticked, over the latest ``limit`` items."""
+        rows = (
+            self.with_ticks()
+            .order_by("-done_at")
+            .values_list("grade", "question__section__title", "done_at", "ticks")[:limit]
+        )
+        return Calibration.of(rows)
+
     def export_rows(self, chunk_size: int = 2000) -> Iterator[dict]:
         """One dict per item, oldest interview first, read from the database in chunks."""
         grades = dict(Grade.choices)
@@ -579,3 +588,46 @@ class InterviewSummary:
     def missed_questions(self) -> list[Question]:
         """Missed, partial, skipped or never reached: what "practise the ones I missed" asks again."""
         return [i.question for i in self.items if not i.grade or i.grade <= Grade.PARTIAL]
+
+
+@dataclass
+class GradeCalibration:
+    """The mean share of key points ticked when the candidate chose ``grade``."""
+
+    grade: Grade
+    share_total: float = 0.0
+    count: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.share_total / self.count) if self.count else 0
+
+
+@dataclass
+class Calibration:
+    overall: list[GradeCalibration]
+    by_section: list[tuple[str, list[GradeCalibration | None]]]  # one cell per grade, None when never chosen
+    by_month: list[tuple[date, list[GradeCalibration]]]  # oldest first
+
+    @classmethod
+    def of(cls, rows) -> "Calibration":
+        """``rows``: (grade, section title, done_at, ticks) of graded items with key points."""
+
+        def table() -> dict[int, GradeCalibration]:
+            return {grade: GradeCalibration(Grade(grade)) for grade in Grade.values}
+
+        overall, sections, months = table(), {}, {}
+        for grade, section, done_at, ticks in rows:
+            share = sum(ticks) / len(ticks)
+            month = done_at.date().replace(day=1)
+            for cell in (overall, sections.setdefault(section, table()), months.setdefault(month, table())):
+                cell[grade].share_total += share
+                cell[grade].count += 1
+        return cls(
+            overall=[c for c in overall.values() if c.count],
+            by_section=[
+                (title, [c if c.count else None for c in cells.values()])
+                for title, cells in sorted(sections.items())
+            ],
+            by_month=[(m, [c for c in cells.values() if c.count]) for m, cells in sorted(months.items())],
+        )
