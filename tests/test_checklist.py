@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from quiz.answer_parts import join_key_points
 from quiz.charts import calibration_chart
 from quiz.feedback import COVERED, GRADE_CUTOFFS, key_point_coverage
-from quiz.models import Grade, MockInterview
+from quiz.models import Grade, MockInterview, ReviewState
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -316,3 +317,17 @@ def test_calibration_chart_puts_each_grade_on_its_own_line():
     assert good[0].x < good[1].x
     assert "Good 40%; Nailed 100%" in chart.summary
     assert calibration_chart([]) is None
+
+
+def test_a_review_session_shows_the_same_checklist(client_in, user, regularisation):
+    ReviewState.objects.create(user=user, question=regularisation, due=timezone.now() - timedelta(hours=1))
+    response = client_in.post(reverse("quiz:review-start"))
+    review = MockInterview.objects.get(kind=MockInterview.Kind.REVIEW)
+    assert response.url == reverse("quiz:interview-step", args=[review.pk])
+    item = first_item(review)
+    html = client_in.post(item_url("reveal", item), {"answer_text": ANSWER}, **HTMX).content.decode()
+    assert html.count('class="key-point-tick"') == len(KEY_POINTS)
+    assert html.count(" checked>") == sum(covered_by_matcher())
+    client_in.post(item_url("grade", item), {"grade": Grade.GOOD, "ticks_shown": "1", "ticks": ["0", "2"]})
+    item.refresh_from_db()
+    assert item.ticks == [True, False, True] and item.grade == Grade.GOOD

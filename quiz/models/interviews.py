@@ -398,6 +398,10 @@ class InterviewItemQuerySet(models.QuerySet):
             "started_at",
             "done_at",
             "answer_text",
+            "key_points_shown",
+            "coverage",
+            "ticks",
+            "suggested_grade",
         )
         for row in rows.iterator(chunk_size=chunk_size):
             started, done = row["started_at"], row["done_at"]
@@ -415,6 +419,10 @@ class InterviewItemQuerySet(models.QuerySet):
                 "seconds_taken": int((done - started).total_seconds()) if started and done else None,
                 "answer_text": row["answer_text"],
                 "done_at": done.isoformat() if done else None,
+                "key_points": row["key_points_shown"],
+                "coverage": row["coverage"],
+                "ticks": row["ticks"],
+                "suggested_grade": grades.get(row["suggested_grade"], ""),
             }
 
 

@@ -160,6 +160,10 @@ EXPORT_FIELDS = [
     "seconds_taken",
     "answer_text",
     "done_at",
+    "key_points",
+    "coverage",
+    "ticks",
+    "suggested_grade",
 ]
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
@@ -175,6 +179,8 @@ def _csv_cell(value) -> str:
     """Typed answers are the user's own text: keep a spreadsheet from reading one as a formula."""
     if value is None:
         return ""
+    if isinstance(value, list):  # key points, coverage, ticks: one JSON array per cell
+        return json.dumps(value, ensure_ascii=False)
     text = str(value)
     return "'" + text if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
