@@ -331,3 +331,18 @@ def test_a_review_session_shows_the_same_checklist(client_in, user, regularisati
     client_in.post(item_url("grade", item), {"grade": Grade.GOOD, "ticks_shown": "1", "ticks": ["0", "2"]})
     item.refresh_from_db()
     assert item.ticks == [True, False, True] and item.grade == Grade.GOOD
+
+
+@pytest.mark.parametrize("earlier_sessions", [0, 20])
+def test_results_query_count_does_not_grow_with_ticks_history(
+    client_in, user, regularisation, interview, earlier_sessions, django_assert_num_queries
+):
+    for _ in range(earlier_sessions):
+        earlier = MockInterview.start(user, [regularisation])
+        earlier.reveal(first_item(earlier), answer_text=ANSWER)
+        earlier.grade(first_item(earlier), Grade.PARTIAL, ticks=[0])
+    interview.end_early()
+    # session, user, interview, its items with questions and sections, the points missed most in their
+    # sections, the menu's "Review queue" check
+    with django_assert_num_queries(6):
+        client_in.get(reverse("quiz:results", args=[interview.pk]))
