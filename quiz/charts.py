@@ -205,3 +205,86 @@ def heatmap(counts: Mapping[date, int], today: date, *, weeks: int = 26) -> Heat
         months=months,
         weekdays=weekdays,
     )
+
+
+# Calibration: the share of key points ticked behind each self-grade, month by month
+
+
+@dataclass
+class CalibrationPoint:
+    x: float
+    y: float
+    percent: int
+    month: date
+    count: int
+    label: str
+
+    @property
+    def title(self) -> str:
+        questions = counted(self.count, "question")
+        return f"{self.label} in {self.month:%B %Y}: {self.percent}% of key points ticked, {questions}"
+
+
+@dataclass
+class CalibrationSeries:
+    grade: int
+    label: str
+    points: list[CalibrationPoint]
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x:g},{p.y:g}" for p in self.points)
+
+
+@dataclass
+class CalibrationChart:
+    width: int
+    height: int
+    left: int
+    right: int
+    grid: list[GridLine]
+    series: list[CalibrationSeries]
+    months: list[AxisLabel]
+    summary: str
+
+
+def calibration_chart(
+    months: list[tuple[date, list[tuple[int, str, int, int]]]], *, width: int = 960, height: int = 240
+) -> CalibrationChart | None:
+    """``months``: (first day of the month, [(grade, label, mean percent ticked, questions)]) oldest first;
+    one line per grade, months evenly spaced."""
+    if not months:
+        return None
+    left, right, top, bottom = 44, 14, 14, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = plot_w / (len(months) - 1) if len(months) > 1 else 0
+
+    def x_of(i: int) -> float:
+        return round(left + (i * step if len(months) > 1 else plot_w / 2), 1)
+
+    def y_of(percent: float) -> float:
+        return round(top + plot_h * (1 - percent / 100), 1)
+
+    series: dict[int, CalibrationSeries] = {}
+    for i, (month, grades) in enumerate(months):
+        for grade, label, percent, count in grades:
+            line = series.setdefault(grade, CalibrationSeries(grade, label, []))
+            line.points.append(CalibrationPoint(x_of(i), y_of(percent), percent, month, count, label))
+    latest = "; ".join(f"{label} {percent}%" for _, label, percent, _ in months[-1][1])
+    summary = (
+        f"Share of key points ticked behind each grade, {counted(len(months), 'month')}. "
+        f"In {months[-1][0]:%B %Y}: {latest}."
+    )
+    labels = [AxisLabel(int(x_of(0)), height - 6, f"{months[0][0]:%b %Y}")]
+    if len(months) > 1:
+        labels.append(AxisLabel(int(x_of(len(months) - 1)), height - 6, f"{months[-1][0]:%b %Y}"))
+    return CalibrationChart(
+        width=width,
+        height=height,
+        left=left,
+        right=width - right,
+        grid=[GridLine(y=y_of(p), label=f"{p}%") for p in (0, 25, 50, 75, 100)],
+        series=[series[g] for g in sorted(series)],
+        months=labels,
+        summary=summary,
+    )

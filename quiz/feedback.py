@@ -191,6 +191,7 @@ class Token:
     piece: int = 0  # the stretch between punctuation marks (or but/while/whereas) it is in
     negated: bool = False
     contrast: tuple[int, str] | None = None  # (contrast group, concept) when it is a contrast word
+    size: int = 1  # words it spans ("exactly zero" is one token)
 
     @property
     def side(self) -> str:
@@ -267,7 +268,7 @@ def _analyse(
         ids = frozenset({stems[i]}) if size == 1 else frozenset()
         if match:  # concept names apart from stems: the concept "up" is not the word "up"
             ids |= frozenset("#" + concept for concept in match)
-        token = Token(ids=ids, start=i, clause=clause_of[i], piece=clause_of[i])
+        token = Token(ids=ids, start=i, clause=clause_of[i], piece=clause_of[i], size=size)
         if options.contradictions and match:
             # sorted: a deterministic choice when a phrase names concepts of two groups
             groups = sorted((contrast_of[c], c) for c in match if c in contrast_of)
@@ -626,7 +627,13 @@ def _logistic(x: float) -> float:
 
 def features(key_points: list[str], answer_text: str, options: Options | None = None) -> list[list[dict]]:
     """Per key point, per window of the answer: the cues. The bench fits WEIGHTS on these; _score combines."""
-    options = options or Options()
+    return _features(key_points, answer_text, options or Options())[0]
+
+
+def _features(
+    key_points: list[str], answer_text: str, options: Options
+) -> tuple[list[list[dict]], list[Point], list[Window]]:
+    """``features``, with the analysed points and the answer's windows the rows belong to."""
     answer_text = _truncate(answer_text or "")
     prefixed = (
         _prefixed([w for p in key_points for w in _words(p)] + _words(answer_text))
@@ -639,7 +646,7 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
         _mark_subjects(point.tokens, subjects)
     points = [_point(p, analysed) for p in analysed]
     if not answer_text.strip():
-        return [[] for _ in points]
+        return [[] for _ in points], points, []
     corrections = None
     if options.synonyms:
         key_point_words = {w for p in analysed for w in p.words if len(w) >= 4}
@@ -682,7 +689,7 @@ def features(key_points: list[str], answer_text: str, options: Options | None = 
                 }
             )
         result.append(rows)
-    return result
+    return result, points, windows
 
 
 def combine(row: dict, weights: dict) -> float:
@@ -696,15 +703,61 @@ def combine(row: dict, weights: dict) -> float:
 
 
 def _score(key_points: list[str], answer_text: str, options: Options) -> list[float]:
+    return [score for score, _ in _best_windows(key_points, answer_text, options)]
+
+
+def _best_windows(
+    key_points: list[str], answer_text: str, options: Options
+) -> list[tuple[float, tuple[int, int] | None]]:
+    """Per key point: its score and the span of answer words (begin, end) that says it best, if any."""
     if not answer_text or not answer_text.strip():
-        return [0.0] * len(key_points)
+        return [(0.0, None)] * len(key_points)
     use_embeddings = options.embeddings and _embedding_model() is not None
     weights = WEIGHTS if use_embeddings else WEIGHTS_WITHOUT_EMBEDDINGS
-    scores = []
-    for rows in features(key_points, answer_text, options):
-        best = max((combine(row, weights) for row in rows), default=0.0)
-        scores.append(round(best, 4))
-    return scores
+    rows_per_point, points, windows = _features(key_points, answer_text, options)
+    best = []
+    for point, rows in zip(points, rows_per_point, strict=True):
+        scores = [combine(row, weights) for row in rows]
+        if not scores:
+            best.append((0.0, None))
+            continue
+        w = max(range(len(scores)), key=scores.__getitem__)
+        best.append((round(scores[w], 4), _found_span(point, windows[w])))
+    return best
+
+
+def _found_span(point: Point, window: Window) -> tuple[int, int]:
+    """The stretch of the window from the first to the last word that says one of the point's words (the
+    whole window when only the embedding found it)."""
+    wanted = {id_ for token in point.tokens for id_ in token.ids}
+    found = [t for t in window.tokens if t.ids & wanted]
+    if not found:
+        return window.begin, window.end
+    return found[0].start, found[-1].start + found[-1].size
+
+
+def key_point_feedback(key_points: list[str], answer_text: str) -> tuple[list[float], list[str]]:
+    """``key_point_coverage`` with, per key point, the phrase of the answer that says it best ("" when the
+    point is not covered): the text as typed, for the card to highlight.
+
+    The phrase is cut from the answer's whitespace-separated chunks; a chunk that the matcher reads as
+    several words ("snake_case", "a==b") is shown whole."""
+    best = _best_windows(key_points, answer_text, Options())
+    text = _truncate(answer_text or "")
+    # The matcher's word k comes from chunk chunk_of[k] of the text: _words reads each chunk the same way
+    # on its own (only "non convex" becomes one word across a space, which shifts a highlight by a word).
+    chunks = [m for m in re.finditer(r"\S+", text)]
+    chunk_of = [c for c, chunk in enumerate(chunks) for _ in _words(chunk.group())]
+    phrases = []
+    for score, span in best:
+        if score < COVERED or span is None or not chunk_of:
+            phrases.append("")
+            continue
+        first = chunks[chunk_of[min(span[0], len(chunk_of) - 1)]]
+        last = chunks[chunk_of[min(span[1] - 1, len(chunk_of) - 1)]]
+        phrase = text[first.start() : last.end()]
+        phrases.append(phrase.strip(" \t\n,;:.!?\"'()[]"))
+    return [score for score, _ in best], phrases
 
 
 # --- the embedding model ------------------------------------------------------------------------------------

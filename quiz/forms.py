@@ -196,6 +196,19 @@ class GradeForm(AnswerForm):
         },
     )
 
+    # The key points' checkboxes: an unticked box posts nothing, so the checklist posts ``ticks_shown`` too,
+    # to tell "all unticked" from "no checklist on the page" (the ticks of the reveal are then kept).
+    ticks = forms.TypedMultipleChoiceField(
+        choices=[(i, i) for i in range(100)],
+        coerce=int,
+        required=False,
+        error_messages={"invalid_choice": "That key point is not on this question."},
+    )
+
+    @property
+    def confirmed_ticks(self) -> list[int] | None:
+        return self.cleaned_data["ticks"] if "ticks_shown" in self.data else None
+
 
 class FlagForm(AnswerForm):
     flagged = forms.BooleanField(required=False)

@@ -77,13 +77,18 @@
   // -- keyboard shortcuts (off when the user turned them off on the account page)
 
   function isTyping(target) {
+    if (target && target.type === "checkbox") return false; // a key point's tick: 1-4 still grade
     return target && (target.tagName === "TEXTAREA" || target.tagName === "INPUT" || target.isContentEditable);
   }
 
   // Space and Enter on a focused control press that control, as everywhere else on the web.
   function ownsActivationKeys(target) {
     // Not headings focused by a swap (tabindex="-1"): from there Space still reveals.
-    return target && target.closest && target.closest('button, a[href], summary, select, [tabindex="0"]');
+    return (
+      target &&
+      target.closest &&
+      target.closest('button, a[href], summary, select, input[type="checkbox"], [tabindex="0"]')
+    );
   }
 
   document.addEventListener("keydown", function (event) {
@@ -101,6 +106,36 @@
     if (button && !button.disabled) {
       event.preventDefault();
       button.click();
+    }
+  });
+
+  // -- the key points' checklist after Reveal: the suggested grade follows the ticks as they change. The same
+  // rule as InterviewItem.suggested_grade (cut-offs from the server in data-cutoffs); the server records the
+  // ticks and its own suggestion when the grade is posted, with or without this.
+
+  function suggestedGrade(checklist) {
+    const boxes = checklist.querySelectorAll(".key-point-tick");
+    const ticked = checklist.querySelectorAll(".key-point-tick:checked").length;
+    const answer = document.getElementById("answer-text");
+    if (!boxes.length || (!ticked && !(answer && answer.value.trim()))) return null;
+    const share = (100 * ticked) / boxes.length;
+    for (const cutoff of checklist.dataset.cutoffs.split(" ")) {
+      const [percent, grade] = cutoff.split(":");
+      if (share >= Number(percent)) return grade;
+    }
+    return null;
+  }
+
+  document.addEventListener("change", function (event) {
+    const checklist = event.target.closest && event.target.closest(".checklist[data-cutoffs]");
+    const card = document.getElementById("question-card");
+    if (!checklist || !card) return;
+    const grade = suggestedGrade(checklist);
+    for (const button of card.querySelectorAll("button[name=grade]")) {
+      const suggested = button.value === grade;
+      button.classList.toggle("is-suggested", suggested);
+      button.querySelector(".badge-suggested").hidden = !suggested;
+      if (suggested) announce(`Suggested grade: ${button.querySelector("strong").textContent}.`);
     }
   });
 

@@ -66,6 +66,10 @@ def test_csv_has_a_header_and_one_row_per_question(client_in, answered):
         "seconds_taken",
         "answer_text",
         "done_at",
+        "key_points",
+        "coverage",
+        "ticks",
+        "suggested_grade",
     ]
     assert len(rows) == 3
     assert rows[0] == {
@@ -82,6 +86,10 @@ def test_csv_has_a_header_and_one_row_per_question(client_in, answered):
         "seconds_taken": "95",
         "answer_text": 'An iterator, "lazily",\nline two',
         "done_at": "2025-06-03T12:01:35+00:00",
+        "key_points": "[]",  # graded without a reveal: no checklist was shown
+        "coverage": "[]",
+        "ticks": "[]",
+        "suggested_grade": "",
     }
     assert (rows[1]["grade"], rows[1]["skipped"]) == ("", "True")
     assert (rows[2]["seconds_taken"], rows[2]["done_at"]) == ("", "")  # never reached
@@ -164,3 +172,24 @@ def test_csv_cells_that_look_like_formulas_are_defused(client, db):
     client.force_login(user)
     body = b"".join(client.get(reverse("quiz:export"), {"format": "csv"}).streaming_content).decode()
     assert "'=HYPERLINK" in body
+
+
+def test_export_has_the_key_points_shown_coverage_ticks_and_suggestion(client_in, user, make_question):
+    points = ["Generators yield values lazily", "They keep their state between calls"]
+    question = make_question(answer_md="A generator.\n\nKey points:\n- " + "\n- ".join(points))
+    assert question.key_points == points
+    interview = MockInterview.start(user, [question])
+    item = interview.items.get()
+    interview.reveal(item, answer_text="It yields values lazily, one at a time.")
+    interview.grade(item, Grade.PARTIAL, ticks=[0])
+    item.refresh_from_db()
+    _, body = download(client_in, "json")
+    (exported,) = json.loads(body)["items"]
+    assert exported["key_points"] == points
+    assert exported["coverage"] == item.coverage and len(exported["coverage"]) == 2
+    assert exported["ticks"] == [True, False]
+    assert exported["suggested_grade"] == item.get_suggested_grade_display()
+    _, body = download(client_in, "csv")
+    (row,) = csv.DictReader(io.StringIO(body))
+    assert json.loads(row["key_points"]) == points and json.loads(row["ticks"]) == [True, False]
+    assert row["suggested_grade"] == item.get_suggested_grade_display()

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Cast, Coalesce, NullIf, Substr
 from django.utils import timezone
 
+from quiz import feedback
 from quiz.models.accounts import Preferences
 from quiz.models.content import Grade, Question, Section
 from quiz.models.progress import ReviewState
@@ -235,13 +236,19 @@ class MockInterview(models.Model):
         now = now or timezone.now()
         if (item := self._lock_open_item(item, answer_text)) is None:
             return False
-        item.revealed_at = item.revealed_at or now
-        item.save(update_fields=["answer_text", "revealed_at"])
+        if item.revealed_at is None:
+            item.revealed_at = now
+            item.take_feedback(Question.objects.values_list("key_points", flat=True).get(pk=item.question_id))
+        item.save(update_fields=["answer_text", "revealed_at", *InterviewItem.FEEDBACK_FIELDS])
         return True
 
     @transaction.atomic
-    def grade(self, item: "InterviewItem", grade: int, answer_text: str | None = None, now=None) -> bool:
+    def grade(
+        self, item: "InterviewItem", grade: int, answer_text: str | None = None, now=None, ticks=None
+    ) -> bool:
         """Record a self-grade once; a second submit of the same step changes nothing and returns False.
+
+        ``ticks``: the indices of the key points the candidate confirmed (None keeps the ticks of the reveal).
 
         Past the interview's deadline the grade of the question on screen is still kept, marked over time,
         and the interview ends there, timed out: no later question can be graded."""
@@ -250,7 +257,9 @@ class MockInterview(models.Model):
             return False
         item.grade = grade
         item.revealed_at = item.revealed_at or now
-        self._close_item(item, now, "grade", "revealed_at")
+        if ticks is not None:
+            item.confirm_ticks(ticks)
+        self._close_item(item, now, "grade", "revealed_at", "ticks", "suggested_grade")
         if self.updates_schedule:
             ReviewState.record(self.user_id, item.question_id, grade, now)
         self._advance(now)
@@ -338,6 +347,44 @@ class InterviewItemQuerySet(models.QuerySet):
         )
         return [(questions[row["question"]], row["misses"]) for row in top]
 
+    def with_ticks(self) -> "InterviewItemQuerySet":
+        """Graded items whose key points the candidate ticked or left unticked."""
+        return self.filter(grade__isnull=False).exclude(ticks=[])
+
+    def points_missed_most(
+        self, sections, per_section: int = 3
+    ) -> list[tuple[str, list[tuple[str, int, int]]]]:
+        """Per section (title): the key points left unticked most often, as (point, missed, shown)."""
+        rows = (
+            self.with_ticks()
+            .filter(question__section__in=sections)
+            .values_list("question__section__title", "key_points_shown", "ticks")
+            .order_by("question__section__position")
+        )
+        tally: dict[str, dict[str, list[int]]] = {}
+        for title, points, ticks in rows:
+            for point, ticked in zip(points, ticks, strict=False):
+                counts = tally.setdefault(title, {}).setdefault(point, [0, 0])
+                counts[0] += not ticked
+                counts[1] += 1
+        result = []
+        for title, points in tally.items():
+            missed = sorted(
+                ((p, m, n) for p, (m, n) in points.items() if m), key=lambda r: (-r[1], -r[1] / r[2])
+            )
+            if missed:
+                result.append((title, missed[:per_section]))
+        return result
+
+    def calibration(self, limit: int = 5000) -> "Calibration":
+        """How self-grades compare with the share of key points ticked, over the latest ``limit`` items."""
+        rows = (
+            self.with_ticks()
+            .order_by("-done_at")
+            .values_list("grade", "question__section__title", "done_at", "ticks")[:limit]
+        )
+        return Calibration.of(rows)
+
     def export_rows(self, chunk_size: int = 2000) -> Iterator[dict]:
         """One dict per item, oldest interview first, read from the database in chunks."""
         grades = dict(Grade.choices)
@@ -355,6 +402,10 @@ class InterviewItemQuerySet(models.QuerySet):
             "started_at",
             "done_at",
             "answer_text",
+            "key_points_shown",
+            "coverage",
+            "ticks",
+            "suggested_grade",
         )
         for row in rows.iterator(chunk_size=chunk_size):
             started, done = row["started_at"], row["done_at"]
@@ -372,6 +423,10 @@ class InterviewItemQuerySet(models.QuerySet):
                 "seconds_taken": int((done - started).total_seconds()) if started and done else None,
                 "answer_text": row["answer_text"],
                 "done_at": done.isoformat() if done else None,
+                "key_points": row["key_points_shown"],
+                "coverage": row["coverage"],
+                "ticks": row["ticks"],
+                "suggested_grade": grades.get(row["suggested_grade"], ""),
             }
 
 
@@ -388,6 +443,17 @@ class InterviewItem(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
     over_time = models.BooleanField(default=False)
     flagged = models.BooleanField(default=False, help_text="Marked by the candidate to look at again.")
+    # Taken once, at reveal: the key points as shown then (a reviewer's later edit rewrites no past coverage),
+    # the matcher's score per point, and the phrase of the answer that said each covered point.
+    key_points_shown = models.JSONField(default=list, blank=True)
+    coverage = models.JSONField(default=list, blank=True)
+    matched_phrases = models.JSONField(default=list, blank=True)
+    ticks = models.JSONField(default=list, blank=True, help_text="Per key point shown: ticked as covered.")
+    suggested_grade = models.PositiveSmallIntegerField(
+        choices=Grade.choices, null=True, blank=True, help_text="What the ticked share suggested."
+    )
+
+    FEEDBACK_FIELDS = ("key_points_shown", "coverage", "matched_phrases", "ticks", "suggested_grade")
 
     objects = InterviewItemQuerySet.as_manager()
 
@@ -437,6 +503,49 @@ class InterviewItem(models.Model):
     def score(self) -> float:
         """0 for missed, skipped or never reached; 1 for nailed."""
         return (self.grade - 1) / 3 if self.grade else 0.0
+
+    def take_feedback(self, key_points: list[str]) -> None:
+        """Score the typed answer against the key points and pre-tick the covered ones (at reveal only)."""
+        self.key_points_shown = list(key_points)
+        self.coverage, self.matched_phrases = feedback.key_point_feedback(
+            self.key_points_shown, self.answer_text
+        )
+        self.confirm_ticks(i for i, score in enumerate(self.coverage) if score >= feedback.COVERED)
+
+    def confirm_ticks(self, ticked) -> None:
+        ticked = set(ticked)
+        self.ticks = [i in ticked for i in range(len(self.key_points_shown))]
+        self.suggested_grade = suggested_grade(self.ticks, self.answer_text)
+
+    @property
+    def ticked_share(self) -> float | None:
+        return sum(self.ticks) / len(self.ticks) if self.ticks else None
+
+    def checklist(self) -> list[tuple[int, str, bool, str]]:
+        """(index, key point, ticked, matched phrase) for the card after Reveal."""
+        phrases = self.matched_phrases or [""] * len(self.key_points_shown)
+        return list(zip(range(len(self.ticks)), self.key_points_shown, self.ticks, phrases, strict=False))
+
+    @property
+    def points_covered(self) -> list[str]:
+        return [p for p, ticked in zip(self.key_points_shown, self.ticks, strict=False) if ticked]
+
+    @property
+    def points_missed(self) -> list[str]:
+        return [p for p, ticked in zip(self.key_points_shown, self.ticks, strict=False) if not ticked]
+
+
+# (grade, lowest ticked percent suggesting it), best first: for the help text and quiz.js's live suggestion.
+GRADE_CUTOFFS = [(Grade[name.upper()], round(100 * lower)) for name, lower in feedback.GRADE_CUTOFFS]
+
+
+def suggested_grade(ticks: list[bool], answer_text: str) -> int | None:
+    """The grade the ticked share suggests (cut-offs in ``quiz.feedback.GRADE_CUTOFFS``); none without key
+    points, or with nothing typed and nothing ticked."""
+    if not ticks or (not any(ticks) and not answer_text.strip()):
+        return None
+    name = feedback.suggested_grade([1.0 if ticked else 0.0 for ticked in ticks])
+    return Grade[name.upper()] if name else None
 
 
 @dataclass
@@ -491,3 +600,46 @@ class InterviewSummary:
     def missed_questions(self) -> list[Question]:
         """Missed, partial, skipped or never reached: what "practise the ones I missed" asks again."""
         return [i.question for i in self.items if not i.grade or i.grade <= Grade.PARTIAL]
+
+
+@dataclass
+class GradeCalibration:
+    """The mean share of key points ticked when the candidate chose ``grade``."""
+
+    grade: Grade
+    share_total: float = 0.0
+    count: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.share_total / self.count) if self.count else 0
+
+
+@dataclass
+class Calibration:
+    overall: list[GradeCalibration]
+    by_section: list[tuple[str, list[GradeCalibration | None]]]  # one cell per grade, None when never chosen
+    by_month: list[tuple[date, list[GradeCalibration]]]  # oldest first
+
+    @classmethod
+    def of(cls, rows) -> "Calibration":
+        """``rows``: (grade, section title, done_at, ticks) of graded items with key points."""
+
+        def table() -> dict[int, GradeCalibration]:
+            return {grade: GradeCalibration(Grade(grade)) for grade in Grade.values}
+
+        overall, sections, months = table(), {}, {}
+        for grade, section, done_at, ticks in rows:
+            share = sum(ticks) / len(ticks)
+            month = done_at.date().replace(day=1)
+            for cell in (overall, sections.setdefault(section, table()), months.setdefault(month, table())):
+                cell[grade].share_total += share
+                cell[grade].count += 1
+        return cls(
+            overall=[c for c in overall.values() if c.count],
+            by_section=[
+                (title, [c if c.count else None for c in cells.values()])
+                for title, cells in sorted(sections.items())
+            ],
+            by_month=[(m, [c for c in cells.values() if c.count]) for m, cells in sorted(months.items())],
+        )

@@ -20,7 +20,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.vary import vary_on_headers
 
 from quiz import charts
-from quiz.models import InterviewItem, MockInterview, ReviewState, Section
+from quiz.models import Grade, InterviewItem, MockInterview, ReviewState, Section
+from quiz.models.interviews import GRADE_CUTOFFS
 
 MASTERY_DAYS = 90
 HEATMAP_WEEKS = 26
@@ -97,6 +98,14 @@ def score_trend(user) -> charts.TrendChart | None:
     return charts.trend_chart(scores)
 
 
+def calibration_chart(calibration) -> charts.CalibrationChart | None:
+    months = [
+        (month, [(c.grade.value, c.grade.label, c.percent, c.count) for c in cells])
+        for month, cells in calibration.by_month
+    ]
+    return charts.calibration_chart(months)
+
+
 @login_required
 def progress(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -126,6 +135,10 @@ def progress(request: HttpRequest) -> HttpResponse:
         "practised_today": today in days,
         "missed": InterviewItem.objects.for_user(request.user).most_missed(),
         "leeches": leeches,
+        "calibration": (calibration := InterviewItem.objects.for_user(request.user).calibration()),
+        "calibration_chart": calibration_chart(calibration),
+        "grades": Grade.choices,
+        "grade_cutoffs": GRADE_CUTOFFS,
     }
     context["has_history"] = bool(days or mastery or context["trend"] or context["missed"] or leeches)
     return render(request, "quiz/progress.html", context)
@@ -147,6 +160,10 @@ EXPORT_FIELDS = [
     "seconds_taken",
     "answer_text",
     "done_at",
+    "key_points",
+    "coverage",
+    "ticks",
+    "suggested_grade",
 ]
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
@@ -162,6 +179,8 @@ def _csv_cell(value) -> str:
     """Typed answers are the user's own text: keep a spreadsheet from reading one as a formula."""
     if value is None:
         return ""
+    if isinstance(value, list):  # key points, coverage, ticks: one JSON array per cell
+        return json.dumps(value, ensure_ascii=False)
     text = str(value)
     return "'" + text if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 

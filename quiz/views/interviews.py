@@ -19,6 +19,7 @@ from quiz import throttles
 from quiz.diffing import answer_update_for
 from quiz.forms import AnswerForm, FlagForm, GradeForm, InterviewSetupForm
 from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
+from quiz.models.interviews import GRADE_CUTOFFS
 from quiz.wording import counted
 
 QUICK_START = {"question_count": 10, "timing": "per_question", "minutes": 3, "updates_schedule": True}
@@ -99,6 +100,7 @@ def _step_response(
         "answer_text": item.answer_text,
         "now": timezone.now(),
         "grades": [(grade, GRADE_MEANINGS[grade]) for grade in Grade],
+        "grade_cutoffs": GRADE_CUTOFFS,
         "answer_update": answer_update_for(item.question, request.user) if item.is_revealed else None,
         "notice": notice,
     }
@@ -157,7 +159,8 @@ def grade_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, interview, form)
     item = _item_for(interview, item_pk)
-    taken = interview.grade(item, form.cleaned_data["grade"], answer_text=form.typed_answer)
+    data = form.cleaned_data
+    taken = interview.grade(item, data["grade"], answer_text=form.typed_answer, ticks=form.confirmed_ticks)
     return _after_post(request, interview, taken)
 
 
@@ -226,10 +229,17 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "This interview is still running: here is where you left off.")
         return redirect("quiz:interview-step", interview.pk)
     summary = interview.summary()
+    missed_sections = {q.section_id for q in summary.missed_questions}
+    points_missed = InterviewItem.objects.for_user(request.user).points_missed_most(missed_sections)
     return render(
         request,
         "quiz/results.html",
-        {"interview": interview, "summary": summary, "grade_labels": dict(Grade.choices)},
+        {
+            "interview": interview,
+            "summary": summary,
+            "grade_labels": dict(Grade.choices),
+            "points_missed": points_missed,
+        },
     )
 
 

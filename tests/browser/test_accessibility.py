@@ -37,7 +37,13 @@ WIDE_TABLE = (
     + "|\n"
     + ("| " + " | ".join("a fairly long cell" for _ in range(10)) + " |")
 )
-ANSWER = f"An *iterator*.\n\n```python\n{LONG_CODE}\n```\n\n{WIDE_TABLE}\n\nInline `{LONG_CODE}` too."
+ANSWER = (
+    f"An *iterator*.\n\n```python\n{LONG_CODE}\n```\n\n{WIDE_TABLE}\n\nInline `{LONG_CODE}` too.\n\n"
+    "Key points:\n- A generator returns an iterator\n- Its body runs lazily, one yield at a time\n"
+    f"- Long identifiers such as {LONG_CODE} still wrap"
+)
+# Says every key point (the last by its long line): the card shows its checklist, highlights and suggestion.
+TYPED = f"Calling it gives back an iterator; the body runs lazily, one yield at a time. {LONG_CODE}"
 
 
 @pytest.fixture
@@ -51,9 +57,10 @@ def objects(bank) -> dict:
     question.answer_md = ANSWER
     question.save()
     running = MockInterview.start(owner, bank[:3], seconds_per_question=180)
-    running.reveal(running.current_item())
+    running.reveal(running.current_item(), answer_text=TYPED)
     finished = MockInterview.start(owner, bank, total_seconds=600)
     for item, grade in zip(finished.items.order_by("position"), [*Grade, *Grade], strict=False):
+        finished.reveal(item, answer_text=TYPED)  # results and progress show ticks and calibration
         finished.grade(item, grade, answer_text=f"My answer: {LONG_CODE}")
     finished.end_early()
     unrevealed = MockInterview.start(owner, bank[3:5], total_seconds=600)
