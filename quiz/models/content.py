@@ -4,6 +4,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from quiz.answer_parts import split_key_points
+from quiz.models.banks import bundled_bank_id
 from quiz.rendering import render_markdown
 
 
@@ -77,6 +78,10 @@ class SectionTree:
 
 
 class SectionQuerySet(models.QuerySet):
+    def in_banks(self, banks) -> "SectionQuerySet":
+        """Sections of ``banks`` (all of them when none is chosen)."""
+        return self.filter(bank__in=banks) if banks else self
+
     def tree(self) -> SectionTree:
         return SectionTree(self.order_by("position"))
 
@@ -119,6 +124,10 @@ class Section(models.Model):
     source_path = models.CharField(max_length=300)
     source_line = models.PositiveIntegerField(default=1)
     retired = models.BooleanField(default=False, help_text="Gone from the markdown; kept for history.")
+    # Every section, not only a file's root, names its bank: filtering by bank is one join, never a tree walk.
+    bank = models.ForeignKey(
+        "quiz.Bank", on_delete=models.PROTECT, related_name="sections", default=bundled_bank_id
+    )
 
     objects = SectionManager()
 
@@ -171,6 +180,10 @@ class QuestionQuerySet(models.QuerySet):
             is_due=models.Exists(reviews.due(now)),
             my_last_grade=models.Subquery(reviews.values("last_grade")[:1]),
         )
+
+    def in_banks(self, banks) -> "QuestionQuerySet":
+        """Questions of ``banks`` (all of them when none is chosen)."""
+        return self.filter(section__bank__in=banks) if banks else self
 
     def in_sections(self, sections) -> "QuestionQuerySet":
         if not sections:
