@@ -5,7 +5,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.text import Truncator
 
 from quiz import exporter
-from quiz.models import Difficulty, Flag, Grade, Provenance, Question, Section
+from quiz.models import Bank, Difficulty, Flag, Grade, Provenance, Question, Section
 from quiz.models.accounts import Preferences
 from quiz.rendering import MAX_MARKDOWN_CHARS, MarkdownError, render_markdown
 
@@ -89,6 +89,30 @@ class SectionChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+class BankChoiceField(forms.ModelMultipleChoiceField):
+    """Banks as checkboxes, each labelled with its active questions; none ticked means every bank."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "None ticked means every bank.")
+        super().__init__(
+            queryset=Bank.objects.with_question_counts().filter(question_count__gt=0),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            **kwargs,
+        )
+
+    def label_from_instance(self, bank: Bank) -> str:
+        return f"{bank.title} ({bank.question_count})"
+
+    def clean(self, value):
+        for pk in value or []:  # as SectionChoiceField: a value no id can hold is a wrong choice
+            if not str(pk).isdigit() or int(pk) > MAX_DATABASE_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super().clean(value)
+
+
 class InterviewSetupForm(forms.Form):
     TIMING_CHOICES = [
         ("per_question", "Minutes per question"),
@@ -96,11 +120,12 @@ class InterviewSetupForm(forms.Form):
         ("untimed", "Untimed"),
     ]
 
+    banks = BankChoiceField()
     sections = SectionChoiceField(
         queryset=Section.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked means all sections. A chapter includes its topics.",
+        help_text="None ticked means all sections of the banks picked. A chapter includes its topics.",
     )
     difficulties = forms.MultipleChoiceField(
         choices=Difficulty.choices,
@@ -127,7 +152,9 @@ class InterviewSetupForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         offered = Section.objects.filter(retired=False).with_totals()
-        self.fields["sections"].queryset = Section.objects.filter(pk__in=[s.pk for s in offered])
+        self.fields["sections"].queryset = Section.objects.filter(
+            pk__in=[s.pk for s in offered]
+        ).select_related("bank")
         self.fields["sections"].totals = {section.pk: section.total_count for section in offered}
 
     def clean(self):
@@ -152,6 +179,7 @@ class InterviewSetupForm(forms.Form):
         """The choices as plain JSON, stored on the interview so it can be repeated."""
         data = self.cleaned_data
         return {
+            "banks": [b.slug for b in data["banks"]],
             "sections": [s.key for s in data["sections"]],
             "difficulties": list(data["difficulties"]),
             "include_unanswered": data["include_unanswered"],
@@ -201,11 +229,26 @@ class FlagForm(AnswerForm):
     flagged = forms.BooleanField(required=False)
 
 
+class SectionsByBankChoices(SectionTreeChoices):
+    """The sections in tree order, under one group per bank when there are several."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list] = {}
+        for section in self.queryset.select_related("bank").tree().walk():
+            groups.setdefault(section.bank.title, []).append(self.choice(section))
+        if len(groups) == 1:
+            yield from next(iter(groups.values()))
+        else:
+            yield from groups.items()
+
+
 class BankSectionField(forms.ModelChoiceField):
-    iterator = SectionTreeChoices
+    iterator = SectionsByBankChoices
 
     def label_from_instance(self, section: Section) -> str:
-        # Indented by depth, so a chapter's topics read as its children.
+        # Indented by depth, so a chapter's topics read as its children (files come bank by bank).
         return "\u00a0\u00a0\u00a0" * section.depth + section.title
 
 
@@ -219,6 +262,9 @@ class BankFilterForm(forms.Form):
         max_length=200,
         label="Search questions and answers",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. gradient descent"}),
+    )
+    bank = forms.ModelChoiceField(
+        queryset=Bank.objects.all(), required=False, empty_label="Every bank", to_field_name="slug"
     )
     section = BankSectionField(
         queryset=Section.objects.filter(retired=False),

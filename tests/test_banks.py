@@ -144,3 +144,64 @@ def test_import_bank_refuses_a_hostile_archive_with_its_reason(db, tmp_path):
     with pytest.raises(CommandError, match=r"'\.\.' in a path is refused"):
         call_command("import_bank", str(archive), stdout=StringIO())
     assert not Bank.objects.exists()
+
+
+# -- picking banks --
+
+
+@pytest.fixture
+def two_banks(db):
+    call_command("load_content", stdout=StringIO())
+    banks.import_bank("team", TEAM, reason="test")
+    return Bank.objects.get(slug=settings.BUNDLED_BANK), Bank.objects.get(slug="team")
+
+
+def test_an_interview_from_one_bank_asks_only_its_questions(client_in, user, two_banks):
+    _, team = two_banks
+    form = {"banks": [team.pk], "question_count": 50, "timing": "untimed", "minutes": 3}
+    response = client_in.post("/interviews/new/", form)
+    interview = MockInterview.objects.get(user=user)
+    assert response.status_code == 302
+    asked = {item.question.section.bank_id for item in interview.items.select_related("question__section")}
+    assert asked == {team.pk}
+    assert interview.question_count == len(team_questions())
+    assert interview.setup["banks"] == ["team"]
+
+
+def test_the_setup_page_lists_sections_within_their_bank(client_in, two_banks):
+    bundled, team = two_banks
+    html = client_in.get("/interviews/new/").content.decode()
+    assert f"{team.title} ({len(team_questions())})" in html  # the bank's checkbox
+    parts = {}
+    for part in html.split('<li class="bank-heading"><strong>')[1:]:
+        title, listed = part.split("</strong>", 1)
+        parts[title] = listed
+    assert set(parts) == {bundled.title, team.title}
+    for bank in (bundled, team):
+        roots = Section.objects.filter(parent=None, retired=False).exclude(questions=None)
+        for root in roots.filter(bank=bank):
+            assert f"{root.title} (" in parts[bank.title]
+        for root in roots.exclude(bank=bank):
+            assert f"> {root.title} (" not in parts[bank.title]
+
+
+def test_the_question_bank_page_filters_by_bank(client_in, two_banks):
+    html = client_in.get("/questions/", {"bank": "team"}).content.decode()
+    assert "What is a join?" in html
+    bundled_prompt = Question.objects.filter(section__bank__slug=settings.BUNDLED_BANK).first().prompt_html
+    assert bundled_prompt not in html
+    assert '<optgroup label="Team questions">' in html
+
+
+def test_the_progress_page_filters_mastery_by_bank(client_in, user, two_banks):
+    bundled, team = two_banks
+    join = Question.objects.get(prompt_md="What is a join?")
+    other = Question.objects.filter(section__bank=bundled).first()
+    interview = MockInterview.start(user, [join, other])
+    interview.grade(interview.current_item(), Grade.MISSED)
+    interview.grade(interview.current_item(), Grade.MISSED)
+    everything = client_in.get("/progress/").content.decode()
+    assert "SQL" in everything and other.section.title in everything
+    only_team = client_in.get("/progress/", {"bank": "team"}).content.decode()
+    assert "SQL" in only_team and other.section.title not in only_team
+    assert '<option value="team" selected>' in only_team

@@ -83,7 +83,8 @@ class SectionQuerySet(models.QuerySet):
         return self.filter(bank__in=banks) if banks else self
 
     def tree(self) -> SectionTree:
-        return SectionTree(self.order_by("position"))
+        # Bank by bank (each bank counts its positions from 0), so a bank's sections are listed together.
+        return SectionTree(self.order_by("bank_id", "position"))
 
     def with_question_counts(self) -> "SectionQuerySet":
         """Each section's own active questions, counted in the same query, in bank order."""
@@ -91,7 +92,7 @@ class SectionQuerySet(models.QuerySet):
         # (parents before children) unless the order is asked for here.
         return self.annotate(
             question_count=models.Count("questions", filter=models.Q(questions__retired=False))
-        ).order_by("position")
+        ).order_by("bank_id", "position")
 
     def with_totals(self) -> list["Section"]:
         """The sections in bank order, each with ``depth``, ``question_count`` (its own active questions) and
@@ -132,7 +133,7 @@ class Section(models.Model):
     objects = SectionManager()
 
     class Meta:
-        ordering = ["position"]
+        ordering = ["bank_id", "position"]
 
     def __str__(self) -> str:
         return self.title
@@ -188,7 +189,7 @@ class QuestionQuerySet(models.QuerySet):
     def in_sections(self, sections) -> "QuestionQuerySet":
         if not sections:
             return self
-        tree = Section.objects.only("pk", "parent_id", "position").tree()
+        tree = Section.objects.only("pk", "parent_id", "position", "bank_id").tree()
         return self.filter(section_id__in=tree.subtree_ids([section.pk for section in sections]))
 
     def fresh_first_for(self, user) -> "QuestionQuerySet":

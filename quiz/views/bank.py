@@ -77,6 +77,8 @@ def _bank_questions(form: BankFilterForm, user):
     questions = questions.with_user_badges(user, timezone.now())
     if data.get("q"):
         questions = questions.search(data["q"])
+    if data.get("bank"):
+        questions = questions.in_banks([data["bank"]])
     if data.get("section"):
         questions = questions.in_sections([data["section"]])
     if data.get("difficulty"):
