@@ -254,10 +254,39 @@ def import_bank(slug: str, sources: dict[str, bytes | str], *, reason: str) -> L
     return load(content_from_records(records, where=slug), change_reason=reason[:100])
 
 
+def run_import(upload) -> str:
+    """Import a ``BankUpload``, recording each step on it (the upload page polls it); returns the summary.
+
+    Bad content marks the upload failed with every problem (file:line) and writes no row of the bank.
+    """
+    sources = upload.source_files()
+    questions_hint = f"{len(sources)} file{'s' if len(sources) != 1 else ''}"
+    upload.step(upload.Status.RUNNING, f"Reading {questions_hint}")
+    try:
+        parsed = importer.parse_bank(sources)
+        records = bank_records(upload.slug, parsed, bank_version(sources))
+        count = sum(1 for record in records if record["model"] == "quiz.question")
+        upload.step(upload.Status.RUNNING, f"Loading {count} questions")
+        report = load(content_from_records(records, where=upload.slug), change_reason=f"upload {upload.slug}")
+    except importer.ContentError as error:
+        upload.result = f"Nothing was imported:\n{error}"
+        upload.step(upload.Status.FAILED, "Failed")
+        return upload.result
+    except Exception:
+        upload.result = "The import stopped on an error the server logged; nothing was imported."
+        upload.step(upload.Status.FAILED, "Failed")
+        raise
+    upload.bank = type(upload).bank.field.related_model.objects.get(slug=upload.slug)
+    upload.result = report.summary() + "".join(f"\n{conflict}" for conflict in report.conflicts)
+    upload.save(update_fields=["bank", "result"])
+    upload.step(upload.Status.DONE, "Imported")
+    return upload.result
+
+
 def zip_bytes(sources: dict[str, bytes | str]) -> bytes:
     """``sources`` as a zip archive (tests and the shell command's folder path use it)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path, data in sources.items():
             archive.writestr(path, data)
     return buffer.getvalue()

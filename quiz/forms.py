@@ -374,3 +374,34 @@ class AnswerEditForm(forms.Form):
         if problem := exporter.answer_problem(self.question.source_path, text):
             raise forms.ValidationError(f"The markdown files could not hold this answer as it is: {problem}.")
         return text
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input (Django's documented recipe): a list of uploaded files."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".zip,.md,.markdown,.toml"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        return [single(item, initial) for item in data] if isinstance(data, list | tuple) else [single(data)]
+
+
+class BankUploadForm(forms.Form):
+    files = MultipleFileField(
+        label="A .zip archive, or .md files",
+        help_text="Only markdown files (and a bank.toml) are read. Nothing is imported before you have seen "
+        "the dry run.",
+    )
+    slug = forms.SlugField(
+        label="Bank name",
+        max_length=40,
+        required=False,
+        help_text="Letters, digits and hyphens. An existing bank's name updates that bank; left empty, the "
+        "archive's folder or the bank's title gives it.",
+    )

@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('uploaded_at', models.DateTimeField(auto_now_add=True)),
                 ('slug', models.SlugField(max_length=40)),
-                ('sources', models.JSONField(help_text='posix path -> markdown text, as read from the upload.')),
+                ('sources', models.JSONField(help_text='posix path -> the file\'s bytes in base64, as read from the upload.')),
                 ('status', models.CharField(choices=[('checked', 'Dry run shown'), ('queued', 'Waiting for the worker'), ('running', 'Importing'), ('done', 'Imported'), ('failed', 'Failed')], default='checked', max_length=10)),
                 ('progress', models.CharField(blank=True, help_text="The import's last step, as shown.", max_length=200)),
                 ('result', models.TextField(blank=True, help_text='The load report, or why the import failed.')),

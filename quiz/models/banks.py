@@ -1,5 +1,7 @@
 """Banks: each source of questions (the bundled one, or one staff added), and the uploads waiting to go in."""
 
+import base64
+
 from django.conf import settings
 from django.db import models
 
@@ -69,7 +71,8 @@ class BankUpload(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
     slug = models.SlugField(max_length=40)
-    sources = models.JSONField(help_text="posix path -> markdown text, as read from the upload.")
+    # Base64, so bytes that are not UTF-8 reach the importer as sent, and it says where (file:line).
+    sources = models.JSONField(help_text="posix path -> the file's bytes in base64, as read from the upload.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKED)
     progress = models.CharField(max_length=200, blank=True, help_text="The import's last step, as shown.")
     result = models.TextField(blank=True, help_text="The load report, or why the import failed.")
@@ -80,6 +83,14 @@ class BankUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slug} ({self.get_status_display()})"
+
+    @classmethod
+    def stash(cls, user, slug: str, sources: dict[str, bytes]) -> "BankUpload":
+        encoded = {path: base64.b64encode(data).decode("ascii") for path, data in sources.items()}
+        return cls.objects.create(uploaded_by=user, slug=slug, sources=encoded)
+
+    def source_files(self) -> dict[str, bytes]:
+        return {path: base64.b64decode(data) for path, data in self.sources.items()}
 
     @property
     def is_finished(self) -> bool:
