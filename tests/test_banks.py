@@ -205,3 +205,27 @@ def test_the_progress_page_filters_mastery_by_bank(client_in, user, two_banks):
     only_team = client_in.get("/progress/", {"bank": "team"}).content.decode()
     assert "SQL" in only_team and other.section.title not in only_team
     assert '<option value="team" selected>' in only_team
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_existing_sections_the_bundled_bank():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before = [("quiz", "0006_preferences")]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    root = old.get_model("quiz", "Section").objects.create(
+        key="python-qna", title="Python QnA", source_path="p"
+    )
+    old.get_model("quiz", "Section").objects.create(
+        key="python-qna/x", title="X", parent=root, source_path="p"
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert set(Section.objects.values_list("bank__slug", flat=True)) == {settings.BUNDLED_BANK}
+    assert Bank.objects.get().title == "MLE Interview Questions"
