@@ -318,3 +318,20 @@ def test_a_bank_exports_as_its_markdown(client_in, team_bank):
         Question.objects.filter(section__bank=team_bank, retired=False).values_list("key", flat=True)
     )
     assert again.title == "Team questions"
+
+
+@pytest.mark.parametrize("kind", ["csv", "apkg"])
+def test_an_export_runs_the_same_queries_for_any_number_of_questions(
+    client_in, team_bank, kind, django_assert_num_queries
+):
+    def export() -> None:
+        assert client_in.get("/questions/export/", {"bank": "team", "format": kind}).status_code == 200
+
+    export()  # the session is read once and cached
+    # session, user, the bank choice, the questions with their sections and banks
+    with django_assert_num_queries(4):
+        export()
+    more = {f"more{n}.md": f"# More {n}\n\n### Question {n}?\nAnswer {n}.\n" for n in range(20)}
+    banks.import_bank("team", {**{k.removeprefix("team/"): v for k, v in TEAM.items()}, **more}, reason="t")
+    with django_assert_num_queries(4):
+        export()
