@@ -23,7 +23,9 @@ run: $(VENV)/.installed
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_content
 	$(PY) manage.py demo_account --host $(HOST_PORT)
-	$(PY) manage.py runserver $(HOST_PORT)
+	@# The background worker (bank imports) runs beside the server and stops with it.
+	$(PY) manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	  $(PY) manage.py runserver $(HOST_PORT)
 
 # Production settings on this machine: compressed, hashed static files; migrations; gunicorn on $(HOST_PORT)
 # (workers: WEB_CONCURRENCY, default 2 x cores + 1; see interview/gunicorn.conf.py). Plain http on loopback, so no
@@ -39,7 +41,8 @@ serve: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input && \
 	$(PY) manage.py createcachetable && \
 	$(PY) manage.py load_content && \
-	exec $(VENV)/bin/gunicorn --config interview/gunicorn.conf.py --bind $(HOST_PORT)
+	{ $(PY) manage.py db_worker --no-reload & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	  $(VENV)/bin/gunicorn --config interview/gunicorn.conf.py --bind $(HOST_PORT); }
 
 # Load test and benchmarks against real gunicorn processes on 127.0.0.1; figures go to docs/bench-results.md.
 # BENCH_DATABASE_URL=$$(bash .ci/postgres start) runs the load test on PostgreSQL as well.

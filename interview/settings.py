@@ -13,8 +13,13 @@ from django.utils.csp import CSP
 from interview.production import DEV_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-# The markdown question bank that build_fixtures reads and the review queue's content report describes.
-QUESTION_BANK_DIR = BASE_DIR / "fixtures" / "markdown"
+# Every top-level folder here is a bank that build_fixtures reads into fixtures/content.json.
+BANKS_DIR = BASE_DIR / "fixtures" / "markdown"
+# The bank that ships with the app. Its keys predate banks and stay unprefixed, so history stays linked;
+# every other bank's keys start with its slug.
+BUNDLED_BANK = "mle-interview-questions"
+# The bundled bank's markdown: the review queue's content report and the markdown export's layouts read it.
+QUESTION_BANK_DIR = BANKS_DIR / BUNDLED_BANK
 
 
 def env(name: str, default: str = "") -> str:
@@ -45,6 +50,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_ratelimit",
+    "django_tasks_db",
     "quiz",
 ]
 
@@ -129,6 +135,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+
+# Background work (a bank import): Django's tasks framework, queued in the database by django-tasks-db and run
+# by `manage.py db_worker`, which `make run` and `make serve` start beside the web server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 LOGIN_REDIRECT_URL = "quiz:home"
 LOGOUT_REDIRECT_URL = "quiz:home"
 

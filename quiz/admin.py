@@ -21,7 +21,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from quiz.diffing import diff_html
 from quiz.forms import MAX_DATABASE_ID, check_renders
-from quiz.models import MockInterview, Question, Section
+from quiz.models import Bank, MockInterview, Question, Section
 from quiz.rendering import MarkdownError, render_markdown
 
 
@@ -335,3 +335,11 @@ class MockInterviewAdmin(ReadOnlyAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Bank)
+class BankAdmin(ReadOnlyAdmin):
+    """Read-only: a bank comes from its markdown (fixtures/markdown/, the upload page or import_bank)."""
+
+    list_display = ["title", "slug", "source_url", "licence", "version", "imported_at"]
+    search_fields = ["title", "slug"]

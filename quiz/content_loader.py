@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -28,15 +29,17 @@ from simple_history.utils import bulk_create_with_history
 
 from quiz.answer_parts import split_key_points
 from quiz.importer import ContentError  # one error for content that cannot go in, built or loaded
-from quiz.models import Question, Section
+from quiz.models import Bank, Question, Section
+from quiz.models.banks import BUNDLED_TITLE
 from quiz.models.content import answers_differ
 from quiz.rendering import render_markdown
 
 BATCH_SIZE = 500
-MODELS = {"quiz.section": Section, "quiz.question": Question}
-# The natural-key reference each record carries, and the fields that must be there.
-REFERENCE = {Section: "parent", Question: "section"}
-REQUIRED = {Section: {"key", "title"}, Question: {"key", "section", "prompt_md"}}
+MODELS = {"quiz.bank": Bank, "quiz.section": Section, "quiz.question": Question}
+NATURAL_KEY = {Bank: "slug", Section: "key", Question: "key"}
+# The natural-key references each record carries, and the fields that must be there.
+REFERENCES = {Bank: set(), Section: {"parent", "bank"}, Question: {"section"}}
+REQUIRED = {Bank: {"slug", "title"}, Section: {"key", "title"}, Question: {"key", "section", "prompt_md"}}
 # Fields history does not track: a change to these alone is written without a history row.
 UNTRACKED = {"prompt_html", "answer_html", "key_points", "position"}
 
@@ -89,6 +92,7 @@ class LoadReport:
 class Content:
     """The file's records, checked, keyed by natural key; references are plain keys (or None)."""
 
+    banks: dict[str, dict]
     sections: dict[str, dict]
     questions: dict[str, dict]
 
@@ -110,9 +114,19 @@ def read_content(path: Path) -> Content:
         raise ContentError(
             f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
         ) from None
+    return content_from_records(records, where=str(path))
+
+
+def content_from_records(records, where: str) -> Content:
+    """Fixture records (as ``build_fixtures`` writes them) checked: every reference resolves, keys are unique.
+
+    Sections without a bank (a ``content.json`` from before banks) belong to the bundled bank.
+    """
+    path = where
     if not isinstance(records, list):
         raise ContentError(f"{path}: expected a list of records, found {type(records).__name__}")
-    content = Content(sections={}, questions={})
+    content = Content(banks={}, sections={}, questions={})
+    targets = {Bank: content.banks, Section: content.sections, Question: content.questions}
     for number, record in enumerate(records, 1):
         where = f"{path}: record {number}"
         if not isinstance(record, dict) or not isinstance(record.get("fields"), dict):
@@ -120,18 +134,32 @@ def read_content(path: Path) -> Content:
         model = MODELS.get(record.get("model"))
         if model is None:
             raise ContentError(
-                f"{where}: unknown model {record.get('model')!r} (expected quiz.section or quiz.question)"
+                f"{where}: unknown model {record.get('model')!r} "
+                "(expected quiz.bank, quiz.section or quiz.question)"
             )
         fields = _checked_fields(model, record["fields"], where)
-        target = content.sections if model is Section else content.questions
-        if fields["key"] in target:
-            raise ContentError(f"{where}: {model._meta.model_name} key {fields['key']!r} appears twice")
-        target[fields["key"]] = fields
+        target = targets[model]
+        key = fields[NATURAL_KEY[model]]
+        if key in target:
+            raise ContentError(f"{where}: {model._meta.model_name} key {key!r} appears twice")
+        target[key] = fields
     for key, fields in content.sections.items():
+        if fields["bank"] is None:
+            fields["bank"] = settings.BUNDLED_BANK
+            content.banks.setdefault(settings.BUNDLED_BANK, _bundled_bank())
+        if fields["bank"] not in content.banks:
+            raise ContentError(
+                f"{path}: section {key!r} is in bank {fields['bank']!r}, which is not in the file"
+            )
         if fields["parent"] is not None and fields["parent"] not in content.sections:
             raise ContentError(
                 f"{path}: section {key!r} has parent {fields['parent']!r}, which is not in the file"
             )
+        if fields["parent"] is not None and content.sections[fields["parent"]]["bank"] not in (
+            None,
+            fields["bank"],
+        ):
+            raise ContentError(f"{path}: section {key!r} is in another bank than its parent")
     for key, fields in content.questions.items():
         if fields["section"] not in content.sections:
             raise ContentError(
@@ -139,6 +167,16 @@ def read_content(path: Path) -> Content:
             )
     _parents_first(content.sections)  # raises on a cycle
     return content
+
+
+def _bundled_bank() -> dict:
+    return {
+        "slug": settings.BUNDLED_BANK,
+        "title": BUNDLED_TITLE,
+        "source_url": "",
+        "licence": "",
+        "version": "",
+    }
 
 
 def _checked_fields(model: type[models.Model], raw: dict, where: str) -> dict:
@@ -149,10 +187,10 @@ def _checked_fields(model: type[models.Model], raw: dict, where: str) -> dict:
         )
     if missing := {name for name in REQUIRED[model] if raw.get(name) in (None, "", [])}:
         raise ContentError(f"{where}: missing {', '.join(sorted(missing))}")
-    where = f"{where} ({model._meta.model_name} {raw['key']!r})"
+    where = f"{where} ({model._meta.model_name} {raw[NATURAL_KEY[model]]!r})"
     checked = {}
     for name, model_field in model_fields.items():
-        if name == REFERENCE[model]:
+        if name in REFERENCES[model]:
             checked[name] = _natural_key(raw.get(name), f"{where}: {name}")
         elif name not in raw:
             checked[name] = model_field.get_default()
@@ -200,20 +238,43 @@ def _parents_first(sections: dict[str, dict]) -> list[str]:
 
 @transaction.atomic
 def load(content: Content, change_reason: str = "load_content") -> LoadReport:
+    """Load the banks in ``content``; rows of other banks are left as they are (never retired here)."""
     report = LoadReport()
-    section_ids = _load_sections(content.sections, report.sections)
-    _load_questions(content.questions, section_ids, report, change_reason)
+    bank_ids = _load_banks(content.banks)
+    section_ids = _load_sections(content.sections, bank_ids, report.sections)
+    _load_questions(content.questions, section_ids, set(bank_ids.values()), report, change_reason)
     return report
 
 
-def _load_sections(sections: dict[str, dict], counts: Counts) -> dict[str, int]:
+def _load_banks(banks: dict[str, dict]) -> dict[str, int]:
+    existing = {b.slug: b for b in Bank.objects.select_for_update().filter(slug__in=list(banks))}
+    ids = {}
+    for slug, values in banks.items():
+        values = {name: value for name, value in values.items() if name != "imported_at"}
+        row = existing.get(slug)
+        if row is None:
+            row = Bank.objects.create(**values, imported_at=timezone.now())
+        elif changed := _changed(row, values):
+            if "version" in changed:
+                row.imported_at = timezone.now()
+                changed.append("imported_at")
+            row.save(update_fields=changed)
+        ids[slug] = row.pk
+    return ids
+
+
+def _load_sections(sections: dict[str, dict], bank_ids: dict[str, int], counts: Counts) -> dict[str, int]:
     existing = {s.key: s for s in Section.objects.select_for_update()}
     ids: dict[str, int] = {}
     for key in _parents_first(sections):
         values = dict(sections[key])
         parent_key = values.pop("parent")
         values["parent_id"] = ids[parent_key] if parent_key else None
+        values["bank_id"] = bank_ids[values.pop("bank")]
         row = existing.get(key)
+        if row is not None and row.bank_id != values["bank_id"]:
+            # Sections stay within their bank: another bank's key is a clash, never a move.
+            raise ContentError(f"section {key!r} belongs to another bank ({row.bank}); nothing was loaded")
         if row is None:
             row = Section.objects.create(**values)  # one by one: a child needs its parent's id
             counts.created += 1
@@ -223,16 +284,26 @@ def _load_sections(sections: dict[str, dict], counts: Counts) -> dict[str, int]:
         else:
             counts.unchanged += 1
         ids[key] = row.pk
-    gone = [row for key, row in existing.items() if key not in sections and not row.retired]
+    loaded = set(bank_ids.values())
+    gone = [
+        row
+        for key, row in existing.items()
+        if key not in sections and not row.retired and row.bank_id in loaded
+    ]
     _retire(Section, gone)
     counts.retired = len(gone)
     return ids
 
 
 def _load_questions(
-    questions: dict[str, dict], section_ids: dict[str, int], report: LoadReport, reason: str
+    questions: dict[str, dict],
+    section_ids: dict[str, int],
+    bank_ids: set[int],
+    report: LoadReport,
+    reason: str,
 ) -> None:
     existing = {q.key: q for q in Question.objects.select_for_update()}
+    bank_of = dict(Section.objects.values_list("pk", "bank_id"))
     new, updated, tracked = [], [], []
     now = timezone.now()
     for key, incoming in questions.items():
@@ -241,6 +312,8 @@ def _load_questions(
         if row is None:
             new.append(Question(**values))
             continue
+        if bank_of[row.section_id] != bank_of[values["section_id"]]:
+            raise ContentError(f"question {key!r} belongs to another bank; nothing was loaded")
         _keep_admin_edit(row, values, report)
         # answer_changed_at is the app's own record, not content: keep it, unless upstream rewrote the answer,
         # in which case learners who saw the old one are told and get it back for review.
@@ -256,7 +329,11 @@ def _load_questions(
         updated.append(row)
         if not set(changed) <= UNTRACKED:
             tracked.append(row)
-    gone = [row for key, row in existing.items() if key not in questions and not row.retired]
+    gone = [
+        row
+        for key, row in existing.items()
+        if key not in questions and not row.retired and bank_of[row.section_id] in bank_ids
+    ]
     for row in gone:
         row.retired = True
     _retire(Question, gone)

@@ -5,7 +5,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.text import Truncator
 
 from quiz import exporter
-from quiz.models import Difficulty, Flag, Grade, Provenance, Question, Section
+from quiz.models import Bank, Difficulty, Flag, Grade, Provenance, Question, Section
 from quiz.models.accounts import Preferences
 from quiz.rendering import MAX_MARKDOWN_CHARS, MarkdownError, render_markdown
 
@@ -89,6 +89,30 @@ class SectionChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+class BankChoiceField(forms.ModelMultipleChoiceField):
+    """Banks as checkboxes, each labelled with its active questions; none ticked means every bank."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "None ticked means every bank.")
+        super().__init__(
+            queryset=Bank.objects.with_question_counts().filter(question_count__gt=0),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            **kwargs,
+        )
+
+    def label_from_instance(self, bank: Bank) -> str:
+        return f"{bank.title} ({bank.question_count})"
+
+    def clean(self, value):
+        for pk in value or []:  # as SectionChoiceField: a value no id can hold is a wrong choice
+            if not str(pk).isdigit() or int(pk) > MAX_DATABASE_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super().clean(value)
+
+
 class InterviewSetupForm(forms.Form):
     TIMING_CHOICES = [
         ("per_question", "Minutes per question"),
@@ -96,11 +120,12 @@ class InterviewSetupForm(forms.Form):
         ("untimed", "Untimed"),
     ]
 
+    banks = BankChoiceField()
     sections = SectionChoiceField(
         queryset=Section.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked means all sections. A chapter includes its topics.",
+        help_text="None ticked means all sections of the banks picked. A chapter includes its topics.",
     )
     difficulties = forms.MultipleChoiceField(
         choices=Difficulty.choices,
@@ -127,7 +152,9 @@ class InterviewSetupForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         offered = Section.objects.filter(retired=False).with_totals()
-        self.fields["sections"].queryset = Section.objects.filter(pk__in=[s.pk for s in offered])
+        self.fields["sections"].queryset = Section.objects.filter(
+            pk__in=[s.pk for s in offered]
+        ).select_related("bank")
         self.fields["sections"].totals = {section.pk: section.total_count for section in offered}
 
     def clean(self):
@@ -152,6 +179,7 @@ class InterviewSetupForm(forms.Form):
         """The choices as plain JSON, stored on the interview so it can be repeated."""
         data = self.cleaned_data
         return {
+            "banks": [b.slug for b in data["banks"]],
             "sections": [s.key for s in data["sections"]],
             "difficulties": list(data["difficulties"]),
             "include_unanswered": data["include_unanswered"],
@@ -214,11 +242,26 @@ class FlagForm(AnswerForm):
     flagged = forms.BooleanField(required=False)
 
 
+class SectionsByBankChoices(SectionTreeChoices):
+    """The sections in tree order, under one group per bank when there are several."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list] = {}
+        for section in self.queryset.select_related("bank").tree().walk():
+            groups.setdefault(section.bank.title, []).append(self.choice(section))
+        if len(groups) == 1:
+            yield from next(iter(groups.values()))
+        else:
+            yield from groups.items()
+
+
 class BankSectionField(forms.ModelChoiceField):
-    iterator = SectionTreeChoices
+    iterator = SectionsByBankChoices
 
     def label_from_instance(self, section: Section) -> str:
-        # Indented by depth, so a chapter's topics read as its children.
+        # Indented by depth, so a chapter's topics read as its children (files come bank by bank).
         return "\u00a0\u00a0\u00a0" * section.depth + section.title
 
 
@@ -232,6 +275,9 @@ class BankFilterForm(forms.Form):
         max_length=200,
         label="Search questions and answers",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. gradient descent"}),
+    )
+    bank = forms.ModelChoiceField(
+        queryset=Bank.objects.all(), required=False, empty_label="Every bank", to_field_name="slug"
     )
     section = BankSectionField(
         queryset=Section.objects.filter(retired=False),
@@ -341,3 +387,34 @@ class AnswerEditForm(forms.Form):
         if problem := exporter.answer_problem(self.question.source_path, text):
             raise forms.ValidationError(f"The markdown files could not hold this answer as it is: {problem}.")
         return text
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input (Django's documented recipe): a list of uploaded files."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".zip,.md,.markdown,.toml"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        return [single(item, initial) for item in data] if isinstance(data, list | tuple) else [single(data)]
+
+
+class BankUploadForm(forms.Form):
+    files = MultipleFileField(
+        label="A .zip archive, or .md files",
+        help_text="Only markdown files (and a bank.toml) are read. Nothing is imported before you have seen "
+        "the dry run.",
+    )
+    slug = forms.SlugField(
+        label="Bank name",
+        max_length=40,
+        required=False,
+        help_text="Letters, digits and hyphens. An existing bank's name updates that bank; left empty, the "
+        "archive's folder or the bank's title gives it.",
+    )

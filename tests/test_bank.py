@@ -296,12 +296,12 @@ def test_bank_query_count_does_not_grow_with_questions_or_history(
 
     params = {"q": "question", "section": section.pk, "missed": "on", "due": "on", "bookmarked": "on"}
     add_rows(2)
-    # session, user, section choice check, section subtree, count, page, section options for the select,
-    # the menu's "Review queue" check
-    with django_assert_num_queries(8):
+    # session, user, section choice check, section subtree, count, page, bank and section options for the
+    # selects, the menu's "Review queue" check
+    with django_assert_num_queries(9):
         client_in.get(BANK, params)
     add_rows(40)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client_in.get(BANK, params)
     assert len(listed(response)) == 25
 

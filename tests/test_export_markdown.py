@@ -16,7 +16,7 @@ from quiz.content_loader import load_file
 from quiz.importer import read_sources
 from quiz.models import Question
 
-BANK_DIR = settings.BASE_DIR / "fixtures" / "markdown"
+BANK_DIR = settings.QUESTION_BANK_DIR
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +92,10 @@ def test_export_reproduces_the_sources_but_for_the_documented_normalisations(sou
     exported = exporter.export_bank(bank)
     left_out = {}
     for path, text in exported.items():
+        if path == importer.MANIFEST:  # TOML, not markdown: its facts come back, its comments do not
+            written, read = importer.read_manifest(text), importer.read_manifest(sources[path].decode())
+            assert (written.title, written.source, written.licence) == (read.title, read.source, read.licence)
+            continue
         if path == exporter.INDEX_PATH:
             continue
         diff = list(

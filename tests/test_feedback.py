@@ -15,7 +15,7 @@ from quiz.importer.bank import parse_bank, read_sources
 from quiz.models import Grade
 
 EVAL_SET = Path(__file__).parent / "data" / "feedback_eval.toml"
-BANK = Path(__file__).resolve().parents[1] / "fixtures" / "markdown"
+BANK = Path(__file__).resolve().parents[1] / "fixtures" / "markdown" / "mle-interview-questions"
 
 L1_SPARSE = "L1 regularization gives sparse weights"
 PRECISION = "Precision is about false positives"

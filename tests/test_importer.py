@@ -9,11 +9,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from quiz import content_report, importer
+from quiz import banks, content_report, importer
 from quiz.importer import read_sources
 from quiz.importer.common import Code, chunks
 
-BANK = Path(settings.BASE_DIR) / "fixtures" / "markdown"
+BANK = Path(settings.QUESTION_BANK_DIR)
 CONTENT = Path(settings.BASE_DIR) / "fixtures" / "content.json"
 
 
@@ -377,8 +377,11 @@ def test_fixture_records_use_natural_keys_and_rendered_html(bank):
 
 
 def test_committed_content_json_matches_a_rebuild(bank):
+    """fixtures/markdown/ holds one bank, the bundled one: content.json is its bank record and its rows."""
     call_command("build_fixtures", check=True, stdout=StringIO())
-    assert CONTENT.read_bytes() == importer.dump_fixture(importer.fixture_records(bank)).encode()
+    version = banks.bank_version(read_sources(BANK))
+    expected = banks.bank_records(settings.BUNDLED_BANK, bank, version)
+    assert CONTENT.read_bytes() == importer.dump_fixture(expected).encode()
 
 
 def test_build_fixtures_writes_the_same_bytes_twice(tmp_path):

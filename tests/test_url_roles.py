@@ -18,8 +18,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_tasks_db.models import DBTaskResult
 
-from quiz.models import Flag, Grade, MockInterview, Question, Section
+from quiz.models import Bank, BankUpload, Flag, Grade, MockInterview, Question, Section
+from quiz.tasks import import_upload
 
 ROLES = ["anonymous", "user", "other user", "reviewer", "staff"]
 LOGIN = "/accounts/login/?next="  # a redirect to the sign-in page
@@ -34,6 +36,7 @@ REVIEWERS = (LOGIN, 403, 403, 200, 200)
 OWNER = (LOGIN, 200, 404, 404, 404)
 POST_ONLY = (LOGIN, 405, 405, 405, 405)
 OWNER_POST = (LOGIN, ELSEWHERE, 404, 404, 404)
+BANK_IMPORTERS = (LOGIN, 403, 403, 403, 200)
 
 
 def staff(status) -> tuple:
@@ -93,6 +96,16 @@ TABLE: dict[str, Row] = {
     "quiz:export": Row(_quiz("/account/export/?format=csv"), SIGNED_IN),
     "quiz:bank": Row(_quiz("/questions/"), SIGNED_IN),
     "quiz:question": Row(_quiz("/questions/{question}/"), SIGNED_IN),
+    "quiz:questions-export": Row(_quiz("/questions/export/?format=csv"), SIGNED_IN),
+    "quiz:banks": Row(_quiz("/banks/"), SIGNED_IN),
+    # Adding a bank: staff with the permission to add banks (the superuser here) only.
+    "quiz:bank-upload": Row(_quiz("/banks/upload/"), BANK_IMPORTERS),
+    "quiz:bank-upload-detail": Row(_quiz("/banks/uploads/{upload}/"), BANK_IMPORTERS),
+    "quiz:bank-upload-import": Row(
+        _quiz("/banks/uploads/{upload}/import/"),
+        (LOGIN, 403, 403, 403, 405),
+        (LOGIN, 403, 403, 403, ELSEWHERE),
+    ),
     # Notes and bookmarks belong to whoever saves them: anyone signed in may keep one on any question.
     "quiz:question-note": Row(
         _quiz("/questions/{question}/note/"), POST_ONLY, (LOGIN, *(ELSEWHERE,) * 4), {"text": "x"}
@@ -154,6 +167,8 @@ TABLE: dict[str, Row] = {
     **admin_model("quiz", "section", "section", add=403, delete=403),
     **admin_model("quiz", "mockinterview", "finished", add=403, delete=403),
     **admin_model("quiz", "question", "question", add=403, delete=403),
+    **admin_model("quiz", "bank", "bank", add=403, delete=403),
+    **admin_model("django_tasks_database", "dbtaskresult", "task", add=403, delete=403),
     "admin:quiz_question_preview": Row(_quiz("/admin/quiz/question/preview/"), staff(405)),
     "admin:quiz_question_answer_diff": Row(_quiz("/admin/quiz/question/{question}/answer-diff/"), staff(200)),
     "admin:quiz_question_simple_history": Row(
@@ -194,6 +209,7 @@ def objects(db, make_question) -> dict:
     question.save()
     finished = MockInterview.start(owner, [make_question()])
     finished.end_early()
+    upload = BankUpload.stash(owner, "team", {"a.md": b"# A\n\n### Why?\nBecause.\n"})
     running = MockInterview.start(owner, [question])  # started last: starting one ends any left open
     access = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "ada", "http_accept": "*/*"}
     return {
@@ -216,6 +232,9 @@ def objects(db, make_question) -> dict:
         "attempt": AccessAttempt.objects.create(**access, failures_since_start=1),
         "access_log": AccessLog.objects.create(**access),
         "failure_log": AccessFailureLog.objects.create(**access),
+        "bank": Bank.objects.get(),
+        "upload": upload,
+        "task": DBTaskResult.objects.get(id=import_upload.enqueue(upload.pk).id),
     }
 
 

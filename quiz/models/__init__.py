@@ -1,6 +1,7 @@
 """The quiz app's models, one module per concern; import them from here."""
 
 from quiz.models.accounts import Preferences
+from quiz.models.banks import Bank, BankUpload
 from quiz.models.content import GRADE_MEANINGS, Difficulty, Grade, Provenance, Question, Section
 from quiz.models.flags import Flag
 from quiz.models.interviews import InterviewItem, InterviewSummary, MockInterview, SectionResult
@@ -9,6 +10,8 @@ from quiz.models.progress import LEECH_LAPSES, Bookmark, QuestionNote, ReviewSta
 __all__ = [
     "GRADE_MEANINGS",
     "LEECH_LAPSES",
+    "Bank",
+    "BankUpload",
     "Bookmark",
     "Difficulty",
     "Flag",

@@ -4,6 +4,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from quiz.answer_parts import split_key_points
+from quiz.models.banks import bundled_bank_id
 from quiz.rendering import render_markdown
 
 
@@ -77,8 +78,13 @@ class SectionTree:
 
 
 class SectionQuerySet(models.QuerySet):
+    def in_banks(self, banks) -> "SectionQuerySet":
+        """Sections of ``banks`` (all of them when none is chosen)."""
+        return self.filter(bank__in=banks) if banks else self
+
     def tree(self) -> SectionTree:
-        return SectionTree(self.order_by("position"))
+        # Bank by bank (each bank counts its positions from 0), so a bank's sections are listed together.
+        return SectionTree(self.order_by("bank_id", "position"))
 
     def with_question_counts(self) -> "SectionQuerySet":
         """Each section's own active questions, counted in the same query, in bank order."""
@@ -86,7 +92,7 @@ class SectionQuerySet(models.QuerySet):
         # (parents before children) unless the order is asked for here.
         return self.annotate(
             question_count=models.Count("questions", filter=models.Q(questions__retired=False))
-        ).order_by("position")
+        ).order_by("bank_id", "position")
 
     def with_totals(self) -> list["Section"]:
         """The sections in bank order, each with ``depth``, ``question_count`` (its own active questions) and
@@ -119,11 +125,15 @@ class Section(models.Model):
     source_path = models.CharField(max_length=300)
     source_line = models.PositiveIntegerField(default=1)
     retired = models.BooleanField(default=False, help_text="Gone from the markdown; kept for history.")
+    # Every section, not only a file's root, names its bank: filtering by bank is one join, never a tree walk.
+    bank = models.ForeignKey(
+        "quiz.Bank", on_delete=models.PROTECT, related_name="sections", default=bundled_bank_id
+    )
 
     objects = SectionManager()
 
     class Meta:
-        ordering = ["position"]
+        ordering = ["bank_id", "position"]
 
     def __str__(self) -> str:
         return self.title
@@ -172,10 +182,14 @@ class QuestionQuerySet(models.QuerySet):
             my_last_grade=models.Subquery(reviews.values("last_grade")[:1]),
         )
 
+    def in_banks(self, banks) -> "QuestionQuerySet":
+        """Questions of ``banks`` (all of them when none is chosen)."""
+        return self.filter(section__bank__in=banks) if banks else self
+
     def in_sections(self, sections) -> "QuestionQuerySet":
         if not sections:
             return self
-        tree = Section.objects.only("pk", "parent_id", "position").tree()
+        tree = Section.objects.only("pk", "parent_id", "position", "bank_id").tree()
         return self.filter(section_id__in=tree.subtree_ids([section.pk for section in sections]))
 
     def fresh_first_for(self, user) -> "QuestionQuerySet":

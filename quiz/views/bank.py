@@ -70,7 +70,7 @@ def answer_excerpt(answer_md: str, words: list[str], context: int = 90) -> str |
     )
 
 
-def _bank_questions(form: BankFilterForm, user):
+def bank_questions(form: BankFilterForm, user):
     # A filter that does not validate (a stale section id, say) is left out rather than failing the page.
     form.is_valid()
     data = form.cleaned_data
@@ -78,6 +78,8 @@ def _bank_questions(form: BankFilterForm, user):
     questions = questions.with_user_badges(user, timezone.now())
     if data.get("q"):
         questions = questions.search(data["q"])
+    if data.get("bank"):
+        questions = questions.in_banks([data["bank"]])
     if data.get("section"):
         questions = questions.in_sections([data["section"]])
     if data.get("difficulty"):
@@ -101,14 +103,18 @@ def _bank_questions(form: BankFilterForm, user):
 @vary_on_headers("HX-Request")
 def bank(request: HttpRequest) -> HttpResponse:
     form = BankFilterForm(request.GET)
-    page = Paginator(_bank_questions(form, request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(bank_questions(form, request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     if words := form.cleaned_data.get("q", "").split():
         for question in page:
             question.excerpt = answer_excerpt(question.answer_md, words)
     template = "quiz/bank.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
-    return render(request, template, {"form": form, "page": page})
+    # The export takes the page's own filters: the selection shown is the one downloaded.
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    export_url = f"{reverse('quiz:questions-export')}?{filters.urlencode()}"
+    return render(request, template, {"form": form, "page": page, "export_url": export_url})
 
 
 def _question_for(request: HttpRequest, pk: int) -> Question:

@@ -20,7 +20,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.vary import vary_on_headers
 
 from quiz import charts
-from quiz.models import Grade, InterviewItem, MockInterview, ReviewState, Section
+from quiz.models import Bank, Grade, InterviewItem, MockInterview, ReviewState, Section
 from quiz.models.interviews import GRADE_CUTOFFS
 
 MASTERY_DAYS = 90
@@ -62,10 +62,13 @@ class SectionMastery:
         return round(100 * self.good / self.graded) if self.graded else 0
 
 
-def section_mastery(user, since: datetime) -> list[SectionMastery]:
-    """Share of recent grades that are Good or Nailed, per section, rolled up the section tree."""
+def section_mastery(user, since: datetime, banks=()) -> list[SectionMastery]:
+    """Share of recent grades that are Good or Nailed, per section of ``banks`` (all when none), rolled up
+    the section tree."""
     counts = InterviewItem.objects.for_user(user).grades_by_section(since)
-    tree = Section.objects.only("pk", "parent_id", "title", "key", "position").tree()
+    tree = (
+        Section.objects.in_banks(banks).only("pk", "parent_id", "title", "key", "position", "bank_id").tree()
+    )
     graded = tree.add_up({pk: n for pk, (n, _) in counts.items()})
     good = tree.add_up({pk: n for pk, (_, n) in counts.items()})
     return [
@@ -110,13 +113,19 @@ def calibration_chart(calibration) -> charts.CalibrationChart | None:
 def progress(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = now.date()
-    mastery = section_mastery(request.user, now - timedelta(days=MASTERY_DAYS))
+    # The bank filter narrows what is about content (mastery, misses, leeches); practice days are the user's.
+    slug = request.GET.get("bank", "")
+    bank = Bank.objects.filter(slug=slug).first() if slug else None
+    banks = [bank] if bank else []
+    in_bank = {"question__section__bank": bank} if bank else {}
+    mastery = section_mastery(request.user, now - timedelta(days=MASTERY_DAYS), banks)
     streak_start = min(charts.heatmap_start(today, HEATMAP_WEEKS), today - timedelta(days=STREAK_DAYS - 1))
     days = InterviewItem.objects.for_user(request.user).practice_days(streak_start)
     streak = charts.streak(days, today)
     leeches = list(
         ReviewState.objects.for_user(request.user)
         .leeches()
+        .filter(**in_bank)
         .select_related("question__section")
         .only("lapses", "question__prompt_html", "question__section__title")
         .order_by("-lapses", "question__position")[:20]
@@ -133,12 +142,14 @@ def progress(request: HttpRequest) -> HttpResponse:
         "streak": streak,
         "streak_capped": streak >= STREAK_DAYS,
         "practised_today": today in days,
-        "missed": InterviewItem.objects.for_user(request.user).most_missed(),
+        "missed": InterviewItem.objects.for_user(request.user).filter(**in_bank).most_missed(),
         "leeches": leeches,
         "calibration": (calibration := InterviewItem.objects.for_user(request.user).calibration()),
         "calibration_chart": calibration_chart(calibration),
         "grades": Grade.choices,
         "grade_cutoffs": GRADE_CUTOFFS,
+        "banks": list(Bank.objects.all()),
+        "bank": bank,
     }
     context["has_history"] = bool(days or mastery or context["trend"] or context["missed"] or leeches)
     return render(request, "quiz/progress.html", context)

@@ -35,7 +35,7 @@ def _item_for(interview: MockInterview, item_pk: int) -> InterviewItem:
 
 def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInterview | None:
     data = form.cleaned_data
-    questions = Question.objects.active().in_sections(data["sections"])
+    questions = Question.objects.active().in_banks(data["banks"]).in_sections(data["sections"])
     if data["difficulties"]:
         questions = questions.filter(difficulty__in=data["difficulties"])
     if not data["include_unanswered"]:

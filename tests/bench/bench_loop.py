@@ -302,7 +302,9 @@ def run(args, tmp: Path) -> dict:
     print(
         f"build_fixtures + load_content: real bank, then {args.questions} generated questions ...", flush=True
     )
-    results["fixtures_full"] = time_fixtures(common.ROOT / "fixtures" / "markdown", tmp, "full")
+    results["fixtures_full"] = time_fixtures(
+        common.ROOT / "fixtures" / "markdown" / "mle-interview-questions", tmp, "full"
+    )
     generated = tmp / "generated"
     generated.mkdir()
     generate_bank(generated, args.questions)

@@ -14,8 +14,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
-from quiz.models import Flag, Grade, MockInterview, Question
+from quiz.models import BankUpload, Flag, Grade, MockInterview, Question
+from quiz.tasks import import_upload
 from tests.conftest import reviewers_group
 from tests.test_url_roles import ROLES, TABLE
 
@@ -26,7 +28,7 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DESKTOP = {"width": 1280, "height": 860}
 PHONES = [{"width": 390, "height": 844}, {"width": 320, "height": 640}]
 # Not pages: a health check, a download, the admin's JavaScript catalogue, a redirect to the icon.
-NOT_PAGES = {"quiz:healthz", "quiz:export", "admin:jsi18n", "favicon"}
+NOT_PAGES = {"quiz:healthz", "quiz:export", "quiz:questions-export", "admin:jsi18n", "favicon"}
 
 LONG_CODE = "result = " + " + ".join(f"very_long_variable_name_{i}" for i in range(12))
 WIDE_TABLE = (
@@ -64,6 +66,7 @@ def objects(bank) -> dict:
         finished.grade(item, grade, answer_text=f"My answer: {LONG_CODE}")
     finished.end_early()
     unrevealed = MockInterview.start(owner, bank[3:5], total_seconds=600)
+    upload = BankUpload.stash(owner, "team", {"sql.md": f"# SQL\n\n### What is a join?\n{ANSWER}\n".encode()})
     return {
         "extra pages": {"user": [f"/interviews/{unrevealed.pk}/"]},  # the table's running one is revealed
         "users": {
@@ -86,6 +89,9 @@ def objects(bank) -> dict:
         "attempt": None,
         "access_log": None,
         "failure_log": None,
+        "bank": question.section.bank,
+        "upload": upload,
+        "task": DBTaskResult.objects.get(id=import_upload.enqueue(upload.pk).id),
     }
 
 

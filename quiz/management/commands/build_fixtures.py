@@ -1,4 +1,5 @@
-"""Rebuild fixtures/content.json from the markdown question bank, and report what needs a reviewer."""
+"""Rebuild fixtures/content.json from the markdown banks (every top-level folder of fixtures/markdown/), and
+report what needs a reviewer."""
 
 import os
 import tempfile
@@ -8,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from quiz import content_report, importer
+from quiz import banks, content_report, importer
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -21,11 +22,14 @@ def write_atomically(path: Path, text: str) -> None:
 
 class Command(BaseCommand):
     help = (
-        "Build the question-bank fixture (fixtures/content.json) from fixtures/markdown and report its gaps."
+        "Build the question-bank fixture (fixtures/content.json) from the banks in fixtures/markdown "
+        "(each top-level folder is one) and report their gaps."
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--source", type=Path, default=settings.QUESTION_BANK_DIR)
+        parser.add_argument(
+            "--source", type=Path, default=None, help="One bank's folder (default: every bank in BANKS_DIR)."
+        )
         parser.add_argument("--output", type=Path, default=settings.BASE_DIR / "fixtures" / "content.json")
         parser.add_argument("--check", action="store_true", help="Fail if the output differs from a rebuild.")
         parser.add_argument(
@@ -36,18 +40,30 @@ class Command(BaseCommand):
         parser.add_argument("--verbose", action="store_true", help="List every unanswered question.")
 
     def handle(
-        self, *args, source: Path, output: Path, check: bool, strict: bool, verbose: bool, **options
+        self, *args, source: Path | None, output: Path, check: bool, strict: bool, verbose: bool, **options
     ) -> None:
-        if not source.is_dir():
+        folders = (
+            [(banks.bank_slug(source.name), source)] if source else banks.folder_banks(settings.BANKS_DIR)
+        )
+        if source and not source.is_dir():
             raise CommandError(f"{source} is not a directory")
+        records, built = [], []
+        for slug, folder in folders:
+            try:
+                sources = importer.read_sources(folder)
+                bank = importer.parse_bank(sources)
+                records += banks.bank_records(slug, bank, banks.bank_version(sources))
+            except importer.ContentError as exc:
+                raise CommandError(f"the markdown has problems, nothing was written:\n{exc}") from None
+            built.append((slug, bank))
         try:
-            bank = importer.parse_bank(importer.read_sources(source))
-            text = importer.dump_fixture(importer.fixture_records(bank))
+            text = importer.dump_fixture(records)
         except importer.ContentError as exc:
             raise CommandError(f"the markdown has problems, nothing was written:\n{exc}") from None
         # The report runs before anything is written: whatever it meets, the output stays as it was.
-        findings = content_report.content_findings(bank)
-        if strict and (ignored := [f for f in findings if f.kind == "ignored"]):
+        findings = {slug: content_report.content_findings(bank) for slug, bank in built}
+        every_finding = [finding for found in findings.values() for finding in found]
+        if strict and (ignored := [f for f in every_finding if f.kind == "ignored"]):
             listed = "\n".join(f"  {f}" for f in ignored)
             raise CommandError(f"--strict: {len(ignored)} parts of the markdown are ignored:\n{listed}")
         if check:
@@ -58,7 +74,10 @@ class Command(BaseCommand):
             return
         write_atomically(output, text)
         if options["verbosity"] > 0:
-            self.report(bank, findings, verbose or options["verbosity"] > 1)
+            for slug, bank in built:
+                if len(built) > 1:
+                    self.stdout.write(f"\n== bank {slug}")
+                self.report(bank, findings[slug], verbose or options["verbosity"] > 1)
             self.stdout.write(self.style.SUCCESS(f"Wrote {output}"))
 
     def report(self, bank: importer.Bank, findings: list[importer.Finding], verbose: bool) -> None:

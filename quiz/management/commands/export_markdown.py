@@ -34,25 +34,31 @@ tested in tests/test_export_markdown.py):
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from quiz import exporter, importer
 from quiz.answer_parts import ProvenanceNote
 from quiz.management.commands.build_fixtures import write_atomically
-from quiz.models import Question, Section
+from quiz.models import Bank, Question
 from quiz.wording import counted
 
 
-def bank_from_database(source: Path | None = None) -> importer.Bank:
-    """The active bank as the importer's dataclasses, files in bank order, each in source order, each in
-    the layout its markdown under ``source`` has (the bundled bank's folder by default)."""
-    questions = list(Question.objects.active().select_related("section").order_by("position", "pk"))
+def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> importer.Bank:
+    """A bank's active questions (the bundled bank's by default) as the importer's dataclasses, files in bank
+    order, each in source order, each in the layout its markdown under ``source`` has (the bundled bank's
+    folder by default). Keys lose the bank's prefix, as reading the files back gives them."""
+    bank = bank or Bank.objects.get(slug=settings.BUNDLED_BANK)
+    prefix = "" if bank.is_bundled else f"{bank.slug}/"
+    questions = list(
+        Question.objects.active().in_banks([bank]).select_related("section").order_by("position", "pk")
+    )
     needed = {q.section_id for q in questions}
-    sections = [s for s in Section.objects.order_by("position", "pk") if not s.retired or s.pk in needed]
-    keys = {s.pk: s.key for s in sections}
+    sections = [s for s in bank.sections.order_by("position", "pk") if not s.retired or s.pk in needed]
+    keys = {s.pk: s.key.removeprefix(prefix) for s in sections}
     files: dict[str, importer.SourceFile] = {}
     for s in sections:
-        row = importer.ParsedSection(s.key, keys.get(s.parent_id), s.title, s.source_path, s.source_line)
+        row = importer.ParsedSection(keys[s.pk], keys.get(s.parent_id), s.title, s.source_path, s.source_line)
         if s.parent_id is None:
             layout = exporter.bank_layout(s.source_path, source)
             files[s.source_path] = importer.SourceFile(s.source_path, [row], [], layout=layout)
@@ -62,8 +68,8 @@ def bank_from_database(source: Path | None = None) -> importer.Bank:
         if q.source_path in files:
             files[q.source_path].questions.append(
                 importer.ParsedQuestion(
-                    key=q.key,
-                    section=q.section.key,
+                    key=q.key.removeprefix(prefix),
+                    section=keys[q.section_id],
                     group_title=q.group_title,
                     prompt_md=q.prompt_md,
                     answer_md=q.answer_md,
@@ -73,7 +79,7 @@ def bank_from_database(source: Path | None = None) -> importer.Bank:
                     provenance=_provenance(q),
                 )
             )
-    return importer.Bank(list(files.values()))
+    return importer.Bank(list(files.values()), title=bank.title, source=bank.source_url, licence=bank.licence)
 
 
 def _provenance(question: Question) -> ProvenanceNote | None:
@@ -128,11 +134,20 @@ class Command(BaseCommand):
             default=None,
             help="The markdown the bank was built from, whose files' layouts the export keeps.",
         )
+        parser.add_argument(
+            "--bank", default=settings.BUNDLED_BANK, help="The bank to write (default: the bundled one)."
+        )
 
-    def handle(self, *args, directory: Path, no_index: bool, source: Path | None, **options) -> None:
+    def handle(
+        self, *args, directory: Path, no_index: bool, source: Path | None, bank: str, **options
+    ) -> None:
         if directory.exists() and not directory.is_dir():
             raise CommandError(f"{directory} is not a directory")
-        bank = bank_from_database(source)
+        try:
+            chosen = Bank.objects.get(slug=bank)
+        except Bank.DoesNotExist:
+            raise CommandError(f"no bank {bank!r}; `manage.py import_bank` adds one") from None
+        bank = bank_from_database(source, chosen)
         files = exporter.export_bank(bank, index=not no_index)
         for problem in round_trip_problems(bank):
             self.stderr.write(self.style.WARNING(f"WARNING {problem}"))

@@ -1,0 +1,81 @@
+"""Questions taken elsewhere: an Anki deck (``.apkg``, via genanki) and CSV.
+
+A note's id (Anki's guid) comes from the question's key, so importing a newer export into Anki updates the
+notes it has instead of adding copies; the deck's id comes from its name the same way.
+"""
+
+import csv
+import hashlib
+import io
+import tempfile
+
+import genanki
+
+from quiz.models import Question
+
+# Fixed for good: Anki matches the note type by this id, so a re-export reuses it.
+NOTE_TYPE_ID = 1_736_802_405
+NOTE_TYPE = genanki.Model(
+    NOTE_TYPE_ID,
+    "interview question",
+    fields=[{"name": "Question"}, {"name": "Answer"}, {"name": "Key"}, {"name": "Source"}],
+    templates=[
+        {
+            "name": "Card 1",
+            "qfmt": "{{Question}}",
+            "afmt": '{{FrontSide}}<hr id="answer">{{Answer}}<p class="source">{{Source}}</p>',
+        }
+    ],
+    sort_field_index=2,
+)
+CSV_FIELDS = ["key", "bank", "section", "difficulty", "question", "answer", "source"]
+
+
+def stable_id(text: str) -> int:
+    """A positive 63-bit id from ``text``: the same text, the same id on every export."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
+
+
+def anki_note(question: Question) -> genanki.Note:
+    source = f"{question.section.bank.title}: {question.section.title}"
+    tags = [question.section.bank.slug, question.difficulty]
+    return genanki.Note(
+        model=NOTE_TYPE,
+        fields=[
+            question.prompt_html,
+            question.answer_html or "<p>No reference answer yet.</p>",
+            question.key,
+            source,
+        ],
+        tags=tags,
+        guid=genanki.guid_for(question.key),
+    )
+
+
+def anki_deck(name: str, questions) -> bytes:
+    """An ``.apkg`` holding one deck called ``name`` with a note per question."""
+    deck = genanki.Deck(stable_id(f"deck:{name}"), name)
+    for question in questions:
+        deck.add_note(anki_note(question))
+    with tempfile.NamedTemporaryFile(suffix=".apkg") as handle:
+        genanki.Package(deck).write_to_file(handle.name)
+        return handle.read()
+
+
+def csv_text(questions) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, CSV_FIELDS)
+    writer.writeheader()
+    for question in questions:
+        writer.writerow(
+            {
+                "key": question.key,
+                "bank": question.section.bank.slug,
+                "section": question.section.title,
+                "difficulty": question.difficulty,
+                "question": question.prompt_md,
+                "answer": question.answer_md,
+                "source": f"{question.source_path}:{question.source_line}",
+            }
+        )
+    return out.getvalue()

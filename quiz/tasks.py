@@ -1,0 +1,12 @@
+"""Work that runs in the background worker (`manage.py db_worker`, started by `make run` and `make serve`)."""
+
+from django.tasks import task
+
+from quiz import banks
+from quiz.models import BankUpload
+
+
+@task
+def import_upload(upload_id: int) -> str:
+    """Import a checked upload; its row tells the upload page how far the import got."""
+    return banks.run_import(BankUpload.objects.get(pk=upload_id))

@@ -1,0 +1,337 @@
+"""Staff add a bank from the browser: the upload is hostile until read, the dry run writes nothing, the import
+runs in the worker (django-tasks-db's DatabaseBackend, the worker run here in batch mode) and the page shows
+how far it got. Also the exports: an Anki deck with stable note ids, CSV, a bank's markdown."""
+
+import csv
+import io
+import sqlite3
+import stat
+import tempfile
+import zipfile
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+
+from quiz import banks, importer
+from quiz.models import Bank, BankUpload, Grade, MockInterview, Question, Section
+from tests.test_xss import PAYLOADS, _plain_like, live_markup, page_nonce
+
+UPLOAD = "/banks/upload/"
+TEAM = {
+    "team/bank.toml": (
+        'title = "Team questions"\nsource = "https://example.com/team"\nlicence = "CC-BY-4.0"\n'
+    ),
+    "team/python.md": "# Python\n\n## Generators\n\n### What does yield do?\nIt pauses the function.\n\n"
+    "### What is a decorator?\nA function that wraps another.\n\n## Stray\nA line no question uses.\n",
+    "team/sql.md": "# SQL\n\n### What is a join?\nIt combines rows of two tables.\n\n### What is an index?\n",
+    "team/notes.txt": "not markdown: skipped",
+}
+
+
+def zip_file(entries: dict, name: str = "team.zip") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, banks.zip_bytes(entries), content_type="application/zip")
+
+
+@pytest.fixture
+def staff_client(staff_user) -> Client:
+    client = Client()
+    client.force_login(staff_user)
+    return client
+
+
+def run_worker() -> None:
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0, stdout=StringIO())
+
+
+def written_rows() -> tuple:
+    return (
+        Bank.objects.count(),
+        Section.objects.count(),
+        Question.objects.count(),
+        Question.history.count(),
+    )
+
+
+def test_the_dry_run_shows_each_file_and_writes_nothing(staff_client, question):
+    before = written_rows()
+    response = staff_client.post(UPLOAD, {"files": zip_file(TEAM)})
+    assert response.status_code == 302
+    page = staff_client.get(response["Location"]).content.decode()
+    parsed = importer.parse_bank(
+        {k.removeprefix("team/"): v for k, v in TEAM.items() if k != "team/notes.txt"}
+    )
+    for source in parsed.files:
+        answered = sum(1 for q in source.questions if q.answer_md)
+        cells = f'<td>{source.layout}</td><td class="num">{len(source.questions)}</td>'
+        assert f"<code>{source.path}</code></th>{cells}" in page
+        assert f'<td class="num">{answered}</td><td class="num">{len(source.ignored)}</td>' in page
+    assert "Team questions" in page and "https://example.com/team" in page and "CC-BY-4.0" in page
+    assert "notes.txt: not read (only markdown files and bank.toml are)" in page
+    samples = [q for f in parsed.files for q in f.questions][: banks.SAMPLES]
+    assert all(f'<div class="prompt"><p>{q.prompt_md}</p></div>' in page for q in samples)
+    assert written_rows() == before  # nothing of the bank: only the stashed upload
+    assert BankUpload.objects.get().status == BankUpload.Status.CHECKED
+
+
+def test_import_runs_in_the_worker_and_the_page_shows_its_progress(staff_client, user):
+    detail = staff_client.post(UPLOAD, {"files": zip_file(TEAM)})["Location"]
+    upload = BankUpload.objects.get()
+    staff_client.post(f"/banks/uploads/{upload.pk}/import/")
+    staff_client.post(f"/banks/uploads/{upload.pk}/import/")  # a second click queues nothing more
+    polled = staff_client.get(detail, headers={"HX-Request": "true"}).content.decode()
+    assert "Waiting for the worker" in polled and 'hx-trigger="every 1s"' in polled
+    assert not Bank.objects.filter(slug="team").exists()
+
+    run_worker()
+
+    upload.refresh_from_db()
+    assert upload.status == BankUpload.Status.DONE and upload.bank.slug == "team"
+    assert Question.objects.filter(section__bank__slug="team").count() == 4
+    polled = staff_client.get(detail, headers={"HX-Request": "true"}).content.decode()
+    assert "Imported" in polled and "4 created" in polled and "hx-trigger" not in polled
+
+
+def test_an_upload_with_bad_markdown_cannot_be_imported(staff_client):
+    broken = {"a.md": b"# A\n\n### Why?\n\xff\xfe not UTF-8\n"}
+    detail = staff_client.post(UPLOAD, {"files": zip_file(broken)})["Location"]
+    page = staff_client.get(detail).content.decode()
+    assert "Problems: nothing can be imported" in page and "<code>a.md:" in page
+    upload = BankUpload.objects.get()
+    staff_client.post(f"/banks/uploads/{upload.pk}/import/")
+    upload.refresh_from_db()
+    assert upload.status == BankUpload.Status.CHECKED and not Bank.objects.filter(slug="a").exists()
+
+
+def test_md_files_upload_without_an_archive(staff_client):
+    files = [
+        SimpleUploadedFile("sql.md", TEAM["team/sql.md"].encode()),
+        SimpleUploadedFile("x.png", b"\x89PNG"),
+    ]
+    detail = staff_client.post(UPLOAD, {"files": files, "slug": "sql"})["Location"]
+    page = staff_client.get(detail).content.decode()
+    assert "<code>sql.md</code>" in page and "x.png: not read" in page
+
+
+def test_staff_without_the_permission_to_add_banks_are_refused(db):
+    clerk = get_user_model().objects.create_user("clerk", is_staff=True)
+    client = Client()
+    client.force_login(clerk)
+    assert client.get(UPLOAD).status_code == 403
+    clerk.user_permissions.add(Permission.objects.get(codename="add_bank"))
+    client.force_login(get_user_model().objects.get(pk=clerk.pk))
+    assert client.get(UPLOAD).status_code == 200
+
+
+# -- hostile uploads: each refusal says why, and nothing is kept --
+
+
+def symlink_zip() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        link = zipfile.ZipInfo("bank/link.md")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/passwd")
+    return SimpleUploadedFile("bank.zip", buffer.getvalue())
+
+
+def encrypted_zip() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.md", "# A\n")
+    data = bytearray(buffer.getvalue())
+    for header in (b"PK\x03\x04", b"PK\x01\x02"):  # set the "encrypted" bit in both headers
+        at = data.find(header)
+        flag = at + (6 if header == b"PK\x03\x04" else 8)
+        data[flag] |= 1
+    return SimpleUploadedFile("bank.zip", bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (lambda: zip_file({"../escape.md": "# x\n"}), "&#x27;..&#x27; in a path is refused"),
+        (lambda: zip_file({"bank/../../escape.md": "# x\n"}), "&#x27;..&#x27; in a path is refused"),
+        (lambda: zip_file({"/etc/escape.md": "# x\n"}), "an absolute path is refused"),
+        (lambda: zip_file({"C:/escape.md": "# x\n"}), "an absolute path is refused"),
+        (lambda: zip_file({"a\\..\\b.md": "# x\n"}), "a file name with a backslash"),
+        (symlink_zip, "a symbolic link is refused"),
+        (encrypted_zip, "encrypted archives are refused"),
+        (lambda: SimpleUploadedFile("bank.zip", b"PK not really"), "is not a readable .zip archive"),
+        (lambda: zip_file({"a.txt": "x", "b.png": "y"}), "The upload holds no markdown (.md) file."),
+        (lambda: [zip_file({"a.md": "# A\n"}), SimpleUploadedFile("b.md", b"# B\n")], "on its own"),
+    ],
+)
+def test_a_hostile_upload_is_refused_with_its_reason(staff_client, upload, message):
+    response = staff_client.post(UPLOAD, {"files": upload()})
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not BankUpload.objects.exists()
+
+
+def test_uploads_past_the_limits_are_refused(staff_client, monkeypatch):
+    monkeypatch.setattr(banks, "MAX_FILES", 3)
+    many = {f"bank/{n}.md": f"# {n}\n" for n in range(4)}
+    assert (
+        "more than 3 markdown files" in staff_client.post(UPLOAD, {"files": zip_file(many)}).content.decode()
+    )
+    monkeypatch.setattr(banks, "MAX_ENTRIES", 5)
+    crowded = {f"bank/{n}.txt": "x" for n in range(6)}
+    assert "more than 5 entries" in staff_client.post(UPLOAD, {"files": zip_file(crowded)}).content.decode()
+    # A zip bomb: a small archive whose file inflates past the limit, whatever size its header declares.
+    monkeypatch.setattr(banks, "MAX_FILE_BYTES", 10_000)
+    bomb = zip_file({"a.md": "#" * 50_000})
+    assert bomb.size < 1_000
+    assert "larger than" in staff_client.post(UPLOAD, {"files": bomb}).content.decode()
+    monkeypatch.setattr(banks, "MAX_UPLOAD_BYTES", 100)
+    assert "larger than" in staff_client.post(UPLOAD, {"files": zip_file(TEAM)}).content.decode()
+    assert not BankUpload.objects.exists()
+
+
+def test_a_request_past_the_size_limit_is_refused_before_its_body_is_read(staff_client, monkeypatch):
+    monkeypatch.setattr("quiz.views.banks.MAX_REQUEST_BYTES", 1_000)
+    response = staff_client.post(UPLOAD, {"files": SimpleUploadedFile("a.md", b"#" * 5_000)})
+    assert response.status_code == 413 and "The upload is larger than" in response.content.decode()
+    assert not BankUpload.objects.exists()
+
+
+def test_too_many_md_files_in_one_request_are_refused_with_advice(staff_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    files = [SimpleUploadedFile(f"{n}.md", b"# A\n\n### Why?\nBecause.\n") for n in range(3)]
+    response = staff_client.post(UPLOAD, {"files": files})
+    assert response.status_code == 400 and "put them in one .zip archive" in response.content.decode()
+    assert not BankUpload.objects.exists()
+
+
+# -- the XSS corpus through uploaded names and content, and the dry-run page --
+
+
+def dry_run_page(client: Client, entries: dict) -> tuple:
+    response = client.post(UPLOAD, {"files": zip_file(entries)})
+    if response.status_code != 302:
+        return response, response
+    return response, client.get(response["Location"])
+
+
+def test_payloads_in_uploaded_file_names_stay_text(staff_client):
+    names, refused = {}, []
+    for n, payload in enumerate(PAYLOADS):
+        name = f"{payload}-{n}.md"
+        try:
+            banks._checked_path(name)
+        except banks.UploadRefused:
+            refused.append(name)
+        else:
+            names[name] = f"# File {n}\n\n### Question {n}?\nAnswer {n}.\n"
+    benign = {
+        f"plain/{_plain_like(name)}-{n}.md".replace("/", "-", 1): text
+        for n, (name, text) in enumerate(names.items())
+    }
+    _, hostile_page = dry_run_page(staff_client, names)
+    _, benign_page = dry_run_page(staff_client, benign)
+    assert hostile_page.status_code == benign_page.status_code == 200
+    assert (
+        live_markup(hostile_page.content.decode(), benign_page.content.decode(), page_nonce(hostile_page))
+        == []
+    )
+    assert refused  # the names that leave the bank come back in a refusal, as text
+    benign_refusal = staff_client.post(UPLOAD, {"files": zip_file({"../plain.md": "x"})}).content.decode()
+    for name in refused:
+        response = staff_client.post(UPLOAD, {"files": zip_file({name: "# x\n"})})
+        assert response.status_code == 422
+        assert live_markup(response.content.decode(), benign_refusal, page_nonce(response)) == [], name
+
+
+def test_payloads_in_uploaded_markdown_stay_text_on_the_dry_run(staff_client):
+    def bank(texts) -> dict:
+        body = "".join(f"### {' '.join(t.split())}?\n{t}\n\n" for t in texts)
+        return {"bank/a.md": "# Payloads\n\n" + body, "bank/b.md": "".join(f"{t}\n" for t in texts)}
+
+    _, hostile = dry_run_page(staff_client, bank(PAYLOADS))
+    _, benign = dry_run_page(staff_client, bank(_plain_like(p) for p in PAYLOADS))
+    assert hostile.status_code == benign.status_code == 200
+    assert live_markup(hostile.content.decode(), benign.content.decode(), page_nonce(hostile)) == []
+
+
+# -- exports --
+
+
+@pytest.fixture
+def team_bank(db):
+    banks.import_bank("team", {k.removeprefix("team/"): v for k, v in TEAM.items()}, reason="test")
+    return Bank.objects.get(slug="team")
+
+
+def anki_notes(apkg: bytes) -> dict[str, tuple]:
+    """guid -> (fields, tags) of every note in an .apkg (a zip holding Anki's SQLite collection)."""
+    with zipfile.ZipFile(io.BytesIO(apkg)) as archive, tempfile.NamedTemporaryFile() as handle:
+        handle.write(archive.read("collection.anki2"))
+        handle.flush()
+        rows = sqlite3.connect(handle.name).execute("select guid, flds, tags from notes").fetchall()
+    return {guid: (fields.split("\x1f"), tags.split()) for guid, fields, tags in rows}
+
+
+def test_a_bank_exports_as_an_anki_deck_whose_notes_keep_their_ids(client_in, team_bank):
+    first = anki_notes(client_in.get("/questions/export/", {"bank": "team", "format": "apkg"}).content)
+    questions = Question.objects.filter(section__bank=team_bank)
+    assert sorted(fields[2] for fields, _ in first.values()) == sorted(q.key for q in questions)
+    join = questions.get(prompt_md="What is a join?")
+    assert [join.prompt_html, join.answer_html] in [fields[:2] for fields, _ in first.values()]
+    banks.import_bank(
+        "team",
+        {"sql.md": "# SQL\n\n### What is a join?\nRows of two tables, matched on a condition.\n"},
+        reason="t",
+    )
+    again = anki_notes(client_in.get("/questions/export/", {"bank": "team", "format": "apkg"}).content)
+    [(guid, (fields, _))] = again.items()
+    assert guid in first and fields[1] == "<p>Rows of two tables, matched on a condition.</p>"
+
+
+def test_my_missed_questions_export_as_csv(client_in, user, team_bank):
+    join = Question.objects.get(prompt_md="What is a join?")
+    other = Question.objects.get(prompt_md="What is a decorator?")
+    interview = MockInterview.start(user, [join, other])
+    interview.grade(interview.current_item(), Grade.MISSED)
+    interview.grade(interview.current_item(), Grade.GOOD)
+    response = client_in.get("/questions/export/", {"missed": "on", "format": "csv"})
+    [row] = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert (row["key"], row["bank"], row["question"], row["answer"]) == (
+        join.key,
+        "team",
+        "What is a join?",
+        "It combines rows of two tables.",
+    )
+    assert 'filename="my-selection.csv"' in response["Content-Disposition"]
+
+
+def test_a_bank_exports_as_its_markdown(client_in, team_bank):
+    response = client_in.get("/questions/export/", {"bank": "team", "format": "md"})
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    again = importer.parse_bank(files)
+    keys = {f"team/{q.key}" for f in again.files for q in f.questions}
+    assert keys == set(
+        Question.objects.filter(section__bank=team_bank, retired=False).values_list("key", flat=True)
+    )
+    assert again.title == "Team questions"
+
+
+@pytest.mark.parametrize("kind", ["csv", "apkg"])
+def test_an_export_runs_the_same_queries_for_any_number_of_questions(
+    client_in, team_bank, kind, django_assert_num_queries
+):
+    def export() -> None:
+        assert client_in.get("/questions/export/", {"bank": "team", "format": kind}).status_code == 200
+
+    export()  # the session is read once and cached
+    # session, user, the bank choice, the questions with their sections and banks
+    with django_assert_num_queries(4):
+        export()
+    more = {f"more{n}.md": f"# More {n}\n\n### Question {n}?\nAnswer {n}.\n" for n in range(20)}
+    banks.import_bank("team", {**{k.removeprefix("team/"): v for k, v in TEAM.items()}, **more}, reason="t")
+    with django_assert_num_queries(4):
+        export()
