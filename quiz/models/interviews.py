@@ -194,82 +194,126 @@ class MockInterview(models.Model):
     def _open_items(self) -> models.QuerySet["InterviewItem"]:
         return self.items.filter(done_at__isnull=True).order_by("position")
 
+    @classmethod
+    def at_step(cls, user, pk: int) -> "MockInterview | None":
+        """The user's interview with the question asked now and the one after it, read in one query; None
+        when the interview has no open question (or is not the user's): then look it up the plain way."""
+        items = list(
+            InterviewItem.objects.filter(interview__user=user, interview_id=pk, done_at__isnull=True)
+            .select_related("interview", "question__section")
+            .order_by("position")[:2]
+        )
+        if not items:
+            return None
+        interview = items[0].interview
+        for item in items:
+            item.interview = interview
+        interview._asked, interview._knows_following = items, True
+        return interview
+
     def current_item(self) -> "InterviewItem | None":
+        if (asked := self.__dict__.get("_asked")) is not None:
+            return asked[0] if asked else None
         return self._open_items().select_related("question__section").first()
 
-    def _advance(self, now: datetime) -> None:
+    def _following(self, item: "InterviewItem") -> "InterviewItem | None":
+        """The question after ``item``: from the step's read when there was one, else one query."""
+        asked = self.__dict__.get("_asked") or []
+        if self.__dict__.get("_knows_following") and asked and asked[0].pk == item.pk:
+            return asked[1] if len(asked) > 1 else None
+        return (
+            self._open_items().filter(position__gt=item.position).select_related("question__section").first()
+        )
+
+    def _advance(self, following: "InterviewItem | None", now: datetime) -> None:
         """Start the clock on the next question; finish when none is left, or when time has run out."""
-        next_item = self._open_items().first()
+        self._asked, self._knows_following = ([following] if following else []), False
         if self.is_past_deadline(now):
             self.finish(self.Ending.TIMED_OUT, now=self.deadline)
-        elif next_item is None:
+        elif following is None:
             self.finish(self.Ending.COMPLETED, now=now)
-        elif next_item.started_at is None:
-            InterviewItem.objects.filter(pk=next_item.pk, started_at__isnull=True).update(started_at=now)
+        elif following.started_at is None:
+            InterviewItem.objects.filter(pk=following.pk, started_at__isnull=True).update(started_at=now)
+            following.started_at, following.interview = now, self
 
-    def _lock_open_item(self, item: "InterviewItem", answer_text: str | None) -> "InterviewItem | None":
-        """The item locked for this transaction, with the typed text taken; None unless it is the question
-        asked now in an interview that has not ended (a step taken twice, a stale tab, a crafted URL)."""
-        self.refresh_from_db(fields=["finished_at", "ending"])
-        item = item.locked()
-        current = self._open_items().values_list("pk", flat=True).first()
-        if item.pk != current or self.is_finished:
-            return None
+    def _write_open_item(self, item: "InterviewItem", answer_text: str | None, **fields) -> bool:
+        """Write ``fields`` (and the typed text) in one conditional UPDATE, only while ``item`` is the
+        question asked now in an interview that has not ended: a step taken twice, a stale tab or a crafted
+        URL changes nothing. The condition is checked by the write itself, so nothing needs reading under the
+        write lock; a refusal reads the interview again so the page shows where it stands."""
+        if answer_text is not None:
+            fields["answer_text"] = answer_text
+        open_before = InterviewItem.objects.filter(
+            interview_id=self.pk, done_at__isnull=True, position__lt=item.position
+        )
+        ended = MockInterview.objects.filter(pk=self.pk, finished_at__isnull=False)
+        written = (
+            InterviewItem.objects.filter(pk=item.pk, interview_id=self.pk, done_at__isnull=True)
+            .exclude(models.Exists(open_before))
+            .exclude(models.Exists(ended))
+            .update(**fields)
+        )
+        if not written:
+            self.__dict__.pop("_asked", None)
+            self.refresh_from_db(fields=["finished_at", "ending"])
+            return False
         if answer_text is not None:
             item.answer_text = answer_text
-        return item
+        return True
 
-    def _close_item(self, item: "InterviewItem", now: datetime, *fields: str) -> None:
-        item.done_at = now
-        item.over_time = item.is_late(now)
-        item.save(update_fields=["answer_text", "done_at", "over_time", *fields])
+    def _close_item(self, item: "InterviewItem", answer_text: str | None, now: datetime, **fields) -> bool:
+        over_time = item.is_late(now)
+        if not self._write_open_item(item, answer_text, done_at=now, over_time=over_time, **fields):
+            return False
+        item.done_at, item.over_time = now, over_time
+        return True
 
     @transaction.atomic
     def reveal(
         self, item: "InterviewItem", answer_text: str | None = None, now: datetime | None = None
     ) -> bool:
         now = now or timezone.now()
-        if (item := self._lock_open_item(item, answer_text)) is None:
+        if not self._write_open_item(
+            item, answer_text, revealed_at=Coalesce("revealed_at", models.Value(now))
+        ):
             return False
         item.revealed_at = item.revealed_at or now
-        item.save(update_fields=["answer_text", "revealed_at"])
         return True
 
-    @transaction.atomic
     def grade(self, item: "InterviewItem", grade: int, answer_text: str | None = None, now=None) -> bool:
         """Record a self-grade once; a second submit of the same step changes nothing and returns False.
 
         Past the interview's deadline the grade of the question on screen is still kept, marked over time,
         and the interview ends there, timed out: no later question can be graded."""
         now = now or timezone.now()
-        if (item := self._lock_open_item(item, answer_text)) is None:
-            return False
-        item.grade = grade
-        item.revealed_at = item.revealed_at or now
-        self._close_item(item, now, "grade", "revealed_at")
-        if self.updates_schedule:
-            ReviewState.record(self.user_id, item.question_id, grade, now)
-        self._advance(now)
+        # Reads before the write transaction, so other writers do not queue behind them.
+        card = ReviewState.card_of(self.user_id, item.question_id) if self.updates_schedule else None
+        following = self._following(item)
+        revealed = Coalesce("revealed_at", models.Value(now))
+        with transaction.atomic():
+            if not self._close_item(item, answer_text, now, grade=grade, revealed_at=revealed):
+                return False
+            if card is not None:
+                card.review(grade, now)
+            self._advance(following, now)
+        item.grade, item.revealed_at = grade, item.revealed_at or now
         return True
 
-    @transaction.atomic
     def skip(self, item: "InterviewItem", answer_text: str | None = None, now=None) -> bool:
         now = now or timezone.now()
-        if (item := self._lock_open_item(item, answer_text)) is None:
-            return False
+        following = self._following(item)
+        with transaction.atomic():
+            if not self._close_item(item, answer_text, now, skipped=True):
+                return False
+            self._advance(following, now)
         item.skipped = True
-        self._close_item(item, now, "skipped")
-        self._advance(now)
         return True
 
     @transaction.atomic
     def save_answer(self, item: "InterviewItem", answer_text: str) -> bool:
         """Keep typed notes as they are typed, even past the deadline (the late grade may still come);
         only into the question being asked, and never once the interview has ended."""
-        if (item := self._lock_open_item(item, answer_text)) is None:
-            return False
-        item.save(update_fields=["answer_text"])
-        return True
+        return self._write_open_item(item, answer_text)
 
     def set_flag(self, item: "InterviewItem", flagged: bool) -> None:
         InterviewItem.objects.filter(pk=item.pk).update(flagged=flagged)
@@ -396,12 +440,6 @@ class InterviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"Q{self.position + 1} of interview {self.interview_id}"
-
-    def locked(self) -> "InterviewItem":
-        """The row again, locked for this transaction (SQLite's IMMEDIATE mode already serialises writers)."""
-        locked = InterviewItem.objects.select_for_update().get(pk=self.pk)
-        locked.interview = self.interview
-        return locked
 
     @property
     def number(self) -> int:

@@ -31,6 +31,15 @@ def _item_for(interview: MockInterview, item_pk: int) -> InterviewItem:
     return get_object_or_404(interview.items.select_related("question"), pk=item_pk)
 
 
+def _step_for(request: HttpRequest, pk: int, item_pk: int) -> tuple[MockInterview, InterviewItem]:
+    """The interview and the item posted: for the question asked now, both from one query."""
+    interview = MockInterview.at_step(request.user, pk)
+    if interview is not None and (item := interview.current_item()).pk == item_pk:
+        return interview, item
+    interview = _interview_for(request, pk)
+    return interview, _item_for(interview, item_pk)
+
+
 def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInterview | None:
     data = form.cleaned_data
     questions = Question.objects.active().in_sections(data["sections"])
@@ -103,7 +112,7 @@ def _step_response(
 @login_required
 @vary_on_headers("HX-Request")
 def interview_step(request: HttpRequest, pk: int) -> HttpResponse:
-    return _step_response(request, _interview_for(request, pk))
+    return _step_response(request, MockInterview.at_step(request.user, pk) or _interview_for(request, pk))
 
 
 def _after_post(request: HttpRequest, interview: MockInterview) -> HttpResponse:
@@ -123,11 +132,11 @@ def _refused(request: HttpRequest, interview: MockInterview, form: AnswerForm) -
 @vary_on_headers("HX-Request")
 @require_POST
 def reveal_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview = _interview_for(request, pk)
+    interview, item = _step_for(request, pk, item_pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
-    interview.reveal(_item_for(interview, item_pk), answer_text=form.typed_answer)
+    interview.reveal(item, answer_text=form.typed_answer)
     return _after_post(request, interview)
 
 
@@ -135,11 +144,11 @@ def reveal_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @require_POST
 def grade_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview = _interview_for(request, pk)
+    interview, item = _step_for(request, pk, item_pk)
     form = GradeForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
-    interview.grade(_item_for(interview, item_pk), form.cleaned_data["grade"], answer_text=form.typed_answer)
+    interview.grade(item, form.cleaned_data["grade"], answer_text=form.typed_answer)
     return _after_post(request, interview)
 
 
@@ -147,11 +156,11 @@ def grade_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @require_POST
 def skip_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview = _interview_for(request, pk)
+    interview, item = _step_for(request, pk, item_pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
-    interview.skip(_item_for(interview, item_pk), answer_text=form.typed_answer)
+    interview.skip(item, answer_text=form.typed_answer)
     return _after_post(request, interview)
 
 
@@ -159,8 +168,7 @@ def skip_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @require_POST
 def flag_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview = _interview_for(request, pk)
-    item = _item_for(interview, item_pk)
+    interview, item = _step_for(request, pk, item_pk)
     # The form says the state wanted, not "toggle", so a double click cannot undo itself.
     form = FlagForm(request.POST)
     if not form.is_valid():

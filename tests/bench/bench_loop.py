@@ -75,6 +75,10 @@ def constant_request(client: Client) -> tuple[str, common.Response]:
     return "GET constant", client.request("GET", "/bench/constant")
 
 
+def ceiling_request(client: Client) -> tuple[str, common.Response]:
+    return "GET ceiling", client.request("GET", "/bench/ceiling")
+
+
 def signed_in_clients(port: int, usernames: list[str], password: str) -> list[Client]:
     clients = [Client(port) for _ in usernames]
     threads = [
@@ -189,7 +193,8 @@ out = Path(os.environ["BENCH_OUT"])
 began = time.perf_counter()
 call_command("build_fixtures", source=Path(os.environ["BENCH_SRC"]), output=out, verbosity=0)
 built = time.perf_counter()
-call_command("load_content", str(out), stdout=io.StringIO(), stderr=io.StringIO())
+if os.environ.get("BENCH_LOAD") == "1":
+    call_command("load_content", str(out), stdout=io.StringIO(), stderr=io.StringIO())
 loaded = time.perf_counter()
 from quiz.models import Question
 print(json.dumps({"build": built - began, "load": loaded - built, "questions": Question.objects.count()}))
@@ -223,10 +228,16 @@ def generate_bank(directory: Path, questions: int, per_file: int = 500) -> None:
         (directory / f"Generated{f // per_file + 1:02d}QnA.md").write_text("\n".join(lines) + "\n")
 
 
-def time_fixtures(source: Path, work: Path, label: str) -> dict:
+def time_fixtures(source: Path, work: Path, label: str, load: bool = True) -> dict:
+    """build_fixtures then load_content into a fresh database; with ``load`` false, a rebuild alone."""
     env = common.production_env(sqlite_path=work / f"{label}.sqlite3")
     common.manage("migrate", "--no-input", env=env)
-    run_env = {**env, "BENCH_SRC": str(source), "BENCH_OUT": str(work / f"{label}.json")}
+    run_env = {
+        **env,
+        "BENCH_SRC": str(source),
+        "BENCH_OUT": str(work / f"{label}.json"),
+        "BENCH_LOAD": "1" if load else "0",
+    }
     out = common.manage("shell", "--no-imports", "-c", TIMING, env=run_env, timeout=900)
     return json.loads(out.strip().splitlines()[-1])
 
@@ -248,7 +259,18 @@ def main() -> int:
     parser.add_argument("--rate-seconds", type=float, default=15)
     parser.add_argument("--questions", type=int, default=10000, help="Size of the generated bank.")
     parser.add_argument("--markdown", type=Path, help="Also write the figures as markdown to this file.")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn workers (default: interview/gunicorn.conf.py's)."
+    )
+    parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: the config's).")
+    parser.add_argument("--database-url", help="Also run the loop on this PostgreSQL server (127.0.0.1).")
+    parser.add_argument(
+        "--parts",
+        default="loop,fixtures",
+        help="Comma-separated: loop (throughput, latency, bytes), fixtures.",
+    )
     args = parser.parse_args()
+    args.parts = set(args.parts.split(","))
 
     tmp = Path(tempfile.mkdtemp(prefix="interview-bench-"))
     try:
@@ -262,16 +284,44 @@ def main() -> int:
 
 
 def run(args, tmp: Path) -> dict:
-    env = common.production_env(sqlite_path=tmp / "bench.sqlite3", DJANGO_SETTINGS_MODULE="bench_settings")
-    print("Preparing the database ...", flush=True)
+    results: dict = {"machine": common.machine(), "load_before": load_average()}
+    if "loop" in args.parts:
+        results["sqlite"] = loop_figures(args, tmp, sqlite_path=tmp / "bench.sqlite3")
+    if "loop" in args.parts and args.database_url:
+        name = f"interview_bench_loop_{common.os.getpid()}"
+        url = common.fresh_postgres_database(args.database_url, name)
+        try:
+            results["postgresql"] = loop_figures(args, tmp, database_url=url, bytes_too=False)
+        finally:
+            common.drop_postgres_database(args.database_url, name)
+    if "fixtures" in args.parts:
+        print(
+            f"build_fixtures + load_content: real bank, then {args.questions} generated questions ...",
+            flush=True,
+        )
+        results["fixtures_full"] = time_fixtures(common.ROOT / "fixtures" / "markdown", tmp, "full")
+        generated = tmp / "generated"
+        generated.mkdir()
+        generate_bank(generated, args.questions)
+        results["fixtures_generated"] = time_fixtures(generated, tmp, "generated")
+        results["fixtures_unchanged"] = time_fixtures(generated, tmp, "generated", load=False)
+    results["load_after"] = load_average()
+    return results
+
+
+def loop_figures(args, tmp: Path, bytes_too: bool = True, **database) -> dict:
+    env = common.production_env(**database, DJANGO_SETTINGS_MODULE="bench_settings")
+    print(
+        f"Preparing the database ({'PostgreSQL' if 'database_url' in database else 'SQLite'}) ...", flush=True
+    )
     common.prepare_database(env)
     latency_users = max(2, int(args.rate) // 2)
     usernames = [f"bench{i:03d}" for i in range(args.clients + latency_users)]
     password = common.secrets.token_urlsafe(16)
     common.create_users(env, usernames, password)
-    server = Server(env, common.free_port(), tmp / "gunicorn.log")
+    server = Server(env, common.free_port(), tmp / "gunicorn.log", workers=args.workers, threads=args.threads)
     server.start()
-    results: dict = {"machine": common.machine(), "load_before": load_average()}
+    results: dict = {}
     try:
         clients = signed_in_clients(server.port, usernames, password)
         loop_clients, rate_clients = clients[: args.clients], clients[args.clients :]
@@ -281,6 +331,9 @@ def run(args, tmp: Path) -> dict:
         results["constant_throughput"] = closed_loop(
             [lambda c=c: constant_request(c) for c in loop_clients], args.seconds, warmup=2
         )
+        results["ceiling_throughput"] = closed_loop(
+            [lambda c=c: ceiling_request(c) for c in loop_clients], args.seconds, warmup=2
+        )
         loopers = [Looper(c, random.Random(rng.random())) for c in loop_clients]
         results["loop_throughput"] = closed_loop([lp.next for lp in loopers], args.seconds, warmup=2)
 
@@ -288,26 +341,19 @@ def run(args, tmp: Path) -> dict:
         results["constant_latency"] = summarize(
             fixed_rate([lambda c=c: constant_request(c) for c in rate_clients], args.rate, args.rate_seconds)
         )
+        results["ceiling_latency"] = summarize(
+            fixed_rate([lambda c=c: ceiling_request(c) for c in rate_clients], args.rate, args.rate_seconds)
+        )
         rate_loopers = [Looper(c, random.Random(rng.random())) for c in rate_clients]
         results["loop_latency"] = summarize(
             fixed_rate([lp.next for lp in rate_loopers], args.rate, args.rate_seconds)
         )
-
-        print("Bytes of a question screen ...", flush=True)
-        results["bytes"] = transfer_bytes(clients[0])
+        if bytes_too:
+            print("Bytes of a question screen ...", flush=True)
+            results["bytes"] = transfer_bytes(clients[0])
     finally:
         server.stop()
     results["server_log"] = common.log_problems(server.log_text())
-
-    print(
-        f"build_fixtures + load_content: real bank, then {args.questions} generated questions ...", flush=True
-    )
-    results["fixtures_full"] = time_fixtures(common.ROOT / "fixtures" / "markdown", tmp, "full")
-    generated = tmp / "generated"
-    generated.mkdir()
-    generate_bank(generated, args.questions)
-    results["fixtures_generated"] = time_fixtures(generated, tmp, "generated")
-    results["load_after"] = load_average()
     return results
 
 
