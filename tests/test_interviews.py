@@ -467,7 +467,15 @@ def _past_interviews(user, questions, count):
         for n in range(count)
     )
     InterviewItem.objects.bulk_create(
-        InterviewItem(interview=p, question=q, position=i, done_at=p.created_at, grade=Grade.GOOD)
+        InterviewItem(
+            interview=p,
+            user=user,
+            section_id=q.section_id,
+            question=q,
+            position=i,
+            done_at=p.created_at,
+            grade=Grade.GOOD,
+        )
         for p in past
         for i, q in enumerate(questions)
     )
