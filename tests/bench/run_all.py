@@ -42,7 +42,7 @@ def main() -> int:
     args = parser.parse_args()
 
     runs = [
-        ("bench_loop.py", ()),
+        ("bench_loop.py", ("--database-url", args.database_url) if args.database_url else ()),
         ("bench_history.py", ()),
         ("bench_feedback.py", ()),
         ("load_interviews.py", ()),
@@ -89,6 +89,9 @@ def main() -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text("\n".join(header) + "\n" + "\n".join(sections))
     print(f"Wrote {args.output}")
+    # Every goal of issue 17, with its baseline and the ratio measured in this run.
+    goals = [line for section in sections for line in section.splitlines() if "Goal" in line]
+    print("\nGoals:\n" + "\n".join(f"- {line}" for line in goals))
     return 1 if failed else 0
 
 
