@@ -27,8 +27,8 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # barely change throughput. Threads stay at 4 for latency: a gthread worker queues every connection it
 # accepted behind its threads, and with one thread a sign-in's password hash held up the requests behind
 # it (load_interviews.py --kill at 1 thread, the test suite running beside it: 26 requests timed out).
-# Each thread keeps its own
-# database connection (CONN_MAX_AGE). Measure a host with `bench_loop.py --workers N --threads M`.
+# Each thread keeps its own database connection (CONN_MAX_AGE). Measure a host with
+# `bench_loop.py --workers N --threads M`.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
