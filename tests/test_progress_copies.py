@@ -1,5 +1,5 @@
 """The progress page counts from copies kept on each item (user, section, UTC day): history that predates
-them is filled in by migration 0007, and new grades keep them in step."""
+them is filled in by migration 0008, and new grades keep them in step."""
 
 from datetime import UTC, datetime
 
@@ -9,7 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from quiz.models import MockInterview
 
-BEFORE, AFTER = ("quiz", "0006_preferences"), ("quiz", "0007_interviewitem_progress_copies")
+BEFORE, AFTER = ("quiz", "0006_preferences"), ("quiz", "0008_fill_in_progress_copies")
 
 
 @pytest.mark.django_db(transaction=True)
