@@ -20,10 +20,16 @@ refuse_unsafe_settings("gunicorn (interview/gunicorn.conf.py)")
 wsgi_app = "interview.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
-# WEB_CONCURRENCY is the name gunicorn and most hosts use; the usual 2 x cores + 1 by default.
+# WEB_CONCURRENCY is the name gunicorn and most hosts use; the usual 2 x cores + 1 by default, 4 threads each.
+# Measured with tests/bench/bench_loop.py on 2 shared cores (load average 6-10, so +-30 %), question-loop
+# req/s: 5 workers x 1 thread 83, 5 x 4 75, 3 x 2 65, 3 x 1 50: the loop is CPU-bound (its SQL takes
+# 0.1-0.3 ms; SQLite writers queue on a lock file, see interview/sqlite), so processes matter and threads
+# barely change throughput. Threads stay at 4 for latency: a gthread worker queues every connection it
+# accepted behind its threads, and with one thread a sign-in's password hash held up the requests behind
+# it (load_interviews.py --kill at 1 thread, the test suite running beside it: 26 requests timed out).
+# Each thread keeps its own database connection (CONN_MAX_AGE). Measure a host with
+# `bench_loop.py --workers N --threads M`.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-# Threads let a worker serve other requests while one waits on the database (SQLite's write lock,
-# PostgreSQL round trips); Django keeps one database connection per thread.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Load the app once in the master and fork the workers from it: a restart answers in about a second instead of

@@ -94,7 +94,8 @@ TEMPLATES = [
 ]
 
 # SQLite by default: WAL lets readers run beside the one writer, IMMEDIATE takes the write lock at BEGIN so
-# two writers queue on the busy timeout instead of failing with "database is locked" mid-transaction.
+# two writers never fail with "database is locked" mid-transaction; interview.sqlite queues them on a lock
+# file before BEGIN, so they wait for the kernel to wake them rather than in the busy handler's sleeps.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
@@ -102,15 +103,18 @@ SQLITE_OPTIONS = {
 }
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "interview.sqlite",
             "NAME": env("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
+# Persistent connections, on both databases: opening one per request (and SQLite's PRAGMAs each time) cost
+# 1.8 ms of CPU in a 6.6 ms request. The health check reopens one the server dropped, before it is used.
+DATABASES["default"] |= {"CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds the throttles' counts (quiz/throttles.py); in the database, so every app server shares them.

@@ -54,14 +54,15 @@ def bank_version(sources: dict[str, bytes | str]) -> str:
     return digest.hexdigest()[:12]
 
 
-def bank_records(slug: str, parsed: importer.Bank, version: str) -> list[dict]:
-    """The bank's own record, then its sections (each naming the bank) and questions, keys prefixed."""
+def bank_records(slug: str, parsed: importer.Bank, version: str, renderer=None) -> list[dict]:
+    """The bank's own record, then its sections (each naming the bank) and questions, keys prefixed.
+    ``renderer``: what turns markdown into HTML (the build's cache), else ``render_markdown``."""
     prefix = "" if slug == settings.BUNDLED_BANK else f"{slug}/"
 
     def keyed(key: list | None) -> list | None:
         return None if key is None else [prefix + key[0]]
 
-    records = importer.fixture_records(parsed)
+    records = importer.fixture_records(parsed, **({"renderer": renderer} if renderer else {}))
     for record in records:
         fields = record["fields"]
         fields["key"] = prefix + fields["key"]

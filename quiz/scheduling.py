@@ -14,6 +14,9 @@ RATING_FOR_GRADE = {1: Rating.Again, 2: Rating.Hard, 3: Rating.Good, 4: Rating.E
 LEARNING, REVIEW, RELEARNING = State.Learning.value, State.Review.value, State.Relearning.value
 
 _scheduler = Scheduler(enable_fuzzing=False)
+# fsrs makes a card's id from the clock and sleeps 1 ms so the next one differs, inside the grade's write
+# transaction. The database keeps no card id (a card is the (user, question) row): any constant will do.
+CARD_ID = 1
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ def review(previous: CardState | None, grade: int, when: datetime) -> CardState:
     """The card after a review graded ``grade`` (1-4) at ``when`` (timezone-aware)."""
     if when.tzinfo is None:
         raise ValueError("review times must be timezone-aware")
-    card = Card() if previous is None else _card_from(previous)
+    card = Card(card_id=CARD_ID) if previous is None else _card_from(previous)
     card, _log = _scheduler.review_card(card, RATING_FOR_GRADE[grade], when)
     return CardState(
         state=card.state.value,
@@ -46,6 +49,7 @@ def review(previous: CardState | None, grade: int, when: datetime) -> CardState:
 
 def _card_from(state: CardState) -> Card:
     return Card(
+        card_id=CARD_ID,
         state=State(state.state),
         step=state.step,
         stability=state.stability,

@@ -214,12 +214,12 @@ def test_an_index_past_the_points_shown_is_ignored(client_in, interview):
 
 def test_reveal_and_revealed_card_query_counts(client_in, interview, django_assert_num_queries):
     item = first_item(interview)
-    # session, user, interview, item; savepoint, interview's ending, lock, which item is current, the key
-    # points, update, release; the card: the interview's current item (an answer never edited costs no query)
-    with django_assert_num_queries(12):
+    # session, user, the interview with the item and its question (key points included); savepoint, the one
+    # conditional update that stores the coverage, release. The card needs nothing more.
+    with django_assert_num_queries(6):
         client_in.post(item_url("reveal", item), {"answer_text": ANSWER}, **HTMX)
-    # the stored coverage is read, never computed again: session, user, interview, current item
-    with django_assert_num_queries(4):
+    # the stored coverage is read, never computed again: session, user, the interview with its current item
+    with django_assert_num_queries(3):
         client_in.get(reverse("quiz:interview-step", args=[interview.pk]), **HTMX)
 
 

@@ -49,10 +49,15 @@ def record_sessions(
             items.append(
                 InterviewItem(
                     interview=interview,
+                    user=interview.user,
+                    section_id=question.section_id,
                     question=question,
                     position=position,
                     started_at=clock if reached else None,
                     done_at=clock + timedelta(seconds=seconds_each) if reached else None,
+                    done_day=(clock + timedelta(seconds=seconds_each)).astimezone(UTC).date()
+                    if reached
+                    else None,
                     grade=None if grade in (None, SKIP) else grade,
                     skipped=grade == SKIP,
                 )

@@ -1,5 +1,7 @@
 """The markdown importer: four formats, their traps, stable keys, and the committed fixture."""
 
+import functools
+import json
 import re
 from io import StringIO
 from pathlib import Path
@@ -738,3 +740,28 @@ def test_display_maths_under_a_chapter_item_is_part_of_its_prompt():
         "Is $$a$$ or $$b$$ larger?",
     ]
     assert source.ignored == []
+
+
+def test_a_rebuild_takes_rendered_html_from_the_cache_until_the_markdown_or_the_renderer_changes(tmp_path):
+    source, output, cache = tmp_path / "bank", tmp_path / "content.json", tmp_path / "rendered.json"
+    (source / "MLE_Interview_QnA").mkdir(parents=True)
+    qna = source / "MLE_Interview_QnA" / "PythonQnA.md"
+    qna.write_text("# Python\n### What is a list?\nA **mutable** sequence.\n")
+    build = functools.partial(call_command, "build_fixtures", source=source, output=output, cache=cache)
+    build(stdout=StringIO())
+    fresh = output.read_text()
+    stored = json.loads(cache.read_text())
+    assert any("<strong>mutable</strong>" in html for html in stored["html"].values())
+    # The cache is what a rebuild uses: an entry changed by hand shows up in the output.
+    stored["html"] = {key: html.replace("mutable", "cached") for key, html in stored["html"].items()}
+    cache.write_text(json.dumps(stored))
+    build(stdout=StringIO())
+    assert "<strong>cached</strong>" in output.read_text()
+    # Edited markdown is rendered again; so is everything once the renderer differs.
+    qna.write_text("# Python\n### What is a list?\nA **growable** sequence.\n")
+    build(stdout=StringIO())
+    assert "<strong>growable</strong>" in output.read_text()
+    cache.write_text(json.dumps({**stored, "renderer": "an older renderer"}))
+    qna.write_text("# Python\n### What is a list?\nA **mutable** sequence.\n")
+    build(stdout=StringIO())
+    assert output.read_text() == fresh

@@ -6,7 +6,7 @@ import json
 import posixpath
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -295,14 +295,16 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
 # -- what comes out --
 
 
-def fixture_records(bank: Bank) -> list[dict]:
-    """Django fixture records with natural keys and no pk, sections (parents first) then questions."""
+def fixture_records(bank: Bank, renderer: Callable[[str], str] = render_markdown) -> list[dict]:
+    """Django fixture records with natural keys and no pk, sections (parents first) then questions.
+
+    ``renderer`` turns markdown into HTML: ``render_markdown``, or a cache in front of it."""
     sections, questions = [], []
     problems: list[Problem] = []
 
     def render(question, markdown_text: str) -> str:
         try:
-            return render_markdown(markdown_text)
+            return renderer(markdown_text)
         except MarkdownError as error:  # too long or nested too deep: where, and why
             problems.append(Problem(question.source_path, question.source_line, str(error)))
         except (RecursionError, MemoryError):

@@ -84,19 +84,40 @@ class ReviewState(models.Model):
         return self.lapses >= LEECH_LAPSES
 
     @classmethod
+    def card_of(cls, user_id: int, question_id: int) -> "ReviewState":
+        """The user's card for this question, or a new one not saved yet: read before the grade's write."""
+        existing = cls.objects.filter(user_id=user_id, question_id=question_id).first()
+        return existing or cls(user_id=user_id, question_id=question_id)
+
+    @classmethod
     def record(cls, user_id: int, question_id: int, grade: int, when: datetime) -> "ReviewState":
         """Apply one self-grade to the user's card for this question (creating it on first sight)."""
-        existing = cls.objects.select_for_update().filter(user_id=user_id, question_id=question_id).first()
-        card = scheduling.review(existing.card if existing else None, grade, when)
-        review_state = existing or cls(user_id=user_id, question_id=question_id)
-        review_state.state, review_state.step = card.state, card.step
-        review_state.stability, review_state.difficulty = card.stability, card.difficulty
-        review_state.due, review_state.last_review = card.due, card.last_review
-        review_state.last_grade = grade
-        review_state.reviews += 1
-        review_state.lapses += grade == Grade.MISSED
-        review_state.save()
-        return review_state
+        return cls.card_of(user_id, question_id).review(grade, when)
+
+    SCHEDULE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "last_grade")
+
+    def review(self, grade: int, when: datetime) -> "ReviewState":
+        """Move this card on by one grade and write it, in the caller's transaction. The card was read
+        before it: if another grade of the same question was written since (two tabs), read it again."""
+        seen = self.reviews
+        card = scheduling.review(self.card if seen else None, grade, when)
+        self.state, self.step = card.state, card.step
+        self.stability, self.difficulty = card.stability, card.difficulty
+        self.due, self.last_review = card.due, card.last_review
+        self.last_grade = grade
+        self.reviews, self.lapses = seen + 1, self.lapses + (grade == Grade.MISSED)
+        if not seen:
+            # The first grade inserts; if the same question's first grade in another tab won the race, this
+            # one's card replaces it (its grade is still on its interview).
+            fields = [*self.SCHEDULE_FIELDS, "reviews", "lapses"]
+            ReviewState.objects.bulk_create(
+                [self], update_conflicts=True, unique_fields=["user", "question"], update_fields=fields
+            )
+            return self
+        values = {f: getattr(self, f) for f in (*self.SCHEDULE_FIELDS, "lapses")}
+        if not ReviewState.objects.filter(pk=self.pk, reviews=seen).update(reviews=seen + 1, **values):
+            return ReviewState.objects.select_for_update().get(pk=self.pk).review(grade, when)
+        return self
 
 
 class QuestionNote(models.Model):

@@ -33,6 +33,15 @@ def _item_for(interview: MockInterview, item_pk: int) -> InterviewItem:
     return get_object_or_404(interview.items.select_related("question"), pk=item_pk)
 
 
+def _step_for(request: HttpRequest, pk: int, item_pk: int) -> tuple[MockInterview, InterviewItem]:
+    """The interview and the item posted: for the question asked now, both from one query."""
+    interview = MockInterview.at_step(request.user, pk)
+    if interview is not None and (item := interview.current_item()).pk == item_pk:
+        return interview, item
+    interview = _interview_for(request, pk)
+    return interview, _item_for(interview, item_pk)
+
+
 def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInterview | None:
     data = form.cleaned_data
     questions = Question.objects.active().in_banks(data["banks"]).in_sections(data["sections"])
@@ -113,7 +122,7 @@ def _step_response(
 @login_required
 @vary_on_headers("HX-Request")
 def interview_step(request: HttpRequest, pk: int) -> HttpResponse:
-    return _step_response(request, _interview_for(request, pk))
+    return _step_response(request, MockInterview.at_step(request.user, pk) or _interview_for(request, pk))
 
 
 ALREADY_DONE = (
@@ -142,11 +151,11 @@ def _refused(request: HttpRequest, interview: MockInterview, form: AnswerForm) -
 @vary_on_headers("HX-Request")
 @require_POST
 def reveal_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview = _interview_for(request, pk)
+    interview, item = _step_for(request, pk, item_pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
-    interview.reveal(_item_for(interview, item_pk), answer_text=form.typed_answer)
+    interview.reveal(item, answer_text=form.typed_answer)
     return _after_post(request, interview)
 
 
@@ -154,11 +163,10 @@ def reveal_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @require_POST
 def grade_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview = _interview_for(request, pk)
+    interview, item = _step_for(request, pk, item_pk)
     form = GradeForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
-    item = _item_for(interview, item_pk)
     data = form.cleaned_data
     taken = interview.grade(item, data["grade"], answer_text=form.typed_answer, ticks=form.confirmed_ticks)
     return _after_post(request, interview, taken)
@@ -168,11 +176,11 @@ def grade_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @require_POST
 def skip_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview = _interview_for(request, pk)
+    interview, item = _step_for(request, pk, item_pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
-    taken = interview.skip(_item_for(interview, item_pk), answer_text=form.typed_answer)
+    taken = interview.skip(item, answer_text=form.typed_answer)
     return _after_post(request, interview, taken)
 
 
@@ -180,8 +188,7 @@ def skip_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @require_POST
 def flag_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview = _interview_for(request, pk)
-    item = _item_for(interview, item_pk)
+    interview, item = _step_for(request, pk, item_pk)
     # The form says the state wanted, not "toggle", so a double click cannot undo itself.
     form = FlagForm(request.POST)
     if not form.is_valid():

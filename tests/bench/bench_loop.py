@@ -75,6 +75,10 @@ def constant_request(client: Client) -> tuple[str, common.Response]:
     return "GET constant", client.request("GET", "/bench/constant")
 
 
+def ceiling_request(client: Client) -> tuple[str, common.Response]:
+    return "GET ceiling", client.request("GET", "/bench/ceiling")
+
+
 def signed_in_clients(port: int, usernames: list[str], password: str) -> list[Client]:
     clients = [Client(port) for _ in usernames]
     threads = [
@@ -187,9 +191,16 @@ from pathlib import Path
 from django.core.management import call_command
 out = Path(os.environ["BENCH_OUT"])
 began = time.perf_counter()
-call_command("build_fixtures", source=Path(os.environ["BENCH_SRC"]), output=out, verbosity=0)
+call_command(
+    "build_fixtures",
+    source=Path(os.environ["BENCH_SRC"]),
+    output=out,
+    cache=Path(os.environ["BENCH_CACHE"]),
+    verbosity=0,
+)
 built = time.perf_counter()
-call_command("load_content", str(out), stdout=io.StringIO(), stderr=io.StringIO())
+if os.environ.get("BENCH_LOAD") == "1":
+    call_command("load_content", str(out), stdout=io.StringIO(), stderr=io.StringIO())
 loaded = time.perf_counter()
 from quiz.models import Question
 print(json.dumps({"build": built - began, "load": loaded - built, "questions": Question.objects.count()}))
@@ -223,10 +234,17 @@ def generate_bank(directory: Path, questions: int, per_file: int = 500) -> None:
         (directory / f"Generated{f // per_file + 1:02d}QnA.md").write_text("\n".join(lines) + "\n")
 
 
-def time_fixtures(source: Path, work: Path, label: str) -> dict:
+def time_fixtures(source: Path, work: Path, label: str, load: bool = True) -> dict:
+    """build_fixtures then load_content into a fresh database; with ``load`` false, a rebuild alone."""
     env = common.production_env(sqlite_path=work / f"{label}.sqlite3")
     common.manage("migrate", "--no-input", env=env)
-    run_env = {**env, "BENCH_SRC": str(source), "BENCH_OUT": str(work / f"{label}.json")}
+    run_env = {
+        **env,
+        "BENCH_SRC": str(source),
+        "BENCH_OUT": str(work / f"{label}.json"),
+        "BENCH_CACHE": str(work / f"{label}-rendered.json"),
+        "BENCH_LOAD": "1" if load else "0",
+    }
     out = common.manage("shell", "--no-imports", "-c", TIMING, env=run_env, timeout=900)
     return json.loads(out.strip().splitlines()[-1])
 
@@ -248,7 +266,18 @@ def main() -> int:
     parser.add_argument("--rate-seconds", type=float, default=15)
     parser.add_argument("--questions", type=int, default=10000, help="Size of the generated bank.")
     parser.add_argument("--markdown", type=Path, help="Also write the figures as markdown to this file.")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn workers (default: interview/gunicorn.conf.py's)."
+    )
+    parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: the config's).")
+    parser.add_argument("--database-url", help="Also run the loop on this PostgreSQL server (127.0.0.1).")
+    parser.add_argument(
+        "--parts",
+        default="loop,fixtures",
+        help="Comma-separated: loop (throughput, latency, bytes), fixtures.",
+    )
     args = parser.parse_args()
+    args.parts = set(args.parts.split(","))
 
     tmp = Path(tempfile.mkdtemp(prefix="interview-bench-"))
     try:
@@ -262,16 +291,45 @@ def main() -> int:
 
 
 def run(args, tmp: Path) -> dict:
-    env = common.production_env(sqlite_path=tmp / "bench.sqlite3", DJANGO_SETTINGS_MODULE="bench_settings")
-    print("Preparing the database ...", flush=True)
+    results: dict = {"machine": common.machine(), "load_before": load_average()}
+    if "loop" in args.parts:
+        results["sqlite"] = loop_figures(args, tmp, sqlite_path=tmp / "bench.sqlite3")
+    if "loop" in args.parts and args.database_url:
+        name = f"interview_bench_loop_{common.os.getpid()}"
+        url = common.fresh_postgres_database(args.database_url, name)
+        try:
+            results["postgresql"] = loop_figures(args, tmp, database_url=url, bytes_too=False)
+        finally:
+            common.drop_postgres_database(args.database_url, name)
+    if "fixtures" in args.parts:
+        print(
+            f"build_fixtures + load_content: real bank, then {args.questions} generated questions ...",
+            flush=True,
+        )
+        bundled = common.ROOT / "fixtures" / "markdown" / "mle-interview-questions"
+        results["fixtures_full"] = time_fixtures(bundled, tmp, "full")
+        generated = tmp / "generated"
+        generated.mkdir()
+        generate_bank(generated, args.questions)
+        results["fixtures_generated"] = time_fixtures(generated, tmp, "generated")
+        results["fixtures_unchanged"] = time_fixtures(generated, tmp, "generated", load=False)
+    results["load_after"] = load_average()
+    return results
+
+
+def loop_figures(args, tmp: Path, bytes_too: bool = True, **database) -> dict:
+    env = common.production_env(**database, DJANGO_SETTINGS_MODULE="bench_settings")
+    print(
+        f"Preparing the database ({'PostgreSQL' if 'database_url' in database else 'SQLite'}) ...", flush=True
+    )
     common.prepare_database(env)
     latency_users = max(2, int(args.rate) // 2)
     usernames = [f"bench{i:03d}" for i in range(args.clients + latency_users)]
     password = common.secrets.token_urlsafe(16)
     common.create_users(env, usernames, password)
-    server = Server(env, common.free_port(), tmp / "gunicorn.log")
+    server = Server(env, common.free_port(), tmp / "gunicorn.log", workers=args.workers, threads=args.threads)
     server.start()
-    results: dict = {"machine": common.machine(), "load_before": load_average()}
+    results: dict = {}
     try:
         clients = signed_in_clients(server.port, usernames, password)
         loop_clients, rate_clients = clients[: args.clients], clients[args.clients :]
@@ -281,6 +339,9 @@ def run(args, tmp: Path) -> dict:
         results["constant_throughput"] = closed_loop(
             [lambda c=c: constant_request(c) for c in loop_clients], args.seconds, warmup=2
         )
+        results["ceiling_throughput"] = closed_loop(
+            [lambda c=c: ceiling_request(c) for c in loop_clients], args.seconds, warmup=2
+        )
         loopers = [Looper(c, random.Random(rng.random())) for c in loop_clients]
         results["loop_throughput"] = closed_loop([lp.next for lp in loopers], args.seconds, warmup=2)
 
@@ -288,28 +349,19 @@ def run(args, tmp: Path) -> dict:
         results["constant_latency"] = summarize(
             fixed_rate([lambda c=c: constant_request(c) for c in rate_clients], args.rate, args.rate_seconds)
         )
+        results["ceiling_latency"] = summarize(
+            fixed_rate([lambda c=c: ceiling_request(c) for c in rate_clients], args.rate, args.rate_seconds)
+        )
         rate_loopers = [Looper(c, random.Random(rng.random())) for c in rate_clients]
         results["loop_latency"] = summarize(
             fixed_rate([lp.next for lp in rate_loopers], args.rate, args.rate_seconds)
         )
-
-        print("Bytes of a question screen ...", flush=True)
-        results["bytes"] = transfer_bytes(clients[0])
+        if bytes_too:
+            print("Bytes of a question screen ...", flush=True)
+            results["bytes"] = transfer_bytes(clients[0])
     finally:
         server.stop()
     results["server_log"] = common.log_problems(server.log_text())
-
-    print(
-        f"build_fixtures + load_content: real bank, then {args.questions} generated questions ...", flush=True
-    )
-    results["fixtures_full"] = time_fixtures(
-        common.ROOT / "fixtures" / "markdown" / "mle-interview-questions", tmp, "full"
-    )
-    generated = tmp / "generated"
-    generated.mkdir()
-    generate_bank(generated, args.questions)
-    results["fixtures_generated"] = time_fixtures(generated, tmp, "generated")
-    results["load_after"] = load_average()
     return results
 
 
@@ -322,80 +374,127 @@ def rps(run: dict, kinds=None) -> float:
     return sum(n for k, n in counts.items() if kinds is None or k in kinds) / run["seconds"]
 
 
-def markdown(r: dict, args) -> str:
+# The per-question cost of the generated bank against the real one before issue 17 (docs/bench-results.md,
+# 2026-11-24, commit c5e0efb): the "today" its goal is measured against.
+FIXTURES_PER_QUESTION_BEFORE = 1.38
+
+
+def ratio(x: float, y: float) -> str:
+    return f"{x / y:.2f}" if y else "n/a"
+
+
+def goal(ok: bool) -> str:
+    return "**met**" if ok else "**not met**"
+
+
+def loop_markdown(r: dict, args, database: str) -> list[str]:
     loop_kinds = {"GET step", "POST reveal", "POST grade"}
-    constant_rps = rps(r["constant_throughput"])
+    constant_rps, ceiling_rps = rps(r["constant_throughput"]), rps(r["ceiling_throughput"])
     loop_rps = rps(r["loop_throughput"], loop_kinds)
     loops = r["loop_throughput"]["requests"].get("POST grade", 0) / r["loop_throughput"]["seconds"]
-    errors = sum(r["loop_throughput"]["errors"].values()) + sum(r["constant_throughput"]["errors"].values())
-    base = r["constant_latency"].get("GET constant", {"p50": 0, "p99": 0})
-    full, gen = r["fixtures_full"], r["fixtures_generated"]
-    full_total, gen_total = full["build"] + full["load"], gen["build"] + gen["load"]
-    per_q = (gen_total / gen["questions"]) / (full_total / full["questions"])
-    b = r["bytes"]
-
-    def ratio(x: float, y: float) -> str:
-        return f"{x / y:.2f}" if y else "n/a"
-
+    errors = sum(sum(r[k]["errors"].values()) for k in r if k.endswith("_throughput"))
+    base = r["constant_latency"].get("GET constant", {"n": 0, "p50": 0, "p99": 0})
+    ceiling = r["ceiling_latency"].get("GET ceiling", {"n": 0, "p50": 0, "p99": 0})
+    worst_p99 = max((s["p99"] for s in r["loop_latency"].values()), default=0)
     lines = [
-        "## Question loop benchmarks",
+        f"### {database}: throughput ({args.clients} clients, keep-alive, "
+        f"{args.seconds:g} s after 2 s warm-up)",
         "",
-        f"`python tests/bench/bench_loop.py` — {r['machine']}; load average before/after: "
-        f"{r['load_before']} / {r['load_after']}. gunicorn with interview/gunicorn.conf.py defaults "
-        "(gthread, 2 x cores + 1 workers, 4 threads), production settings, SQLite (WAL).",
-        "",
-        f"### Throughput ({args.clients} clients, keep-alive, {args.seconds:g} s after a 2 s warm-up)",
-        "",
-        "| what | req/s | ratio to baseline |",
-        "|---|---|---|",
-        f"| baseline: GET /bench/constant (same middleware and server) | {constant_rps:.1f} | 1.00 |",
+        "| what | req/s | ratio to constant | ratio to ceiling |",
+        "|---|---|---|---|",
+        f"| GET /bench/constant (a view that does nothing) | {constant_rps:.1f} | 1.00 | |",
+        f"| GET /bench/ceiling (one indexed SELECT, one UPDATE in a transaction, a small template) "
+        f"| {ceiling_rps:.1f} | {ratio(ceiling_rps, constant_rps)} | 1.00 |",
         f"| question loop (GET step + POST reveal + POST grade) | {loop_rps:.1f} | "
-        f"{ratio(loop_rps, constant_rps)} |",
+        f"{ratio(loop_rps, constant_rps)} | {ratio(loop_rps, ceiling_rps)} |",
         "",
-        f"That is {loops:.1f} questions answered per second. HTTP errors during the runs: {errors}.",
+        f"{loops:.1f} questions answered per second. HTTP errors during the runs: {errors}. "
+        f"Goal: loop >= 0.85 x ceiling: {ratio(loop_rps, ceiling_rps)}, "
+        f"{goal(ceiling_rps and loop_rps / ceiling_rps >= 0.85)} (issue 17's baseline: 0.49-0.61).",
         "",
-        f"### Latency at a fixed {args.rate:g} req/s for {args.rate_seconds:g} s",
+        f"### {database}: latency at a fixed {args.rate:g} req/s for {args.rate_seconds:g} s",
         "",
         "Measured from when each request was due, so a slow answer also delays the next one's figure.",
         "",
-        "| step | n | p50 | p99 | p50 / baseline p50 | p99 / baseline p99 |",
-        "|---|---|---|---|---|---|",
-        f"| baseline: GET /bench/constant | {base.get('n', 0)} | {common.ms(base['p50'])} "
-        f"| {common.ms(base['p99'])} | 1.00 | 1.00 |",
+        "| step | n | p50 | p99 | p99 / ceiling p99 |",
+        "|---|---|---|---|---|",
+        f"| GET /bench/constant | {base['n']} | {common.ms(base['p50'])} | {common.ms(base['p99'])} "
+        f"| {ratio(base['p99'], ceiling['p99'])} |",
+        f"| GET /bench/ceiling | {ceiling['n']} | {common.ms(ceiling['p50'])} "
+        f"| {common.ms(ceiling['p99'])} | 1.00 |",
     ]
     for kind, s in r["loop_latency"].items():
         lines.append(
             f"| {kind} | {s['n']} | {common.ms(s['p50'])} | {common.ms(s['p99'])} "
-            f"| {ratio(s['p50'], base['p50'])} | {ratio(s['p99'], base['p99'])} |"
+            f"| {ratio(s['p99'], ceiling['p99'])} |"
         )
     lines += [
         "",
-        "### build_fixtures + load_content (fresh SQLite database each)",
+        f"Goal: every step's p99 <= 3 x the ceiling's: worst {ratio(worst_p99, ceiling['p99'])}, "
+        f"{goal(ceiling['p99'] and worst_p99 / ceiling['p99'] <= 3)}. "
+        f"Server log: {', '.join(f'{k}: {v}' for k, v in r['server_log'].items())}.",
         "",
-        "| bank | questions | build_fixtures | load_content | total | ratio to real bank |",
-        "|---|---|---|---|---|---|",
-        f"| baseline: fixtures/markdown | {full['questions']} | {full['build']:.2f} s | {full['load']:.2f} s "
-        f"| {full_total:.2f} s | 1.00 |",
-        f"| generated QnA markdown | {gen['questions']} | {gen['build']:.2f} s | {gen['load']:.2f} s "
-        f"| {gen_total:.2f} s | {ratio(gen_total, full_total)} |",
-        "",
-        f"Per question the generated bank costs {per_q:.2f} x the real bank's time "
-        f"({gen['questions'] / full['questions']:.0f} x the questions).",
-        "",
-        "### Bytes for a complete question screen (what a first visit downloads)",
-        "",
-        "| resource | plain | Accept-Encoding: gzip | encoding | Cache-Control |",
-        "|---|---|---|---|---|",
-        *(f"| {name} | {p:,} | {c:,} | {enc or 'none'} | {cc or ''} |" for name, p, c, enc, cc in b["rows"]),
-        f"| **total** | **{b['plain']:,}** | **{b['compressed']:,}** "
-        f"| ratio **{ratio(b['compressed'], b['plain'])}** | |",
-        "",
-        f"Brotli served: {'yes' if b['brotli_served'] else 'no (the brotli package is not installed)'}. "
-        f"Each later question swaps in htmx partials: reveal {b['reveal_partial']:,} bytes, "
-        f"grade (next card) {b['grade_partial']:,} bytes, uncompressed.",
-        "",
-        f"Server log during the runs: {', '.join(f'{k}: {v}' for k, v in r['server_log'].items())}.",
     ]
+    return lines
+
+
+def markdown(r: dict, args) -> str:
+    workers = f"{args.workers} workers" if args.workers else "WEB_CONCURRENCY's workers"
+    threads = f"{args.threads} threads" if args.threads else "GUNICORN_THREADS' threads"
+    lines = [
+        "## Question loop benchmarks",
+        "",
+        f"`python tests/bench/bench_loop.py` — {r['machine']}; load average before/after: "
+        f"{r['load_before']} / {r['load_after']}. gunicorn with interview/gunicorn.conf.py ({workers}, "
+        f"{threads}), production settings. Other sessions share the machine's 2 cores: compare ratios.",
+        "",
+    ]
+    for key, name in (("sqlite", "SQLite (WAL)"), ("postgresql", "PostgreSQL")):
+        if key in r:
+            lines += loop_markdown(r[key], args, name)
+    if "fixtures_full" in r:
+        full, gen, again = r["fixtures_full"], r["fixtures_generated"], r["fixtures_unchanged"]
+        full_total, gen_total = full["build"] + full["load"], gen["build"] + gen["load"]
+        per_q = (gen_total / gen["questions"]) / (full_total / full["questions"])
+        vs_before = per_q / FIXTURES_PER_QUESTION_BEFORE
+        lines += [
+            "### build_fixtures + load_content (fresh SQLite database each, rendering cache empty)",
+            "",
+            "| bank | questions | build_fixtures | load_content | total | ratio to real bank |",
+            "|---|---|---|---|---|---|",
+            f"| baseline: fixtures/markdown | {full['questions']} | {full['build']:.2f} s "
+            f"| {full['load']:.2f} s "
+            f"| {full_total:.2f} s | 1.00 |",
+            f"| generated QnA markdown | {gen['questions']} | {gen['build']:.2f} s | {gen['load']:.2f} s "
+            f"| {gen_total:.2f} s | {ratio(gen_total, full_total)} |",
+            f"| the generated bank rebuilt, nothing changed (cache warm) | {gen['questions']} "
+            f"| {again['build']:.2f} s | | | |",
+            "",
+            f"Per question the generated bank costs {per_q:.2f} x the real bank's time; before issue 17 "
+            f"{FIXTURES_PER_QUESTION_BEFORE:.2f} x. Goal <= 0.35 x before: "
+            f"{vs_before:.2f}, {goal(vs_before <= 0.35)}. "
+            f"Goal: a rebuild with nothing changed <= 1 s plus Django's start-up: {again['build']:.2f} s, "
+            f"{goal(again['build'] <= 1)}.",
+            "",
+        ]
+    if "bytes" in r.get("sqlite", {}):
+        b = r["sqlite"]["bytes"]
+        lines += [
+            "### Bytes for a complete question screen (what a first visit downloads)",
+            "",
+            "| resource | plain | Accept-Encoding: gzip | encoding | Cache-Control |",
+            "|---|---|---|---|---|",
+            *(
+                f"| {name} | {p:,} | {c:,} | {enc or 'none'} | {cc or ''} |"
+                for name, p, c, enc, cc in b["rows"]
+            ),
+            f"| **total** | **{b['plain']:,}** | **{b['compressed']:,}** "
+            f"| ratio **{ratio(b['compressed'], b['plain'])}** | |",
+            "",
+            f"Brotli served: {'yes' if b['brotli_served'] else 'no (the brotli package is not installed)'}. "
+            f"Each later question swaps in htmx partials: reveal {b['reveal_partial']:,} bytes, "
+            f"grade (next card) {b['grade_partial']:,} bytes, uncompressed.",
+        ]
     return "\n".join(lines) + "\n"
 
 

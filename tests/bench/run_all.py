@@ -4,8 +4,8 @@
     .venv/bin/python tests/bench/run_all.py --output docs/bench-results.md [--database-url postgres://...]
 
 With ``--database-url`` (a PostgreSQL server on 127.0.0.1, e.g. the one `bash .ci/postgres start` prints)
-the load test also runs on PostgreSQL, in a database of its own. Exits 1 if a load test failed; the file is
-written either way.
+the question loop and the load test also run on PostgreSQL, in a database of its own. Exits 1 if a load
+test failed; the file is written either way.
 """
 
 import argparse
@@ -38,11 +38,11 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--output", type=Path, default=common.ROOT / "docs" / "bench-results.md")
-    parser.add_argument("--database-url", help="Also run the load test on this PostgreSQL server.")
+    parser.add_argument("--database-url", help="Also run the loop and load tests on this PostgreSQL server.")
     args = parser.parse_args()
 
     runs = [
-        ("bench_loop.py", ()),
+        ("bench_loop.py", ("--database-url", args.database_url) if args.database_url else ()),
         ("bench_history.py", ()),
         ("bench_feedback.py", ()),
         ("load_interviews.py", ()),
@@ -72,8 +72,9 @@ def main() -> int:
         "",
         "```",
         "make bench                                                # SQLite only",
-        "make bench BENCH_DATABASE_URL=$(bash .ci/postgres start)  # and the load test on PostgreSQL",
+        "make bench BENCH_DATABASE_URL=$(bash .ci/postgres start)  # loop + load tests on PostgreSQL too",
         "python tests/bench/bench_loop.py                          # one script alone; --help lists knobs",
+        "python tests/bench/bench_history.py                       # 100,000 graded questions",
         "python tests/bench/load_interviews.py [--kill] [--database-url URL]",
         "python tests/bench/bench_feedback.py                      # the key-point matcher alone",
         "```",
@@ -89,6 +90,9 @@ def main() -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text("\n".join(header) + "\n" + "\n".join(sections))
     print(f"Wrote {args.output}")
+    # Every goal of issue 17, with its baseline and the ratio measured in this run.
+    goals = [line for section in sections for line in section.splitlines() if "Goal" in line]
+    print("\nGoals:\n" + "\n".join(f"- {line}" for line in goals))
     return 1 if failed else 0
 
 

@@ -1,6 +1,10 @@
 """Rebuild fixtures/content.json from the markdown banks (every top-level folder of fixtures/markdown/), and
 report what needs a reviewer."""
 
+import contextlib
+import hashlib
+import importlib.metadata
+import json
 import os
 import tempfile
 from collections import Counter
@@ -9,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from quiz import banks, content_report, importer
+from quiz import banks, content_report, importer, rendering
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -18,6 +22,39 @@ def write_atomically(path: Path, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
     os.replace(tmp, path)
+
+
+class RenderCache:
+    """Rendered HTML by the hash of its markdown, kept between builds in ``path``: a rebuild renders only
+    what changed (rendering is nearly all of a build's time). The key also hashes the renderer's source and
+    the versions of the libraries it uses, so a change to either renders everything again."""
+
+    LIBRARIES = ("markdown", "bleach", "pygments", "latex2mathml")
+
+    def __init__(self, path: Path):
+        self.path, self.used, self.rendered = path, {}, 0
+        fingerprint = hashlib.sha256(Path(rendering.__file__).read_bytes())
+        for name in self.LIBRARIES:
+            with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+                fingerprint.update(f"{name}={importlib.metadata.version(name)};".encode())
+        self.fingerprint = fingerprint.hexdigest()
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = {}
+        self.stored = stored.get("html", {}) if stored.get("renderer") == self.fingerprint else {}
+
+    def render(self, text: str) -> str:
+        key = hashlib.sha256(text.encode()).hexdigest()
+        if (html := self.stored.get(key)) is None:
+            html, self.rendered = rendering.render_markdown(text), self.rendered + 1
+        self.used[key] = html
+        return html
+
+    def save(self) -> None:
+        """Keep what this build used (what no longer exists drops out); only when something was new."""
+        if self.rendered or len(self.used) != len(self.stored):
+            write_atomically(self.path, json.dumps({"renderer": self.fingerprint, "html": self.used}))
 
 
 class Command(BaseCommand):
@@ -38,21 +75,38 @@ class Command(BaseCommand):
             help="Fail, writing nothing, if any line of the markdown is ignored.",
         )
         parser.add_argument("--verbose", action="store_true", help="List every unanswered question.")
+        parser.add_argument(
+            "--cache",
+            type=Path,
+            default=settings.BASE_DIR / ".cache" / "rendered-html.json",
+            help="Rendered HTML kept between builds (delete it to render everything again).",
+        )
 
     def handle(
-        self, *args, source: Path | None, output: Path, check: bool, strict: bool, verbose: bool, **options
+        self,
+        *args,
+        source: Path | None,
+        output: Path,
+        check: bool,
+        strict: bool,
+        verbose: bool,
+        cache: Path,
+        **options,
     ) -> None:
         folders = (
             [(banks.bank_slug(source.name), source)] if source else banks.folder_banks(settings.BANKS_DIR)
         )
         if source and not source.is_dir():
             raise CommandError(f"{source} is not a directory")
+        renders = RenderCache(cache)
         records, built = [], []
         for slug, folder in folders:
             try:
                 sources = importer.read_sources(folder)
                 bank = importer.parse_bank(sources)
-                records += banks.bank_records(slug, bank, banks.bank_version(sources))
+                records += banks.bank_records(
+                    slug, bank, banks.bank_version(sources), renderer=renders.render
+                )
             except importer.ContentError as exc:
                 raise CommandError(f"the markdown has problems, nothing was written:\n{exc}") from None
             built.append((slug, bank))
@@ -60,6 +114,7 @@ class Command(BaseCommand):
             text = importer.dump_fixture(records)
         except importer.ContentError as exc:
             raise CommandError(f"the markdown has problems, nothing was written:\n{exc}") from None
+        renders.save()
         # The report runs before anything is written: whatever it meets, the output stays as it was.
         findings = {slug: content_report.content_findings(bank) for slug, bank in built}
         every_finding = [finding for found in findings.values() for finding in found]
