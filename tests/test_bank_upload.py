@@ -78,6 +78,9 @@ def test_the_dry_run_shows_each_file_and_writes_nothing(staff_client, question):
     assert BankUpload.objects.get().status == BankUpload.Status.CHECKED
 
 
+# The worker checks its connections as a long-running process does (close_old_connections), which closes a
+# connection held open inside a test's transaction: this test commits for real, as the worker and app do.
+@pytest.mark.django_db(transaction=True)
 def test_import_runs_in_the_worker_and_the_page_shows_its_progress(staff_client, user):
     detail = staff_client.post(UPLOAD, {"files": zip_file(TEAM)})["Location"]
     upload = BankUpload.objects.get()
