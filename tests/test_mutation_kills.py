@@ -6,9 +6,9 @@ Each test states what a candidate, a reviewer or an operator would see go wrong 
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import timezone
 
 from quiz.models import Flag, Grade, MockInterview, Preferences, Question, Section
 
@@ -61,7 +61,9 @@ def test_practising_the_missed_questions_keeps_the_timing_chosen(
         assert new.deadline is None
 
 
-def test_practising_again_stretches_the_chosen_time_once_for_a_user_who_needs_more(client_in, user, questions):
+def test_practising_again_stretches_the_chosen_time_once_for_a_user_who_needs_more(
+    client_in, user, questions
+):
     Preferences.objects.create(user=user, extra_time=Preferences.ExtraTime.DOUBLE)
     first = MockInterview.start(
         user, questions[:2], seconds_per_question=60, setup={"timing": "per_question", "minutes": 1}
@@ -130,3 +132,58 @@ def test_a_flag_dismissed_without_a_note_tells_the_flagger_so(client_in, user, q
     html = client_in.get(reverse("quiz:my-flags")).content.decode()
     assert "without a note" in html
     assert "The reviewer's note" not in html
+
+
+def test_a_second_reviewer_dismissing_a_dismissed_flag_is_told_and_changes_nothing(user, questions):
+    raised = Flag.objects.create(user=user, question=questions[0], reason=Flag.Reason.WRONG)
+    first, second = other_user("rita"), other_user("sam")
+    assert Flag.objects.get(pk=raised.pk).dismiss(first, "Right as it is.")
+    assert not Flag.objects.get(pk=raised.pk).dismiss(second, "Changed my mind.")
+    raised.refresh_from_db()
+    assert (raised.reviewed_by, raised.reviewer_note) == (first, "Right as it is.")
+
+
+# Ending an interview after its time ran out
+
+
+def test_ending_an_interview_after_its_deadline_says_it_ran_out_of_time_at_the_deadline(
+    client_in, user, questions
+):
+    interview = MockInterview.start(user, questions[:2], seconds_per_question=60)
+    with time_machine.travel(interview.created_at + timedelta(minutes=30), tick=False):
+        client_in.post(reverse("quiz:interview-end", args=[interview.pk]))
+        results = client_in.get(reverse("quiz:results", args=[interview.pk])).content.decode()
+    interview.refresh_from_db()
+    assert (interview.ending, interview.finished_at) == (MockInterview.Ending.TIMED_OUT, interview.deadline)
+    assert "Ran out of time" in results
+    assert interview.summary().seconds_used == interview.total_seconds  # not the half hour it sat open
+
+
+def test_ending_an_interview_early_records_when(user, questions):
+    interview = MockInterview.start(user, questions[:2], seconds_per_question=60)
+    when = interview.created_at + timedelta(seconds=30)
+    interview.end_early(now=when)
+    interview.refresh_from_db()
+    assert (interview.ending, interview.finished_at) == (MockInterview.Ending.ENDED_EARLY, when)
+
+
+# Query counts that must not grow with the bank
+
+
+def test_results_read_every_question_and_section_in_one_query(user, questions, django_assert_num_queries):
+    interview = MockInterview.start(user, questions)
+    interview.refresh_from_db()
+    with django_assert_num_queries(1):
+        summary = interview.summary()
+        assert [result.section.title for result in summary.sections] == ["ML"]
+        assert [item.question.prompt_md for item in summary.items] == [q.prompt_md for q in questions]
+
+
+def test_filtering_by_section_reads_the_tree_in_one_query(questions, django_assert_num_queries):
+    section = questions[0].section
+    for i in range(3):
+        Section.objects.create(
+            key=f"ml/t{i}", title=f"T{i}", parent=section, position=i + 1, source_path="ml.md"
+        )
+    with django_assert_num_queries(2):
+        assert len(Question.objects.in_sections([section])) == len(questions)
