@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from quiz.models import Flag, Grade, MockInterview, Preferences, Question, Section
 
@@ -187,3 +188,48 @@ def test_filtering_by_section_reads_the_tree_in_one_query(questions, django_asse
         )
     with django_assert_num_queries(2):
         assert len(Question.objects.in_sections([section])) == len(questions)
+
+
+# The results page's figures
+
+
+def test_results_count_each_outcome_and_score_each_section(client_in, user, questions):
+    second = Section.objects.create(key="stats", title="Statistics", position=1, source_path="s.md")
+    Question.objects.filter(pk__in=[questions[2].pk, questions[3].pk]).update(section=second)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        interview = MockInterview.start(user, questions[:4], seconds_per_question=60)
+    items = list(interview.items.order_by("position"))
+    with time_machine.travel(start + timedelta(seconds=10), tick=False):
+        interview.grade(items[0], Grade.NAILED)
+    with time_machine.travel(start + timedelta(seconds=20), tick=False):
+        interview.skip(items[1])
+    with time_machine.travel(start + timedelta(seconds=110), tick=False):  # 90 s on a 60 s question
+        interview.grade(items[2], Grade.PARTIAL)
+    with time_machine.travel(start + timedelta(seconds=120), tick=False):
+        client_in.post(reverse("quiz:interview-end", args=[interview.pk]))
+        html = client_in.get(reverse("quiz:results", args=[interview.pk])).content.decode()
+    interview.refresh_from_db()
+    summary = interview.summary()
+
+    nailed, partial = 1, 1 / 3  # (grade - 1) / 3; skipped and not reached score 0
+    assert summary.percent == round(100 * (nailed + partial) / 4)
+    assert (summary.graded, summary.skipped, summary.unreached, summary.over_time) == (2, 1, 1, 1)
+    assert summary.grade_counts == {Grade.MISSED: 0, Grade.PARTIAL: 1, Grade.GOOD: 0, Grade.NAILED: 1}
+    assert (summary.seconds_used, summary.seconds_budget) == (120, 4 * 60)
+    assert [(r.section.title, r.asked, r.percent) for r in summary.sections] == [
+        ("ML", 2, round(100 * nailed / 2)),
+        ("Statistics", 2, round(100 * partial / 2)),
+    ]
+    assert f'data-testid="score">{summary.percent}%' in html
+    assert "2 / 4" in html and "2:00" in html and "of 4:00" in html
+    assert "<td>Statistics</td><td>2</td><td>17%</td>" in html
+    assert [q.pk for q in summary.missed_questions] == [q.pk for q in questions[1:4]]
+
+
+def test_an_interview_still_running_counts_its_time_up_to_now(user, questions):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        interview = MockInterview.start(user, questions[:2], seconds_per_question=60)
+    with time_machine.travel(start + timedelta(seconds=45), tick=False):
+        assert interview.summary().seconds_used == 45
