@@ -3,7 +3,7 @@
 Each test states what a candidate, a reviewer or an operator would see go wrong if the rule broke.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from quiz.models import Flag, Grade, MockInterview, Preferences, Question, Section
+from quiz.models import Flag, Grade, MockInterview, Preferences, Question, ReviewState, Section
 
 
 @pytest.fixture
@@ -233,3 +233,38 @@ def test_an_interview_still_running_counts_its_time_up_to_now(user, questions):
         interview = MockInterview.start(user, questions[:2], seconds_per_question=60)
     with time_machine.travel(start + timedelta(seconds=45), tick=False):
         assert interview.summary().seconds_used == 45
+
+
+# The home page's week ahead
+
+
+def test_the_week_ahead_counts_each_days_reviews_and_leaves_out_overdue_retired_and_later_ones(
+    user, questions
+):
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    day = timedelta(days=1)
+    extra = [
+        Question.objects.create(key=f"ml/x{i}", section=questions[0].section, position=10 + i, prompt_md="?")
+        for i in range(2)
+    ]
+    retired = Question.objects.create(
+        key="ml/gone", section=questions[0].section, position=20, prompt_md="?", retired=True
+    )
+    midnight = now.replace(hour=0)
+    dues = {
+        questions[0]: now - timedelta(hours=1),  # overdue: "due now", not in the week ahead
+        questions[1]: now + timedelta(hours=2),  # later today
+        questions[2]: midnight + day + timedelta(hours=9),
+        questions[3]: midnight + day + timedelta(hours=21),
+        questions[4]: midnight + 6 * day + timedelta(hours=23),  # the last day shown
+        questions[5]: midnight + 7 * day + timedelta(minutes=30),  # a day past the week
+        extra[0]: midnight + 3 * day,
+        extra[1]: midnight + 3 * day + timedelta(hours=1),
+        retired: midnight + day + timedelta(hours=9),
+    }
+    for question, due in dues.items():
+        ReviewState.objects.create(user=user, question=question, due=due)
+    counts = [n for _, n in ReviewState.objects.for_user(user).forecast(days=7, now=now)]
+    days = [d for d, _ in ReviewState.objects.for_user(user).forecast(days=7, now=now)]
+    assert days == [now.date() + i * day for i in range(7)]
+    assert counts == [1, 2, 0, 2, 0, 0, 1]
