@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
+from quiz.importer.general import parse_general
 from quiz.models import Flag, Grade, MockInterview, Preferences, Question, ReviewState, Section
 
 
@@ -268,3 +269,48 @@ def test_the_week_ahead_counts_each_days_reviews_and_leaves_out_overdue_retired_
     days = [d for d, _ in ReviewState.objects.for_user(user).forecast(days=7, now=now)]
     assert days == [now.date() + i * day for i in range(7)]
     assert counts == [1, 2, 0, 2, 0, 0, 1]
+
+
+# The importer, each file read on its own (the layout tests share one parse per module)
+
+
+def asked(text: str) -> list[tuple]:
+    return [
+        (q.source_line, q.prompt_md, q.answer_md, q.difficulty) for q in parse_general(text, "t.md").questions
+    ]
+
+
+def test_a_question_table_with_an_answer_column_imports_every_row_with_its_answer_and_level():
+    text = (
+        "# Stats\n\n"
+        "| Question | Level | Answer |\n"
+        "| --- | --- | --- |\n"
+        "| What is a p-value? | Fundamental | The chance of data this extreme under the null. |\n"
+        "| Why does L1 give sparse weights? | Advanced | Its corners sit on the axes. |\n"
+        "| What is a prior? | | |\n"
+    )
+    assert asked(text) == [
+        (5, "What is a p-value?", "The chance of data this extreme under the null.", "easy"),
+        (6, "Why does L1 give sparse weights?", "Its corners sit on the axes.", "hard"),
+        (7, "What is a prior?", "", "unrated"),
+    ]
+
+
+def test_an_answer_in_details_keeps_a_details_block_nested_inside_it():
+    text = (
+        "# Metrics\n\n"
+        "1. What is recall?\n"
+        "<details><summary>Answer</summary>\n\n"
+        "TP / (TP + FN), with <details><summary>Why</summary>a nested note</details> inside.\n\n"
+        "</details>\n\n"
+        "2. What is precision?\n"
+    )
+    assert asked(text) == [
+        (
+            3,
+            "What is recall?",
+            "TP / (TP + FN), with <details><summary>Why</summary>a nested note</details> inside.",
+            "unrated",
+        ),
+        (10, "What is precision?", "", "unrated"),
+    ]
