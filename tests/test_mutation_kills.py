@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from quiz.importer.general import parse_general
-from quiz.models import Flag, Grade, MockInterview, Preferences, Question, ReviewState, Section
+from quiz.models import Flag, Grade, InterviewItem, MockInterview, Preferences, Question, ReviewState, Section
+from quiz.models.progress import LEECH_LAPSES
 
 
 @pytest.fixture
@@ -314,3 +315,73 @@ def test_an_answer_in_details_keeps_a_details_block_nested_inside_it():
         ),
         (10, "What is precision?", "", "unrated"),
     ]
+
+
+# Flags closed by an edit, counts that leave retired questions out, progress figures
+
+
+def test_a_flag_resolved_by_an_edit_records_who_resolved_it_and_when(client_in, user, questions):
+    editor = other_user("rita")
+    raised = Flag.objects.create(user=user, question=questions[0], reason=Flag.Reason.WRONG)
+    raised.accept(editor)
+    when = timezone.now() + timedelta(days=2)
+    with time_machine.travel(when, tick=False):
+        resolved = questions[0].replace_answer("Better.", by=editor, base_revision=None, reason="fix")
+    raised.refresh_from_db()
+    assert resolved == 1
+    assert (raised.status, raised.reviewed_by, raised.reviewed_at) == (Flag.Status.RESOLVED, editor, when)
+    assert raised.updated_at == when
+    html = client_in.get(reverse("quiz:my-flags")).content.decode()
+    assert f"Resolved with an edit on {when:%-d %b %Y}" in html
+
+
+def test_section_counts_leave_retired_questions_out(questions):
+    questions[0].retired = True
+    questions[0].save()
+    (section,) = Section.objects.with_totals()
+    assert (section.question_count, section.total_count) == (len(questions) - 1, len(questions) - 1)
+
+
+def test_a_retired_question_is_no_leech(user, questions):
+    for question in questions[:2]:
+        ReviewState.objects.create(user=user, question=question, due=timezone.now(), lapses=LEECH_LAPSES)
+    questions[0].retired = True
+    questions[0].save()
+    assert [s.question for s in ReviewState.objects.for_user(user).leeches()] == [questions[1]]
+
+
+def test_a_cards_due_badge_is_judged_at_the_time_asked(user, questions):
+    now = timezone.now()
+    ReviewState.objects.create(user=user, question=questions[0], due=now + timedelta(hours=1))
+    ReviewState.objects.create(user=user, question=questions[1], due=now - timedelta(hours=1))
+    badges = {s.question_id: s.is_due for s in ReviewState.objects.for_user(user).with_is_due(now)}
+    assert badges == {questions[0].pk: False, questions[1].pk: True}
+    later = ReviewState.objects.for_user(user).with_is_due(now + timedelta(hours=2))
+    assert all(s.is_due for s in later)
+
+
+def test_section_mastery_counts_graded_questions_not_skipped_ones(user, questions):
+    since = timezone.now() - timedelta(minutes=1)
+    interview = MockInterview.start(user, questions[:3])
+    items = list(interview.items.order_by("position"))
+    interview.grade(items[0], Grade.GOOD)
+    interview.skip(items[1])
+    interview.grade(items[2], Grade.MISSED)
+    by_section = InterviewItem.objects.for_user(user).grades_by_section(since)
+    assert by_section == {questions[0].section_id: (2, 1)}
+
+
+def test_most_missed_lists_ten_most_missed_first_ties_in_bank_order(user, questions):
+    section = questions[0].section
+    more = [
+        Question.objects.create(key=f"ml/m{i}", section=section, position=30 + i, prompt_md=f"M{i}?")
+        for i in range(6)
+    ]
+    every = questions + more
+    once = MockInterview.start(user, every)
+    for item in once.items.order_by("position"):
+        once.grade(item, Grade.MISSED)
+    again = MockInterview.start(user, every[-1:])
+    again.grade(again.items.get(), Grade.MISSED)
+    top = InterviewItem.objects.for_user(user).most_missed()
+    assert [(q.pk, n) for q, n in top] == [(every[-1].pk, 2)] + [(q.pk, 1) for q in every[:9]]
