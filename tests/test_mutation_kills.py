@@ -4,13 +4,16 @@ Each test states what a candidate, a reviewer or an operator would see go wrong 
 """
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core import serializers
 from django.urls import reverse
 from django.utils import timezone
 
+from quiz import importer
 from quiz.importer.general import parse_general
 from quiz.models import Flag, Grade, InterviewItem, MockInterview, Preferences, Question, ReviewState, Section
 from quiz.models.progress import LEECH_LAPSES
@@ -385,3 +388,24 @@ def test_most_missed_lists_ten_most_missed_first_ties_in_bank_order(user, questi
     again.grade(again.items.get(), Grade.MISSED)
     top = InterviewItem.objects.for_user(user).most_missed()
     assert [(q.pk, n) for q, n in top] == [(every[-1].pk, 2)] + [(q.pk, 1) for q in every[:9]]
+
+
+def test_a_banks_fixture_loads_every_section_and_question_where_the_markdown_has_them(db):
+    bank = importer.parse_bank(importer.read_sources(Path(__file__).parent / "banks" / "layouts"))
+    for record in serializers.deserialize("json", importer.dump_fixture(importer.fixture_records(bank))):
+        record.save()
+    parsed_sections = [s for f in bank.files for s in f.sections]
+    parsed = [q for f in bank.files for q in f.questions]
+    assert list(Section.objects.values_list("key", flat=True)) == [
+        s.key for s in parsed_sections
+    ]  # bank order
+    loaded = {q.key: q for q in Question.objects.all()}
+    assert sorted(loaded) == sorted(q.key for q in parsed)
+    for q in parsed:
+        row = loaded[q.key]
+        assert (row.source_path, row.source_line, row.answer_md, row.difficulty) == (
+            q.source_path,
+            q.source_line,
+            q.answer_md,
+            q.difficulty,
+        )
