@@ -409,3 +409,61 @@ def test_a_banks_fixture_loads_every_section_and_question_where_the_markdown_has
             q.answer_md,
             q.difficulty,
         )
+
+
+# One user's step never touches another's interview or card
+
+
+def test_finishing_an_interview_leaves_everyone_elses_running(user, questions):
+    mine = MockInterview.start(user, questions[:1])
+    theirs = MockInterview.start(other_user(), questions[:2])
+    mine.grade(mine.items.get(), Grade.GOOD)
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.ending == MockInterview.Ending.COMPLETED
+    assert (theirs.finished_at, theirs.ending) == (None, "")
+    assert list(theirs.items.order_by("position").values_list("started_at", flat=True))[1] is None
+
+
+def test_an_interview_completed_stays_completed_when_ended_again(user, questions):
+    interview = MockInterview.start(user, questions[:1])
+    interview.grade(interview.items.get(), Grade.GOOD)
+    finished_at = MockInterview.objects.get(pk=interview.pk).finished_at
+    stale = MockInterview.objects.get(pk=interview.pk)
+    stale.finished_at, stale.ending = None, ""  # a second tab that read the row before it finished
+    stale.end_early()
+    assert (stale.ending, stale.finished_at) == (MockInterview.Ending.COMPLETED, finished_at)
+    interview.refresh_from_db()
+    assert (interview.ending, interview.finished_at) == (MockInterview.Ending.COMPLETED, finished_at)
+
+
+def test_grading_a_question_moves_only_my_card_for_it(user, questions):
+    theirs = other_user()
+    for who in (theirs, user):
+        interview = MockInterview.start(who, questions[:1])
+        interview.grade(interview.items.get(), Grade.MISSED if who == theirs else Grade.GOOD)
+    cards = {s.user_id: s for s in ReviewState.objects.filter(question=questions[0])}
+    assert (cards[theirs.pk].last_grade, cards[theirs.pk].lapses) == (Grade.MISSED, 1)
+    assert (cards[user.pk].last_grade, cards[user.pk].lapses, cards[user.pk].reviews) == (Grade.GOOD, 0, 1)
+
+
+def test_a_second_good_grade_builds_on_the_first_and_pushes_the_review_further(user, questions):
+    start = timezone.now()
+    intervals = []
+    for days in (0, 3):
+        when = start + timedelta(days=days)
+        with time_machine.travel(when, tick=False):
+            interview = MockInterview.start(user, questions[:1])
+            interview.grade(interview.items.get(), Grade.GOOD)
+        card = ReviewState.objects.get(user=user)
+        intervals.append(card.due - when)
+    assert card.reviews == 2
+    assert intervals[1] > intervals[0]
+
+
+def test_a_retired_question_is_never_due(user, questions):
+    for question in questions[:2]:
+        ReviewState.objects.create(user=user, question=question, due=timezone.now() - timedelta(days=1))
+    questions[0].retired = True
+    questions[0].save()
+    assert [s.question for s in ReviewState.objects.for_user(user).due()] == [questions[1]]
