@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.12 || command -v python3)
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: run test test-sqlite pytest lint bench serve fixtures browser clean
+.PHONY: run test test-sqlite pytest lint bench serve fixtures browser clean mutation
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "Python >= 3.12 is needed, found " + sys.version' \
@@ -72,6 +72,14 @@ pytest:
 	@if [ -n "$$DATABASE_URL" ]; then echo "== the suite on PostgreSQL"; else echo "== the suite on SQLite"; fi
 	$(VENV)/bin/pytest $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+# Mutation testing of quiz/models/ and quiz/importer/ (not part of `make test`; settings in pyproject.toml, [tool.mutmut]).
+# MUTANTS picks some, e.g. MUTANTS='quiz.importer.*' or 'quiz.models.flags.*'; results stay in mutants/ between runs,
+# so a second run only tries what changed. `.venv/bin/mutmut show NAME` prints one mutant's diff.
+MUTATION_JOBS ?= 2
+mutation: $(VENV)/.installed
+	$(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
+	$(VENV)/bin/mutmut results
 
 fixtures: $(VENV)/.installed
 	$(PY) manage.py build_fixtures

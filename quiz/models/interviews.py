@@ -274,6 +274,10 @@ class MockInterview(models.Model):
         return True
 
     def _close_item(self, item: "InterviewItem", answer_text: str | None, now: datetime, **fields) -> bool:
+        if item.started_at is None:
+            # A copy read before its question was reached (code holding items across steps; a page always
+            # reads the current one afresh): its clock started since, and lateness is counted from it.
+            item.refresh_from_db(fields=["started_at"])
         over_time, day = item.is_late(now), now.astimezone(UTC).date()
         if not self._write_open_item(
             item, answer_text, done_at=now, done_day=day, over_time=over_time, **fields
