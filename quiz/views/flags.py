@@ -201,6 +201,14 @@ def can_edit_answers(user) -> bool:
     return user.is_active and user.has_perm("quiz.change_question")
 
 
+def _preview(request: HttpRequest) -> tuple[str | None, str | None]:
+    """The posted answer rendered as it would be saved, or why the renderer refuses it."""
+    try:
+        return render_markdown(request.POST.get("answer_md", "")), None
+    except MarkdownError as error:
+        return None, str(error)
+
+
 @reviewer_required
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
@@ -210,24 +218,26 @@ def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     question = get_object_or_404(Question.objects.select_related("section"), pk=pk)
     flags = list(question.flags.open().select_related("user").order_by("created_at"))
     preview = preview_error = None
-    if request.method == "POST":
+    if request.method == "GET":
+        initial = {"answer_md": question.answer_md, "base_revision": question.latest_revision_id()}
+        form = AnswerEditForm(
+            initial={**initial, "resolves": [f.pk for f in flags]}, question=question, flags=flags
+        )
+    elif "preview" in request.POST:
         form = AnswerEditForm(request.POST, question=question, flags=flags)
-        if "preview" in request.POST:
-            try:
-                preview = render_markdown(request.POST.get("answer_md", ""))
-            except MarkdownError as error:
-                preview_error = str(error)
-            if request.htmx:
-                context = {"preview": preview, "preview_error": preview_error}
-                return render(request, "quiz/answer_edit.html#answer-preview", context)
-        elif form.is_valid():
-            data = form.cleaned_data
+        preview, preview_error = _preview(request)
+        if request.htmx:
+            context = {"preview": preview, "preview_error": preview_error}
+            return render(request, "quiz/answer_edit.html#answer-preview", context)
+    else:
+        form = AnswerEditForm(request.POST, question=question, flags=flags)
+        if form.is_valid():
             try:
                 resolved = question.replace_answer(
-                    data["answer_md"],
+                    form.cleaned_data["answer_md"],
                     by=request.user,
-                    base_revision=data["base_revision"],
-                    resolves=list(data["resolves"]),
+                    base_revision=form.cleaned_data["base_revision"],
+                    resolves=list(form.cleaned_data["resolves"]),
                     reason=f"Answer {'edited' if question.has_answer else 'written'} in review",
                 )
             except AnswerConflict as conflict:
@@ -238,22 +248,11 @@ def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Saved the answer{resolved_text}.")
                 url = reverse("quiz:review-queue")
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    else:
-        initial = {
-            "answer_md": question.answer_md,
-            "base_revision": question.latest_revision_id(),
-            "resolves": [f.pk for f in flags],
-        }
-        form = AnswerEditForm(initial=initial, question=question, flags=flags)
-    context = {
-        "question": question,
-        "form": form,
-        "flags": flags,
-        "preview": preview,
-        "preview_error": preview_error,
-        "findings": _findings_for(question),
-    }
-    template = "quiz/answer_edit.html"
-    if request.method == "POST":
-        template = _partial(request, template, "answer-form")
+    context = {"question": question, "form": form, "flags": flags, "findings": _findings_for(question)}
+    context |= {"preview": preview, "preview_error": preview_error}
+    template = (
+        "quiz/answer_edit.html"
+        if request.method == "GET"
+        else _partial(request, "quiz/answer_edit.html", "answer-form")
+    )
     return render(request, template, context)
