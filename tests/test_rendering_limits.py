@@ -18,6 +18,7 @@ from quiz.rendering import (
     MATHML_TAGS,
     MAX_MARKDOWN_CHARS,
     MAX_MARKUP,
+    MarkdownError,
     MarkdownTooDeep,
     MarkdownTooLarge,
     TablesTooLarge,
@@ -55,7 +56,7 @@ def within_limits(text: str) -> str:
         try:
             check_markdown_size(text[:middle])
             low = middle
-        except MarkdownTooLarge:
+        except MarkdownError:  # too long, too much markup, or too many table cells
             high = middle - 1
     return text[:low]
 

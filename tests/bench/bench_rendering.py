@@ -19,12 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview.settings")
 
-from quiz.rendering import (  # noqa: E402
-    MAX_MARKDOWN_CHARS,
-    MarkdownError,
-    check_markdown_size,
-    render_markdown,
-)
+from quiz.rendering import MAX_MARKDOWN_CHARS, MarkdownError, render_markdown  # noqa: E402
+from tests.test_rendering_limits import within_limits  # noqa: E402  (the suite's fuzz cases use the same bound)
 
 # Units repeated to the size limit: each made one of Python-Markdown's parsers superlinear before the fix.
 UNITS = [
@@ -35,20 +31,6 @@ UNITS = [
     "}", "#", "!", "<div>", "</div>\n", "<b>", "[^1]", "$x_1$ ", "\\frac{", "{{", "$\\frac{" , "- [x",
 ]  # fmt: skip
 PREFIXES = ["", "a\n", "- x\n", "> ", "| a | b |\n|---|---|\n", "```\n", "    ", "1. x\n\n   "]
-
-
-def within_limits(text: str) -> str:
-    """The longest start of ``text`` the renderer accepts: the hardest of its kind that it must render."""
-    text = text[:MAX_MARKDOWN_CHARS]
-    low, high = 0, len(text)  # the markup count only grows with the length: bisect for the longest accepted
-    while low < high:
-        middle = (low + high + 1) // 2
-        try:
-            check_markdown_size(text[:middle])
-            low = middle
-        except MarkdownError:
-            high = middle - 1
-    return text[:low]
 
 
 def cases(random_count: int, rng: random.Random):
