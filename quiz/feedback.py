@@ -792,6 +792,17 @@ def _embedding_model():
     return _model_state["model"]
 
 
+def warm_up() -> bool:
+    """Load what the first score would (the embedding model, the synonym tables); True when embeddings are
+    available. For a server to call before it forks its workers."""
+    key_point_feedback(["a gradient step updates the weights"], "gradient descent updates weights")
+    return embeddings_loaded()
+
+
+def embeddings_loaded() -> bool:
+    return _model_state.get("model") is not None
+
+
 @lru_cache(maxsize=4096)
 def _point_vector(point: str):
     import numpy as np

@@ -11,7 +11,7 @@ from django.utils import timezone
 from quiz.answer_parts import join_key_points
 from quiz.charts import calibration_chart
 from quiz.feedback import COVERED, GRADE_CUTOFFS, key_point_coverage
-from quiz.models import Grade, MockInterview, ReviewState
+from quiz.models import Grade, InterviewItem, MockInterview, ReviewState
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -347,3 +347,14 @@ def test_results_query_count_does_not_grow_with_ticks_history(
     # sections, the menu's "Review queue" check
     with django_assert_num_queries(6):
         client_in.get(reverse("quiz:results", args=[interview.pk]))
+
+
+def test_calibration_reads_the_latest_graded_items_only(user, regularisation):
+    start = datetime(2026, 9, 10, 12, tzinfo=UTC)
+    grade_with_ticks(user, regularisation, Grade.MISSED, [], start)  # oldest: left out below
+    grade_with_ticks(user, regularisation, Grade.GOOD, [0, 1], start + timedelta(days=1))
+    grade_with_ticks(user, regularisation, Grade.GOOD, [0], start + timedelta(days=33))
+    calibration = InterviewItem.objects.for_user(user).calibration(limit=2)
+    assert [(c.grade, c.count) for c in calibration.overall] == [(Grade.GOOD, 2)]
+    assert [month for month, _ in calibration.by_month] == [date(2026, 9, 1), date(2026, 10, 1)]
+    assert [title for title, _ in calibration.by_section] == [regularisation.section.title]

@@ -66,9 +66,9 @@ def development_env(**extra: str) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}, **extra}
 
 
-def load_wsgi(env: dict[str, str]) -> subprocess.CompletedProcess:
+def load_wsgi(env: dict[str, str], then: str = "") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", "import interview.wsgi"],
+        [sys.executable, "-c", f"import interview.wsgi\n{then}"],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -95,6 +95,14 @@ def test_the_wsgi_application_refuses_a_weak_or_public_secret_key():
 def test_the_wsgi_application_loads_with_production_settings():
     result = load_wsgi(production_env())
     assert result.returncode == 0, result.stderr
+
+
+def test_the_wsgi_application_loads_the_matchers_model_before_any_request():
+    # Under preload_app the master imports this module once: the workers it forks then share the model, and no
+    # candidate's first Reveal waits for it.
+    result = load_wsgi(production_env(), then="from quiz import feedback; print(feedback.embeddings_loaded())")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True"
 
 
 def test_gunicorn_refuses_to_start_with_debug_on():

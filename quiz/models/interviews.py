@@ -1,3 +1,4 @@
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -323,6 +324,8 @@ class MockInterview(models.Model):
         if ticks is not None:
             item.confirm_ticks(ticks)
             confirmed = {"ticks": item.ticks, "suggested_grade": item.suggested_grade}
+        # Graded with key points: the share ticked behind this grade, what calibration sums.
+        confirmed["ticked_share"] = share_ticked(item.ticks)
         with transaction.atomic():
             if not self._close_item(item, answer_text, now, grade=grade, revealed_at=revealed, **confirmed):
                 return False
@@ -330,6 +333,7 @@ class MockInterview(models.Model):
                 card.review(grade, now)
             self._advance(following, now)
         item.grade, item.revealed_at = grade, item.revealed_at or now
+        item.ticked_share = confirmed["ticked_share"]
         return True
 
     def skip(self, item: "InterviewItem", answer_text: str | None = None, now=None) -> bool:
@@ -401,7 +405,7 @@ class InterviewItemQuerySet(models.QuerySet):
 
     def with_ticks(self) -> "InterviewItemQuerySet":
         """Graded items whose key points the candidate ticked or left unticked."""
-        return self.filter(grade__isnull=False).exclude(ticks=[])
+        return self.filter(ticked_share__isnull=False)
 
     def points_missed_most(
         self, sections, per_section: int = 3
@@ -429,13 +433,21 @@ class InterviewItemQuerySet(models.QuerySet):
         return result
 
     def calibration(self, limit: int = 5000) -> "Calibration":
-        """How self-grades compare with the share of key points ticked, over the latest ``limit`` items."""
-        rows = (
-            self.with_ticks()
-            .order_by("-done_at")
-            .values_list("grade", "question__section__title", "done_at", "ticks")[:limit]
-        )
-        return Calibration.of(rows)
+        """How self-grades compare with the share of key points ticked, over the latest ``limit`` items
+        (and any graded the same instant as the last of them).
+
+        Summed by the database from the stored shares, so the cost stays that of ``limit`` index entries
+        however long the history is."""
+        ticked = self.with_ticks()
+        oldest = list(ticked.order_by("-done_at").values_list("done_at", flat=True)[limit - 1 : limit])
+        if oldest:
+            # Bounded by the day as well: without it SQLite's planner may walk the user's whole history in
+            # grade or day order to save itself a sort of a few hundred groups.
+            ticked = ticked.filter(done_at__gte=oldest[0], done_day__gte=oldest[0].astimezone(UTC).date())
+        sums = {"count": models.Count("id"), "share_total": models.Sum("ticked_share")}
+        by_section = ticked.values_list("section__title", "grade").annotate(**sums).order_by()
+        by_day = ticked.values_list("done_day", "grade").annotate(**sums).order_by()
+        return Calibration.of(by_section, by_day)
 
     def export_rows(self, chunk_size: int = 2000) -> Iterator[dict]:
         """One dict per item, oldest interview first, read from the database in chunks."""
@@ -527,6 +539,10 @@ class InterviewItem(models.Model):
     suggested_grade = models.PositiveSmallIntegerField(
         choices=Grade.choices, null=True, blank=True, help_text="What the ticked share suggested."
     )
+    # Set by the grade: the share of ``ticks`` ticked behind it (None without key points, or not graded). Kept
+    # so calibration sums it in the database rather than decoding every item's ticks; only on graded items, so
+    # that its one condition (not grade IS NOT NULL, a range to SQLite's planner) picks the index below.
+    ticked_share = models.FloatField(null=True, blank=True, editable=False)
 
     FEEDBACK_FIELDS = ("key_points_shown", "coverage", "matched_phrases", "ticks", "suggested_grade")
 
@@ -543,6 +559,12 @@ class InterviewItem(models.Model):
             models.Index(fields=["user", "done_at", "grade", "section"], name="item_user_done_grade"),
             models.Index(fields=["user", "done_day"], name="item_user_day"),
             models.Index(fields=["user", "grade", "question"], name="item_user_grade_question"),
+            # Calibration: the latest items with key points, and what it sums, without reading a row.
+            models.Index(
+                fields=["user", "-done_at", "grade", "section", "done_day", "ticked_share"],
+                condition=models.Q(ticked_share__isnull=False),
+                name="item_user_ticked",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -592,10 +614,6 @@ class InterviewItem(models.Model):
         self.ticks = [i in ticked for i in range(len(self.key_points_shown))]
         self.suggested_grade = suggested_grade(self.ticks, self.answer_text)
 
-    @property
-    def ticked_share(self) -> float | None:
-        return sum(self.ticks) / len(self.ticks) if self.ticks else None
-
     def checklist(self) -> list[tuple[int, str, bool, str]]:
         """(index, key point, ticked, matched phrase) for the card after Reveal."""
         phrases = self.matched_phrases or [""] * len(self.key_points_shown)
@@ -612,6 +630,10 @@ class InterviewItem(models.Model):
 
 # (grade, lowest ticked percent suggesting it), best first: for the help text and quiz.js's live suggestion.
 GRADE_CUTOFFS = [(Grade[name.upper()], round(100 * lower)) for name, lower in feedback.GRADE_CUTOFFS]
+
+
+def share_ticked(ticks: list[bool]) -> float | None:
+    return sum(ticks) / len(ticks) if ticks else None
 
 
 def suggested_grade(ticks: list[bool], answer_text: str) -> int | None:
@@ -697,19 +719,24 @@ class Calibration:
     by_month: list[tuple[date, list[GradeCalibration]]]  # oldest first
 
     @classmethod
-    def of(cls, rows) -> "Calibration":
-        """``rows``: (grade, section title, done_at, ticks) of graded items with key points."""
+    def of(cls, by_section, by_day) -> "Calibration":
+        """From sums over graded items with key points: ``by_section`` rows (section title, grade, count,
+        share total) and ``by_day`` rows (UTC day, grade, count, share total)."""
 
         def table() -> dict[int, GradeCalibration]:
-            return {grade: GradeCalibration(Grade(grade)) for grade in Grade.values}
+            return {grade: GradeCalibration(grade) for grade in Grade}
 
-        overall, sections, months = table(), {}, {}
-        for grade, section, done_at, ticks in rows:
-            share = sum(ticks) / len(ticks)
-            month = done_at.date().replace(day=1)
-            for cell in (overall, sections.setdefault(section, table()), months.setdefault(month, table())):
-                cell[grade].share_total += share
-                cell[grade].count += 1
+        def add(cell: GradeCalibration, count: int, share_total: float) -> None:
+            cell.count += count
+            cell.share_total += share_total
+
+        overall, sections, months = table(), defaultdict(table), defaultdict(table)
+        for section, grade, count, share_total in by_section:
+            add(overall[grade], count, share_total)
+            if section is not None:  # None: asked from a section since deleted (the overall figure keeps it)
+                add(sections[section][grade], count, share_total)
+        for day, grade, count, share_total in by_day:
+            add(months[day.replace(day=1)][grade], count, share_total)
         return cls(
             overall=[c for c in overall.values() if c.count],
             by_section=[

@@ -29,12 +29,14 @@ def seed(items: int) -> object:
     from django.core.management import call_command
 
     from quiz.models import InterviewItem, MockInterview, Question, ReviewState
+    from quiz.models.interviews import share_ticked
 
     call_command("migrate", verbosity=0)
     with open(os.devnull, "w") as quiet:
         call_command("load_content", verbosity=0, stdout=quiet)
     user = get_user_model().objects.create_user("heavy")
     sections = dict(Question.objects.active().values_list("pk", "section_id"))
+    key_points = dict(Question.objects.active().values_list("pk", "key_points"))
     questions = list(sections)
     rng = random.Random(7)
     # Spread over the two years up to now, so the 90-day and 26-week windows hold a realistic share.
@@ -56,6 +58,8 @@ def seed(items: int) -> object:
     for interview in MockInterview.objects.filter(user=user).only("pk", "created_at"):
         for position, question in enumerate(rng.sample(questions, QUESTIONS_PER_INTERVIEW)):
             done = interview.created_at + timedelta(seconds=40 * (position + 1))
+            # As after a reveal: the key points shown, some ticked (what calibration reads).
+            ticks = [rng.random() < 0.6 for _ in key_points[question]]
             rows.append(
                 InterviewItem(
                     interview=interview,
@@ -68,6 +72,9 @@ def seed(items: int) -> object:
                     done_at=done,
                     done_day=done.date(),
                     grade=rng.randint(1, 4),
+                    key_points_shown=key_points[question],
+                    ticks=ticks,
+                    ticked_share=share_ticked(ticks),
                 )
             )
     InterviewItem.objects.bulk_create(rows, batch_size=5000)
