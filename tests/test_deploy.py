@@ -100,7 +100,8 @@ def test_the_wsgi_application_loads_with_production_settings():
 def test_the_wsgi_application_loads_the_matchers_model_before_any_request():
     # Under preload_app the master imports this module once: the workers it forks then share the model, and no
     # candidate's first Reveal waits for it.
-    result = load_wsgi(production_env(), then="from quiz import feedback; print(feedback.embeddings_loaded())")
+    check = "from quiz import feedback; print(feedback.embeddings_loaded())"
+    result = load_wsgi(production_env(), then=check)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "True"
 
