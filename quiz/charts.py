@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -80,7 +81,7 @@ class TrendChart:
         """Dates at both ends of the axis, or times when all the points are on one day."""
         return "H:i" if self.first.when.date() == self.last.when.date() else "j M"
 
-    @property
+    @cached_property  # shown twice: in the chart's description and under it
     def summary(self) -> str:
         percents = [p.percent for p in self.points]
         count = len(percents)
