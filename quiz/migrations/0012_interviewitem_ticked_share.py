@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='interviewitem',
-            index=models.Index(condition=models.Q(('ticked_share__isnull', False)), fields=['user', '-done_at', 'grade', 'section', 'done_day', 'ticked_share'], name='item_user_ticked'),
+            index=models.Index(condition=models.Q(('ticked_share__isnull', False)), fields=['user', 'done_day', 'grade', 'section', 'ticked_share'], name='item_user_ticked'),
         ),
     ]

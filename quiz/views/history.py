@@ -119,9 +119,10 @@ def progress(request: HttpRequest) -> HttpResponse:
     banks = [bank] if bank else []
     in_bank = {"question__section__bank": bank} if bank else {}
     mastery = section_mastery(request.user, now - timedelta(days=MASTERY_DAYS), banks)
-    streak_start = min(charts.heatmap_start(today, HEATMAP_WEEKS), today - timedelta(days=STREAK_DAYS - 1))
-    days = InterviewItem.objects.for_user(request.user).practice_days(streak_start)
-    streak = charts.streak(days, today)
+    history = InterviewItem.objects.for_user(request.user)
+    days = history.practice_days(charts.heatmap_start(today, HEATMAP_WEEKS))
+    days_practised = history.days_practised(today - timedelta(days=STREAK_DAYS - 1))
+    streak = charts.streak(days_practised, today)
     leeches = list(
         ReviewState.objects.for_user(request.user)
         .leeches()
@@ -141,17 +142,19 @@ def progress(request: HttpRequest) -> HttpResponse:
         "heatmap_weeks": HEATMAP_WEEKS,
         "streak": streak,
         "streak_capped": streak >= STREAK_DAYS,
-        "practised_today": today in days,
-        "missed": InterviewItem.objects.for_user(request.user).filter(**in_bank).most_missed(),
+        "practised_today": today in days_practised,
+        "missed": history.filter(**in_bank).most_missed(),
         "leeches": leeches,
-        "calibration": (calibration := InterviewItem.objects.for_user(request.user).calibration()),
+        "calibration": (calibration := history.calibration()),
         "calibration_chart": calibration_chart(calibration),
         "grades": Grade.choices,
         "grade_cutoffs": GRADE_CUTOFFS,
         "banks": list(Bank.objects.all()),
         "bank": bank,
     }
-    context["has_history"] = bool(days or mastery or context["trend"] or context["missed"] or leeches)
+    context["has_history"] = bool(
+        days_practised or mastery or context["trend"] or context["missed"] or leeches
+    )
     return render(request, "quiz/progress.html", context)
 
 
