@@ -154,3 +154,25 @@ def test_a_damaged_record_of_the_last_build_only_means_a_real_build(warm):
         last_build.write_text(damage)
         assert build(source, output, cache)[-1] == f"Wrote {output}"
         assert output.read_bytes() == built
+
+
+def test_every_bank_of_banks_dir_together_a_new_bank_folder_builds_again(tmp_path, settings):
+    settings.BANKS_DIR = tmp_path / "banks"
+    bank_files(settings.BANKS_DIR / "ours")
+    output, cache = tmp_path / "content.json", tmp_path / "rendered.json"
+
+    def build_all() -> list[str]:
+        out = StringIO()
+        call_command("build_fixtures", output=output, cache=cache, stdout=out)
+        return out.getvalue().splitlines()
+
+    build_all()
+    (settings.BANKS_DIR / "theirs").mkdir()
+    (settings.BANKS_DIR / "theirs" / "a.md").write_text("# Theirs\n### Why?\nBecause.\n")
+    *first, last = build_all()
+    assert last == f"Wrote {output}" and "== bank theirs" in first
+    built = output.read_bytes()
+    assert b'"key": "theirs/' in built
+    *again, last = build_all()
+    assert (again, output.read_bytes()) == (first, built)
+    assert UNCHANGED in last
