@@ -150,7 +150,7 @@ class LastBuild:
             "output": hashlib.sha256(text.encode()).hexdigest(),
             "reports": [report.to_json() for report in reports],
         }
-        write_atomically(self.path, json.dumps(self.stored, ensure_ascii=False))
+        write_atomically(self.path, json.dumps(self.stored))
 
 
 def build_code() -> list[Path]:
