@@ -57,27 +57,42 @@ class DeleteAccountForm(forms.Form):
 
 
 class SectionTreeChoices(ModelChoiceIterator):
-    """The field's sections in tree order, each with its ``depth``, from the field's one query."""
+    """The field's offered sections in tree order, each with its ``depth``."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         for section in self.queryset.tree().walk():
-            yield self.choice(section)
+            if section.pk in self.field.totals:
+                yield self.choice(section)
 
 
 class SectionChoiceField(forms.ModelMultipleChoiceField):
-    """Sections as a tree of checkboxes, each labelled with how many questions ticking it brings in."""
+    """Sections as a tree of checkboxes, each labelled with how many questions ticking it brings in. Only
+    sections with a question somewhere below them are offered (or accepted)."""
 
     iterator = SectionTreeChoices
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.totals: dict[int, int] = {}  # section pk -> questions, filled in by the form
+        self._totals: dict[int, int] | None = None
+
+    def _set_queryset(self, queryset) -> None:
+        super()._set_queryset(queryset)
+        self._totals = None
+
+    queryset = property(forms.ModelMultipleChoiceField._get_queryset, _set_queryset)
+
+    @property
+    def totals(self) -> dict[int, int]:
+        """Section pk -> questions it brings in, for the offered sections. Counted when first needed (to draw
+        the choices, or to check a ticked one): a post that ticks none, a quick start, counts nothing."""
+        if self._totals is None:
+            self._totals = {section.pk: section.total_count for section in self.queryset.with_totals()}
+        return self._totals
 
     def label_from_instance(self, section: Section) -> str:
-        count = self.totals.get(section.pk)
-        return section.title if count is None else f"{section.title} ({count})"
+        return f"{section.title} ({self.totals[section.pk]})"
 
     def clean(self, value):
         # A value no database id can hold (``sections=<30 digits>``) is a wrong choice, not a query to run.
@@ -87,6 +102,15 @@ class SectionChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
                 )
         return super().clean(value)
+
+    def _check_values(self, value):
+        chosen = super()._check_values(value)
+        for section in chosen:
+            if section.pk not in self.totals:  # a section with no question below it is not offered
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": section.pk}
+                )
+        return chosen
 
 
 class BankChoiceField(forms.ModelMultipleChoiceField):
@@ -151,11 +175,7 @@ class InterviewSetupForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        offered = Section.objects.filter(retired=False).with_totals()
-        self.fields["sections"].queryset = Section.objects.filter(
-            pk__in=[s.pk for s in offered]
-        ).select_related("bank")
-        self.fields["sections"].totals = {section.pk: section.total_count for section in offered}
+        self.fields["sections"].queryset = Section.objects.filter(retired=False).select_related("bank")
 
     def clean(self):
         cleaned = super().clean()

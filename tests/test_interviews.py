@@ -95,6 +95,28 @@ def test_setup_form_filters_by_section_subtree_and_difficulty(client_in, bank):
     assert interview.total_seconds == 20 * 60
 
 
+def test_a_section_with_no_question_is_neither_offered_nor_accepted(client_in, bank):
+    empty = Section.objects.create(
+        key="chapter8", title="Chapter 8 (to come)", position=3, source_path="e.md"
+    )
+    page = client_in.get(reverse("quiz:interview-new")).content.decode()
+    assert "Chapter 7 (3)" in page and "Pandas (3)" in page and "Python QnA (3)" in page
+    assert empty.title not in page
+    data = {"sections": [empty.pk], "question_count": 5, "timing": "untimed", "minutes": 3}
+    response = client_in.post(reverse("quiz:interview-new"), data)
+    assert "sections" in response.context["form"].errors
+    assert not MockInterview.objects.exists()
+
+
+def test_a_quick_start_counts_no_sections(client_in, bank, django_assert_num_queries):
+    # session, user; the start throttle (the cache's size, then its counter read and written in a savepoint);
+    # the questions picked; then in a savepoint: the preferences (extra time), the user's row locked, the open
+    # interviews (to end them), the interview and its items. No section is read: none was ticked.
+    with django_assert_num_queries(16):
+        client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
+    assert MockInterview.objects.get().question_count == 5
+
+
 def test_setup_form_with_no_matching_question_says_so(client_in, bank):
     data = {"difficulties": [Difficulty.MEDIUM], "question_count": 5, "timing": "untimed", "minutes": 3}
     response = client_in.post(reverse("quiz:interview-new"), data)

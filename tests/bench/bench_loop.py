@@ -43,14 +43,16 @@ class Looper:
         self.pending: list[str] = []  # what comes next: "step", then "reveal", then "grade"
         self.card = ""
 
-    def start(self) -> None:
+    def start(self) -> common.Response:
         answer = self.client.request("POST", "/interviews/new/", {"quick": "1"})
         self.pk = int(re.match(r"^/interviews/(\d+)/$", answer.header("location")).group(1))
         self.pending = ["GET step"]
+        return answer
 
     def next(self) -> tuple[str, common.Response]:
-        if not self.pending:
-            self.start()
+        if not self.pending:  # starting an interview is a request of its own, timed as such
+            answer = self.start()
+            return "POST start", answer
         kind = self.pending.pop(0)
         if kind == "GET step":
             response = self.client.request("GET", f"/interviews/{self.pk}/")
@@ -397,7 +399,7 @@ def goal(ok: bool) -> str:
 
 
 def loop_markdown(r: dict, args, database: str) -> list[str]:
-    loop_kinds = {"GET step", "POST reveal", "POST grade"}
+    loop_kinds = {"POST start", "GET step", "POST reveal", "POST grade"}
     constant_rps, ceiling_rps = rps(r["constant_throughput"]), rps(r["ceiling_throughput"])
     loop_rps = rps(r["loop_throughput"], loop_kinds)
     loops = r["loop_throughput"]["requests"].get("POST grade", 0) / r["loop_throughput"]["seconds"]
@@ -414,7 +416,8 @@ def loop_markdown(r: dict, args, database: str) -> list[str]:
         f"| GET /bench/constant (a view that does nothing) | {constant_rps:.1f} | 1.00 | |",
         f"| GET /bench/ceiling (one indexed SELECT, one UPDATE in a transaction, a small template) "
         f"| {ceiling_rps:.1f} | {ratio(ceiling_rps, constant_rps)} | 1.00 |",
-        f"| question loop (GET step + POST reveal + POST grade) | {loop_rps:.1f} | "
+        "| question loop (GET step + POST reveal + POST grade; POST start every 10 questions) "
+        f"| {loop_rps:.1f} | "
         f"{ratio(loop_rps, constant_rps)} | {ratio(loop_rps, ceiling_rps)} |",
         "",
         f"{loops:.1f} questions answered per second. HTTP errors during the runs: {errors}. "
