@@ -406,7 +406,9 @@ def loop_markdown(r: dict, args, database: str) -> list[str]:
     errors = sum(sum(r[k]["errors"].values()) for k in r if k.endswith("_throughput"))
     base = r["constant_latency"].get("GET constant", {"n": 0, "p50": 0, "p99": 0})
     ceiling = r["ceiling_latency"].get("GET ceiling", {"n": 0, "p50": 0, "p99": 0})
-    worst_p99 = max((s["p99"] for s in r["loop_latency"].values()), default=0)
+    # The goal is the question loop's steps; starting an interview (one request in 31) is shown beside them.
+    steps = {kind: s for kind, s in r["loop_latency"].items() if kind != "POST start"}
+    worst_p99 = max((s["p99"] for s in steps.values()), default=0)
     lines = [
         f"### {database}: throughput ({args.clients} clients, keep-alive, "
         f"{args.seconds:g} s after 2 s warm-up)",
@@ -442,8 +444,10 @@ def loop_markdown(r: dict, args, database: str) -> list[str]:
         )
     lines += [
         "",
-        f"Goal: every step's p99 <= 3 x the ceiling's: worst {ratio(worst_p99, ceiling['p99'])}, "
-        f"{goal(ceiling['p99'] and worst_p99 / ceiling['p99'] <= 3)}. "
+        f"Goal: the p99 of every step (GET step, POST reveal, POST grade) <= 3 x the ceiling's: worst "
+        f"{ratio(worst_p99, ceiling['p99'])}, "
+        f"{goal(ceiling['p99'] and worst_p99 / ceiling['p99'] <= 3)} (POST start, once per interview, is "
+        "shown but not a step of the loop). "
         f"Server log: {', '.join(f'{k}: {v}' for k, v in r['server_log'].items())}.",
         "",
     ]

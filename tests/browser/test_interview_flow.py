@@ -242,6 +242,15 @@ def test_readme_screenshots(open_page, sign_in, bank, candidate, tmp_path):
     does not rewrite committed images whose clock and dates change every time."""
     folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
+    # The first question with key points, so the pictures show the checklist after Reveal.
+    generator = bank[0]
+    generator.answer_md += (
+        "\n\nKey points:\n- Calling it returns a generator object, an iterator\n"
+        "- The body runs lazily, up to each yield, on next()\n"
+        "- Values come one at a time, so memory stays flat\n"
+        "- It is exhausted after the last yield"
+    )
+    generator.save()
     page = open_page()  # 1280 x 860
     sign_in(page, candidate.username)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
@@ -263,6 +272,7 @@ def test_readme_screenshots(open_page, sign_in, bank, candidate, tmp_path):
     page.keyboard.press("Escape")
     page.keyboard.press(" ")
     expect(page.locator(".reference-answer")).to_be_visible()
+    expect(page.locator(".key-point-tick:checked")).not_to_have_count(0)  # the matcher ticked what was said
     # caret="initial": hiding the caret puts style attributes on the inputs, which htmx then copies while
     # swapping and the page's CSP rightly refuses.
     page.screenshot(path=folder / "question.png", caret="initial")
