@@ -24,9 +24,10 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Measured with tests/bench/bench_loop.py on 2 cores, question-loop req/s: shared (load average 6-10, so
 # +-30 %) 5 workers x 1 thread 83, 5 x 4 75, 3 x 2 65, 3 x 1 50; idle (load 1-2) 5 x 1 229, 3 x 1 216,
 # 5 x 4 204, 2 x 2 197. The loop is CPU-bound (its SQL takes 0.05-0.3 ms; SQLite writers queue on a lock
-# file, see interview/sqlite), so processes matter and threads barely change throughput. Threads stay at 4 for latency: a gthread worker queues every connection it
-# accepted behind its threads, and with one thread a sign-in's password hash held up the requests behind
-# it (load_interviews.py --kill at 1 thread, the test suite running beside it: 26 requests timed out).
+# file, see interview/sqlite), so processes matter and threads barely change throughput. Threads stay at 4
+# for latency: a gthread worker queues every connection it accepted behind its threads, and with one thread
+# a sign-in's password hash held up the requests behind it (load_interviews.py --kill at 1 thread, the test
+# suite running beside it: 26 requests timed out).
 # Each thread keeps its own database connection (CONN_MAX_AGE). Measure a host with
 # `bench_loop.py --workers N --threads M`.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
