@@ -77,6 +77,7 @@ def main() -> int:
         "python tests/bench/bench_history.py                       # 100,000 graded questions",
         "python tests/bench/load_interviews.py [--kill] [--database-url URL]",
         "python tests/bench/bench_feedback.py                      # the key-point matcher alone",
+        "python tests/bench/profile_loop.py [--profile reveal]     # CPU per loop request, no server",
         "```",
         "",
         "Everything runs against real gunicorn processes on 127.0.0.1 with the production settings of",
