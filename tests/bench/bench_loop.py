@@ -462,7 +462,8 @@ def markdown(r: dict, args) -> str:
         "",
         f"`python tests/bench/bench_loop.py` — {r['machine']}; load average before/after: "
         f"{r['load_before']} / {r['load_after']}. gunicorn with interview/gunicorn.conf.py ({workers}, "
-        f"{threads}), production settings. Other sessions share the machine's 2 cores: compare ratios.",
+        f"{threads}), production settings. Between runs, compare the ratios (absolute figures move with "
+        "the machine's load).",
         "",
     ]
     for key, name in (("sqlite", "SQLite (WAL)"), ("postgresql", "PostgreSQL")):
