@@ -101,10 +101,7 @@ class SectionChoiceField(forms.ModelMultipleChoiceField):
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
                 )
-        return super().clean(value)
-
-    def _check_values(self, value):
-        chosen = super()._check_values(value)
+        chosen = super().clean(value)
         for section in chosen:
             if section.pk not in self.totals:  # a section with no question below it is not offered
                 raise forms.ValidationError(
