@@ -37,6 +37,7 @@ class Writer(threading.Thread):
         super().__init__(daemon=True)
         self.path, self.limit, self.seconds = path, limit, seconds
         self.committed: list[int] = []
+        self.busy = threading.Event()  # set once 50 rows are committed: the writer is well under way
         self.stop = threading.Event()
         self.error: BaseException | None = None
 
@@ -49,6 +50,8 @@ class Writer(threading.Thread):
                 row_id = db.execute("INSERT INTO note (body) VALUES (?)", ["x" * 200]).lastrowid
                 db.execute("COMMIT")
                 self.committed.append(row_id)
+                if len(self.committed) == 50:
+                    self.busy.set()
         except BaseException as error:  # reported by the test, not lost in the thread
             self.error = error
         finally:
@@ -65,9 +68,7 @@ def test_backup_copies_a_database_being_written(tmp_path):
     writer = Writer(live)
     writer.start()
     try:
-        deadline = time.monotonic() + 10
-        while len(writer.committed) < 50 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        writer.busy.wait(timeout=10)  # waits on the writer, not on the clock
         committed_before = list(writer.committed)
         result = manage("backup", str(tmp_path / "copy.sqlite3"), SQLITE_PATH=str(live))
         rows_during = len(writer.committed) - len(committed_before)
