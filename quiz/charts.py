@@ -55,6 +55,38 @@ class GridLine:
     label: str
 
 
+@dataclass(frozen=True)
+class PercentFrame:
+    """The plot area of a chart of percentages over evenly spaced points in time: 100% on top, a grid line
+    every 25%, room on the left for its labels and below for the dates."""
+
+    width: int
+    height: int
+    count: int  # points along the x axis
+    left: int = 44
+    right_margin: int = 14
+    top: int = 14
+    bottom: int = 30
+
+    @property
+    def right(self) -> int:
+        return self.width - self.right_margin
+
+    def x_of(self, i: int) -> float:
+        """The i-th of ``count`` points, evenly spaced; a single point in the middle."""
+        plot_w = self.right - self.left
+        if self.count == 1:
+            return round(self.left + plot_w / 2, 1)
+        return round(self.left + i * plot_w / (self.count - 1), 1)
+
+    def y_of(self, percent: float) -> float:
+        plot_h = self.height - self.top - self.bottom
+        return round(self.top + plot_h * (1 - percent / 100), 1)
+
+    def grid(self) -> list[GridLine]:
+        return [GridLine(y=self.y_of(p), label=f"{p}%") for p in (0, 25, 50, 75, 100)]
+
+
 @dataclass
 class TrendChart:
     width: int
@@ -102,17 +134,11 @@ def trend_chart(
     """``scores``: (when, percent 0-100, question count, link, kind) oldest first; points evenly spaced."""
     if not scores:
         return None
-    left, right, top, bottom = 44, 14, 14, 30
-    plot_w, plot_h = width - left - right, height - top - bottom
-
-    def y_of(percent: float) -> float:
-        return round(top + plot_h * (1 - percent / 100), 1)
-
-    step = plot_w / (len(scores) - 1) if len(scores) > 1 else 0
+    frame = PercentFrame(width, height, count=len(scores))
     points = [
         TrendPoint(
-            x=round(left + (i * step if len(scores) > 1 else plot_w / 2), 1),
-            y=y_of(percent),
+            x=frame.x_of(i),
+            y=frame.y_of(percent),
             percent=percent,
             when=when,
             questions=questions,
@@ -121,8 +147,9 @@ def trend_chart(
         )
         for i, (when, percent, questions, href, kind) in enumerate(scores)
     ]
-    grid = [GridLine(y=y_of(p), label=f"{p}%") for p in (0, 25, 50, 75, 100)]
-    return TrendChart(width=width, height=height, left=left, right=width - right, points=points, grid=grid)
+    return TrendChart(
+        width=width, height=height, left=frame.left, right=frame.right, points=points, grid=frame.grid()
+    )
 
 
 # Calendar heatmap
@@ -274,16 +301,8 @@ def calibration_chart(
     one line per grade, months evenly spaced."""
     if not months:
         return None
-    left, right, top, bottom = 44, 14, 14, 30
-    plot_w, plot_h = width - left - right, height - top - bottom
-    step = plot_w / (len(months) - 1) if len(months) > 1 else 0
-
-    def x_of(i: int) -> float:
-        return round(left + (i * step if len(months) > 1 else plot_w / 2), 1)
-
-    def y_of(percent: float) -> float:
-        return round(top + plot_h * (1 - percent / 100), 1)
-
+    frame = PercentFrame(width, height, count=len(months))
+    x_of, y_of = frame.x_of, frame.y_of
     series: dict[int, CalibrationSeries] = {}
     for i, (month, grades) in enumerate(months):
         for grade, label, percent, count in grades:
@@ -300,9 +319,9 @@ def calibration_chart(
     return CalibrationChart(
         width=width,
         height=height,
-        left=left,
-        right=width - right,
-        grid=[GridLine(y=y_of(p), label=f"{p}%") for p in (0, 25, 50, 75, 100)],
+        left=frame.left,
+        right=frame.right,
+        grid=frame.grid(),
         series=[series[g] for g in sorted(series)],
         months=labels,
         summary=summary,
