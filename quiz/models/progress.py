@@ -26,6 +26,15 @@ class ReviewStateQuerySet(models.QuerySet):
     def leeches(self) -> "ReviewStateQuerySet":
         return self.filter(lapses__gte=LEECH_LAPSES, question__retired=False)
 
+    def worst_leeches(self, limit: int = 20) -> list["ReviewState"]:
+        """The leeches missed most often, with what a list of them shows (prompt, section), in one query."""
+        return list(
+            self.leeches()
+            .select_related("question__section")
+            .only("lapses", "question__prompt_html", "question__section__title")
+            .order_by("-lapses", "question__position")[:limit]
+        )
+
     def forecast(self, days: int = 7, now: datetime | None = None) -> list[tuple[date, int]]:
         """How many reviews come due on each of the next ``days`` days (UTC), after ``now``: the ones due
         already are ``due()``, counted apart, so "later today" never repeats them."""

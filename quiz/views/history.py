@@ -8,7 +8,7 @@ import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -109,42 +109,42 @@ def calibration_chart(calibration) -> charts.CalibrationChart | None:
     return charts.calibration_chart(months)
 
 
+def practice(user, today: date) -> tuple[dict, bool]:
+    """The heatmap and the streak, and whether any day of the last year had practice."""
+    history = InterviewItem.objects.for_user(user)
+    days_practised = history.days_practised(today - timedelta(days=STREAK_DAYS - 1))
+    streak = charts.streak(days_practised, today)
+    counts = history.practice_days(charts.heatmap_start(today, HEATMAP_WEEKS))
+    context = {
+        "heatmap": charts.heatmap(counts, today, weeks=HEATMAP_WEEKS),
+        "heatmap_weeks": HEATMAP_WEEKS,
+        "streak": streak,
+        "streak_capped": streak >= STREAK_DAYS,
+        "practised_today": today in days_practised,
+    }
+    return context, bool(days_practised)
+
+
 @login_required
 def progress(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    today = now.date()
     # The bank filter narrows what is about content (mastery, misses, leeches); practice days are the user's.
     slug = request.GET.get("bank", "")
     bank = Bank.objects.filter(slug=slug).first() if slug else None
-    banks = [bank] if bank else []
     in_bank = {"question__section__bank": bank} if bank else {}
-    mastery = section_mastery(request.user, now - timedelta(days=MASTERY_DAYS), banks)
+    mastery = section_mastery(request.user, now - timedelta(days=MASTERY_DAYS), [bank] if bank else [])
     history = InterviewItem.objects.for_user(request.user)
-    days = history.practice_days(charts.heatmap_start(today, HEATMAP_WEEKS))
-    days_practised = history.days_practised(today - timedelta(days=STREAK_DAYS - 1))
-    streak = charts.streak(days_practised, today)
-    leeches = list(
-        ReviewState.objects.for_user(request.user)
-        .leeches()
-        .filter(**in_bank)
-        .select_related("question__section")
-        .only("lapses", "question__prompt_html", "question__section__title")
-        .order_by("-lapses", "question__position")[:20]
-    )
+    practice_context, practised = practice(request.user, now.date())
     context = {
+        **practice_context,
         "mastery": mastery,
         "mastery_days": MASTERY_DAYS,
         "weakest": sorted(
             (m for m in mastery if m.is_leaf and m.graded >= 3), key=lambda m: (m.percent, -m.graded)
         )[:5],
         "trend": score_trend(request.user),
-        "heatmap": charts.heatmap(days, today, weeks=HEATMAP_WEEKS),
-        "heatmap_weeks": HEATMAP_WEEKS,
-        "streak": streak,
-        "streak_capped": streak >= STREAK_DAYS,
-        "practised_today": today in days_practised,
         "missed": history.filter(**in_bank).most_missed(),
-        "leeches": leeches,
+        "leeches": ReviewState.objects.for_user(request.user).filter(**in_bank).worst_leeches(),
         "calibration": (calibration := history.calibration()),
         "calibration_chart": calibration_chart(calibration),
         "grades": Grade.choices,
@@ -153,7 +153,7 @@ def progress(request: HttpRequest) -> HttpResponse:
         "bank": bank,
     }
     context["has_history"] = bool(
-        days_practised or mastery or context["trend"] or context["missed"] or leeches
+        practised or mastery or context["trend"] or context["missed"] or context["leeches"]
     )
     return render(request, "quiz/progress.html", context)
 
