@@ -81,6 +81,8 @@ class SectionChoiceField(forms.ModelMultipleChoiceField):
         super()._set_queryset(queryset)
         self._totals = None
 
+    # Django's field exposes queryset as a property; re-declared so setting a new queryset (as the form does
+    # per instance) forgets totals counted for the old one.
     queryset = property(forms.ModelMultipleChoiceField._get_queryset, _set_queryset)
 
     @property
