@@ -103,6 +103,10 @@
     if (!card) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     const button = card.querySelector(`button[data-key="${CSS.escape(key)}"]`);
+    // htmx wires a swapped-in card's buttons only when it settles, a moment after the card is shown. A key
+    // pressed in between would submit the form the old way (a full page load); wiring it now is harmless,
+    // as htmx skips elements it has already processed.
+    if (window.htmx && card.classList.contains("htmx-added")) window.htmx.process(card);
     if (button && !button.disabled) {
       event.preventDefault();
       button.click();

@@ -114,6 +114,27 @@ def test_space_on_a_focused_button_presses_that_button(page, live_server, bank, 
     expect(page.locator("#question-heading")).to_be_focused()
 
 
+def test_a_key_pressed_the_moment_a_card_appears_stays_on_the_page(page, live_server, bank, candidate):
+    """htmx wires a new card's buttons when it settles, on a timer after the swap. With the page's clock
+    paused the card never settles by itself: the shortcut must still go through htmx, not reload the page."""
+    signed_in(page, live_server, candidate)
+    interview = MockInterview.start(candidate, bank[:2])
+    page.clock.install(time=timezone.now())
+    page.goto(f"/interviews/{interview.pk}/")
+    page.evaluate("window.__samePage = true")
+    page.clock.pause_at(timezone.now() + timedelta(seconds=1))
+
+    page.keyboard.press(" ")
+    card = page.locator("#question-card")
+    expect(card.locator(".reference-answer")).to_be_visible()
+    expect(card).to_have_class(re.compile(r"\bhtmx-added\b"))  # shown, not yet settled
+    page.keyboard.press("2")
+    expect(card.locator(".progress-label")).to_have_text("Question 2 / 2")
+    reloaded = not page.evaluate("window.__samePage === true")
+    assert not reloaded, "the grade reloaded the page instead of swapping the card"
+    assert interview.items.get(position=0).grade == Grade.PARTIAL
+
+
 def test_the_timer_announces_one_minute_left_and_time_up_only(page, live_server, bank, candidate):
     signed_in(page, live_server, candidate)
     page.add_init_script(
