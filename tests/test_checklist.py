@@ -1,6 +1,7 @@
 """The key points' checklist after Reveal (issue 13): what is stored at reveal, the card (page, htmx fragment,
 no-JS post of the ticks), the suggested grade, and the snapshot a reviewer's later edit leaves alone."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from django.utils import timezone
 from quiz.answer_parts import join_key_points
 from quiz.charts import calibration_chart
 from quiz.feedback import COVERED, GRADE_CUTOFFS, key_point_coverage
-from quiz.models import Grade, InterviewItem, MockInterview, ReviewState
+from quiz.models import Grade, MockInterview, PracticeDay, ReviewState
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -291,8 +292,24 @@ def test_progress_says_what_share_of_points_each_grade_stands_for(client_in, use
     chart = html.split('class="calibration-chart"')[1].split("</svg>")[0]
     assert chart.count("<circle") == 3
     assert "Sep 2026" in chart and "Oct 2026" in chart
-    # Per section.
-    assert f'<th scope="row">{regularisation.section.title}</th>' in html
+    # Per section: a cell per grade, a dash where that grade was never given.
+    row = re.search(rf'<tr><th scope="row">{regularisation.section.title}</th>(.*?)</tr>', html).group(1)
+    cells = re.findall(r'<td class="num">(.*?)</td>', row)
+    assert cells == [
+        "–",
+        "–",
+        f'{good}% <span class="muted">(2)</span>',
+        '100% <span class="muted">(1)</span>',
+    ]
+
+
+def test_section_titles_in_the_calibration_table_are_escaped(client_in, user, regularisation):
+    regularisation.section.title = "<b>Regularisation</b> & <script>alert(1)</script>"
+    regularisation.section.save()
+    grade_with_ticks(user, regularisation, Grade.GOOD, [0], datetime(2026, 9, 10, 12, tzinfo=UTC))
+    html = client_in.get(reverse("quiz:progress")).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;b&gt;Regularisation&lt;/b&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_calibration_leaves_out_items_without_key_points_and_other_users(
@@ -354,7 +371,7 @@ def test_calibration_reads_the_latest_graded_items_only(user, regularisation):
     grade_with_ticks(user, regularisation, Grade.MISSED, [], start)  # oldest: left out below
     grade_with_ticks(user, regularisation, Grade.GOOD, [0, 1], start + timedelta(days=1))
     grade_with_ticks(user, regularisation, Grade.GOOD, [0], start + timedelta(days=33))
-    calibration = InterviewItem.objects.for_user(user).calibration(limit=2)
+    calibration = PracticeDay.objects.for_user(user).calibration(limit=2)
     assert [(c.grade, c.count) for c in calibration.overall] == [(Grade.GOOD, 2)]
     assert [month for month, _ in calibration.by_month] == [date(2026, 9, 1), date(2026, 10, 1)]
     assert [title for title, _ in calibration.by_section] == [regularisation.section.title]

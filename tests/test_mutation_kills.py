@@ -15,7 +15,17 @@ from django.utils import timezone
 
 from quiz import importer
 from quiz.importer.general import parse_general
-from quiz.models import Flag, Grade, InterviewItem, MockInterview, Preferences, Question, ReviewState, Section
+from quiz.models import (
+    Flag,
+    Grade,
+    InterviewItem,
+    MockInterview,
+    PracticeDay,
+    Preferences,
+    Question,
+    ReviewState,
+    Section,
+)
 from quiz.models.progress import LEECH_LAPSES
 
 
@@ -371,7 +381,7 @@ def test_section_mastery_counts_graded_questions_not_skipped_ones(user, question
     interview.grade(items[0], Grade.GOOD)
     interview.skip(items[1])
     interview.grade(items[2], Grade.MISSED)
-    by_section = InterviewItem.objects.for_user(user).grades_by_section(since)
+    by_section = PracticeDay.objects.for_user(user).grades_by_section(since.date())
     assert by_section == {questions[0].section_id: (2, 1)}
 
 

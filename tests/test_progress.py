@@ -108,6 +108,13 @@ def test_trend_plots_finished_interviews_and_review_sessions_with_their_scores(c
     assert "<a " not in svg
     for session in (review, last):
         assert f'<a href="{reverse("quiz:results", args=[session.pk])}">' in html
+    # The table under it, newest first: when, kind, questions, score.
+    rows = re.findall(r"<tr><td><a [^>]*>([^<]*)</a></td><td>([^<]*)</td>", html)
+    assert rows == [
+        ("Tue 3 Jun 2025, 09:00", "Mock interview"),
+        ("Mon 2 Jun 2025, 09:00", "Review session"),
+        ("Sun 1 Jun 2025, 09:00", "Mock interview"),
+    ]
     assert ">1 Jun</text>" in svg and ">3 Jun</text>" in svg
 
 

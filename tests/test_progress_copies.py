@@ -1,14 +1,16 @@
 """The progress page counts from copies kept on each item (user, section, UTC day; the share of key points
-ticked): history that predates them is filled in by migrations 0011 and 0013, and new grades keep them in
-step."""
+ticked) and from per-day tallies: history that predates them is filled in by migrations 0011, 0013 and
+0015, and new grades keep them in step."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from quiz.models import MockInterview
+from quiz.models import Grade, InterviewItem, MockInterview, PracticeDay, Section
 
 
 def history_before(migration: tuple[str, str], items: int):
@@ -87,3 +89,74 @@ def test_a_grade_stores_the_share_of_key_points_ticked_behind_it(user, question)
     assert interview.grade(item, 3, ticks=[0, 2])
     item.refresh_from_db()
     assert item.ticked_share == pytest.approx(2 / 3)
+
+
+# The per-day tallies (PracticeDay) the progress page sums: counted with each closed question, filled in for
+# history from before them by migration 0015, and always what the items themselves add up to.
+
+
+def tallies_from_items(user) -> dict:
+    """What the tallies must hold, summed from the items themselves: (day, section, grade or 0) ->
+    (done, ticked, share total rounded)."""
+    truth = {}
+    for item in InterviewItem.objects.for_user(user).filter(done_day__isnull=False):
+        key = (item.done_day, item.section_id, item.grade or PracticeDay.SKIPPED)
+        done, ticked, total = truth.get(key, (0, 0, 0.0))
+        share = item.ticked_share
+        truth[key] = (done + 1, ticked + (share is not None), total + (share or 0.0))
+    return {key: (done, ticked, round(total, 6)) for key, (done, ticked, total) in truth.items()}
+
+
+def tallies_of(user) -> dict:
+    return {
+        (t.day, t.section_id, t.grade): (t.done, t.ticked, round(t.ticked_share_total, 6))
+        for t in PracticeDay.objects.for_user(user)
+    }
+
+
+def test_every_closed_question_is_counted_once_into_its_day_section_and_grade(user, section, make_question):
+    other = Section.objects.create(key="ch7", title="Chapter 7", position=2, source_path="c.md")
+    with_points = "An answer.\n\nKey points:\n- one point here\n- two points here\n- three points here"
+    questions = [make_question(answer_md=with_points), make_question(section=other), make_question()]
+    monday = datetime(2026, 3, 2, 23, 50, tzinfo=UTC)
+    for start, plan in [(monday, ["good", "skip", "good"]), (monday + timedelta(minutes=20), ["miss"] * 3)]:
+        with time_machine.travel(start, tick=False):
+            interview = MockInterview.start(user, questions, seconds_per_question=600)
+        for n, step in enumerate(plan):
+            # Each step a few minutes on: the second interview's questions fall either side of midnight.
+            with time_machine.travel(start + timedelta(minutes=5 * (n + 1)), tick=False):
+                item = interview.current_item()
+                if step == "skip":
+                    assert interview.skip(item)
+                    continue
+                interview.reveal(item, answer_text="")
+                grade = {"good": Grade.GOOD, "miss": Grade.MISSED}[step]
+                assert interview.grade(item, grade, ticks=[0, 2] if item.question.key_points else None)
+                assert not interview.grade(item, grade)  # a second submit changes nothing, counts nothing
+
+    tallies = tallies_of(user)
+    assert tallies == tallies_from_items(user)
+    assert sum(done for done, _, _ in tallies.values()) == 6
+    assert {day for day, _, _ in tallies} == {monday.date(), monday.date() + timedelta(days=1)}
+    skipped_on = (monday + timedelta(minutes=10)).date()  # just past midnight: Tuesday's
+    assert tallies[(skipped_on, questions[1].section_id, PracticeDay.SKIPPED)] == (1, 0, 0.0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_tallies_the_history_that_predates_the_tallies():
+    apps, user, section, question, interview = history_before(("quiz", "0013_fill_in_ticked_share"), items=4)
+    items = apps.get_model("quiz", "InterviewItem").objects
+    day = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    copies = {"user_id": user.pk, "section_id": section.pk, "done_day": day.date(), "done_at": day}
+    items.create(interview=interview, question=question, position=0, grade=3, ticked_share=0.5, **copies)
+    items.create(interview=interview, question=question, position=1, grade=3, ticked_share=0.25, **copies)
+    items.create(interview=interview, question=question, position=2, skipped=True, **copies)
+    items.create(interview=interview, question=question, position=3)  # never reached: not counted
+
+    items_after(("quiz", "0015_tally_past_practice"))
+    user = get_user_model().objects.get(pk=user.pk)
+    assert tallies_of(user) == tallies_from_items(user)
+    assert tallies_of(user) == {
+        (day.date(), section.pk, 3): (2, 2, 0.75),
+        (day.date(), section.pk, 0): (1, 0, 0.0),
+    }

@@ -5,7 +5,7 @@ from quiz.models.banks import Bank, BankUpload
 from quiz.models.content import GRADE_MEANINGS, Difficulty, Grade, Provenance, Question, Section
 from quiz.models.flags import Flag
 from quiz.models.interviews import InterviewItem, InterviewSummary, MockInterview, SectionResult
-from quiz.models.progress import LEECH_LAPSES, Bookmark, QuestionNote, ReviewState
+from quiz.models.progress import LEECH_LAPSES, Bookmark, PracticeDay, QuestionNote, ReviewState
 
 __all__ = [
     "GRADE_MEANINGS",
@@ -20,6 +20,7 @@ __all__ = [
     "InterviewItem",
     "InterviewSummary",
     "MockInterview",
+    "PracticeDay",
     "Preferences",
     "Question",
     "QuestionNote",

@@ -1,7 +1,6 @@
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,7 +12,7 @@ from django.utils import timezone
 from quiz import feedback
 from quiz.models.accounts import Preferences
 from quiz.models.content import Grade, Question, Section
-from quiz.models.progress import ReviewState
+from quiz.models.progress import PracticeDay, ReviewState
 
 
 class MockInterviewQuerySet(models.QuerySet):
@@ -208,19 +207,26 @@ class MockInterview(models.Model):
         return self.items.filter(done_at__isnull=True).order_by("position")
 
     @classmethod
-    def at_step(cls, user, pk: int) -> "MockInterview | None":
+    def at_step(cls, user, pk: int, with_cards: bool = False) -> "MockInterview | None":
         """The user's interview with the question asked now and the one after it, read in one query; None
-        when the interview has no open question (or is not the user's): then look it up the plain way."""
-        items = list(
-            InterviewItem.objects.filter(interview__user=user, interview_id=pk, done_at__isnull=True)
-            .select_related("interview", "question__section")
-            .order_by("position")[:2]
-        )
+        when the interview has no open question (or is not the user's): then look it up the plain way.
+
+        ``with_cards``: each question's review card comes in the same read (a grade moves it on), so the
+        grade's own statements stay within the question loop's budget."""
+        items = InterviewItem.objects.filter(interview__user=user, interview_id=pk, done_at__isnull=True)
+        if with_cards:
+            own_card = models.Q(question__review_states__user=user)
+            items = items.annotate(
+                user_card=models.FilteredRelation("question__review_states", condition=own_card)
+            ).select_related("user_card")
+        items = list(items.select_related("interview", "question__section").order_by("position")[:2])
         if not items:
             return None
         interview = items[0].interview
         for item in items:
             item.interview = interview
+            if with_cards:
+                item.__dict__.setdefault("user_card", None)  # the join found none: a first grade
         interview._asked, interview._knows_following = items, True
         return interview
 
@@ -285,6 +291,7 @@ class MockInterview(models.Model):
         ):
             return False
         item.done_at, item.done_day, item.over_time = now, day, over_time
+        PracticeDay.count(self.user_id, day, item.section_id, fields.get("grade"), fields.get("ticked_share"))
         return True
 
     def reveal(
@@ -317,7 +324,7 @@ class MockInterview(models.Model):
         and the interview ends there, timed out: no later question can be graded."""
         now = now or timezone.now()
         # Reads before the write transaction, so other writers do not queue behind them.
-        card = ReviewState.card_of(self.user_id, item.question_id) if self.updates_schedule else None
+        card = item.review_card() if self.updates_schedule else None
         following = self._following(item)
         revealed = Coalesce("revealed_at", models.Value(now))
         confirmed = {}
@@ -371,29 +378,6 @@ class InterviewItemQuerySet(models.QuerySet):
     def for_user(self, user) -> "InterviewItemQuerySet":
         return self.filter(user=user)
 
-    def grades_by_section(self, since: datetime) -> dict[int, tuple[int, int]]:
-        """Per section pk: (questions graded since ``since``, of which Good or Nailed)."""
-        rows = (
-            self.filter(done_at__gte=since, grade__isnull=False)
-            .values("section")
-            .annotate(
-                graded=models.Count("*"), good=models.Count("id", filter=models.Q(grade__gte=Grade.GOOD))
-            )
-            .order_by()
-        )
-        return {row["section"]: (row["graded"], row["good"]) for row in rows if row["section"]}
-
-    def practice_days(self, since: date) -> dict[date, int]:
-        """Questions done per UTC day since ``since``."""
-        # COUNT(*), not COUNT(id): SQLite then counts index entries without checking each for NULL (25% less).
-        rows = self.filter(done_day__gte=since).values("done_day").annotate(n=models.Count("*")).order_by()
-        return {row["done_day"]: row["n"] for row in rows}
-
-    def days_practised(self, since: date) -> set[date]:
-        """The UTC days since ``since`` with something done: SQLite reads one index entry per day for this,
-        not one per question (0.4 ms instead of 7 ms for a year of 140 questions a day)."""
-        return set(self.filter(done_day__gte=since).values_list("done_day", flat=True).distinct().order_by())
-
     def most_missed(self, limit: int = 10) -> list[tuple[Question, int]]:
         """The questions graded Missed most often, with how often."""
         top = list(
@@ -437,21 +421,6 @@ class InterviewItemQuerySet(models.QuerySet):
             if missed:
                 result.append((title, missed[:per_section]))
         return result
-
-    def calibration(self, limit: int = 5000) -> "Calibration":
-        """How self-grades compare with the share of key points ticked, over the latest ``limit`` items and
-        the rest of the day the oldest of them was graded.
-
-        Summed by the database from the stored shares and one covering index, so the cost stays that of
-        ``limit`` index entries however long the history is."""
-        ticked = self.with_ticks()
-        oldest = list(ticked.order_by("-done_day").values_list("done_day", flat=True)[limit - 1 : limit])
-        if oldest:
-            ticked = ticked.filter(done_day__gte=oldest[0])
-        sums = {"count": models.Count("*"), "share_total": models.Sum("ticked_share")}
-        by_section = ticked.values_list("section__title", "grade").annotate(**sums).order_by()
-        by_day = ticked.values_list("done_day", "grade").annotate(**sums).order_by()
-        return Calibration.of(by_section, by_day)
 
     def export_rows(self, chunk_size: int = 2000) -> Iterator[dict]:
         """One dict per item, oldest interview first, read from the database in chunks."""
@@ -559,11 +528,9 @@ class InterviewItem(models.Model):
         ]
         indexes = [
             models.Index(fields=["question", "done_at"]),
-            # Each covers one of the progress page's counts: mastery, practice days, most missed.
-            models.Index(fields=["user", "done_at", "grade", "section"], name="item_user_done_grade"),
-            models.Index(fields=["user", "done_day"], name="item_user_day"),
+            # Most missed, on the progress page (its other counts read PracticeDay's tallies).
             models.Index(fields=["user", "grade", "question"], name="item_user_grade_question"),
-            # Calibration: the latest days of items with key points, and what it sums, without reading a row.
+            # The key points missed most, on the results page: a user's items with key points ticked.
             models.Index(
                 fields=["user", "done_day", "grade", "section", "ticked_share"],
                 condition=models.Q(ticked_share__isnull=False),
@@ -586,6 +553,13 @@ class InterviewItem(models.Model):
             limits.append(self.started_at + timedelta(seconds=self.interview.seconds_per_question))
         limits = [limit for limit in limits if limit is not None]
         return min(limits) if limits else None
+
+    def review_card(self) -> ReviewState:
+        """The user's card for this question: as the step's read brought it (``MockInterview.at_step`` with
+        ``with_cards``), else read now; a new one, not saved yet, on first sight."""
+        if "user_card" in self.__dict__:
+            return self.user_card or ReviewState(user_id=self.user_id, question_id=self.question_id)
+        return ReviewState.card_of(self.user_id, self.question_id)
 
     def is_late(self, now: datetime) -> bool:
         return self.deadline is not None and now > self.deadline
@@ -701,51 +675,3 @@ class InterviewSummary:
     def missed_questions(self) -> list[Question]:
         """Missed, partial, skipped or never reached: what "practise the ones I missed" asks again."""
         return [i.question for i in self.items if not i.grade or i.grade <= Grade.PARTIAL]
-
-
-@dataclass
-class GradeCalibration:
-    """The mean share of key points ticked when the candidate chose ``grade``."""
-
-    grade: Grade
-    share_total: float = 0.0
-    count: int = 0
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.share_total / self.count) if self.count else 0
-
-
-@dataclass
-class Calibration:
-    overall: list[GradeCalibration]
-    by_section: list[tuple[str, list[GradeCalibration | None]]]  # one cell per grade, None when never chosen
-    by_month: list[tuple[date, list[GradeCalibration]]]  # oldest first
-
-    @classmethod
-    def of(cls, by_section, by_day) -> "Calibration":
-        """From sums over graded items with key points: ``by_section`` rows (section title, grade, count,
-        share total) and ``by_day`` rows (UTC day, grade, count, share total)."""
-
-        def table() -> dict[int, GradeCalibration]:
-            return {grade: GradeCalibration(grade) for grade in Grade}
-
-        def add(cell: GradeCalibration, count: int, share_total: float) -> None:
-            cell.count += count
-            cell.share_total += share_total
-
-        overall, sections, months = table(), defaultdict(table), defaultdict(table)
-        for section, grade, count, share_total in by_section:
-            add(overall[grade], count, share_total)
-            if section is not None:  # None: asked from a section since deleted (the overall figure keeps it)
-                add(sections[section][grade], count, share_total)
-        for day, grade, count, share_total in by_day:
-            add(months[day.replace(day=1)][grade], count, share_total)
-        return cls(
-            overall=[c for c in overall.values() if c.count],
-            by_section=[
-                (title, [c if c.count else None for c in cells.values()])
-                for title, cells in sorted(sections.items())
-            ],
-            by_month=[(m, [c for c in cells.values() if c.count]) for m, cells in sorted(months.items())],
-        )

@@ -1,12 +1,14 @@
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from quiz import scheduling
-from quiz.models.content import Grade, Question
+from quiz.models.content import Grade, Question, Section
 
 
 class ReviewStateQuerySet(models.QuerySet):
@@ -156,3 +158,161 @@ class Bookmark(models.Model):
 
     def __str__(self) -> str:
         return f"Bookmark of {self.user} on {self.question_id}"
+
+
+class PracticeDayQuerySet(models.QuerySet):
+    def for_user(self, user) -> "PracticeDayQuerySet":
+        return self.filter(user=user)
+
+    def grades_by_section(self, since: date) -> dict[int, tuple[int, int]]:
+        """Per section pk: (questions graded since the day ``since``, of which Good or Nailed)."""
+        rows = (
+            self.filter(day__gte=since, grade__gte=Grade.MISSED, section__isnull=False)
+            .values("section")
+            .annotate(
+                graded=models.Sum("done"),
+                good=models.Sum("done", filter=models.Q(grade__gte=Grade.GOOD), default=0),
+            )
+            .order_by()
+        )
+        return {row["section"]: (row["graded"], row["good"]) for row in rows}
+
+    def per_day(self, since: date) -> dict[date, int]:
+        """Questions done (graded or skipped) per UTC day since ``since``."""
+        rows = self.filter(day__gte=since).values("day").annotate(n=models.Sum("done")).order_by()
+        return {row["day"]: row["n"] for row in rows}
+
+    def days_practised(self, since: date) -> set[date]:
+        """The UTC days since ``since`` with something done."""
+        return set(self.filter(day__gte=since).values_list("day", flat=True).distinct().order_by())
+
+    def calibration(self, limit: int = 5000) -> "Calibration":
+        """How self-grades compare with the share of key points ticked, over the latest ``limit`` questions
+        graded with key points and the rest of the day the oldest of them was graded.
+
+        Summed from the day tallies: the cost follows the days in that window, not the questions."""
+        ticked = self.filter(ticked__gt=0)
+        per_day = ticked.values_list("day").annotate(count=models.Sum("ticked")).order_by("-day")
+        seen, since = 0, None
+        for day, count in per_day.iterator(chunk_size=64):  # newest first, read only as far as needed
+            seen, since = seen + count, day
+            if seen >= limit:
+                break
+        if since is not None:
+            ticked = ticked.filter(day__gte=since)
+        sums = {"count": models.Sum("ticked"), "share_total": models.Sum("ticked_share_total")}
+        by_section = ticked.values_list("section__title", "grade").annotate(**sums).order_by()
+        by_day = ticked.values_list("day", "grade").annotate(**sums).order_by()
+        return Calibration.of(by_section, by_day)
+
+
+# PracticeDay.count's upsert. Raw SQL because the ORM's (``bulk_create(update_conflicts=True)``) can only
+# overwrite a column with the new row's value, not add to it. The same text runs on SQLite and PostgreSQL.
+COUNT_INTO_PRACTICE_DAY = """
+INSERT INTO quiz_practiceday AS tally (user_id, day, section_id, grade, done, ticked, ticked_share_total)
+VALUES (%s, %s, %s, %s, 1, %s, %s)
+ON CONFLICT (user_id, day, section_id, grade) DO UPDATE SET
+    done = tally.done + 1,
+    ticked = tally.ticked + excluded.ticked,
+    ticked_share_total = tally.ticked_share_total + excluded.ticked_share_total
+"""
+
+
+class PracticeDay(models.Model):
+    """What one user did on one UTC day in one section, by grade: the tallies the progress page sums.
+
+    Its cost then follows the days and sections practised, not every question ever answered (a year of
+    daily practice is a few thousand rows here against tens of thousands of items). Counted by
+    ``MockInterview`` in the same transaction that closes the item (``count``); history from before this
+    table was filled in by migration 0014."""
+
+    SKIPPED = 0  # the grade of a skipped question's tally (not NULL: NULLs never meet in a unique index)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    section = models.ForeignKey(
+        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    grade = models.PositiveSmallIntegerField()
+    done = models.PositiveIntegerField(default=0)
+    # Of those, the ones graded with the key points ticked or not, and their shares ticked added up.
+    ticked = models.PositiveIntegerField(default=0)
+    ticked_share_total = models.FloatField(default=0)
+
+    objects = PracticeDayQuerySet.as_manager()
+
+    class Meta:
+        db_table = "quiz_practiceday"  # named in COUNT_INTO_PRACTICE_DAY
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "day", "section", "grade"], name="one_practice_tally_per_day_section_grade"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.day}: {self.done} in section {self.section_id}, grade {self.grade}"
+
+    @classmethod
+    def count(cls, user_id: int, day: date, section_id: int | None, grade: int | None, ticked_share=None):
+        """Add one closed question to its tally: one statement, inserting the row or adding to it."""
+        ticked = ticked_share is not None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                COUNT_INTO_PRACTICE_DAY,
+                [
+                    user_id,
+                    connection.ops.adapt_datefield_value(day),
+                    section_id,
+                    grade or cls.SKIPPED,
+                    int(ticked),
+                    ticked_share if ticked else 0.0,
+                ],
+            )
+
+
+@dataclass
+class GradeCalibration:
+    """The mean share of key points ticked when the candidate chose ``grade``."""
+
+    grade: Grade
+    share_total: float = 0.0
+    count: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.share_total / self.count) if self.count else 0
+
+
+@dataclass
+class Calibration:
+    overall: list[GradeCalibration]
+    by_section: list[tuple[str, list[GradeCalibration | None]]]  # one cell per grade, None when never chosen
+    by_month: list[tuple[date, list[GradeCalibration]]]  # oldest first
+
+    @classmethod
+    def of(cls, by_section, by_day) -> "Calibration":
+        """From sums over graded items with key points: ``by_section`` rows (section title, grade, count,
+        share total) and ``by_day`` rows (UTC day, grade, count, share total)."""
+
+        def table() -> dict[int, GradeCalibration]:
+            return {grade: GradeCalibration(grade) for grade in Grade}
+
+        def add(cell: GradeCalibration, count: int, share_total: float) -> None:
+            cell.count += count
+            cell.share_total += share_total
+
+        overall, sections, months = table(), defaultdict(table), defaultdict(table)
+        for section, grade, count, share_total in by_section:
+            add(overall[grade], count, share_total)
+            if section is not None:  # None: asked from a section since deleted (the overall figure keeps it)
+                add(sections[section][grade], count, share_total)
+        for day, grade, count, share_total in by_day:
+            add(months[day.replace(day=1)][grade], count, share_total)
+        return cls(
+            overall=[c for c in overall.values() if c.count],
+            by_section=[
+                (title, [c if c.count else None for c in cells.values()])
+                for title, cells in sorted(sections.items())
+            ],
+            by_month=[(m, [c for c in cells.values() if c.count]) for m, cells in sorted(months.items())],
+        )

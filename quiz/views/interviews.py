@@ -33,9 +33,11 @@ def _item_for(interview: MockInterview, item_pk: int) -> InterviewItem:
     return get_object_or_404(interview.items.select_related("question"), pk=item_pk)
 
 
-def _step_for(request: HttpRequest, pk: int, item_pk: int) -> tuple[MockInterview, InterviewItem]:
+def _step_for(
+    request: HttpRequest, pk: int, item_pk: int, with_cards: bool = False
+) -> tuple[MockInterview, InterviewItem]:
     """The interview and the item posted: for the question asked now, both from one query."""
-    interview = MockInterview.at_step(request.user, pk)
+    interview = MockInterview.at_step(request.user, pk, with_cards=with_cards)
     if interview is not None and (item := interview.current_item()).pk == item_pk:
         return interview, item
     interview = _interview_for(request, pk)
@@ -163,7 +165,7 @@ def reveal_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @require_POST
 def grade_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview, item = _step_for(request, pk, item_pk)
+    interview, item = _step_for(request, pk, item_pk, with_cards=True)
     form = GradeForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
