@@ -12,7 +12,7 @@ from django.utils import timezone
 from quiz.answer_parts import join_key_points
 from quiz.charts import calibration_chart
 from quiz.feedback import COVERED, GRADE_CUTOFFS, key_point_coverage
-from quiz.models import Grade, MockInterview, PracticeDay, ReviewState
+from quiz.models import Grade, InterviewItem, MockInterview, PracticeDay, ReviewState
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -253,6 +253,17 @@ def test_results_list_the_points_i_keep_missing_across_interviews(client_in, use
     assert missing.index(KEY_POINTS[1]) < missing.index(KEY_POINTS[2])
     assert "missed 2 of 2" in missing and "missed 1 of 2" in missing
     assert KEY_POINTS[0] not in missing.split("</ul>")[0]
+
+
+def test_points_missed_most_read_the_latest_answers_only(user, regularisation):
+    start = datetime(2026, 9, 10, 12, tzinfo=UTC)
+    grade_with_ticks(user, regularisation, Grade.PARTIAL, [0, 2], start)  # missed the second point
+    grade_with_ticks(user, regularisation, Grade.PARTIAL, [0, 1], start + timedelta(days=1))  # the third
+    history = InterviewItem.objects.for_user(user)
+    everything = history.points_missed_most([regularisation.section_id])
+    assert [point for point, _, _ in everything[0][1]] == [KEY_POINTS[1], KEY_POINTS[2]]
+    latest = history.points_missed_most([regularisation.section_id], latest=1)
+    assert latest == [(regularisation.section.title, [(KEY_POINTS[2], 1, 1)])]
 
 
 def test_points_missed_are_the_users_own(client, intruder, user, regularisation, interview):

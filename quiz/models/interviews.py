@@ -374,6 +374,9 @@ class MockInterview(models.Model):
         return InterviewSummary.of(self)
 
 
+POINTS_MISSED_WINDOW = 500  # answers the results page's "points I keep missing" reads, newest first
+
+
 class InterviewItemQuerySet(models.QuerySet):
     def for_user(self, user) -> "InterviewItemQuerySet":
         return self.filter(user=user)
@@ -398,17 +401,21 @@ class InterviewItemQuerySet(models.QuerySet):
         return self.filter(ticked_share__isnull=False)
 
     def points_missed_most(
-        self, sections, per_section: int = 3
+        self, sections, per_section: int = 3, latest: int = POINTS_MISSED_WINDOW
     ) -> list[tuple[str, list[tuple[str, int, int]]]]:
-        """Per section (title): the key points left unticked most often, as (point, missed, shown)."""
+        """Per section (title, in bank order): the key points left unticked most often, as (point, missed,
+        shown), over the ``latest`` answers graded with key points in those sections.
+
+        A window, not the whole history: each answer's points are decoded here, and a long history made
+        the results page take 0.6 s at 100,000 graded questions."""
         rows = (
             self.with_ticks()
-            .filter(question__section__in=sections)
-            .values_list("question__section__title", "key_points_shown", "ticks")
-            .order_by("question__section__position")
+            .filter(section__in=sections)
+            .order_by("-done_day")  # the user's ticked-items index, walked newest first
+            .values_list("section__position", "section__title", "key_points_shown", "ticks")[:latest]
         )
         tally: dict[str, dict[str, list[int]]] = {}
-        for title, points, ticks in rows:
+        for _, title, points, ticks in sorted(rows, key=lambda row: row[0]):
             for point, ticked in zip(points, ticks, strict=False):
                 counts = tally.setdefault(title, {}).setdefault(point, [0, 0])
                 counts[0] += not ticked

@@ -19,7 +19,7 @@ from quiz import throttles
 from quiz.diffing import answer_update_for
 from quiz.forms import AnswerForm, FlagForm, GradeForm, InterviewSetupForm
 from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
-from quiz.models.interviews import GRADE_CUTOFFS
+from quiz.models.interviews import GRADE_CUTOFFS, POINTS_MISSED_WINDOW
 from quiz.wording import counted
 
 QUICK_START = {"question_count": 10, "timing": "per_question", "minutes": 3, "updates_schedule": True}
@@ -248,6 +248,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "summary": summary,
             "grade_labels": dict(Grade.choices),
             "points_missed": points_missed,
+            "points_missed_window": POINTS_MISSED_WINDOW,
         },
     )
 

@@ -137,17 +137,21 @@ def main() -> int:
         from django.test.utils import setup_test_environment
         from django.urls import reverse
 
+        from quiz.models import MockInterview
+
         setup_test_environment()  # lets the test client run against this (non-test) database
         began = time.monotonic()
         user = seed(args.items)
         seeded = time.monotonic() - began
         client = Client()
         client.force_login(user)
+        latest_interview = MockInterview.objects.filter(user=user).order_by("-created_at").first()
         pages = [
             ("home (baseline)", reverse("quiz:home")),
             ("history, first page", reverse("quiz:history")),
             ("history, last page", reverse("quiz:history") + "?page=last"),
             ("progress", reverse("quiz:progress")),
+            ("results of the latest interview", reverse("quiz:results", args=[latest_interview.pk])),
             ("questions due for review", reverse("quiz:bank") + "?due=on"),
             ("question bank, search", reverse("quiz:bank") + "?q=gradient"),
         ]
