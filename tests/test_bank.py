@@ -22,7 +22,7 @@ from quiz.models import (
     ReviewState,
     Section,
 )
-from quiz.views.bank import answer_excerpt
+from quiz.views.bank import ANSWERS_PER_PAGE, answer_excerpt
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 BANK = reverse("quiz:bank")
@@ -377,14 +377,21 @@ def test_question_page_query_count_does_not_grow_with_history(
 
     answer_it(1)
     QuestionNote.objects.create(user=user, question=question, text="note")
-    # session, user, question (+ bookmark), section path, review state, note, history, the menu's
-    # "Review queue" check
-    with django_assert_num_queries(8):
+    # session, user, question (+ bookmark), section path, review state, note, the answers counted and a
+    # page of them, the menu's "Review queue" check
+    with django_assert_num_queries(9):
         client_in.get(question_url(question))
     answer_it(15)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client_in.get(question_url(question))
-    assert response.content.decode().count('class="history-item"') == 16
+    html = response.content.decode()
+    # 16 answers: a page of the newest, the count, and the way to the older ones.
+    assert html.count('class="history-item"') == ANSWERS_PER_PAGE < 16
+    assert '<span class="count">16</span>' in html
+    assert 'href="?answers=2#history-heading">Older</a>' in html
+    older = client_in.get(question_url(question), {"answers": 2}).content.decode()
+    assert older.count('class="history-item"') == 16 - ANSWERS_PER_PAGE
+    assert f'start="{ANSWERS_PER_PAGE + 1}"' in older
 
 
 # Notes

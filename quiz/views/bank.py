@@ -24,6 +24,7 @@ from quiz.forms import BankFilterForm, BookmarkForm, NoteForm
 from quiz.models import Bookmark, Grade, InterviewItem, Question, QuestionNote, ReviewState, Section
 
 PAGE_SIZE = 25
+ANSWERS_PER_PAGE = 10  # of your own answers, on a question's page
 
 
 def _word_forms(word: str) -> set[str]:
@@ -144,10 +145,12 @@ def _question_context(request: HttpRequest, question: Question, note_form: NoteF
         .select_related("interview")
         .order_by("-interview__created_at")
     )
+    # A page at a time: a question practised daily for a year has hundreds of answers.
+    answers = Paginator(history, ANSWERS_PER_PAGE).get_page(request.GET.get("answers"))
     return {
         "question": question,
         "section_path": Section.objects.tree().ancestry(question.section_id)[::-1],
-        "history": history,
+        "answers": answers,
         "review": ReviewState.objects.for_user(request.user).filter(question=question).with_is_due().first(),
         "note_form": note_form,
         "now": timezone.now(),

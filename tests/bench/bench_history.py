@@ -137,7 +137,9 @@ def main() -> int:
         from django.test.utils import setup_test_environment
         from django.urls import reverse
 
-        from quiz.models import MockInterview
+        from django.db.models import Count
+
+        from quiz.models import InterviewItem, MockInterview
 
         setup_test_environment()  # lets the test client run against this (non-test) database
         began = time.monotonic()
@@ -146,12 +148,22 @@ def main() -> int:
         client = Client()
         client.force_login(user)
         latest_interview = MockInterview.objects.filter(user=user).order_by("-created_at").first()
+        most_answered = (
+            InterviewItem.objects.filter(user=user)
+            .values("question")
+            .annotate(n=Count("*"))
+            .order_by("-n")[0]
+        )
         pages = [
             ("home (baseline)", reverse("quiz:home")),
             ("history, first page", reverse("quiz:history")),
             ("history, last page", reverse("quiz:history") + "?page=last"),
             ("progress", reverse("quiz:progress")),
             ("results of the latest interview", reverse("quiz:results", args=[latest_interview.pk])),
+            (
+                f"the question answered most ({most_answered['n']} times)",
+                reverse("quiz:question", args=[most_answered["question"]]),
+            ),
             ("questions due for review", reverse("quiz:bank") + "?due=on"),
             ("question bank, search", reverse("quiz:bank") + "?q=gradient"),
         ]
