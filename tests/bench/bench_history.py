@@ -133,11 +133,10 @@ def main() -> int:
         import django
 
         django.setup()
+        from django.db.models import Count
         from django.test import Client
         from django.test.utils import setup_test_environment
         from django.urls import reverse
-
-        from django.db.models import Count
 
         from quiz.models import InterviewItem, MockInterview
 
