@@ -7,6 +7,7 @@ Behind a TLS proxy, bind to loopback or a socket and let the proxy set X-Forward
 
 import ctypes
 import ctypes.util
+import gc
 import multiprocessing
 import os
 import signal
@@ -54,6 +55,14 @@ control_socket_disable = True
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def pre_fork(server, worker) -> None:
+    """Move everything the master loaded (Django, the app, the matcher's model: ~106,000 objects) out of
+    the garbage collector's sight before each worker is forked. A worker's full collection walked them all,
+    46 ms in the middle of whichever request triggered it; and the collector's writes to their headers
+    made the workers copy pages they could have shared with the master. None of them is ever garbage."""
+    gc.freeze()
 
 
 def post_fork(server, worker) -> None:
