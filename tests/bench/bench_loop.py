@@ -277,8 +277,8 @@ def main() -> int:
         "--rate-seconds",
         type=float,
         default=40,
-        help="Seconds of each latency run. 40 s gives each loop step ~260 samples: over 15 s (100) its p99 was "
-        "the single slowest request, and moved by 1.5x between runs.",
+        help="Seconds of each latency run. 40 s gives each loop step ~260 samples: over 15 s (100) its p99 "
+        "was the single slowest request, and moved by 1.5x between runs.",
     )
     parser.add_argument("--questions", type=int, default=10000, help="Size of the generated bank.")
     parser.add_argument("--markdown", type=Path, help="Also write the figures as markdown to this file.")
