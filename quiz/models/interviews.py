@@ -537,6 +537,9 @@ class InterviewItem(models.Model):
             models.Index(fields=["question", "done_at"]),
             # Most missed, on the progress page (its other counts read PracticeDay's tallies).
             models.Index(fields=["user", "grade", "question"], name="item_user_grade_question"),
+            # A question's page: the user's answers to it. Without it, SQLite's planner (before ANALYZE) read
+            # every item of the user's through the index above: 25 ms at 100,000.
+            models.Index(fields=["user", "question"], name="item_user_question"),
             # The key points missed most, on the results page: a user's items with key points ticked.
             models.Index(
                 fields=["user", "done_day", "grade", "section", "ticked_share"],
