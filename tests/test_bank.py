@@ -388,8 +388,8 @@ def test_question_page_query_count_does_not_grow_with_history(
     # 16 answers: a page of the newest, the count, and the way to the older ones.
     assert html.count('class="history-item"') == ANSWERS_PER_PAGE < 16
     assert '<span class="count">16</span>' in html
-    assert 'href="?answers=2#history-heading">Older</a>' in html
-    older = client_in.get(question_url(question), {"answers": 2}).content.decode()
+    assert 'href="?page=2#history-heading" rel="next">Older</a>' in html
+    older = client_in.get(question_url(question), {"page": 2}).content.decode()
     assert older.count('class="history-item"') == 16 - ANSWERS_PER_PAGE
     assert f'start="{ANSWERS_PER_PAGE + 1}"' in older
 

@@ -139,9 +139,15 @@ def test_history_is_paginated_by_twenty_newest_first(client_in, user, bank):
     assert rows(first) == 20
     assert "Sat 25 Jan 2025" in first and "Mon 6 Jan 2025" in first and "Sun 5 Jan 2025" not in first
     assert "Page 1 of 2" in first
+    # Older sessions one link away, swapped in by htmx (the URL pushed) or loaded whole without JavaScript.
+    assert (
+        '<a href="?page=2" rel="next" hx-get="?page=2" hx-target="#history-table" hx-swap="outerHTML" '
+        'hx-push-url="true">Older</a>'
+    ) in first
     second = client_in.get(HISTORY, {"page": 2}).content.decode()
     assert rows(second) == 5
     assert "Wed 1 Jan 2025" in second
+    assert '<a href="?page=1" rel="prev"' in second and ">Newer</a>" in second and ">Older</a>" not in second
 
 
 def test_htmx_page_change_returns_only_the_table(client_in, user, bank):

@@ -146,7 +146,7 @@ def _question_context(request: HttpRequest, question: Question, note_form: NoteF
         .order_by("-interview__created_at")
     )
     # A page at a time: a question practised daily for a year has hundreds of answers.
-    answers = Paginator(history, ANSWERS_PER_PAGE).get_page(request.GET.get("answers"))
+    answers = Paginator(history, ANSWERS_PER_PAGE).get_page(request.GET.get("page"))
     return {
         "question": question,
         "section_path": Section.objects.tree().ancestry(question.section_id)[::-1],
