@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 
 from quiz.charts import HeatCell, TrendPoint
-from quiz.wording import counted
+from quiz.wording import counted, percent_of
 
 
 def test_counts_agree_with_their_noun():
@@ -16,3 +16,9 @@ def test_chart_titles_count_in_words():
     assert one_day.title.startswith("1 question on ")
     point = TrendPoint(x=0, y=0, percent=100, when=datetime(2026, 3, 2, tzinfo=UTC), questions=1, href="#")
     assert point.title.endswith("100% over 1 question")
+
+
+def test_shares_are_whole_percents_and_a_share_of_nothing_is_zero():
+    assert percent_of(2, 3) == 67  # mastery: 2 of 3 graded Good or better
+    assert percent_of(1.5, 2) == 75  # scores: partial credit adds up in halves
+    assert percent_of(0, 0) == 0  # a section never graded shows 0%, not an error

@@ -13,6 +13,7 @@ from quiz import feedback
 from quiz.models.accounts import Preferences
 from quiz.models.content import Grade, Question, Section
 from quiz.models.progress import PracticeDay, ReviewState
+from quiz.wording import percent_of
 
 
 class MockInterviewQuerySet(models.QuerySet):
@@ -641,7 +642,7 @@ class SectionResult:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.score_total / self.asked) if self.asked else 0
+        return percent_of(self.score_total, self.asked)
 
 
 @dataclass
@@ -670,7 +671,7 @@ class InterviewSummary:
         end = interview.ended_at or timezone.now()
         return cls(
             items=items,
-            percent=round(100 * sum(i.score for i in items) / len(items)) if items else 0,
+            percent=percent_of(sum(i.score for i in items), len(items)),
             graded=sum(1 for i in items if i.grade),
             skipped=sum(1 for i in items if i.skipped),
             unreached=sum(1 for i in items if i.done_at is None),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from quiz import scheduling
 from quiz.models.content import Grade, Question, Section
+from quiz.wording import percent_of
 
 
 class ReviewStateQuerySet(models.QuerySet):
@@ -280,7 +281,7 @@ class GradeCalibration:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.share_total / self.count) if self.count else 0
+        return percent_of(self.share_total, self.count)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 from quiz import charts
 from quiz.models import Bank, Grade, InterviewItem, MockInterview, PracticeDay, ReviewState, Section
 from quiz.models.interviews import GRADE_CUTOFFS
+from quiz.wording import percent_of
 
 MASTERY_DAYS = 90
 HEATMAP_WEEKS = 26
@@ -61,7 +62,7 @@ class SectionMastery:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.good / self.graded) if self.graded else 0
+        return percent_of(self.good, self.graded)
 
 
 def section_mastery(user, since: datetime, banks=()) -> list[SectionMastery]:
