@@ -225,12 +225,14 @@ class PracticeDay(models.Model):
     Its cost then follows the days and sections practised, not every question ever answered (a year of
     daily practice is a few thousand rows here against tens of thousands of items). Counted by
     ``MockInterview`` in the same transaction that closes the item (``count``); history from before this
-    table was filled in by migration 0014."""
+    table was filled in by migration 0015."""
 
     SKIPPED = 0  # the grade of a skipped question's tally (not NULL: NULLs never meet in a unique index)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
+    # NULL once the section is deleted, as on the items. Such tallies never meet in the unique index, so a
+    # later count adds a row instead of adding to one: more rows, the same sums.
     section = models.ForeignKey(
         Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
