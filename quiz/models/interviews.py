@@ -520,9 +520,9 @@ class InterviewItem(models.Model):
     suggested_grade = models.PositiveSmallIntegerField(
         choices=Grade.choices, null=True, blank=True, help_text="What the ticked share suggested."
     )
-    # Set by the grade: the share of ``ticks`` ticked behind it (None without key points, or not graded). Kept
-    # so calibration sums it in the database rather than decoding every item's ticks; only on graded items, so
-    # that its one condition (not grade IS NOT NULL, a range to SQLite's planner) picks the index below.
+    # Set by the grade: the share of ``ticks`` ticked behind it (None without key points, or not graded). The
+    # grade adds it to the day's PracticeDay tally, which calibration sums; here it marks the items whose key
+    # points were ticked, in one condition the partial index below is built on.
     ticked_share = models.FloatField(null=True, blank=True, editable=False)
 
     FEEDBACK_FIELDS = ("key_points_shown", "coverage", "matched_phrases", "ticks", "suggested_grade")
@@ -541,7 +541,9 @@ class InterviewItem(models.Model):
             # A question's page: the user's answers to it. Without it, SQLite's planner (before ANALYZE) read
             # every item of the user's through the index above: 25 ms at 100,000.
             models.Index(fields=["user", "question"], name="item_user_question"),
-            # The key points missed most, on the results page: a user's items with key points ticked.
+            # The key points missed most, on the results page: a user's items with key points ticked, newest
+            # day first, filtered by section in the index. (Its grade and share columns served calibration,
+            # which now sums tallies; kept rather than rebuilt, as a rebuild buys no measurable write.)
             models.Index(
                 fields=["user", "done_day", "grade", "section", "ticked_share"],
                 condition=models.Q(ticked_share__isnull=False),
