@@ -185,7 +185,7 @@ def export_file(source: importer.SourceFile) -> str:
     return EXPORTERS[source.layout](source)
 
 
-def export_manifest(bank: importer.Bank, files: dict[str, str]) -> str | None:
+def export_manifest(bank: importer.ParsedBank, files: dict[str, str]) -> str | None:
     """``bank.toml`` for what the files alone cannot say: the bank's title, source and licence, and the
     layout of each file that detection would read otherwise (a chapter without a "Chapter N" title or
     tags, a list whose tagged items are answered by code alone). None when there is nothing to say."""
@@ -201,7 +201,7 @@ def export_manifest(bank: importer.Bank, files: dict[str, str]) -> str | None:
     return "\n".join(lines).strip("\n") + "\n" if lines else None
 
 
-def bank_facts(bank: importer.Bank) -> list[tuple[str, str]]:
+def bank_facts(bank: importer.ParsedBank) -> list[tuple[str, str]]:
     return [("title", bank.title), ("source", bank.source), ("licence", bank.licence)]
 
 
@@ -213,7 +213,7 @@ def export_index(files: list[importer.SourceFile]) -> str:
     return _finish(lines)
 
 
-def export_bank(bank: importer.Bank, index: bool = True) -> dict[str, str]:
+def export_bank(bank: importer.ParsedBank, index: bool = True) -> dict[str, str]:
     """Each question file's markdown by its path, plus ``README.md`` (the index) unless ``index`` is False,
     and ``bank.toml`` where the files need one."""
     out = {source.path: export_file(source) for source in bank.files}

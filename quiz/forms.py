@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
+from django.utils import timezone
 from django.utils.text import Truncator
 
 from quiz import exporter
@@ -284,8 +286,8 @@ class BankSectionField(forms.ModelChoiceField):
         return "\u00a0\u00a0\u00a0" * section.depth + section.title
 
 
-class BankFilterForm(forms.Form):
-    """The question bank's GET form: every filter is in the query string, so a search is a shareable URL."""
+class QuestionFilterForm(forms.Form):
+    """The question list's GET form: every filter is in the query string, so a search is a shareable URL."""
 
     ANSWERED_CHOICES = [("", "Any"), ("yes", "Has one"), ("no", "Not yet")]
 
@@ -312,6 +314,37 @@ class BankFilterForm(forms.Form):
     missed = forms.BooleanField(required=False, label="I missed it (last graded Missed or Partial)")
     due = forms.BooleanField(required=False, label="Due now")
     bookmarked = forms.BooleanField(required=False, label="Bookmarked")
+
+    def questions(self, user) -> QuerySet[Question]:
+        """The active questions these filters select for ``user``, in bank order, with the user's badges."""
+        # A filter that does not validate (a stale section id, say) is left out rather than failing the page.
+        self.is_valid()
+        data = self.cleaned_data
+        questions = (
+            Question.objects.active().select_related("section").defer("answer_html", "imported_answer_md")
+        )
+        questions = questions.with_user_badges(user, timezone.now())
+        if data.get("q"):
+            questions = questions.search(data["q"])
+        if data.get("bank"):
+            questions = questions.in_banks([data["bank"]])
+        if data.get("section"):
+            questions = questions.in_sections([data["section"]])
+        if data.get("difficulty"):
+            questions = questions.filter(difficulty=data["difficulty"])
+        if data.get("answered") == "yes":
+            questions = questions.answered()
+        elif data.get("answered") == "no":
+            questions = questions.filter(answer_md="")
+        if data.get("provenance"):
+            questions = questions.filter(provenance=data["provenance"]).answered()
+        if data.get("missed"):
+            questions = questions.filter(my_last_grade__lte=Grade.PARTIAL)
+        if data.get("due"):
+            questions = questions.filter(is_due=True)
+        if data.get("bookmarked"):
+            questions = questions.filter(is_bookmarked=True)
+        return questions.order_by("position", "pk")
 
 
 class NoteForm(forms.Form):

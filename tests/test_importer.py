@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from quiz import banks, content_report, importer
+from quiz import bank_imports, content_report, importer
 from quiz.importer import read_sources
 from quiz.importer.common import Code, chunks
 
@@ -34,7 +34,7 @@ def by_prompt(source: importer.SourceFile) -> dict[str, importer.ParsedQuestion]
 
 
 @pytest.fixture(scope="module")
-def bank() -> importer.Bank:
+def bank() -> importer.ParsedBank:
     return importer.parse_bank(read_sources(BANK))
 
 
@@ -218,7 +218,7 @@ def test_duplicate_questions_merge_keeping_the_fuller_answer_and_are_reported():
     assert question.answer_md == "- short\n- and the example"
     assert question.source_line == 5
     assert [(n.line, n.kind) for n in source.notes] == [(2, "duplicate-question")]
-    assert content_report.summarize(importer.Bank([source]))[0].merged == 1
+    assert content_report.summarize(importer.ParsedBank([source]))[0].merged == 1
 
 
 QNA = {
@@ -300,7 +300,7 @@ def test_bank_readme_link_texts_title_the_root_sections():
 
 def test_findings_flag_python_that_does_not_compile_and_stripped_math():
     source = qna("### Given a vector , what is ?\n```python\ndef f():\nreturn 1\n```\n")
-    kinds = [f.kind for f in content_report.content_findings(importer.Bank([source]))]
+    kinds = [f.kind for f in content_report.content_findings(importer.ParsedBank([source]))]
     editorial = {"unrated", "key-points", "not-reviewed"}  # what the editors owe it besides
     assert [kind for kind in kinds if kind not in editorial] == ["code-does-not-compile", "stripped-math"]
 
@@ -381,8 +381,8 @@ def test_fixture_records_use_natural_keys_and_rendered_html(bank):
 def test_committed_content_json_matches_a_rebuild(bank):
     """fixtures/markdown/ holds one bank, the bundled one: content.json is its bank record and its rows."""
     call_command("build_fixtures", check=True, stdout=StringIO())
-    version = banks.bank_version(read_sources(BANK))
-    expected = banks.bank_records(settings.BUNDLED_BANK, bank, version)
+    version = bank_imports.bank_version(read_sources(BANK))
+    expected = bank_imports.bank_records(settings.BUNDLED_BANK, bank, version)
     assert CONTENT.read_bytes() == importer.dump_fixture(expected).encode()
 
 
@@ -651,7 +651,7 @@ def test_build_fixtures_says_when_a_file_has_no_questions(tmp_path):
 def test_the_content_report_survives_python_too_deep_to_compile():
     answer = "```python\n" + "1+" * 9000 + "1\n```"
     source = importer.parse_general(f"### Why?\n{answer}\n", "a.md")
-    findings = content_report.content_findings(importer.Bank([source]))
+    findings = content_report.content_findings(importer.ParsedBank([source]))
     findings = [f for f in findings if f.kind not in ("unrated", "key-points", "not-reviewed")]  # editorial
     assert [f.kind for f in findings] == ["code-does-not-compile"]
     assert "cannot be checked" in findings[0].message or "too many" in findings[0].message
@@ -682,7 +682,7 @@ def test_editing_the_bank_kept_every_questions_key(bank):
     assert lost and lost <= stripped | restored_keys
 
 
-def seen_questions(bank: importer.Bank) -> list[tuple]:
+def seen_questions(bank: importer.ParsedBank) -> list[tuple]:
     return [
         (q.key, q.answer_md, q.difficulty, q.provenance, q.key_points)
         for f in bank.files

@@ -104,7 +104,7 @@ def _home_bank_and_session_counts(client) -> tuple[int, int, int]:
     """What a learner sees as "due": the home count, the bank's Due filter, the size of the review session."""
     home = client.get(reverse("quiz:home")).content.decode()
     home_count = int(home.split('data-testid="due-now">')[1].split("<")[0])
-    bank = client.get(reverse("quiz:bank"), {"due": "on"})
+    bank = client.get(reverse("quiz:questions"), {"due": "on"})
     client.post(reverse("quiz:review-start"))
     session = MockInterview.objects.filter(kind=MockInterview.Kind.REVIEW).order_by("-pk").first()
     session_size = session.items.count() if session else 0

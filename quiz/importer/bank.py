@@ -14,9 +14,9 @@ from quiz.answer_parts import split_key_points
 from quiz.importer.common import (
     FENCE_RE,
     RULE_RE,
-    Bank,
     ContentError,
     Finding,
+    ParsedBank,
     Problem,
     SourceFile,
     decode,
@@ -225,7 +225,7 @@ def parse_file(
     return parse_general(text, path, title, markers, lists_ask=lists_ask or layout == "list")
 
 
-def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
+def parse_bank(sources: Mapping[str, bytes | str]) -> ParsedBank:
     """Parse every file (keys: posix paths relative to the bank's root); all problems are raised together."""
     problems: list[Problem] = []
     texts: dict[str, str] = {}
@@ -289,13 +289,13 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
         p: sum(1 for line in t.split("\n") if line.strip()) for p, t in texts.items() if layouts[p] == "index"
     }
     skipped = sorted(p for p in texts if layouts[p] == "skip")
-    return Bank(files, notes, manifest.title, manifest.source, manifest.licence, indexes, skipped)
+    return ParsedBank(files, notes, manifest.title, manifest.source, manifest.licence, indexes, skipped)
 
 
 # -- what comes out --
 
 
-def fixture_records(bank: Bank, renderer: Callable[[str], str] = render_markdown) -> list[dict]:
+def fixture_records(bank: ParsedBank, renderer: Callable[[str], str] = render_markdown) -> list[dict]:
     """Django fixture records with natural keys and no pk, sections (parents first) then questions.
 
     ``renderer`` turns markdown into HTML: ``render_markdown``, or a cache in front of it."""

@@ -115,7 +115,7 @@ class SourceFile:
 
 
 @dataclass
-class Bank:
+class ParsedBank:
     files: list[SourceFile]
     notes: list[Finding] = field(
         default_factory=list

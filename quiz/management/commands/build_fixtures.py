@@ -16,7 +16,7 @@ import django
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from quiz import answer_parts, banks, content_report, importer, rendering
+from quiz import answer_parts, bank_imports, content_report, importer, rendering
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -77,7 +77,7 @@ class BankReport:
     findings: list[importer.Finding]
 
     @classmethod
-    def of(cls, slug: str, bank: importer.Bank) -> "BankReport":
+    def of(cls, slug: str, bank: importer.ParsedBank) -> "BankReport":
         rows, findings = content_report.summarize(bank), content_report.content_findings(bank)
         return cls(slug, bank.title, bank.source, bank.licence, rows, findings)
 
@@ -119,7 +119,7 @@ class LastBuild:
                 digest.update(b"%d:" % len(data) + data)
 
         feed(renders.fingerprint, renders.digest, sys.version, django.get_version(), settings.BUNDLED_BANK)
-        quiz = Path(banks.__file__).parent
+        quiz = Path(bank_imports.__file__).parent
         for path in build_code():
             feed(path.relative_to(quiz).as_posix(), path.read_bytes())
         for slug, files in sources:
@@ -156,7 +156,7 @@ class LastBuild:
 def build_code() -> list[Path]:
     """The source files whose change can change what a build writes or reports (rendering.py is in
     RenderCache's fingerprint): the importer, the report, the key points, the bank records, this command."""
-    modules = [Path(module.__file__) for module in (content_report, answer_parts, banks)]
+    modules = [Path(module.__file__) for module in (content_report, answer_parts, bank_imports)]
     return sorted([*Path(importer.__file__).parent.glob("*.py"), *modules, Path(__file__)])
 
 
@@ -201,7 +201,9 @@ class Command(BaseCommand):
         **options,
     ) -> None:
         folders = (
-            [(banks.bank_slug(source.name), source)] if source else banks.folder_banks(settings.BANKS_DIR)
+            [(bank_imports.bank_slug(source.name), source)]
+            if source
+            else bank_imports.folder_banks(settings.BANKS_DIR)
         )
         if source and not source.is_dir():
             raise CommandError(f"{source} is not a directory")
@@ -249,7 +251,9 @@ class Command(BaseCommand):
         try:
             for slug, files in sources:
                 bank = importer.parse_bank(files)
-                records += banks.bank_records(slug, bank, banks.bank_version(files), renderer=renders.render)
+                records += bank_imports.bank_records(
+                    slug, bank, bank_imports.bank_version(files), renderer=renders.render
+                )
                 reports.append(BankReport.of(slug, bank))
             return importer.dump_fixture(records), reports
         except importer.ContentError as exc:

@@ -44,7 +44,7 @@ from quiz.models import Bank, Question
 from quiz.wording import counted
 
 
-def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> importer.Bank:
+def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> importer.ParsedBank:
     """A bank's active questions (the bundled bank's by default) as the importer's dataclasses, files in bank
     order, each in source order, each in the layout its markdown under ``source`` has (the bundled bank's
     folder by default). Keys lose the bank's prefix, as reading the files back gives them."""
@@ -79,7 +79,9 @@ def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> 
                     provenance=_provenance(q),
                 )
             )
-    return importer.Bank(list(files.values()), title=bank.title, source=bank.source_url, licence=bank.licence)
+    return importer.ParsedBank(
+        list(files.values()), title=bank.title, source=bank.source_url, licence=bank.licence
+    )
 
 
 def _provenance(question: Question) -> ProvenanceNote | None:
@@ -100,7 +102,7 @@ def _identity(question: importer.ParsedQuestion) -> tuple:
     )
 
 
-def round_trip_problems(bank: importer.Bank) -> list[str]:
+def round_trip_problems(bank: importer.ParsedBank) -> list[str]:
     """Questions that reading the exported files (with their index) would lose or change."""
     try:
         again = importer.parse_bank(exporter.export_bank(bank))
