@@ -259,8 +259,8 @@ class GradeForm(AnswerForm):
         return self.cleaned_data["ticks"] if "ticks_shown" in self.data else None
 
 
-class FlagForm(AnswerForm):
-    flagged = forms.BooleanField(required=False)
+class MarkForm(AnswerForm):
+    marked = forms.BooleanField(required=False)
 
 
 class SectionsByBankChoices(SectionTreeChoices):

@@ -51,7 +51,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
-def test_insecure_cookies_switch_is_what_check_deploy_flags():
+def test_insecure_cookies_switch_is_what_check_deploy_warns_about():
     # The loopback-only switch of `make serve` must not pass for a real deployment.
     result = run_manage("check", "--deploy", env=production_env(DJANGO_INSECURE_COOKIES="1"))
     output = result.stdout + result.stderr

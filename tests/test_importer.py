@@ -298,7 +298,7 @@ def test_bank_readme_link_texts_title_the_root_sections():
 # -- findings --
 
 
-def test_findings_flag_python_that_does_not_compile_and_stripped_math():
+def test_findings_report_python_that_does_not_compile_and_stripped_math():
     source = qna("### Given a vector , what is ?\n```python\ndef f():\nreturn 1\n```\n")
     kinds = [f.kind for f in content_report.content_findings(importer.ParsedBank([source]))]
     editorial = {"unrated", "key-points", "not-reviewed"}  # what the editors owe it besides

@@ -234,16 +234,16 @@ def test_skip_records_skip_and_moves_on(client_in, interview):
     assert "Question number 1?" in client_in.get(step_url(interview)).content.decode()
 
 
-def test_flag_sets_the_state_asked_for_so_double_clicks_agree(client_in, interview):
+def test_mark_sets_the_state_asked_for_so_double_clicks_agree(client_in, interview):
     item = first_item(interview)
-    client_in.post(item_url("flag", item), {"flagged": "on"}, **HTMX)
-    response = client_in.post(item_url("flag", item), {"flagged": "on"}, **HTMX)
+    client_in.post(item_url("mark", item), {"marked": "on"}, **HTMX)
+    response = client_in.post(item_url("mark", item), {"marked": "on"}, **HTMX)
     item.refresh_from_db()
-    assert item.flagged
+    assert item.marked
     assert "Marked for later" in response.content.decode()
-    client_in.post(item_url("flag", item), {"flagged": ""})
+    client_in.post(item_url("mark", item), {"marked": ""})
     item.refresh_from_db()
-    assert not item.flagged
+    assert not item.marked
 
 
 def test_typed_answer_autosaves_without_submitting(client_in, interview):
@@ -435,7 +435,7 @@ def test_typed_answer_is_shown_escaped_on_results(client_in, interview):
         ("item-reveal", "post", True),
         ("item-grade", "post", True),
         ("item-skip", "post", True),
-        ("item-flag", "post", True),
+        ("item-mark", "post", True),
         ("item-answer", "post", True),
     ],
 )

@@ -140,7 +140,7 @@ TABLE: dict[str, Row] = {
         _quiz("/interviews/{running}/items/{item}/grade/"), POST_ONLY, OWNER_POST, {"grade": Grade.GOOD}
     ),
     "quiz:item-skip": Row(_quiz("/interviews/{running}/items/{item}/skip/"), POST_ONLY, OWNER_POST),
-    "quiz:item-flag": Row(_quiz("/interviews/{running}/items/{item}/flag/"), POST_ONLY, OWNER_POST),
+    "quiz:item-mark": Row(_quiz("/interviews/{running}/items/{item}/mark/"), POST_ONLY, OWNER_POST),
     "quiz:item-answer": Row(
         _quiz("/interviews/{running}/items/{item}/answer/"), POST_ONLY, OWNER_POST, {"answer_text": "x"}
     ),

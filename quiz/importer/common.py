@@ -225,7 +225,7 @@ def parse_heading(line: str) -> tuple[int, str] | None:
 
 
 def clean_answer(lines: list[tuple[str, bool]]) -> str:
-    """Drop ``---`` separators, squeeze blank runs and trim; lines flagged as code stay untouched."""
+    """Drop ``---`` separators, squeeze blank runs and trim; lines known to be code stay untouched."""
     kept: list[str] = []
     for text, is_code in lines:
         if not is_code and RULE_RE.match(text):

@@ -360,9 +360,9 @@ class MockInterview(models.Model):
         only into the question being asked, and never once the interview has ended."""
         return self._write_open_item(item, answer_text)
 
-    def set_flag(self, item: "InterviewItem", flagged: bool) -> None:
-        InterviewItem.objects.filter(pk=item.pk).update(flagged=flagged)
-        item.flagged = flagged
+    def mark(self, item: "InterviewItem", marked: bool) -> None:
+        InterviewItem.objects.filter(pk=item.pk).update(marked=marked)
+        item.marked = marked
 
     def end_early(self, now: datetime | None = None) -> None:
         now = now or timezone.now()
@@ -510,7 +510,7 @@ class InterviewItem(models.Model):
     )
     done_day = models.DateField(null=True, blank=True, editable=False)
     over_time = models.BooleanField(default=False)
-    flagged = models.BooleanField(default=False, help_text="Marked by the candidate to look at again.")
+    marked = models.BooleanField(default=False, help_text="Marked by the candidate to look at again.")
     # Taken once, at reveal: the key points as shown then (a reviewer's later edit rewrites no past coverage),
     # the matcher's score per point, and the phrase of the answer that said each covered point.
     key_points_shown = models.JSONField(default=list, blank=True)
