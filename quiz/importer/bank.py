@@ -2,6 +2,7 @@
 content, or the manifest), the order the index files give, and the fixture records."""
 
 import dataclasses
+import functools
 import json
 import posixpath
 import re
@@ -10,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from quiz.answer_parts import split_key_points
+from quiz.answer_parts import rendered_fields
 from quiz.importer.common import (
     FENCE_RE,
     RULE_RE,
@@ -330,7 +331,9 @@ def fixture_records(bank: ParsedBank, renderer: Callable[[str], str] = render_ma
                 }
             )
         for question in source.questions:
-            body_md, key_points = split_key_points(question.answer_md)
+            rendered = rendered_fields(
+                question.prompt_md, question.answer_md, functools.partial(render, question)
+            )
             provenance = question.provenance
             questions.append(
                 {
@@ -341,11 +344,11 @@ def fixture_records(bank: ParsedBank, renderer: Callable[[str], str] = render_ma
                         "position": len(questions),
                         "group_title": question.group_title,
                         "prompt_md": question.prompt_md,
-                        "prompt_html": render(question, question.prompt_md),
+                        "prompt_html": rendered["prompt_html"],
                         "answer_md": question.answer_md,
-                        "answer_html": render(question, body_md),
+                        "answer_html": rendered["answer_html"],
                         "imported_answer_md": question.answer_md,
-                        "key_points": key_points,
+                        "key_points": rendered["key_points"],
                         "provenance": provenance.kind if provenance else "upstream",
                         "provenance_by": provenance.by if provenance else "",
                         "provenance_on": provenance and provenance.date and provenance.date.isoformat(),

@@ -5,13 +5,10 @@ parses the stashed files and writes nothing; the import runs in the worker (``qu
 its progress with htmx (a plain reload shows the same).
 """
 
-import functools
-from collections.abc import Callable
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, TooManyFilesSent
+from django.core.exceptions import TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -22,6 +19,7 @@ from quiz import bank_imports
 from quiz.forms import BankUploadForm
 from quiz.models import Bank, BankUpload
 from quiz.tasks import import_upload
+from quiz.view_helpers import allowed_if, page_or_part
 
 MAX_REQUEST_BYTES = bank_imports.MAX_UPLOAD_BYTES + 64 * 1024  # the files and the form around them
 
@@ -30,17 +28,7 @@ def can_import_banks(user) -> bool:
     return user.is_staff and user.has_perm("quiz.add_bank")
 
 
-def bank_importer_required(view: Callable) -> Callable:
-    """Signed in (else the login page), staff with the permission to add banks (else 403)."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not can_import_banks(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+bank_importer_required = allowed_if(can_import_banks)
 
 
 @login_required
@@ -105,8 +93,8 @@ def _upload(request: HttpRequest) -> HttpResponse:
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stashed = get_object_or_404(BankUpload, pk=pk)
     template = "quiz/bank_upload_detail.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, template + "#import-status", {"upload": stashed})
+    if (part := page_or_part(request, template, "import-status")) != template:
+        return render(request, part, {"upload": stashed})
     notes = request.session.get(f"upload-notes-{stashed.pk}", [])
     report = bank_imports.dry_run(stashed.slug, stashed.source_files(), notes)
     return render(request, template, {"upload": stashed, "report": report})

@@ -20,6 +20,7 @@ from quiz.diffing import answer_update_for
 from quiz.forms import AnswerForm, GradeForm, InterviewSetupForm, MarkForm
 from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
 from quiz.models.interviews import GRADE_CUTOFFS, POINTS_MISSED_WINDOW
+from quiz.view_helpers import page_or_part
 from quiz.wording import counted
 
 QUICK_START = {"question_count": 10, "timing": "per_question", "minutes": 3, "updates_schedule": True}
@@ -102,9 +103,7 @@ def _step_response(
     if interview.is_over() or (item := interview.current_item()) is None:
         url = reverse("quiz:results", args=[interview.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    template = "quiz/interview.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#question-card"
+    template = page_or_part(request, "quiz/interview.html", "question-card")
     context = {
         "interview": interview,
         "item": item,

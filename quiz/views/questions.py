@@ -22,8 +22,8 @@ from django.views.decorators.vary import vary_on_headers
 from quiz import bank_imports, decks, exporter
 from quiz.diffing import answer_update_for
 from quiz.forms import BookmarkForm, NoteForm, QuestionFilterForm
-from quiz.management.commands.export_markdown import bank_from_database
 from quiz.models import Bookmark, InterviewItem, Question, QuestionNote, ReviewState, Section
+from quiz.view_helpers import page_or_part
 
 PAGE_SIZE = 25
 ANSWERS_PER_PAGE = 10  # of your own answers, on a question's page
@@ -81,9 +81,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
     if words := form.cleaned_data.get("q", "").split():
         for question in page:
             question.excerpt = answer_excerpt(question.answer_md, words)
-    template = "quiz/questions.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#results"
+    template = page_or_part(request, "quiz/questions.html", "results")
     # The export takes the page's own filters: the selection shown is the one downloaded.
     filters = request.GET.copy()
     filters.pop("page", None)
@@ -192,7 +190,7 @@ def export_questions(request: HttpRequest) -> HttpResponse:
     if kind == "md":
         if bank is None:
             return HttpResponseBadRequest("the markdown export is of one bank: add bank=<name>")
-        body = bank_imports.zip_bytes(exporter.export_bank(bank_from_database(bank=bank)))
+        body = bank_imports.zip_bytes(exporter.export_bank(exporter.bank_from_database(bank=bank)))
     elif kind == "csv":
         body = decks.csv_text(questions)
     else:
