@@ -107,7 +107,7 @@ def test_the_wsgi_application_loads_the_matchers_model_before_any_request():
 
 
 def test_gunicorn_forks_its_workers_with_the_loaded_app_out_of_the_garbage_collectors_sight():
-    # A worker's full collection walked every object the master loaded (46 ms in some request's middle).
+    # A worker's full collection would walk every object the master loaded, in some request's middle.
     check = (
         "import gc, runpy; hooks = runpy.run_path('interview/gunicorn.conf.py')\n"
         "loaded = len(gc.get_objects()); hooks['pre_fork'](None, None)\n"

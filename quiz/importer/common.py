@@ -18,7 +18,7 @@ MAX_LINE = 20_000
 # No bank anyone keeps has files near these (the largest public one we tried has 167 questions in a file);
 # past them, a file is generated or hostile, and reading it would take seconds.
 MAX_QUESTIONS = 5_000
-MAX_LINES = 40_000  # the largest public bank file we tried has 1,439; reading costs ~10 µs a line
+MAX_LINES = 40_000  # well past the largest public bank file we tried (docs/bench-results.md)
 MAX_SECTIONS = 2_000
 # List or quote markers opening one line: deeper is no question bank, and breaks the renderer.
 MAX_NESTING = 40
