@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from quiz import bank_imports, content_report, importer
 from quiz.importer import read_sources
 from quiz.importer.common import Code, chunks
+from quiz.importer.general import parse_general
+from quiz.models import Question, Section
 
 BANK = Path(settings.QUESTION_BANK_DIR)
 CONTENT = Path(settings.BASE_DIR) / "fixtures" / "content.json"
@@ -765,3 +768,69 @@ def test_a_rebuild_takes_rendered_html_from_the_cache_until_the_markdown_or_the_
     qna.write_text("# Python\n### What is a list?\nA **mutable** sequence.\n")
     build(stdout=StringIO())
     assert output.read_text() == fresh
+
+
+# Each file read on its own (the layout tests share one parse per module)
+
+
+def asked_text(text: str) -> list[tuple]:
+    return [
+        (q.source_line, q.prompt_md, q.answer_md, q.difficulty) for q in parse_general(text, "t.md").questions
+    ]
+
+
+def test_a_question_table_with_an_answer_column_imports_every_row_with_its_answer_and_level():
+    text = (
+        "# Stats\n\n"
+        "| Question | Level | Answer |\n"
+        "| --- | --- | --- |\n"
+        "| What is a p-value? | Fundamental | The chance of data this extreme under the null. |\n"
+        "| Why does L1 give sparse weights? | Advanced | Its corners sit on the axes. |\n"
+        "| What is a prior? | | |\n"
+    )
+    assert asked_text(text) == [
+        (5, "What is a p-value?", "The chance of data this extreme under the null.", "easy"),
+        (6, "Why does L1 give sparse weights?", "Its corners sit on the axes.", "hard"),
+        (7, "What is a prior?", "", "unrated"),
+    ]
+
+
+def test_an_answer_in_details_keeps_a_details_block_nested_inside_it():
+    text = (
+        "# Metrics\n\n"
+        "1. What is recall?\n"
+        "<details><summary>Answer</summary>\n\n"
+        "TP / (TP + FN), with <details><summary>Why</summary>a nested note</details> inside.\n\n"
+        "</details>\n\n"
+        "2. What is precision?\n"
+    )
+    assert asked_text(text) == [
+        (
+            3,
+            "What is recall?",
+            "TP / (TP + FN), with <details><summary>Why</summary>a nested note</details> inside.",
+            "unrated",
+        ),
+        (10, "What is precision?", "", "unrated"),
+    ]
+
+
+def test_a_banks_fixture_loads_every_section_and_question_where_the_markdown_has_them(db):
+    bank = importer.parse_bank(importer.read_sources(Path(__file__).parent / "banks" / "layouts"))
+    for record in serializers.deserialize("json", importer.dump_fixture(importer.fixture_records(bank))):
+        record.save()
+    parsed_sections = [s for f in bank.files for s in f.sections]
+    parsed = [q for f in bank.files for q in f.questions]
+    assert list(Section.objects.values_list("key", flat=True)) == [
+        s.key for s in parsed_sections
+    ]  # bank order
+    loaded = {q.key: q for q in Question.objects.all()}
+    assert sorted(loaded) == sorted(q.key for q in parsed)
+    for q in parsed:
+        row = loaded[q.key]
+        assert (row.source_path, row.source_line, row.answer_md, row.difficulty) == (
+            q.source_path,
+            q.source_line,
+            q.answer_md,
+            q.difficulty,
+        )

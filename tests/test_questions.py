@@ -512,3 +512,23 @@ def test_results_page_links_each_question_to_its_page(client_in, user, question)
 
 def test_nav_links_to_the_bank(client_in, db):
     assert f'href="{QUESTIONS}">Questions</a>' in client_in.get(QUESTIONS).content.decode()
+
+
+# Sections: the tree in one query, counts without retired questions
+
+
+def test_filtering_by_section_reads_the_tree_in_one_query(six_questions, django_assert_num_queries):
+    section = six_questions[0].section
+    for i in range(3):
+        Section.objects.create(
+            key=f"ml/t{i}", title=f"T{i}", parent=section, position=i + 1, source_path="ml.md"
+        )
+    with django_assert_num_queries(2):
+        assert len(Question.objects.in_sections([section])) == len(six_questions)
+
+
+def test_section_counts_leave_retired_questions_out(six_questions):
+    six_questions[0].retired = True
+    six_questions[0].save()
+    (section,) = Section.objects.with_totals()
+    assert (section.question_count, section.total_count) == (len(six_questions) - 1, len(six_questions) - 1)
