@@ -156,7 +156,7 @@ def build_code() -> list[Path]:
     """The source files whose change can change what a build writes or reports (rendering.py is in
     RenderCache's fingerprint): the importer, the report, the key points, the bank records, this module."""
     modules = [Path(module.__file__) for module in (content_report, answer_parts, bank_imports)]
-    return sorted([*Path(importer.__file__).parent.glob("*.py"), *modules, Path(__file__)])
+    return sorted([*Path(importer.__file__).parent.rglob("*.py"), *modules, Path(__file__)])
 
 
 def build(sources: list[tuple[str, dict[str, bytes]]], renders: RenderCache) -> tuple[str, list[BankReport]]:

@@ -8,7 +8,7 @@ bank's optional ``bank.toml``):
   group titles, answered by the fence after them (``formats.py``);
 - ``qna`` and ``list``: everything else, mixed freely: question headings, bold-line questions, ``Q:``/``A:``
   pairs, numbered or bulleted questions answered by the paragraphs after them, ``<details>`` blocks and
-  question tables (``general.py``); ``list`` when most questions are list items (the exporter writes it so);
+  question tables (``general/``); ``list`` when most questions are list items (the exporter writes it so);
 - ``index``: mostly links; the links give the other files their titles and order.
 
 Every non-blank line is used (a question, an answer, a section heading, an introduction, an index) or

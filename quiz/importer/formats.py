@@ -2,7 +2,7 @@
 items after it (indented under it, or numbered from 1 again), each answered by the fence after it.
 
 ``parse_chapter`` turns one file's text into a ``SourceFile``, or raises ``ContentError`` saying
-``path:line: what is wrong``; every other layout is read by ``quiz/importer/general.py``.
+``path:line: what is wrong``; every other layout is read by ``quiz/importer/general/``.
 """
 
 import posixpath

@@ -1,0 +1,156 @@
+"""One line at a time: headings, ``Q:`` labels, bold questions, and the answer text between them."""
+
+from quiz.importer import markers as m
+from quiz.importer.blocks import (
+    STRUCTURE_RE,
+)
+from quiz.importer.common import (
+    MAX_TITLE,
+    Code,
+    ContentError,
+    Problem,
+    parse_heading,
+)
+from quiz.importer.general.contents import TOC_TITLES, _number
+from quiz.importer.general.survey import BLOCK_START_RE
+
+
+class LineReading:
+    def code(self, code: Code) -> None:
+        if self.open is None:
+            return  # reported as ignored
+        for no, raw in enumerate(code.raw, code.no):
+            self.answer(no, raw, True)
+
+    def line(self, no: int, line: str, stripped: str) -> None:
+        opened = self.open
+        if not stripped:
+            if opened is not None:
+                opened.prompt_open = False
+                if opened.answering:
+                    opened.answer.append(("", False))
+            return
+        indent = len(line) - len(line.lstrip(" "))
+        if indent <= 3 and (heading := parse_heading(line[indent:])):
+            self.heading(no, line, *heading)
+            return
+        if opened is not None and opened.kind == "heading":
+            self.answer(no, line)
+            return
+        if self.question_line(no, stripped):
+            return
+        if opened is not None and not opened.answering:
+            labelled, rest = m.answer_label(stripped)
+            if labelled:
+                self.draft.use(no)
+                opened.answering, opened.prompt_open = True, False
+                if rest.strip():
+                    self.answer(no, rest)
+                return
+        if (item := m.list_item(line)) is not None and self.list_item(no, line, item):
+            return
+        if opened is not None:
+            if opened.prompt_open and opened.kind in ("item", "label") and not BLOCK_START_RE.match(stripped):
+                opened.raw.prompt += " " + stripped
+                self.draft.use(no)
+            else:
+                self.answer(no, line)
+        elif self.intro or STRUCTURE_RE.fullmatch(stripped):
+            self.draft.use(no)
+
+    def question_line(self, no: int, stripped: str) -> bool:
+        """A ``Q:`` line or a bold line that asks starts a question."""
+        labelled, rest = m.question_label(stripped)
+        if labelled:
+            answer = ""
+            if split := m.INLINE_ANSWER_RE.search(rest):
+                rest, answer = rest[: split.start()], rest[split.end() :].strip()
+            difficulty, prompt = m.split_difficulty(rest.strip(), self.markers)
+            self.start(no, prompt, difficulty, "label")
+            if answer:
+                self.answer(no, answer)
+            return True
+        if (bold := self.bold_question(stripped)) is not None:
+            self.start(no, bold[1], bold[0], "bold", answering=True, prompt_open=False)
+            return True
+        return False
+
+    def bold_question(self, stripped: str) -> tuple[str | None, str] | None:
+        delimiter = stripped[:2]
+        if delimiter not in ("**", "__"):
+            return None
+        end = stripped.find(delimiter, 2)
+        if end < 0:
+            return None
+        inner, rest = stripped[2:end].strip(), stripped[end + 2 :].strip()
+        numbered = bool(m.PREFIX_RE.fullmatch(inner))
+        if numbered and rest:
+            text = rest  # **3)** What is X?
+        elif m.PREFIX_RE.match(inner) and not m.SECTION_NUMBER_RE.match(inner):
+            numbered, text = True, f"{inner} {rest}".strip()  # **1) FizzBuzz.** Print 1 to 100
+        elif not rest or m.split_difficulty("x " + rest, self.markers)[1] == "x":
+            text = f"{inner} {rest}".strip()  # **What is X?** 👶
+        else:
+            return None
+        difficulty, text = m.split_difficulty(text, self.markers)
+        prefixed, text = m.strip_prefix(text)
+        if text.rstrip("*_ ").endswith(":") and not numbered:
+            return None  # "**Example:**"
+        if text.endswith("?") or difficulty or numbered or prefixed or m.looks_like_question(text):
+            return difficulty, text
+        return None
+
+    def heading(self, no: int, line: str, level: int, words: str) -> None:
+        opened = self.open
+        words = m.drop_source_link(words)
+        if not words:
+            self.draft.empty_heading(level, no)
+            self.draft.use(no)
+            return
+        difficulty, text = m.split_difficulty(words, self.markers)
+        prefixed, text = m.strip_prefix(text)
+        q_prefix = prefixed and words.lstrip("[ EMHemh]").lower().startswith("q")
+        if q_prefix and (number := _number(words)):
+            self.numbers.add(number)
+        asks = text.endswith("?") or q_prefix or difficulty is not None
+        if opened is not None and m.answer_label(words) == (True, ""):
+            self.draft.use(no)  # "### Answer": a label, not text
+            opened.answering, opened.prompt_open = True, False
+            return
+        deeper = opened is not None and opened.kind == "heading" and level > opened.level
+        # "#### 64) Given …, why would this be incorrect :" in a file of numbered question headings
+        numbered_question = prefixed and not q_prefix and not deeper and self.survey.headings_ask
+        labels = words.endswith(":") and not numbered_question  # "### Main Components:", "#### Example:"
+        if opened is not None and (labels or (deeper and not asks)):
+            self.answer(no, line)
+            return
+        if asks and not text.rstrip("? \t"):
+            raise ContentError([Problem(self.path, no, "question heading has no text")])
+        long = len(words) > MAX_TITLE  # no section title is that long: a question without a "?"
+        if not labels and (
+            asks or long or numbered_question or (not deeper and self.imperative(text, prefixed))
+        ):
+            self.start(no, text, difficulty, "heading", level=level, answering=True, prompt_open=False)
+            return
+        self.close()
+        self.draft.use(no)
+        self.in_toc = words.lower().strip(" :") in TOC_TITLES
+        if self.in_toc:
+            return
+        first = level == 1 and self.file_heading is None and len(self.draft.sections) == 1
+        if first and not self.draft.questions:
+            self.file_heading = (words, no)
+            return
+        self.intro = False
+        self.section = self.draft.open_section(level, words, no)
+
+    @staticmethod
+    def imperative(text: str, numbered: bool) -> bool:
+        """``## Explain X``, ``## 12. Describe X.``: a heading that sets a task is a question too."""
+        first = m.words_start(text)
+        if first == "how" and text.lower().startswith(("how to ", "how it works")):
+            return numbered
+        if numbered and m.looks_like_list_question(text):
+            return True
+        # "List 99 ML questions", "Questions to ask" title lists of questions
+        return first in m.QUESTION_WORDS and len(text.split()) > 2 and "question" not in text.lower()
