@@ -4,7 +4,9 @@ from quiz.models.accounts import Preferences
 from quiz.models.banks import Bank, BankUpload
 from quiz.models.content import GRADE_MEANINGS, Difficulty, Grade, Provenance, Question, Section
 from quiz.models.flags import Flag
-from quiz.models.interviews import InterviewItem, InterviewSummary, MockInterview, SectionResult
+from quiz.models.interview_items import InterviewItem
+from quiz.models.interview_results import InterviewSummary, SectionResult
+from quiz.models.interviews import MockInterview
 from quiz.models.progress import LEECH_LAPSES, Bookmark, PracticeDay, QuestionNote, ReviewState
 
 __all__ = [

@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from quiz import charts
 from quiz.models import Bank, Grade, InterviewItem, MockInterview, PracticeDay, ReviewState, Section
-from quiz.models.interviews import GRADE_CUTOFFS
+from quiz.models.interview_items import GRADE_CUTOFFS
 from quiz.view_helpers import page_or_part
 from quiz.wording import percent_of
 

@@ -30,7 +30,7 @@ def seed(items: int) -> object:
     from django.core.management import call_command
 
     from quiz.models import InterviewItem, MockInterview, Question, ReviewState
-    from quiz.models.interviews import share_ticked
+    from quiz.models.interview_items import share_ticked
 
     call_command("migrate", verbosity=0)
     with open(os.devnull, "w") as quiet:

@@ -1,17 +1,8 @@
 """Multi-line blocks read whole: display maths in an answer, ``<details>`` blocks and question tables."""
 
 from quiz.importer import markers as m
-from quiz.importer.blocks import (
-    ANSWER_SUMMARIES,
-    LEVEL_WORDS,
-    TABLE_SEPARATOR_RE,
-    split_details,
-    table_cells,
-)
-from quiz.importer.common import (
-    Code,
-    Text,
-)
+from quiz.importer.blocks import ANSWER_SUMMARIES, LEVEL_WORDS, TABLE_SEPARATOR_RE, split_details, table_cells
+from quiz.importer.common import Code, Text
 
 
 class BlockQuestions:

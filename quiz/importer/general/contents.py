@@ -3,10 +3,7 @@
 import re
 
 from quiz.importer import markers as m
-from quiz.importer.common import (
-    MAX_QUESTIONS,
-    RawQuestion,
-)
+from quiz.importer.common import MAX_QUESTIONS, RawQuestion
 
 TOC_TITLES = frozenset({"table of contents", "contents", "toc", "index", "table of content"})
 QUESTION_NUMBER_RE = re.compile(r"[ \t]*q(?:uestion)?[ \t]*(\d{1,4})", re.IGNORECASE)

@@ -1,16 +1,8 @@
 """One line at a time: headings, ``Q:`` labels, bold questions, and the answer text between them."""
 
 from quiz.importer import markers as m
-from quiz.importer.blocks import (
-    STRUCTURE_RE,
-)
-from quiz.importer.common import (
-    MAX_TITLE,
-    Code,
-    ContentError,
-    Problem,
-    parse_heading,
-)
+from quiz.importer.blocks import STRUCTURE_RE
+from quiz.importer.common import MAX_TITLE, Code, ContentError, Problem, parse_heading
 from quiz.importer.general.contents import TOC_TITLES, _number
 from quiz.importer.general.survey import BLOCK_START_RE
 

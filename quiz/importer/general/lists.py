@@ -1,10 +1,7 @@
 """List items that ask, and the lines a list question holds."""
 
 from quiz.importer import markers as m
-from quiz.importer.common import (
-    ContentError,
-    Problem,
-)
+from quiz.importer.common import ContentError, Problem
 
 
 class ListQuestions:

@@ -3,10 +3,7 @@
 from dataclasses import dataclass, field
 
 from quiz.importer import markers as m
-from quiz.importer.blocks import (
-    finish_answer,
-    math_closing,
-)
+from quiz.importer.blocks import finish_answer, math_closing
 from quiz.importer.common import (
     MAX_QUESTIONS,
     Code,

@@ -5,13 +5,7 @@ import re
 from dataclasses import dataclass
 
 from quiz.importer import markers as m
-from quiz.importer.common import (
-    Text,
-    parse_heading,
-)
-
-LIST_OR_HEADING = frozenset("-*+#0123456789")
-BLOCK_START_RE = re.compile(r"[*+-][ \t]|\d{1,9}[.)][ \t]|>|\||#|```|~~~|<")
+from quiz.importer.common import Text, parse_heading
 
 
 @dataclass(frozen=True)
@@ -22,6 +16,12 @@ class _Survey:
     bullets_ask: bool
     headings_ask: bool
     asking: set[int]
+
+
+# The characters a list item or a numbered heading can start with; the starts of a line that opens a new block
+# (and so does not continue a wrapped item or prompt).
+LIST_OR_HEADING = frozenset("-*+#0123456789")
+BLOCK_START_RE = re.compile(r"[*+-][ \t]|\d{1,9}[.)][ \t]|>|\||#|```|~~~|<")
 
 
 class ListSurvey:

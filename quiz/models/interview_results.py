@@ -1,0 +1,67 @@
+"""What the results page shows of one interview, read in one query."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from quiz.models.content import Grade, Question, Section
+from quiz.models.interview_items import InterviewItem
+from quiz.wording import percent_of
+
+if TYPE_CHECKING:
+    from quiz.models.interviews import MockInterview
+
+
+@dataclass
+class SectionResult:
+    section: Section
+    asked: int = 0
+    score_total: float = 0.0
+
+    @property
+    def percent(self) -> int:
+        return percent_of(self.score_total, self.asked)
+
+
+@dataclass
+class InterviewSummary:
+    """What the results page shows, computed from one query over the interview's items."""
+
+    items: list[InterviewItem]
+    percent: int
+    graded: int
+    skipped: int
+    unreached: int
+    over_time: int
+    grade_counts: dict[int, int]
+    seconds_used: int
+    seconds_budget: int | None
+    sections: list[SectionResult]
+
+    @classmethod
+    def of(cls, interview: "MockInterview") -> "InterviewSummary":
+        items = list(interview.items.select_related("question__section").order_by("position"))
+        by_section: dict[int, SectionResult] = {}
+        for item in items:
+            result = by_section.setdefault(item.question.section_id, SectionResult(item.question.section))
+            result.asked += 1
+            result.score_total += item.score
+        end = interview.ended_at or timezone.now()
+        return cls(
+            items=items,
+            percent=percent_of(sum(i.score for i in items), len(items)),
+            graded=sum(1 for i in items if i.grade),
+            skipped=sum(1 for i in items if i.skipped),
+            unreached=sum(1 for i in items if i.done_at is None),
+            over_time=sum(1 for i in items if i.over_time),
+            grade_counts={g: sum(1 for i in items if i.grade == g) for g in Grade.values},
+            seconds_used=max(0, int((end - interview.created_at).total_seconds())),
+            seconds_budget=interview.total_seconds,
+            sections=list(by_section.values()),
+        )
+
+    @property
+    def missed_questions(self) -> list[Question]:
+        """Missed, partial, skipped or never reached: what "practise the ones I missed" asks again."""
+        return [i.question for i in self.items if not i.grade or i.grade <= Grade.PARTIAL]
