@@ -6,6 +6,7 @@ from quiz.models.content import GRADE_MEANINGS, Difficulty, Grade, Provenance, Q
 from quiz.models.flags import Flag
 from quiz.models.interviews import InterviewItem, InterviewSummary, MockInterview, SectionResult
 from quiz.models.progress import LEECH_LAPSES, Bookmark, PracticeDay, QuestionNote, ReviewState
+from quiz.models.search import SearchTerm
 
 __all__ = [
     "GRADE_MEANINGS",
@@ -25,6 +26,7 @@ __all__ = [
     "Question",
     "QuestionNote",
     "ReviewState",
+    "SearchTerm",
     "Section",
     "SectionResult",
 ]

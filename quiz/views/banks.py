@@ -143,6 +143,8 @@ def export_questions(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("format is apkg, csv or md")
     form = BankFilterForm(request.GET)
     questions = bank_questions(form, request.user).defer(None).select_related("section__bank")
+    if text := form.cleaned_data.get("q", ""):
+        questions = questions.search(text)
     bank = form.cleaned_data.get("bank")
     name = bank.slug if bank else "my-selection"
     if kind == "md":
