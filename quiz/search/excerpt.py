@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from quiz.search.analysis import token_terms, words
 
-BLOCKS = frozenset({"p", "li", "td", "th", "pre", "dd", "dt", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"})
+BLOCKS = frozenset({"p", "li", "td", "th", "pre", "dd", "dt", "blockquote", *(f"h{n}" for n in range(1, 7))})
 # Tags an excerpt keeps (with everything inside <math>); others (lists, tables, links) give only their text.
 INLINE = frozenset({"code", "strong", "em", "b", "i", "sub", "sup", "kbd", "del", "ins", "s", "math"})
 BEFORE, AFTER = 90, 160  # characters of text kept around the first match
