@@ -93,24 +93,24 @@ def _word_clause(token: str) -> Clause:
 
 
 def _join_spelled_out(clauses: list[Clause]) -> list[Clause]:
-    """Words that spell out an abbreviation the bank uses ("principal component analysis") become one clause
-    that also finds the abbreviation ("pca")."""
+    """Words that spell out an abbreviation the bank uses ("principal component analysis") each also accept
+    the abbreviation ("pca"): a question that only says "PCA" holds every word; "component" alone, some."""
     spelled = abbreviations()
-    joined: list[Clause] = []
     i = 0
     while i < len(clauses):
         for n in (4, 3, 2):
             run = clauses[i : i + n]
             phrase = tuple(clause.alternatives[0][0] for clause in run if len(clause.alternatives[0]) == 1)
             if len(run) == n and len(phrase) == n and phrase in spelled:
-                typed = " ".join(clause.typed for clause in run)
-                joined.append(Clause(typed, [phrase, *spelled[phrase]]))
+                for clause in run:
+                    clause.alternatives += [
+                        short for short in spelled[phrase] if short not in clause.alternatives
+                    ]
                 i += n
                 break
         else:
-            joined.append(clauses[i])
             i += 1
-    return joined
+    return clauses
 
 
 def _vocabulary(clauses: list[Clause]) -> dict[str, tuple[str, int]]:
