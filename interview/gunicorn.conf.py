@@ -22,21 +22,19 @@ wsgi_app = "interview.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 # WEB_CONCURRENCY is the name gunicorn and most hosts use; the usual 2 x cores + 1 by default, 4 threads each.
-# Measured with tests/bench/bench_loop.py on 2 cores, question-loop req/s: shared (load average 6-10, so
-# +-30 %) 5 workers x 1 thread 83, 5 x 4 75, 3 x 2 65, 3 x 1 50; idle (load 1-2) 5 x 1 229, 3 x 1 216,
-# 5 x 4 204, 2 x 2 197. The loop is CPU-bound (its SQL takes 0.05-0.3 ms; SQLite writers queue on a lock
-# file, see interview/sqlite), so processes matter and threads barely change throughput. Threads stay at 4
-# for latency: a gthread worker queues every connection it accepted behind its threads, and with one thread
-# a sign-in's password hash held up the requests behind it (load_interviews.py --kill at 1 thread, the test
-# suite running beside it: 26 requests timed out).
+# The question loop is CPU-bound (its SQL is a small part of a request; SQLite writers queue on a lock file,
+# see interview/sqlite), so processes matter and threads barely change throughput (bench_loop.py's figures
+# per worker and thread count are in docs/bench-results.md). Threads stay at 4 for latency: a gthread worker
+# queues every connection it accepted behind its threads, and with one thread a sign-in's password hash holds
+# up the requests behind it (load_interviews.py --kill at 1 thread times requests out).
 # Each thread keeps its own database connection (CONN_MAX_AGE). Measure a host with
 # `bench_loop.py --workers N --threads M`.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-# Load the app once in the master and fork the workers from it: a restart answers in about a second instead of
-# each worker importing Django on its own (2.6-7.3 s vs 1.0-2.6 s measured on a busy 2-core machine), and the
-# workers share its memory. New code therefore needs a restart, not a HUP.
+# Load the app once in the master and fork the workers from it: a restart answers sooner than with each worker
+# importing Django on its own (docs/bench-results.md), and the workers share its memory. New code therefore
+# needs a restart, not a HUP.
 preload_app = True
 # A request that takes longer than this is a bug: the worker is killed and restarted.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
@@ -60,7 +58,7 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 def pre_fork(server, worker) -> None:
     """Move everything the master loaded (Django, the app, the matcher's model: ~106,000 objects) out of
     the garbage collector's sight before each worker is forked. A worker's full collection walked them all,
-    46 ms in the middle of whichever request triggered it; and the collector's writes to their headers
+    in the middle of whichever request triggered it; and the collector's writes to their headers
     made the workers copy pages they could have shared with the master. None of them is ever garbage."""
     gc.freeze()
 

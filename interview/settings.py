@@ -112,8 +112,9 @@ else:
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
-# Persistent connections, on both databases: opening one per request (and SQLite's PRAGMAs each time) cost
-# 1.8 ms of CPU in a 6.6 ms request. The health check reopens one the server dropped, before it is used.
+# Persistent connections, on both databases: opening one per request (and SQLite's PRAGMAs each time) is a
+# large part of a short request's CPU (docs/bench-results.md). The health check reopens one the server
+# dropped, before it is used.
 DATABASES["default"] |= {"CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -17,6 +17,7 @@ the question's provenance fields and the exporter writes it back.
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 KEY_POINTS_LABEL = "Key points:"
@@ -39,6 +40,25 @@ def split_key_points(answer_md: str) -> tuple[str, list[str]]:
         return answer_md, []
     points = [m[1] for line in match["items"].splitlines() if (m := _ITEM_RE.match(line)) and m[1]]
     return answer_md[: match.start()].rstrip(), points
+
+
+def rendered_fields(
+    prompt_md: str,
+    answer_md: str,
+    render: Callable[[str], str],
+    *,
+    prompt_html: str = "",
+    answer_html: str = "",
+) -> dict:
+    """What a question keeps beside its markdown: ``prompt_html``, ``answer_html`` (the answer without its
+    key-point block) and ``key_points``. HTML given (rendered earlier, as a fixture carries it) is kept; the
+    rest is rendered with ``render``. An empty answer has no HTML."""
+    body_md, key_points = split_key_points(answer_md)
+    return {
+        "prompt_html": prompt_html or render(prompt_md),
+        "answer_html": answer_html or (render(body_md) if answer_md else ""),
+        "key_points": key_points,
+    }
 
 
 def join_key_points(body_md: str, key_points: list[str]) -> str:

@@ -15,8 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from quiz.wording import counted
 
-# English names looked up, not strftime's %a and %b: those follow the server's C locale, and cost 5 µs a
-# call, which the heatmap's 182 titles made a millisecond of every progress page.
+# English names looked up, not strftime's %a and %b: those follow the server's C locale, and are slow enough
+# that the heatmap's 182 titles showed in every progress page's time.
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 

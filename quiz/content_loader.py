@@ -27,7 +27,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from quiz.answer_parts import split_key_points
+from quiz.answer_parts import rendered_fields
 from quiz.importer import ContentError  # one error for content that cannot go in, built or loaded
 from quiz.models import Bank, Question, Section
 from quiz.models.banks import BUNDLED_TITLE
@@ -361,11 +361,15 @@ def _question_values(incoming: dict, section_ids: dict[str, int]) -> dict:
     values["section_id"] = section_ids[values.pop("section")]
     # What upstream says now; the file's own imported_answer_md is ignored.
     values["imported_answer_md"] = values["answer_md"]
-    if not values["prompt_html"]:
-        values["prompt_html"] = render_markdown(values["prompt_md"])
-    body_md, values["key_points"] = split_key_points(values["answer_md"])  # the file's own list is ignored
-    if values["answer_md"] and not values["answer_html"]:
-        values["answer_html"] = render_markdown(body_md)
+    # build_fixtures rendered the HTML; a fixture written by hand may leave it out. The file's own key points
+    # are ignored: they come from the answer.
+    values |= rendered_fields(
+        values["prompt_md"],
+        values["answer_md"],
+        render_markdown,
+        prompt_html=values["prompt_html"],
+        answer_html=values["answer_html"],
+    )
     values.update(search_fields(values["prompt_md"], values["answer_md"], values.get("group_title", "")))
     return values
 

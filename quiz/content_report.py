@@ -7,7 +7,7 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 
-from quiz.importer import Bank, ContentError, Finding, ParsedSection
+from quiz.importer import ContentError, Finding, ParsedBank, ParsedSection
 from quiz.importer.common import Code, chunks, normalise
 
 # Inline math was stripped from Chip Huyen's questions: "Given a vector , find", "two vectors and .",
@@ -42,7 +42,7 @@ class FileSummary:
         return 100.0 if not self.lines else 100.0 * (self.lines - self.ignored) / self.lines
 
 
-def summarize(bank: Bank) -> list[FileSummary]:
+def summarize(bank: ParsedBank) -> list[FileSummary]:
     """One row per question file in bank order, then one per index file (all of whose lines are used)."""
     rows = []
     for source in bank.files:
@@ -136,7 +136,7 @@ def editorial_gaps(question) -> list[tuple[str, str]]:
     return gaps
 
 
-def content_findings(bank: Bank) -> list[Finding]:
+def content_findings(bank: ParsedBank) -> list[Finding]:
     """Everything a reviewer should triage, in bank order: parse notes, gaps, suspicious text."""
     findings = list(bank.notes)
     first_title: dict[str, ParsedSection] = {}
@@ -177,7 +177,7 @@ def content_findings(bank: Bank) -> list[Finding]:
     return findings
 
 
-def findings_by_question_key(bank: Bank) -> dict[str, list[Finding]]:
+def findings_by_question_key(bank: ParsedBank) -> dict[str, list[Finding]]:
     """The findings that concern one question, by its key, so they can be matched to database rows however
     those moved. A merged duplicate's finding goes to the question it was merged into."""
     keys = {(q.source_path, q.source_line): q.key for source in bank.files for q in source.questions}

@@ -1,9 +1,10 @@
 """The question bank back to markdown in each file's layout: the inverse of ``quiz/importer/``.
 
-Pure functions over the importer's dataclasses (no database): ``export_bank(bank)`` returns every file's
-text by its path, ready to write. Reading what comes out with ``importer.parse_bank`` gives the same questions
-(keys, prompts, answers, difficulty, group titles, sections) back; what an export changes in the upstream
-files is listed in ``quiz/management/commands/export_markdown.py``.
+``bank_from_database`` reads a bank's rows into the importer's dataclasses; everything else is pure
+functions over them (no database): ``export_bank(bank)`` returns every file's text by its path, ready to
+write. Reading what comes out with ``importer.parse_bank`` gives the same questions (keys, prompts, answers,
+difficulty, group titles, sections) back (``round_trip_problems`` checks it); what an export changes in the
+upstream files is listed in ``quiz/management/commands/export_markdown.py``.
 """
 
 import functools
@@ -15,6 +16,8 @@ from pathlib import Path
 from django.conf import settings
 
 from quiz import importer
+from quiz.answer_parts import ProvenanceNote
+from quiz.models import Bank, Question
 
 TAGS = {"easy": "E", "medium": "M", "hard": "H"}
 INDEX_PATH = "README.md"
@@ -185,7 +188,7 @@ def export_file(source: importer.SourceFile) -> str:
     return EXPORTERS[source.layout](source)
 
 
-def export_manifest(bank: importer.Bank, files: dict[str, str]) -> str | None:
+def export_manifest(bank: importer.ParsedBank, files: dict[str, str]) -> str | None:
     """``bank.toml`` for what the files alone cannot say: the bank's title, source and licence, and the
     layout of each file that detection would read otherwise (a chapter without a "Chapter N" title or
     tags, a list whose tagged items are answered by code alone). None when there is nothing to say."""
@@ -201,7 +204,7 @@ def export_manifest(bank: importer.Bank, files: dict[str, str]) -> str | None:
     return "\n".join(lines).strip("\n") + "\n" if lines else None
 
 
-def bank_facts(bank: importer.Bank) -> list[tuple[str, str]]:
+def bank_facts(bank: importer.ParsedBank) -> list[tuple[str, str]]:
     return [("title", bank.title), ("source", bank.source), ("licence", bank.licence)]
 
 
@@ -213,7 +216,7 @@ def export_index(files: list[importer.SourceFile]) -> str:
     return _finish(lines)
 
 
-def export_bank(bank: importer.Bank, index: bool = True) -> dict[str, str]:
+def export_bank(bank: importer.ParsedBank, index: bool = True) -> dict[str, str]:
     """Each question file's markdown by its path, plus ``README.md`` (the index) unless ``index`` is False,
     and ``bank.toml`` where the files need one."""
     out = {source.path: export_file(source) for source in bank.files}
@@ -269,3 +272,81 @@ def _layout_of(path: str, source_path: str, modified: int) -> str:
         return layout if layout != "qna" else importer.parse_file(text, source_path, layout).layout
     except (OSError, importer.ContentError):
         return "qna"
+
+
+def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> importer.ParsedBank:
+    """A bank's active questions (the bundled bank's by default) as the importer's dataclasses, files in bank
+    order, each in source order, each in the layout its markdown under ``source`` has (the bundled bank's
+    folder by default). Keys lose the bank's prefix, as reading the files back gives them."""
+    bank = bank or Bank.objects.get(slug=settings.BUNDLED_BANK)
+    prefix = "" if bank.is_bundled else f"{bank.slug}/"
+    questions = list(
+        Question.objects.active().in_banks([bank]).select_related("section").order_by("position", "pk")
+    )
+    needed = {q.section_id for q in questions}
+    sections = [s for s in bank.sections.order_by("position", "pk") if not s.retired or s.pk in needed]
+    keys = {s.pk: s.key.removeprefix(prefix) for s in sections}
+    files: dict[str, importer.SourceFile] = {}
+    for s in sections:
+        row = importer.ParsedSection(keys[s.pk], keys.get(s.parent_id), s.title, s.source_path, s.source_line)
+        if s.parent_id is None:
+            layout = bank_layout(s.source_path, source)
+            files[s.source_path] = importer.SourceFile(s.source_path, [row], [], layout=layout)
+        elif s.source_path in files:
+            files[s.source_path].sections.append(row)
+    for q in questions:
+        if q.source_path in files:
+            files[q.source_path].questions.append(
+                importer.ParsedQuestion(
+                    key=q.key.removeprefix(prefix),
+                    section=keys[q.section_id],
+                    group_title=q.group_title,
+                    prompt_md=q.prompt_md,
+                    answer_md=q.answer_md,
+                    difficulty=q.difficulty,
+                    source_path=q.source_path,
+                    source_line=q.source_line,
+                    provenance=_provenance(q),
+                )
+            )
+    return importer.ParsedBank(
+        list(files.values()), title=bank.title, source=bank.source_url, licence=bank.licence
+    )
+
+
+def _provenance(question: Question) -> ProvenanceNote | None:
+    """The comment the answer's markdown carries: none for an answer as upstream gave it."""
+    if question.provenance == "upstream" and not question.provenance_by and not question.provenance_on:
+        return None
+    return ProvenanceNote(question.provenance, question.provenance_by, question.provenance_on)
+
+
+def _identity(question: importer.ParsedQuestion) -> tuple:
+    return (
+        question.section,
+        question.group_title,
+        question.prompt_md,
+        question.answer_md,
+        question.difficulty,
+        question.provenance,
+    )
+
+
+def round_trip_problems(bank: importer.ParsedBank) -> list[str]:
+    """Questions that reading the exported files (with their index) would lose or change."""
+    try:
+        again = importer.parse_bank(export_bank(bank))
+    except importer.ContentError as error:
+        return [str(problem) for problem in error.problems]
+    read = {q.key: q for source in again.files for q in source.questions}
+    problems = []
+    for source in bank.files:
+        for question in source.questions:
+            back = read.get(question.key)
+            if back is None:
+                problems.append(f"{question.key}: would come back under another key, or not at all")
+            elif _identity(back) != _identity(question):
+                problems.append(
+                    f"{question.key}: would come back changed, see {back.source_path}:{back.source_line}"
+                )
+    return problems

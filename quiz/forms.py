@@ -1,13 +1,16 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
+from django.utils import timezone
 from django.utils.text import Truncator
 
 from quiz import exporter
 from quiz.models import Bank, Difficulty, Flag, Grade, Provenance, Question, Section
 from quiz.models.accounts import Preferences
 from quiz.rendering import MAX_MARKDOWN_CHARS, MarkdownError, render_markdown
+from quiz.search.query import SearchResult, search
 
 MAX_DATABASE_ID = 2**63 - 1  # BigAutoField's largest value, on SQLite and PostgreSQL alike
 
@@ -257,8 +260,8 @@ class GradeForm(AnswerForm):
         return self.cleaned_data["ticks"] if "ticks_shown" in self.data else None
 
 
-class FlagForm(AnswerForm):
-    flagged = forms.BooleanField(required=False)
+class MarkForm(AnswerForm):
+    marked = forms.BooleanField(required=False)
 
 
 class SectionsByBankChoices(SectionTreeChoices):
@@ -284,8 +287,8 @@ class BankSectionField(forms.ModelChoiceField):
         return "\u00a0\u00a0\u00a0" * section.depth + section.title
 
 
-class BankFilterForm(forms.Form):
-    """The question bank's GET form: every filter is in the query string, so a search is a shareable URL."""
+class QuestionFilterForm(forms.Form):
+    """The question list's GET form: every filter is in the query string, so a search is a shareable URL."""
 
     ANSWERED_CHOICES = [("", "Any"), ("yes", "Has one"), ("no", "Not yet")]
 
@@ -312,6 +315,41 @@ class BankFilterForm(forms.Form):
     missed = forms.BooleanField(required=False, label="I missed it (last graded Missed or Partial)")
     due = forms.BooleanField(required=False, label="Due now")
     bookmarked = forms.BooleanField(required=False, label="Bookmarked")
+
+    def questions(self, user) -> QuerySet[Question]:
+        """The active questions these filters select for ``user``, in bank order, with the user's badges."""
+        # A filter that does not validate (a stale section id, say) is left out rather than failing the page.
+        self.is_valid()
+        data = self.cleaned_data
+        questions = (
+            Question.objects.active().select_related("section").defer("answer_html", "imported_answer_md")
+        )
+        questions = questions.with_user_badges(user, timezone.now())
+        if data.get("bank"):
+            questions = questions.in_banks([data["bank"]])
+        if data.get("section"):
+            questions = questions.in_sections([data["section"]])
+        if data.get("difficulty"):
+            questions = questions.filter(difficulty=data["difficulty"])
+        if data.get("answered") == "yes":
+            questions = questions.answered()
+        elif data.get("answered") == "no":
+            questions = questions.filter(answer_md="")
+        if data.get("provenance"):
+            questions = questions.filter(provenance=data["provenance"]).answered()
+        if data.get("missed"):
+            questions = questions.filter(my_last_grade__lte=Grade.PARTIAL)
+        if data.get("due"):
+            questions = questions.filter(is_due=True)
+        if data.get("bookmarked"):
+            questions = questions.filter(is_bookmarked=True)
+        return questions.order_by("position", "pk")
+
+    def found(self, questions: QuerySet[Question]) -> SearchResult | None:
+        """What the search box finds among ``questions`` (the other filters' selection), best first; None
+        without a search."""
+        text = self.cleaned_data.get("q", "")
+        return search(questions, text) if text.strip() else None
 
 
 class NoteForm(forms.Form):

@@ -2,11 +2,11 @@
 
 from django.tasks import task
 
-from quiz import banks
+from quiz import bank_imports
 from quiz.models import BankUpload
 
 
 @task
 def import_upload(upload_id: int) -> str:
     """Import a checked upload; its row tells the upload page how far the import got."""
-    return banks.run_import(BankUpload.objects.get(pk=upload_id))
+    return bank_imports.run_import(BankUpload.objects.get(pk=upload_id))

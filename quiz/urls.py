@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quiz.views import account, bank, banks, flags, history, interviews, pages
+from quiz.views import account, banks, flags, history, interviews, pages, questions
 
 app_name = "quiz"
 urlpatterns = [
@@ -11,15 +11,15 @@ urlpatterns = [
     path("account/", account.account, name="account"),
     path("account/delete/", account.delete_account, name="account-delete"),
     path("account/export/", history.export, name="export"),
-    path("questions/", bank.bank, name="bank"),
-    path("questions/export/", banks.export_questions, name="questions-export"),
+    path("questions/", questions.question_list, name="questions"),
+    path("questions/export/", questions.export_questions, name="questions-export"),
     path("banks/", banks.bank_list, name="banks"),
     path("banks/upload/", banks.upload, name="bank-upload"),
     path("banks/uploads/<int:pk>/", banks.upload_detail, name="bank-upload-detail"),
     path("banks/uploads/<int:pk>/import/", banks.upload_import, name="bank-upload-import"),
-    path("questions/<int:pk>/", bank.question, name="question"),
-    path("questions/<int:pk>/note/", bank.save_note, name="question-note"),
-    path("questions/<int:pk>/bookmark/", bank.set_bookmark, name="question-bookmark"),
+    path("questions/<int:pk>/", questions.question, name="question"),
+    path("questions/<int:pk>/note/", questions.save_note, name="question-note"),
+    path("questions/<int:pk>/bookmark/", questions.set_bookmark, name="question-bookmark"),
     path("questions/<int:pk>/flag/", flags.flag_answer, name="flag-answer"),
     path("my-flags/", flags.my_flags, name="my-flags"),
     path("review-queue/", flags.review_queue, name="review-queue"),
@@ -35,6 +35,6 @@ urlpatterns = [
     path("interviews/<int:pk>/items/<int:item_pk>/reveal/", interviews.reveal_item, name="item-reveal"),
     path("interviews/<int:pk>/items/<int:item_pk>/grade/", interviews.grade_item, name="item-grade"),
     path("interviews/<int:pk>/items/<int:item_pk>/skip/", interviews.skip_item, name="item-skip"),
-    path("interviews/<int:pk>/items/<int:item_pk>/flag/", interviews.flag_item, name="item-flag"),
+    path("interviews/<int:pk>/items/<int:item_pk>/mark/", interviews.mark_item, name="item-mark"),
     path("interviews/<int:pk>/items/<int:item_pk>/answer/", interviews.save_answer, name="item-answer"),
 ]

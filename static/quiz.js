@@ -194,7 +194,7 @@
   function focusTarget(root) {
     // The same control when it survives the swap ("Mark for later" becomes "Unmark"), else the part's
     // chosen target (the reference answer, the next question), else its first heading, else the part itself.
-    const same = pressedControlKey === "f" && root.querySelector('[data-key="f"]');
+    const same = pressedControlKey === "m" && root.querySelector('[data-key="m"]');
     if (same) return same;
     return root.querySelector("[data-focus-target]") || root.querySelector("h1, h2, h3, [role=heading]") || root;
   }

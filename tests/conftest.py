@@ -68,6 +68,23 @@ def question(make_question) -> Question:
 
 
 @pytest.fixture
+def six_questions(db) -> list[Question]:
+    """Six questions, "Question 0?" to "Question 5?" in bank order, in one section ("ML")."""
+    section = Section.objects.create(key="ml", title="ML", position=0, source_path="ml.md")
+    return [
+        Question.objects.create(
+            key=f"ml/q{i}", section=section, position=i, prompt_md=f"Question {i}?", answer_md=f"Answer {i}."
+        )
+        for i in range(6)
+    ]
+
+
+def another_user(name: str = "grace"):
+    """One more signed-up user, made where a test needs them (a test that needs two names them)."""
+    return get_user_model().objects.create_user(name, password="another horse battery")
+
+
+@pytest.fixture
 def user(db):
     return get_user_model().objects.create_user("ada", password="correct horse battery")
 

@@ -70,7 +70,9 @@ def test_importer_reads_heading_tags_key_points_and_provenance():
     assert question.difficulty == "hard"
     assert question.key_points == split_key_points(ANSWER)[1]
     assert question.provenance.kind == "reviewed"
-    [record] = [r for r in importer.fixture_records(importer.Bank([source])) if r["model"] == "quiz.question"]
+    [record] = [
+        r for r in importer.fixture_records(importer.ParsedBank([source])) if r["model"] == "quiz.question"
+    ]
     assert record["fields"]["key_points"] == question.key_points
     assert "Key points" not in record["fields"]["answer_html"]
     assert record["fields"]["provenance_on"] == "2026-11-30"

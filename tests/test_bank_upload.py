@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
-from quiz import banks, importer
+from quiz import bank_imports, importer
 from quiz.models import Bank, BankUpload, Grade, MockInterview, Question, Section
 from tests.test_xss import PAYLOADS, _plain_like, live_markup, page_nonce
 
@@ -34,7 +34,7 @@ TEAM = {
 
 
 def zip_file(entries: dict, name: str = "team.zip") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, banks.zip_bytes(entries), content_type="application/zip")
+    return SimpleUploadedFile(name, bank_imports.zip_bytes(entries), content_type="application/zip")
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_the_dry_run_shows_each_file_and_writes_nothing(staff_client, question):
         assert f'<td class="num">{answered}</td><td class="num">{len(source.ignored)}</td>' in page
     assert "Team questions" in page and "https://example.com/team" in page and "CC-BY-4.0" in page
     assert "notes.txt: not read (only markdown files and bank.toml are)" in page
-    samples = [q for f in parsed.files for q in f.questions][: banks.SAMPLES]
+    samples = [q for f in parsed.files for q in f.questions][: bank_imports.SAMPLES]
     assert all(f'<div class="prompt"><p>{q.prompt_md}</p></div>' in page for q in samples)
     assert written_rows() == before  # nothing of the bank: only the stashed upload
     assert BankUpload.objects.get().status == BankUpload.Status.CHECKED
@@ -177,20 +177,20 @@ def test_a_hostile_upload_is_refused_with_its_reason(staff_client, upload, messa
 
 
 def test_uploads_past_the_limits_are_refused(staff_client, monkeypatch):
-    monkeypatch.setattr(banks, "MAX_FILES", 3)
+    monkeypatch.setattr(bank_imports, "MAX_FILES", 3)
     many = {f"bank/{n}.md": f"# {n}\n" for n in range(4)}
     assert (
         "more than 3 markdown files" in staff_client.post(UPLOAD, {"files": zip_file(many)}).content.decode()
     )
-    monkeypatch.setattr(banks, "MAX_ENTRIES", 5)
+    monkeypatch.setattr(bank_imports, "MAX_ENTRIES", 5)
     crowded = {f"bank/{n}.txt": "x" for n in range(6)}
     assert "more than 5 entries" in staff_client.post(UPLOAD, {"files": zip_file(crowded)}).content.decode()
     # A zip bomb: a small archive whose file inflates past the limit, whatever size its header declares.
-    monkeypatch.setattr(banks, "MAX_FILE_BYTES", 10_000)
+    monkeypatch.setattr(bank_imports, "MAX_FILE_BYTES", 10_000)
     bomb = zip_file({"a.md": "#" * 50_000})
     assert bomb.size < 1_000
     assert "larger than" in staff_client.post(UPLOAD, {"files": bomb}).content.decode()
-    monkeypatch.setattr(banks, "MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr(bank_imports, "MAX_UPLOAD_BYTES", 100)
     assert "larger than" in staff_client.post(UPLOAD, {"files": zip_file(TEAM)}).content.decode()
     assert not BankUpload.objects.exists()
 
@@ -225,8 +225,8 @@ def test_payloads_in_uploaded_file_names_stay_text(staff_client):
     for n, payload in enumerate(PAYLOADS):
         name = f"{payload}-{n}.md"
         try:
-            banks._checked_path(name)
-        except banks.UploadRefused:
+            bank_imports._checked_path(name)
+        except bank_imports.UploadRefused:
             refused.append(name)
         else:
             names[name] = f"# File {n}\n\n### Question {n}?\nAnswer {n}.\n"
@@ -265,7 +265,7 @@ def test_payloads_in_uploaded_markdown_stay_text_on_the_dry_run(staff_client):
 
 @pytest.fixture
 def team_bank(db):
-    banks.import_bank("team", {k.removeprefix("team/"): v for k, v in TEAM.items()}, reason="test")
+    bank_imports.import_bank("team", {k.removeprefix("team/"): v for k, v in TEAM.items()}, reason="test")
     return Bank.objects.get(slug="team")
 
 
@@ -284,7 +284,7 @@ def test_a_bank_exports_as_an_anki_deck_whose_notes_keep_their_ids(client_in, te
     assert sorted(fields[2] for fields, _ in first.values()) == sorted(q.key for q in questions)
     join = questions.get(prompt_md="What is a join?")
     assert [join.prompt_html, join.answer_html] in [fields[:2] for fields, _ in first.values()]
-    banks.import_bank(
+    bank_imports.import_bank(
         "team",
         {"sql.md": "# SQL\n\n### What is a join?\nRows of two tables, matched on a condition.\n"},
         reason="t",
@@ -335,6 +335,8 @@ def test_an_export_runs_the_same_queries_for_any_number_of_questions(
     with django_assert_num_queries(4):
         export()
     more = {f"more{n}.md": f"# More {n}\n\n### Question {n}?\nAnswer {n}.\n" for n in range(20)}
-    banks.import_bank("team", {**{k.removeprefix("team/"): v for k, v in TEAM.items()}, **more}, reason="t")
+    bank_imports.import_bank(
+        "team", {**{k.removeprefix("team/"): v for k, v in TEAM.items()}, **more}, reason="t"
+    )
     with django_assert_num_queries(4):
         export()

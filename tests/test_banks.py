@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from quiz import banks, importer
+from quiz import bank_imports, importer
 from quiz.models import Bank, Grade, MockInterview, Question, ReviewState, Section
 
 TEAM = {
@@ -23,14 +23,14 @@ def team_questions() -> list[Question]:
 
 
 def test_an_imported_bank_has_its_title_source_licence_and_version(db):
-    banks.import_bank("team", TEAM, reason="test")
+    bank_imports.import_bank("team", TEAM, reason="test")
     bank = Bank.objects.get(slug="team")
     assert (bank.title, bank.source_url, bank.licence) == (
         "Team questions",
         "https://example.com/team",
         "CC-BY-4.0",
     )
-    assert bank.version == banks.bank_version(TEAM) and bank.imported_at is not None
+    assert bank.version == bank_imports.bank_version(TEAM) and bank.imported_at is not None
     assert not bank.is_bundled
     parsed = importer.parse_bank(TEAM)
     assert len(team_questions()) == sum(len(f.questions) for f in parsed.files)
@@ -42,14 +42,14 @@ def test_an_imported_bank_has_its_title_source_licence_and_version(db):
 
 
 def test_two_banks_with_a_file_titled_alike_stay_apart(db):
-    banks.import_bank("team", TEAM, reason="test")
-    banks.import_bank("other", {"python.md": TEAM["python.md"]}, reason="test")
+    bank_imports.import_bank("team", TEAM, reason="test")
+    bank_imports.import_bank("other", {"python.md": TEAM["python.md"]}, reason="test")
     python = Section.objects.filter(parent=None, title="Python")
     assert sorted(python.values_list("bank__slug", flat=True)) == ["other", "team"]
 
 
 def test_a_changed_bank_re_imported_keeps_history_and_schedules(db, user):
-    banks.import_bank("team", TEAM, reason="test")
+    bank_imports.import_bank("team", TEAM, reason="test")
     by_prompt = {q.prompt_md: q for q in team_questions()}
     decorator, yield_ = by_prompt["What is a decorator?"], by_prompt["What does yield do?"]
     join = by_prompt["What is a join?"]
@@ -62,7 +62,7 @@ def test_a_changed_bank_re_imported_keeps_history_and_schedules(db, user):
         "# Python\n\n### What is a closure?\nA function with its free variables.\n\n## Generators\n\n"
         "### What is a decorator?\nA callable that takes a function and returns a new one.\n"
     )
-    banks.import_bank("team", changed, reason="test")
+    bank_imports.import_bank("team", changed, reason="test")
 
     decorator.refresh_from_db()
     assert decorator.answer_md == "A callable that takes a function and returns a new one."
@@ -73,12 +73,12 @@ def test_a_changed_bank_re_imported_keeps_history_and_schedules(db, user):
     assert yield_.retired
     join.refresh_from_db()
     assert not join.retired
-    assert Bank.objects.get(slug="team").version == banks.bank_version(changed)
+    assert Bank.objects.get(slug="team").version == bank_imports.bank_version(changed)
 
 
 def test_loading_one_bank_never_retires_another(db):
-    banks.import_bank("team", TEAM, reason="test")
-    banks.import_bank("other", {"sql.md": TEAM["sql.md"]}, reason="test")
+    bank_imports.import_bank("team", TEAM, reason="test")
+    bank_imports.import_bank("other", {"sql.md": TEAM["sql.md"]}, reason="test")
     assert not any(q.retired for q in team_questions())
     call_command("load_content", stdout=StringIO())
     assert not any(q.retired for q in team_questions())
@@ -92,7 +92,7 @@ def test_the_bundled_bank_loads_as_one_bank_with_its_keys_unprefixed(db):
     keys = {q.key for f in parsed.files for q in f.questions}
     assert set(Question.objects.filter(section__bank=bundled).values_list("key", flat=True)) == keys
     assert bundled.title == parsed.title
-    assert [slug for slug, _ in banks.folder_banks(settings.BANKS_DIR)] == [settings.BUNDLED_BANK]
+    assert [slug for slug, _ in bank_imports.folder_banks(settings.BANKS_DIR)] == [settings.BUNDLED_BANK]
 
 
 def test_a_section_made_without_a_bank_is_the_bundled_banks(section):
@@ -100,12 +100,12 @@ def test_a_section_made_without_a_bank_is_the_bundled_banks(section):
 
 
 def test_a_key_of_another_bank_is_a_clash_not_a_move(db):
-    banks.import_bank("team", TEAM, reason="test")
+    bank_imports.import_bank("team", TEAM, reason="test")
     # A bank named so that its prefixed keys are another bank's keys.
     clash = {"python.md": "# Python\n\n### What is a join?\nIt combines rows.\n"}
     Section.objects.filter(bank__slug="team", parent=None, title="SQL").update(key="x/python")
     with pytest.raises(importer.ContentError, match="another bank"):
-        banks.import_bank("x", clash, reason="test")
+        bank_imports.import_bank("x", clash, reason="test")
     assert not Bank.objects.filter(slug="x").exists()
 
 
@@ -131,7 +131,7 @@ def test_import_bank_loads_a_folder_a_zip_or_md_files(db, tmp_path):
     call_command("import_bank", str(tmp_path / "team"), stdout=StringIO())
     assert Bank.objects.get(slug="team").title == "Team questions"
     archive = tmp_path / "more.zip"
-    archive.write_bytes(banks.zip_bytes({f"more/{p}": t for p, t in TEAM.items() if p != "bank.toml"}))
+    archive.write_bytes(bank_imports.zip_bytes({f"more/{p}": t for p, t in TEAM.items() if p != "bank.toml"}))
     call_command("import_bank", str(archive), stdout=StringIO())
     assert Question.objects.filter(section__bank__slug="more").count() == len(team_questions())
     call_command("import_bank", str(tmp_path / "team" / "sql.md"), slug="sql-only", stdout=StringIO())
@@ -140,7 +140,7 @@ def test_import_bank_loads_a_folder_a_zip_or_md_files(db, tmp_path):
 
 def test_import_bank_refuses_a_hostile_archive_with_its_reason(db, tmp_path):
     archive = tmp_path / "evil.zip"
-    archive.write_bytes(banks.zip_bytes({"../escape.md": "# x\n### Why?\nBecause.\n"}))
+    archive.write_bytes(bank_imports.zip_bytes({"../escape.md": "# x\n### Why?\nBecause.\n"}))
     with pytest.raises(CommandError, match=r"'\.\.' in a path is refused"):
         call_command("import_bank", str(archive), stdout=StringIO())
     assert not Bank.objects.exists()
@@ -152,7 +152,7 @@ def test_import_bank_refuses_a_hostile_archive_with_its_reason(db, tmp_path):
 @pytest.fixture
 def two_banks(db):
     call_command("load_content", stdout=StringIO())
-    banks.import_bank("team", TEAM, reason="test")
+    bank_imports.import_bank("team", TEAM, reason="test")
     return Bank.objects.get(slug=settings.BUNDLED_BANK), Bank.objects.get(slug="team")
 
 

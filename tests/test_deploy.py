@@ -51,7 +51,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
-def test_insecure_cookies_switch_is_what_check_deploy_flags():
+def test_insecure_cookies_switch_is_what_check_deploy_warns_about():
     # The loopback-only switch of `make serve` must not pass for a real deployment.
     result = run_manage("check", "--deploy", env=production_env(DJANGO_INSECURE_COOKIES="1"))
     output = result.stdout + result.stderr
@@ -107,7 +107,7 @@ def test_the_wsgi_application_loads_the_matchers_model_before_any_request():
 
 
 def test_gunicorn_forks_its_workers_with_the_loaded_app_out_of_the_garbage_collectors_sight():
-    # A worker's full collection walked every object the master loaded (46 ms in some request's middle).
+    # A worker's full collection would walk every object the master loaded, in some request's middle.
     check = (
         "import gc, runpy; hooks = runpy.run_path('interview/gunicorn.conf.py')\n"
         "loaded = len(gc.get_objects()); hooks['pre_fork'](None, None)\n"

@@ -25,7 +25,7 @@ def sources() -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def bank(sources) -> importer.Bank:
+def bank(sources) -> importer.ParsedBank:
     return importer.parse_bank(sources)
 
 
@@ -35,7 +35,7 @@ def write(directory: Path, files: dict[str, str]) -> None:
         (directory / path).write_text(text, encoding="utf-8")
 
 
-def questions_of(bank: importer.Bank) -> list[tuple]:
+def questions_of(bank: importer.ParsedBank) -> list[tuple]:
     return [
         (q.key, q.section, q.group_title, q.prompt_md, q.answer_md, q.difficulty)
         for source in bank.files
@@ -43,7 +43,7 @@ def questions_of(bank: importer.Bank) -> list[tuple]:
     ]
 
 
-def sections_of(bank: importer.Bank) -> list[tuple]:
+def sections_of(bank: importer.ParsedBank) -> list[tuple]:
     return [(s.key, s.parent, s.title) for source in bank.files for s in source.sections]
 
 
@@ -173,7 +173,7 @@ def test_chapter_groups_number_from_one_and_stay_apart():
 
 def test_a_chapter_answer_with_its_own_fence_gets_a_longer_one():
     answer = "Like this:\n\n```python\nprint(1)\n```"
-    bank = importer.Bank(
+    bank = importer.ParsedBank(
         [
             importer.SourceFile(
                 "chapter5.md",

@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
@@ -17,7 +18,7 @@ from quiz.diffing import answer_update_for, diff_html
 from quiz.models import Flag, Grade, MockInterview, Question, ReviewState
 from quiz.rendering import MAX_MARKDOWN_CHARS
 from quiz.views import flags as flag_views
-from tests.conftest import reviewers_group
+from tests.conftest import another_user, reviewers_group
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 QUEUE = reverse("quiz:review-queue")
@@ -880,3 +881,46 @@ def test_an_answer_at_the_limit_posted_with_crlf_line_breaks_is_saved(reviewer_c
     assert response.status_code == 302
     question.refresh_from_db()
     assert question.answer_md == "\n".join(lines)
+
+
+# Who reviewed a flag, and what the flagger reads back
+
+
+def test_accepting_a_flag_records_the_reviewer(user, six_questions):
+    reviewer = another_user("rita")
+    raised = Flag.objects.create(user=user, question=six_questions[0], reason=Flag.Reason.WRONG)
+    assert raised.accept(reviewer)
+    raised.refresh_from_db()
+    assert (raised.status, raised.reviewed_by) == (Flag.Status.ACCEPTED, reviewer)
+
+
+def test_a_flag_dismissed_without_a_note_tells_the_flagger_so(client_in, user, six_questions):
+    raised = Flag.objects.create(user=user, question=six_questions[0], reason=Flag.Reason.WRONG)
+    raised.dismiss(another_user("rita"))
+    html = client_in.get(reverse("quiz:my-flags")).content.decode()
+    assert "without a note" in html
+    assert "The reviewer's note" not in html
+
+
+def test_a_second_reviewer_dismissing_a_dismissed_flag_is_told_and_changes_nothing(user, six_questions):
+    raised = Flag.objects.create(user=user, question=six_questions[0], reason=Flag.Reason.WRONG)
+    first, second = another_user("rita"), another_user("sam")
+    assert Flag.objects.get(pk=raised.pk).dismiss(first, "Right as it is.")
+    assert not Flag.objects.get(pk=raised.pk).dismiss(second, "Changed my mind.")
+    raised.refresh_from_db()
+    assert (raised.reviewed_by, raised.reviewer_note) == (first, "Right as it is.")
+
+
+def test_a_flag_resolved_by_an_edit_records_who_resolved_it_and_when(client_in, user, six_questions):
+    editor = another_user("rita")
+    raised = Flag.objects.create(user=user, question=six_questions[0], reason=Flag.Reason.WRONG)
+    raised.accept(editor)
+    when = timezone.now() + timedelta(days=2)
+    with time_machine.travel(when, tick=False):
+        resolved = six_questions[0].replace_answer("Better.", by=editor, base_revision=None, reason="fix")
+    raised.refresh_from_db()
+    assert resolved == 1
+    assert (raised.status, raised.reviewed_by, raised.reviewed_at) == (Flag.Status.RESOLVED, editor, when)
+    assert raised.updated_at == when
+    html = client_in.get(reverse("quiz:my-flags")).content.decode()
+    assert f"Resolved with an edit on {when:%-d %b %Y}" in html

@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from quiz import banks, content_report, importer
+from quiz import bank_imports, content_report, importer
 from quiz.importer import read_sources
 from quiz.importer.common import Code, chunks
+from quiz.importer.general import parse_general
+from quiz.models import Question, Section
 
 BANK = Path(settings.QUESTION_BANK_DIR)
 CONTENT = Path(settings.BASE_DIR) / "fixtures" / "content.json"
@@ -34,7 +37,7 @@ def by_prompt(source: importer.SourceFile) -> dict[str, importer.ParsedQuestion]
 
 
 @pytest.fixture(scope="module")
-def bank() -> importer.Bank:
+def bank() -> importer.ParsedBank:
     return importer.parse_bank(read_sources(BANK))
 
 
@@ -218,7 +221,7 @@ def test_duplicate_questions_merge_keeping_the_fuller_answer_and_are_reported():
     assert question.answer_md == "- short\n- and the example"
     assert question.source_line == 5
     assert [(n.line, n.kind) for n in source.notes] == [(2, "duplicate-question")]
-    assert content_report.summarize(importer.Bank([source]))[0].merged == 1
+    assert content_report.summarize(importer.ParsedBank([source]))[0].merged == 1
 
 
 QNA = {
@@ -298,9 +301,9 @@ def test_bank_readme_link_texts_title_the_root_sections():
 # -- findings --
 
 
-def test_findings_flag_python_that_does_not_compile_and_stripped_math():
+def test_findings_report_python_that_does_not_compile_and_stripped_math():
     source = qna("### Given a vector , what is ?\n```python\ndef f():\nreturn 1\n```\n")
-    kinds = [f.kind for f in content_report.content_findings(importer.Bank([source]))]
+    kinds = [f.kind for f in content_report.content_findings(importer.ParsedBank([source]))]
     editorial = {"unrated", "key-points", "not-reviewed"}  # what the editors owe it besides
     assert [kind for kind in kinds if kind not in editorial] == ["code-does-not-compile", "stripped-math"]
 
@@ -381,8 +384,8 @@ def test_fixture_records_use_natural_keys_and_rendered_html(bank):
 def test_committed_content_json_matches_a_rebuild(bank):
     """fixtures/markdown/ holds one bank, the bundled one: content.json is its bank record and its rows."""
     call_command("build_fixtures", check=True, stdout=StringIO())
-    version = banks.bank_version(read_sources(BANK))
-    expected = banks.bank_records(settings.BUNDLED_BANK, bank, version)
+    version = bank_imports.bank_version(read_sources(BANK))
+    expected = bank_imports.bank_records(settings.BUNDLED_BANK, bank, version)
     assert CONTENT.read_bytes() == importer.dump_fixture(expected).encode()
 
 
@@ -651,7 +654,7 @@ def test_build_fixtures_says_when_a_file_has_no_questions(tmp_path):
 def test_the_content_report_survives_python_too_deep_to_compile():
     answer = "```python\n" + "1+" * 9000 + "1\n```"
     source = importer.parse_general(f"### Why?\n{answer}\n", "a.md")
-    findings = content_report.content_findings(importer.Bank([source]))
+    findings = content_report.content_findings(importer.ParsedBank([source]))
     findings = [f for f in findings if f.kind not in ("unrated", "key-points", "not-reviewed")]  # editorial
     assert [f.kind for f in findings] == ["code-does-not-compile"]
     assert "cannot be checked" in findings[0].message or "too many" in findings[0].message
@@ -682,7 +685,7 @@ def test_editing_the_bank_kept_every_questions_key(bank):
     assert lost and lost <= stripped | restored_keys
 
 
-def seen_questions(bank: importer.Bank) -> list[tuple]:
+def seen_questions(bank: importer.ParsedBank) -> list[tuple]:
     return [
         (q.key, q.answer_md, q.difficulty, q.provenance, q.key_points)
         for f in bank.files
@@ -765,3 +768,69 @@ def test_a_rebuild_takes_rendered_html_from_the_cache_until_the_markdown_or_the_
     qna.write_text("# Python\n### What is a list?\nA **mutable** sequence.\n")
     build(stdout=StringIO())
     assert output.read_text() == fresh
+
+
+# Each file read on its own (the layout tests share one parse per module)
+
+
+def asked_text(text: str) -> list[tuple]:
+    return [
+        (q.source_line, q.prompt_md, q.answer_md, q.difficulty) for q in parse_general(text, "t.md").questions
+    ]
+
+
+def test_a_question_table_with_an_answer_column_imports_every_row_with_its_answer_and_level():
+    text = (
+        "# Stats\n\n"
+        "| Question | Level | Answer |\n"
+        "| --- | --- | --- |\n"
+        "| What is a p-value? | Fundamental | The chance of data this extreme under the null. |\n"
+        "| Why does L1 give sparse weights? | Advanced | Its corners sit on the axes. |\n"
+        "| What is a prior? | | |\n"
+    )
+    assert asked_text(text) == [
+        (5, "What is a p-value?", "The chance of data this extreme under the null.", "easy"),
+        (6, "Why does L1 give sparse weights?", "Its corners sit on the axes.", "hard"),
+        (7, "What is a prior?", "", "unrated"),
+    ]
+
+
+def test_an_answer_in_details_keeps_a_details_block_nested_inside_it():
+    text = (
+        "# Metrics\n\n"
+        "1. What is recall?\n"
+        "<details><summary>Answer</summary>\n\n"
+        "TP / (TP + FN), with <details><summary>Why</summary>a nested note</details> inside.\n\n"
+        "</details>\n\n"
+        "2. What is precision?\n"
+    )
+    assert asked_text(text) == [
+        (
+            3,
+            "What is recall?",
+            "TP / (TP + FN), with <details><summary>Why</summary>a nested note</details> inside.",
+            "unrated",
+        ),
+        (10, "What is precision?", "", "unrated"),
+    ]
+
+
+def test_a_banks_fixture_loads_every_section_and_question_where_the_markdown_has_them(db):
+    bank = importer.parse_bank(importer.read_sources(Path(__file__).parent / "banks" / "layouts"))
+    for record in serializers.deserialize("json", importer.dump_fixture(importer.fixture_records(bank))):
+        record.save()
+    parsed_sections = [s for f in bank.files for s in f.sections]
+    parsed = [q for f in bank.files for q in f.questions]
+    assert list(Section.objects.values_list("key", flat=True)) == [
+        s.key for s in parsed_sections
+    ]  # bank order
+    loaded = {q.key: q for q in Question.objects.all()}
+    assert sorted(loaded) == sorted(q.key for q in parsed)
+    for q in parsed:
+        row = loaded[q.key]
+        assert (row.source_path, row.source_line, row.answer_md, row.difficulty) == (
+            q.source_path,
+            q.source_line,
+            q.answer_md,
+            q.difficulty,
+        )

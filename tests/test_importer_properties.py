@@ -65,7 +65,7 @@ def answers(draw, numbered_lists: bool) -> str:
 
 
 @st.composite
-def banks(draw) -> importer.Bank:
+def banks(draw) -> importer.ParsedBank:
     """One file in a drawn layout, with its sections and questions (unique prompts)."""
     layout = draw(st.sampled_from(["qna", "list", "chapter"]))
     path = f"{layout}.md"
@@ -94,10 +94,10 @@ def banks(draw) -> importer.Bank:
     # Questions in their sections' order, as a file lists them.
     order = {s.key: i for i, s in enumerate(sections)}
     questions.sort(key=lambda q: order[q.section])
-    return importer.Bank([importer.SourceFile(path, sections, questions, layout=layout)])
+    return importer.ParsedBank([importer.SourceFile(path, sections, questions, layout=layout)])
 
 
-def seen(bank: importer.Bank) -> list[tuple]:
+def seen(bank: importer.ParsedBank) -> list[tuple]:
     return [
         (q.key, q.prompt_md, q.answer_md, q.difficulty, q.provenance, q.key_points)
         for f in bank.files

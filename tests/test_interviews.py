@@ -11,7 +11,17 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from quiz.models import Difficulty, Grade, InterviewItem, MockInterview, Question, ReviewState, Section
+from quiz.models import (
+    Difficulty,
+    Grade,
+    InterviewItem,
+    MockInterview,
+    Preferences,
+    Question,
+    ReviewState,
+    Section,
+)
+from tests.conftest import another_user
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -234,16 +244,16 @@ def test_skip_records_skip_and_moves_on(client_in, interview):
     assert "Question number 1?" in client_in.get(step_url(interview)).content.decode()
 
 
-def test_flag_sets_the_state_asked_for_so_double_clicks_agree(client_in, interview):
+def test_mark_sets_the_state_asked_for_so_double_clicks_agree(client_in, interview):
     item = first_item(interview)
-    client_in.post(item_url("flag", item), {"flagged": "on"}, **HTMX)
-    response = client_in.post(item_url("flag", item), {"flagged": "on"}, **HTMX)
+    client_in.post(item_url("mark", item), {"marked": "on"}, **HTMX)
+    response = client_in.post(item_url("mark", item), {"marked": "on"}, **HTMX)
     item.refresh_from_db()
-    assert item.flagged
+    assert item.marked
     assert "Marked for later" in response.content.decode()
-    client_in.post(item_url("flag", item), {"flagged": ""})
+    client_in.post(item_url("mark", item), {"marked": ""})
     item.refresh_from_db()
-    assert not item.flagged
+    assert not item.marked
 
 
 def test_typed_answer_autosaves_without_submitting(client_in, interview):
@@ -435,7 +445,7 @@ def test_typed_answer_is_shown_escaped_on_results(client_in, interview):
         ("item-reveal", "post", True),
         ("item-grade", "post", True),
         ("item-skip", "post", True),
-        ("item-flag", "post", True),
+        ("item-mark", "post", True),
         ("item-answer", "post", True),
     ],
 )
@@ -756,3 +766,196 @@ def test_grading_a_question_already_graded_in_another_tab_says_so(client_in, use
         headers={"HX-Request": "true"},
     ).content.decode()
     assert "already answered" not in fresh
+
+
+# Practise the missed ones: the new interview keeps the time the user chose
+
+
+def practise_missed(client_in, interview) -> MockInterview:
+    interview.end_early()
+    response = client_in.post(reverse("quiz:practise-missed", args=[interview.pk]))
+    new = MockInterview.objects.exclude(pk=interview.pk).get()
+    assert response.url == reverse("quiz:interview-step", args=[new.pk])
+    return new
+
+
+@pytest.mark.parametrize(
+    ("setup", "limits", "expected_per_question", "expected_total_per_question"),
+    [
+        ({"timing": "per_question", "minutes": 2}, {"seconds_per_question": 120}, 120, 120),
+        ({"timing": "total", "minutes": 5}, {"total_seconds": 300}, None, None),
+        ({"timing": "untimed", "minutes": 5}, {}, None, None),
+    ],
+)
+def test_practising_the_missed_questions_keeps_the_timing_chosen(
+    client_in, user, six_questions, setup, limits, expected_per_question, expected_total_per_question
+):
+    first = MockInterview.start(user, six_questions[:3], setup=setup, **limits)
+    new = practise_missed(client_in, first)
+    assert new.seconds_per_question == expected_per_question
+    if setup["timing"] == "per_question":
+        assert new.total_seconds == expected_total_per_question * new.question_count
+    elif setup["timing"] == "total":
+        assert new.total_seconds == setup["minutes"] * 60
+    else:
+        assert new.deadline is None
+
+
+def test_practising_again_stretches_the_chosen_time_once_for_a_user_who_needs_more(
+    client_in, user, six_questions
+):
+    Preferences.objects.create(user=user, extra_time=Preferences.ExtraTime.DOUBLE)
+    first = MockInterview.start(
+        user, six_questions[:2], seconds_per_question=60, setup={"timing": "per_question", "minutes": 1}
+    )
+    assert first.seconds_per_question == 120
+    new = practise_missed(client_in, first)
+    assert new.seconds_per_question == 120  # 1 minute chosen, doubled once: not 4 minutes
+
+
+@pytest.mark.parametrize(
+    ("limits", "expected"),
+    [
+        ({"seconds_per_question": 90}, (90, 180)),
+        ({"total_seconds": 400}, (None, 400)),
+        ({}, (None, None)),
+    ],
+)
+def test_practising_again_an_interview_started_without_a_form_keeps_its_limits(
+    client_in, user, six_questions, limits, expected
+):
+    first = MockInterview.start(user, six_questions[:2], **limits)  # no setup: started by code, e.g. a review
+    new = practise_missed(client_in, first)
+    assert (new.seconds_per_question, new.total_seconds) == expected
+
+
+# Fresh questions first
+
+
+def test_another_users_history_does_not_make_a_question_stale_for_me(user, six_questions):
+    mine = MockInterview.start(user, six_questions[5:])
+    mine.grade(mine.items.get(), Grade.GOOD)
+    with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=False):  # theirs done after mine
+        theirs = MockInterview.start(another_user(), six_questions[:5])
+        for item in theirs.items.all():
+            theirs.grade(item, Grade.GOOD)
+    picked = list(Question.objects.fresh_first_for(user))
+    assert picked[-1] == six_questions[5]  # the one I did comes last; theirs are fresh for me
+
+
+def test_a_question_left_unfinished_still_counts_as_fresh(user, six_questions):
+    done = MockInterview.start(user, six_questions[:1])
+    done.grade(done.items.get(), Grade.GOOD)
+    unfinished = MockInterview.start(user, six_questions[1:])  # six_questions[1:] asked but never graded
+    unfinished.end_early()
+    assert list(Question.objects.fresh_first_for(user))[-1] == six_questions[0]
+
+
+def test_questions_never_seen_come_in_a_different_order_from_one_interview_to_the_next(user, six_questions):
+    orders = {tuple(q.pk for q in Question.objects.fresh_first_for(user)) for _ in range(20)}
+    assert len(orders) > 1
+
+
+# Ending an interview after its time ran out
+
+
+def test_ending_an_interview_after_its_deadline_says_it_ran_out_of_time_at_the_deadline(
+    client_in, user, six_questions
+):
+    interview = MockInterview.start(user, six_questions[:2], seconds_per_question=60)
+    with time_machine.travel(interview.created_at + timedelta(minutes=30), tick=False):
+        client_in.post(reverse("quiz:interview-end", args=[interview.pk]))
+        results = client_in.get(reverse("quiz:results", args=[interview.pk])).content.decode()
+    interview.refresh_from_db()
+    assert (interview.ending, interview.finished_at) == (MockInterview.Ending.TIMED_OUT, interview.deadline)
+    assert "Ran out of time" in results
+    assert interview.summary().seconds_used == interview.total_seconds  # not the half hour it sat open
+
+
+def test_ending_an_interview_early_records_when(user, six_questions):
+    interview = MockInterview.start(user, six_questions[:2], seconds_per_question=60)
+    when = interview.created_at + timedelta(seconds=30)
+    interview.end_early(now=when)
+    interview.refresh_from_db()
+    assert (interview.ending, interview.finished_at) == (MockInterview.Ending.ENDED_EARLY, when)
+
+
+# The results page's figures, read in one query
+
+
+def test_results_read_every_question_and_section_in_one_query(user, six_questions, django_assert_num_queries):
+    interview = MockInterview.start(user, six_questions)
+    interview.refresh_from_db()
+    with django_assert_num_queries(1):
+        summary = interview.summary()
+        assert [result.section.title for result in summary.sections] == ["ML"]
+        assert [item.question.prompt_md for item in summary.items] == [q.prompt_md for q in six_questions]
+
+
+def test_results_count_each_outcome_and_score_each_section(client_in, user, six_questions):
+    second = Section.objects.create(key="stats", title="Statistics", position=1, source_path="s.md")
+    Question.objects.filter(pk__in=[six_questions[2].pk, six_questions[3].pk]).update(section=second)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        interview = MockInterview.start(user, six_questions[:4], seconds_per_question=60)
+    items = list(interview.items.order_by("position"))
+    with time_machine.travel(start + timedelta(seconds=10), tick=False):
+        interview.grade(items[0], Grade.NAILED)
+    with time_machine.travel(start + timedelta(seconds=20), tick=False):
+        interview.skip(items[1])
+    with time_machine.travel(start + timedelta(seconds=110), tick=False):  # 90 s on a 60 s question
+        interview.grade(items[2], Grade.PARTIAL)
+    with time_machine.travel(start + timedelta(seconds=120), tick=False):
+        client_in.post(reverse("quiz:interview-end", args=[interview.pk]))
+        html = client_in.get(reverse("quiz:results", args=[interview.pk])).content.decode()
+    interview.refresh_from_db()
+    summary = interview.summary()
+
+    nailed, partial = 1, 1 / 3  # (grade - 1) / 3; skipped and not reached score 0
+    assert summary.percent == round(100 * (nailed + partial) / 4)
+    assert (summary.graded, summary.skipped, summary.unreached, summary.over_time) == (2, 1, 1, 1)
+    assert summary.grade_counts == {Grade.MISSED: 0, Grade.PARTIAL: 1, Grade.GOOD: 0, Grade.NAILED: 1}
+    assert (summary.seconds_used, summary.seconds_budget) == (120, 4 * 60)
+    assert [(r.section.title, r.asked, r.percent) for r in summary.sections] == [
+        ("ML", 2, round(100 * nailed / 2)),
+        ("Statistics", 2, round(100 * partial / 2)),
+    ]
+    assert f'data-testid="score">{summary.percent}%' in html
+    assert "2 / 4" in html and "2:00" in html and "of 4:00" in html
+    assert "<td>Statistics</td><td>2</td><td>17%</td>" in html
+    assert [q.pk for q in summary.missed_questions] == [q.pk for q in six_questions[1:4]]
+
+
+def test_an_interview_still_running_counts_its_time_up_to_now(user, six_questions):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        interview = MockInterview.start(user, six_questions[:2], seconds_per_question=60)
+    with time_machine.travel(start + timedelta(seconds=45), tick=False):
+        assert interview.summary().seconds_used == 45
+
+
+# One user's step never touches another's interview
+
+
+def test_finishing_an_interview_leaves_everyone_elses_running(user, six_questions):
+    mine = MockInterview.start(user, six_questions[:2])
+    theirs = MockInterview.start(another_user(), six_questions[:2])
+    for item in mine.items.order_by("position"):
+        mine.grade(item, Grade.GOOD)
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.ending == MockInterview.Ending.COMPLETED
+    assert (theirs.finished_at, theirs.ending) == (None, "")
+    assert list(theirs.items.order_by("position").values_list("started_at", flat=True))[1] is None
+
+
+def test_an_interview_completed_stays_completed_when_ended_again(user, six_questions):
+    interview = MockInterview.start(user, six_questions[:1])
+    interview.grade(interview.items.get(), Grade.GOOD)
+    finished_at = MockInterview.objects.get(pk=interview.pk).finished_at
+    stale = MockInterview.objects.get(pk=interview.pk)
+    stale.finished_at, stale.ending = None, ""  # a second tab that read the row before it finished
+    stale.end_early()
+    assert (stale.ending, stale.finished_at) == (MockInterview.Ending.COMPLETED, finished_at)
+    interview.refresh_from_db()
+    assert (interview.ending, interview.finished_at) == (MockInterview.Ending.COMPLETED, finished_at)

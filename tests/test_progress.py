@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from quiz import charts
-from quiz.models import LEECH_LAPSES, Grade, MockInterview, ReviewState
+from quiz.models import LEECH_LAPSES, Grade, InterviewItem, MockInterview, PracticeDay, Question, ReviewState
 from tests.test_history import NOW, SKIP, build_bank, record_sessions
 
 PROGRESS = reverse("quiz:progress")
@@ -254,3 +255,41 @@ def test_trend_chart_puts_100_percent_on_top_and_centres_a_single_point():
     single = charts.trend_chart([(when, 50, 5, "/c", "Review session")])
     assert single.points[0].x == (single.left + single.right) / 2
     assert charts.trend_chart([]) is None
+
+
+# Mastery, most missed and leeches
+
+
+def test_section_mastery_counts_graded_questions_not_skipped_ones(user, six_questions):
+    since = timezone.now() - timedelta(minutes=1)
+    interview = MockInterview.start(user, six_questions[:3])
+    items = list(interview.items.order_by("position"))
+    interview.grade(items[0], Grade.GOOD)
+    interview.skip(items[1])
+    interview.grade(items[2], Grade.MISSED)
+    by_section = PracticeDay.objects.for_user(user).grades_by_section(since.date())
+    assert by_section == {six_questions[0].section_id: (2, 1)}
+
+
+def test_most_missed_lists_ten_most_missed_first_ties_in_bank_order(user, six_questions):
+    section = six_questions[0].section
+    more = [
+        Question.objects.create(key=f"ml/m{i}", section=section, position=30 + i, prompt_md=f"M{i}?")
+        for i in range(6)
+    ]
+    every = six_questions + more
+    once = MockInterview.start(user, every)
+    for item in once.items.order_by("position"):
+        once.grade(item, Grade.MISSED)
+    again = MockInterview.start(user, every[-1:])
+    again.grade(again.items.get(), Grade.MISSED)
+    top = InterviewItem.objects.for_user(user).most_missed()
+    assert [(q.pk, n) for q, n in top] == [(every[-1].pk, 2)] + [(q.pk, 1) for q in every[:9]]
+
+
+def test_a_retired_question_is_no_leech(user, six_questions):
+    for question in six_questions[:2]:
+        ReviewState.objects.create(user=user, question=question, due=timezone.now(), lapses=LEECH_LAPSES)
+    six_questions[0].retired = True
+    six_questions[0].save()
+    assert [s.question for s in ReviewState.objects.for_user(user).leeches()] == [six_questions[1]]

@@ -6,9 +6,11 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from quiz import scheduling
 from quiz.models import Grade, MockInterview, Question, ReviewState, Section
+from tests.conftest import another_user
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -104,7 +106,7 @@ def _home_bank_and_session_counts(client) -> tuple[int, int, int]:
     """What a learner sees as "due": the home count, the bank's Due filter, the size of the review session."""
     home = client.get(reverse("quiz:home")).content.decode()
     home_count = int(home.split('data-testid="due-now">')[1].split("<")[0])
-    bank = client.get(reverse("quiz:bank"), {"due": "on"})
+    bank = client.get(reverse("quiz:questions"), {"due": "on"})
     client.post(reverse("quiz:review-start"))
     session = MockInterview.objects.filter(kind=MockInterview.Kind.REVIEW).order_by("-pk").first()
     session_size = session.items.count() if session else 0
@@ -161,3 +163,82 @@ def test_another_users_grades_do_not_make_my_questions_due(client, learner, ques
     with time_machine.travel(START + timedelta(hours=1), tick=False):
         home = client.get(reverse("quiz:home")).content.decode()
     assert 'data-testid="due-now">0<' in home
+
+
+# The week ahead, due badges, and one user's cards
+
+
+def test_the_week_ahead_counts_each_days_reviews_and_leaves_out_overdue_retired_and_later_ones(
+    user, six_questions
+):
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    day = timedelta(days=1)
+    extra = [
+        Question.objects.create(
+            key=f"ml/x{i}", section=six_questions[0].section, position=10 + i, prompt_md="?"
+        )
+        for i in range(2)
+    ]
+    retired = Question.objects.create(
+        key="ml/gone", section=six_questions[0].section, position=20, prompt_md="?", retired=True
+    )
+    midnight = now.replace(hour=0)
+    dues = {
+        six_questions[0]: now - timedelta(hours=1),  # overdue: "due now", not in the week ahead
+        six_questions[1]: now + timedelta(hours=2),  # later today
+        six_questions[2]: midnight + day + timedelta(hours=9),
+        six_questions[3]: midnight + day + timedelta(hours=21),
+        six_questions[4]: midnight + 6 * day + timedelta(hours=23),  # the last day shown
+        six_questions[5]: midnight + 7 * day + timedelta(minutes=30),  # a day past the week
+        extra[0]: midnight + 3 * day,
+        extra[1]: midnight + 3 * day + timedelta(hours=1),
+        retired: midnight + day + timedelta(hours=9),
+    }
+    for question, due in dues.items():
+        ReviewState.objects.create(user=user, question=question, due=due)
+    counts = [n for _, n in ReviewState.objects.for_user(user).forecast(days=7, now=now)]
+    days = [d for d, _ in ReviewState.objects.for_user(user).forecast(days=7, now=now)]
+    assert days == [now.date() + i * day for i in range(7)]
+    assert counts == [1, 2, 0, 2, 0, 0, 1]
+
+
+def test_a_cards_due_badge_is_judged_at_the_time_asked(user, six_questions):
+    now = timezone.now()
+    ReviewState.objects.create(user=user, question=six_questions[0], due=now + timedelta(hours=1))
+    ReviewState.objects.create(user=user, question=six_questions[1], due=now - timedelta(hours=1))
+    badges = {s.question_id: s.is_due for s in ReviewState.objects.for_user(user).with_is_due(now)}
+    assert badges == {six_questions[0].pk: False, six_questions[1].pk: True}
+    later = ReviewState.objects.for_user(user).with_is_due(now + timedelta(hours=2))
+    assert all(s.is_due for s in later)
+
+
+def test_grading_a_question_moves_only_my_card_for_it(user, six_questions):
+    theirs = another_user()
+    for who in (theirs, user):
+        interview = MockInterview.start(who, six_questions[:1])
+        interview.grade(interview.items.get(), Grade.MISSED if who == theirs else Grade.GOOD)
+    cards = {s.user_id: s for s in ReviewState.objects.filter(question=six_questions[0])}
+    assert (cards[theirs.pk].last_grade, cards[theirs.pk].lapses) == (Grade.MISSED, 1)
+    assert (cards[user.pk].last_grade, cards[user.pk].lapses, cards[user.pk].reviews) == (Grade.GOOD, 0, 1)
+
+
+def test_a_second_good_grade_builds_on_the_first_and_pushes_the_review_further(user, six_questions):
+    start = timezone.now()
+    intervals = []
+    for days in (0, 3):
+        when = start + timedelta(days=days)
+        with time_machine.travel(when, tick=False):
+            interview = MockInterview.start(user, six_questions[:1])
+            interview.grade(interview.items.get(), Grade.GOOD)
+        card = ReviewState.objects.get(user=user)
+        intervals.append(card.due - when)
+    assert card.reviews == 2
+    assert intervals[1] > intervals[0]
+
+
+def test_a_retired_question_is_never_due(user, six_questions):
+    for question in six_questions[:2]:
+        ReviewState.objects.create(user=user, question=question, due=timezone.now() - timedelta(days=1))
+    six_questions[0].retired = True
+    six_questions[0].save()
+    assert [s.question for s in ReviewState.objects.for_user(user).due()] == [six_questions[1]]

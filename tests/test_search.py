@@ -13,7 +13,7 @@ from quiz.models import Question, SearchTerm
 from quiz.search.index import rebuild_vocabulary
 from quiz.search.query import search
 
-BANK = reverse("quiz:bank")
+QUESTIONS = reverse("quiz:questions")
 QUERIES = Path(__file__).parent / "data" / "search_queries.toml"
 
 
@@ -51,7 +51,7 @@ def test_a_typo_finds_the_question_and_offers_the_banks_spelling(client_in, make
     make_question(prompt_md="What is backpropagation?", answer_md="The chain rule, backwards.")
     make_question(prompt_md="What is a tensor?", answer_md="An array.")
     rebuild_vocabulary()
-    response = client_in.get(BANK, {"q": "gradient decent"})
+    response = client_in.get(QUESTIONS, {"q": "gradient decent"})
     assert listed(response)[0] == "What is gradient descent?"
     html = response.content.decode()
     assert "Did you mean" in html and "?q=gradient%20descent" in html
@@ -80,7 +80,7 @@ def test_excerpts_render_maths_and_code_as_the_answer_does(client_in, make_quest
         prompt_md="Why can ReLU units die?",
         answer_md="For $x < 0$ the **gradient** of ReLU is zero, so `max(0, x)` stops learning.",
     )
-    html = client_in.get(BANK, {"q": "gradient"}).content.decode()
+    html = client_in.get(QUESTIONS, {"q": "gradient"}).content.decode()
     (excerpt,) = re.findall(r'<div class="excerpt">(.*?)</div>', html, re.S)
     assert "<math" in excerpt and "$" not in excerpt and "**" not in excerpt
     assert "<strong><mark>gradient</mark></strong>" in excerpt and "<code>max(0, x)</code>" in excerpt
@@ -119,7 +119,7 @@ def test_the_index_follows_every_write(make_question, user):
 )
 def test_any_text_in_the_box_is_a_search_never_an_error(client_in, make_question, text):
     make_question(prompt_md="What is a tensor?", answer_md="An array.")
-    response = client_in.get(BANK, {"q": text})
+    response = client_in.get(QUESTIONS, {"q": text})
     assert response.status_code == 200
     assert "No question matches" in response.content.decode() or listed(response)
 

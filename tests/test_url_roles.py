@@ -94,7 +94,7 @@ TABLE: dict[str, Row] = {
     "quiz:account": Row(_quiz("/account/"), SIGNED_IN),
     "quiz:account-delete": Row(_quiz("/account/delete/"), SIGNED_IN),
     "quiz:export": Row(_quiz("/account/export/?format=csv"), SIGNED_IN),
-    "quiz:bank": Row(_quiz("/questions/"), SIGNED_IN),
+    "quiz:questions": Row(_quiz("/questions/"), SIGNED_IN),
     "quiz:question": Row(_quiz("/questions/{question}/"), SIGNED_IN),
     "quiz:questions-export": Row(_quiz("/questions/export/?format=csv"), SIGNED_IN),
     "quiz:banks": Row(_quiz("/banks/"), SIGNED_IN),
@@ -140,7 +140,7 @@ TABLE: dict[str, Row] = {
         _quiz("/interviews/{running}/items/{item}/grade/"), POST_ONLY, OWNER_POST, {"grade": Grade.GOOD}
     ),
     "quiz:item-skip": Row(_quiz("/interviews/{running}/items/{item}/skip/"), POST_ONLY, OWNER_POST),
-    "quiz:item-flag": Row(_quiz("/interviews/{running}/items/{item}/flag/"), POST_ONLY, OWNER_POST),
+    "quiz:item-mark": Row(_quiz("/interviews/{running}/items/{item}/mark/"), POST_ONLY, OWNER_POST),
     "quiz:item-answer": Row(
         _quiz("/interviews/{running}/items/{item}/answer/"), POST_ONLY, OWNER_POST, {"answer_text": "x"}
     ),

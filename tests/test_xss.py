@@ -34,8 +34,8 @@ from quiz.diffing import diff_html
 from quiz.exporter import answer_problem
 from quiz.models import Flag, InterviewItem, MockInterview, Question, QuestionNote, ReviewState, Section
 from quiz.rendering import render_markdown
-from quiz.views import bank as bank_views
 from quiz.views import flags as flag_views
+from quiz.views import questions as question_views
 
 CORPUS = Path(__file__).parent / "security" / "xss_payloads.txt"
 LINE_BREAK = "⏎"
@@ -447,7 +447,7 @@ def rendered(django_db_setup, django_db_blocker) -> Rendered:
     result = Rendered()
     with django_db_blocker.unblock(), transaction.atomic(), pytest.MonkeyPatch.context() as patch:
         # Every payload question on one page of the bank, the queue and the admin list (My flags keeps 25).
-        patch.setattr(bank_views, "PAGE_SIZE", 1000)
+        patch.setattr(question_views, "PAGE_SIZE", 1000)
         patch.setattr(flag_views, "QUEUE_PAGE_SIZE", 1000)
         patch.setattr(QuestionAdmin, "list_per_page", 1000)
         learner, reviewer, staff, questions, batch, unanswered, finished, running = _build_world()
@@ -467,7 +467,7 @@ def rendered(django_db_setup, django_db_blocker) -> Rendered:
                 Page("flag form", flag_form),
                 Page("flag form", flag_form, htmx=True),
                 *_pages("my flags", reverse("quiz:my-flags"), count + 1, 25),
-                Page("bank", reverse("quiz:bank")),
+                Page("question list", reverse("quiz:questions")),
             ],
             reviewer: [
                 Page("review queue", queue),
@@ -509,7 +509,7 @@ def rendered(django_db_setup, django_db_blocker) -> Rendered:
 
 @pytest.mark.django_db  # also makes pytest-django create the test database for ``rendered``
 def test_learner_pages_show_every_payload_as_text(rendered):
-    labels = {"results", "question page", "question card", "flag form", "my flags", "bank"}
+    labels = {"results", "question page", "question card", "flag form", "my flags", "question list"}
     assert rendered.problems(labels) == {}
     batch, lines = [rendered.batch_answer, escape(BATCH)], [escape(line) for line in BATCH.split("\n")]
     missing = [
@@ -520,7 +520,7 @@ def test_learner_pages_show_every_payload_as_text(rendered):
         *_missing(rendered.html("question page"), lines, "question page: the answer's diff"),
         *_missing(rendered.html("flag form"), [escape(BATCH)], "flag form: comment"),
         *_missing(rendered.html("my flags"), [linebreaks_br(p) for p in PAYLOADS], "my flags: comment, note"),
-        *_missing(rendered.html("bank"), rendered.prompts, "bank: prompt"),
+        *_missing(rendered.html("question list"), rendered.prompts, "question list: prompt"),
     ]
     assert missing == []
 
@@ -685,37 +685,38 @@ def test_search_parameters_are_echoed_as_text(user, make_question):
     for _ in range(26):  # two pages: the page links repeat every query parameter
         make_question()
     client = client_for(user)
-    bank = reverse("quiz:bank")
+    url = reverse("quiz:questions")
     problems = []
     # Forty payloads a request: the search box holds them all (too long for a search, so it shows them back
     # with an error, as for benign text of that length), and forty parameters that the page links echo.
     for chunk in [PAYLOADS[n : n + 40] for n in range(0, len(PAYLOADS), 40)]:
         text = " ".join(chunk)
         hostile = client.get(
-            bank, {"q": text, "answered": chunk[0], **{f"x{n}": p for n, p in enumerate(chunk)}}
+            url, {"q": text, "answered": chunk[0], **{f"x{n}": p for n, p in enumerate(chunk)}}
         )
         plain = {f"x{n}": "plain" for n in range(len(chunk))}
-        benign = client.get(bank, {"q": _plain_like(text), "answered": "plain", **plain})
-        problems += _compare(benign, hostile, f"bank with {chunk[0]!r} and the next 39")
+        benign = client.get(url, {"q": _plain_like(text), "answered": "plain", **plain})
+        problems += _compare(benign, hostile, f"question list with {chunk[0]!r} and the next 39")
         assert escape(text) in hostile.content.decode()
         assert escape(urlencode({"x0": chunk[0]})) in hostile.content.decode()
     assert problems == []
 
 
 def test_search_excerpts_quote_payloads_as_text(user, make_question):
-    """The bank quotes each matching answer around the searched word: every payload sits in that window."""
+    """The question list quotes each matching answer around the searched word: every payload sits in that
+    window."""
     questions = [
         make_question(prompt_md=f"Question {n}?", answer_md=f"needle {_plain_like(p)} hay")
         for n, p in enumerate(PAYLOADS)
     ]
     client = client_for(user)
-    bank = reverse("quiz:bank")
+    url = reverse("quiz:questions")
     pages = range(1, len(PAYLOADS) // 25 + 2)
-    benign = [client.get(bank, {"q": "needle", "page": n}) for n in pages]
+    benign = [client.get(url, {"q": "needle", "page": n}) for n in pages]
     for question, payload in zip(questions, PAYLOADS, strict=True):
         question.answer_md = f"needle {payload} hay"
         question.save()
-    hostile = [client.get(bank, {"q": "needle", "page": n}) for n in pages]
+    hostile = [client.get(url, {"q": "needle", "page": n}) for n in pages]
     problems = []
     for n, before, after in zip(pages, benign, hostile, strict=True):
         problems += _compare(before, after, f"bank search, page {n}")

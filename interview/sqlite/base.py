@@ -1,8 +1,8 @@
 """SQLite with writers queued on a lock file instead of on SQLite's busy handler.
 
 SQLite lets one writer in at a time. A second ``BEGIN IMMEDIATE`` waits in the busy handler, which polls by
-sleeping (1, 2, 5, 10 ... 100 ms): under load two thirds of the grades waited, 19.5 ms on average and up to
-1.1 s, while the lock was free most of that time. Here every write transaction first takes an exclusive
+sleeping for growing intervals: under load most grades waited, some for a second, while the lock was free
+most of that time (docs/bench-results.md). Here every write transaction first takes an exclusive
 ``flock`` on ``<database>.writelock``: the kernel wakes the next writer the moment the last one commits, in
 every thread and every gunicorn worker. The kernel also drops the lock of a process that dies (a killed
 worker never leaves it held). ``BEGIN IMMEDIATE`` still runs after it, so a writer that bypasses the lock

@@ -29,9 +29,9 @@ from quiz.importer.bank import (
     read_sources,
 )
 from quiz.importer.common import (
-    Bank,
     ContentError,
     Finding,
+    ParsedBank,
     ParsedQuestion,
     ParsedSection,
     Problem,
@@ -46,7 +46,7 @@ from quiz.importer.markers import UNRATED
 __all__ = [
     "MANIFEST",
     "UNRATED",
-    "Bank",
+    "ParsedBank",
     "ContentError",
     "Finding",
     "Manifest",

@@ -2,6 +2,7 @@
 content, or the manifest), the order the index files give, and the fixture records."""
 
 import dataclasses
+import functools
 import json
 import posixpath
 import re
@@ -10,13 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from quiz.answer_parts import split_key_points
+from quiz.answer_parts import rendered_fields
 from quiz.importer.common import (
     FENCE_RE,
     RULE_RE,
-    Bank,
     ContentError,
     Finding,
+    ParsedBank,
     Problem,
     SourceFile,
     decode,
@@ -225,7 +226,7 @@ def parse_file(
     return parse_general(text, path, title, markers, lists_ask=lists_ask or layout == "list")
 
 
-def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
+def parse_bank(sources: Mapping[str, bytes | str]) -> ParsedBank:
     """Parse every file (keys: posix paths relative to the bank's root); all problems are raised together."""
     problems: list[Problem] = []
     texts: dict[str, str] = {}
@@ -289,13 +290,13 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> Bank:
         p: sum(1 for line in t.split("\n") if line.strip()) for p, t in texts.items() if layouts[p] == "index"
     }
     skipped = sorted(p for p in texts if layouts[p] == "skip")
-    return Bank(files, notes, manifest.title, manifest.source, manifest.licence, indexes, skipped)
+    return ParsedBank(files, notes, manifest.title, manifest.source, manifest.licence, indexes, skipped)
 
 
 # -- what comes out --
 
 
-def fixture_records(bank: Bank, renderer: Callable[[str], str] = render_markdown) -> list[dict]:
+def fixture_records(bank: ParsedBank, renderer: Callable[[str], str] = render_markdown) -> list[dict]:
     """Django fixture records with natural keys and no pk, sections (parents first) then questions.
 
     ``renderer`` turns markdown into HTML: ``render_markdown``, or a cache in front of it."""
@@ -330,7 +331,9 @@ def fixture_records(bank: Bank, renderer: Callable[[str], str] = render_markdown
                 }
             )
         for question in source.questions:
-            body_md, key_points = split_key_points(question.answer_md)
+            rendered = rendered_fields(
+                question.prompt_md, question.answer_md, functools.partial(render, question)
+            )
             provenance = question.provenance
             questions.append(
                 {
@@ -341,11 +344,11 @@ def fixture_records(bank: Bank, renderer: Callable[[str], str] = render_markdown
                         "position": len(questions),
                         "group_title": question.group_title,
                         "prompt_md": question.prompt_md,
-                        "prompt_html": render(question, question.prompt_md),
+                        "prompt_html": rendered["prompt_html"],
                         "answer_md": question.answer_md,
-                        "answer_html": render(question, body_md),
+                        "answer_html": rendered["answer_html"],
                         "imported_answer_md": question.answer_md,
-                        "key_points": key_points,
+                        "key_points": rendered["key_points"],
                         "provenance": provenance.kind if provenance else "upstream",
                         "provenance_by": provenance.by if provenance else "",
                         "provenance_on": provenance and provenance.date and provenance.date.isoformat(),

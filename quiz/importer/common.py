@@ -18,7 +18,7 @@ MAX_LINE = 20_000
 # No bank anyone keeps has files near these (the largest public one we tried has 167 questions in a file);
 # past them, a file is generated or hostile, and reading it would take seconds.
 MAX_QUESTIONS = 5_000
-MAX_LINES = 40_000  # the largest public bank file we tried has 1,439; reading costs ~10 µs a line
+MAX_LINES = 40_000  # well past the largest public bank file we tried (docs/bench-results.md)
 MAX_SECTIONS = 2_000
 # List or quote markers opening one line: deeper is no question bank, and breaks the renderer.
 MAX_NESTING = 40
@@ -115,7 +115,7 @@ class SourceFile:
 
 
 @dataclass
-class Bank:
+class ParsedBank:
     files: list[SourceFile]
     notes: list[Finding] = field(
         default_factory=list
@@ -225,7 +225,7 @@ def parse_heading(line: str) -> tuple[int, str] | None:
 
 
 def clean_answer(lines: list[tuple[str, bool]]) -> str:
-    """Drop ``---`` separators, squeeze blank runs and trim; lines flagged as code stay untouched."""
+    """Drop ``---`` separators, squeeze blank runs and trim; lines known to be code stay untouched."""
     kept: list[str] = []
     for text, is_code in lines:
         if not is_code and RULE_RE.match(text):

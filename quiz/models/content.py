@@ -2,7 +2,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from quiz.answer_parts import split_key_points
+from quiz.answer_parts import rendered_fields
 from quiz.models.banks import bundled_bank_id
 from quiz.rendering import render_markdown
 from quiz.search.index import search_fields
@@ -257,9 +257,8 @@ class Question(models.Model):
         # Admin edits land here; loaddata skips save(), so the importer writes the *_html fields too.
         # Browsers post textareas with CRLF: store the markdown with plain newlines, as the files have it.
         self.answer_md = self.answer_md.replace("\r\n", "\n")
-        self.prompt_html = render_markdown(self.prompt_md)
-        body_md, self.key_points = split_key_points(self.answer_md)
-        self.answer_html = render_markdown(body_md)
+        for name, value in rendered_fields(self.prompt_md, self.answer_md, render_markdown).items():
+            setattr(self, name, value)
         for name, value in search_fields(self.prompt_md, self.answer_md, self.group_title).items():
             setattr(self, name, value)
         if kwargs.get("update_fields") is not None:

@@ -360,9 +360,9 @@ class MockInterview(models.Model):
         only into the question being asked, and never once the interview has ended."""
         return self._write_open_item(item, answer_text)
 
-    def set_flag(self, item: "InterviewItem", flagged: bool) -> None:
-        InterviewItem.objects.filter(pk=item.pk).update(flagged=flagged)
-        item.flagged = flagged
+    def mark(self, item: "InterviewItem", marked: bool) -> None:
+        InterviewItem.objects.filter(pk=item.pk).update(marked=marked)
+        item.marked = marked
 
     def end_early(self, now: datetime | None = None) -> None:
         now = now or timezone.now()
@@ -490,7 +490,7 @@ class InterviewItem(models.Model):
     # section the question was in when asked, the UTC day of done_at. Its counts then come from the indexes
     # below (covering: no row read) instead of every item the user has, joined to its question.
     # No single-column indexes on these: the composite ones below serve every lookup, and after ANALYZE
-    # SQLite chose a scan of a section index to skip a GROUP BY sort (mastery 4 -> 175 ms).
+    # SQLite chose a scan of a section index to skip a GROUP BY sort, which made the mastery query slow.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -510,7 +510,7 @@ class InterviewItem(models.Model):
     )
     done_day = models.DateField(null=True, blank=True, editable=False)
     over_time = models.BooleanField(default=False)
-    flagged = models.BooleanField(default=False, help_text="Marked by the candidate to look at again.")
+    marked = models.BooleanField(default=False, help_text="Marked by the candidate to look at again.")
     # Taken once, at reveal: the key points as shown then (a reviewer's later edit rewrites no past coverage),
     # the matcher's score per point, and the phrase of the answer that said each covered point.
     key_points_shown = models.JSONField(default=list, blank=True)
@@ -538,8 +538,8 @@ class InterviewItem(models.Model):
             models.Index(fields=["question", "done_at"]),
             # Most missed, on the progress page (its other counts read PracticeDay's tallies).
             models.Index(fields=["user", "grade", "question"], name="item_user_grade_question"),
-            # A question's page: the user's answers to it. Without it, SQLite's planner (before ANALYZE) read
-            # every item of the user's through the index above: 25 ms at 100,000.
+            # A question's page: the user's answers to it. Without it, SQLite's planner (before ANALYZE)
+            # reads every item of the user's through the index above.
             models.Index(fields=["user", "question"], name="item_user_question"),
             # The key points missed most, on the results page: a user's items with key points ticked, newest
             # day first, filtered by section in the index. (Its grade and share columns served calibration,

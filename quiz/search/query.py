@@ -287,6 +287,10 @@ class Ranked:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def __iter__(self):
+        for start in range(0, len(self.ids), 500):
+            yield from self[start : start + 500]
+
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]

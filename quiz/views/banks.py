@@ -1,48 +1,34 @@
-"""Banks: the list, staff's upload (a dry run first, then the import in the background), and exports.
+"""Banks: the list, and staff's upload (a dry run first, then the import in the background).
 
-The upload is hostile input: ``quiz.banks.read_upload`` checks it before anything is kept. The dry run parses
-the stashed files and writes nothing; the import runs in the worker (``quiz.tasks``) and the page polls its
-progress with htmx (a plain reload shows the same).
+The upload is hostile input: ``quiz.bank_imports.read_upload`` checks it before anything is kept. The dry run
+parses the stashed files and writes nothing; the import runs in the worker (``quiz.tasks``) and the page polls
+its progress with htmx (a plain reload shows the same).
 """
-
-import functools
-from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.core.exceptions import TooManyFilesSent
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from quiz import banks, decks, exporter
-from quiz.forms import BankFilterForm, BankUploadForm
-from quiz.management.commands.export_markdown import bank_from_database
+from quiz import bank_imports
+from quiz.forms import BankUploadForm
 from quiz.models import Bank, BankUpload
 from quiz.tasks import import_upload
-from quiz.views.bank import bank_questions
+from quiz.view_helpers import allowed_if, page_or_part
 
-MAX_REQUEST_BYTES = banks.MAX_UPLOAD_BYTES + 64 * 1024  # the files and the form around them
+MAX_REQUEST_BYTES = bank_imports.MAX_UPLOAD_BYTES + 64 * 1024  # the files and the form around them
 
 
 def can_import_banks(user) -> bool:
     return user.is_staff and user.has_perm("quiz.add_bank")
 
 
-def bank_importer_required(view: Callable) -> Callable:
-    """Signed in (else the login page), staff with the permission to add banks (else 403)."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not can_import_banks(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+bank_importer_required = allowed_if(can_import_banks)
 
 
 @login_required
@@ -69,7 +55,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # Refused before Django reads the body into files (the CSRF check would): a huge upload costs no disk.
         if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_REQUEST_BYTES:
-            return _refused(request, f"The upload is larger than {banks.MAX_UPLOAD_BYTES // 2**20} MB.", 413)
+            return _refused(
+                request, f"The upload is larger than {bank_imports.MAX_UPLOAD_BYTES // 2**20} MB.", 413
+            )
         try:
             request.FILES  # noqa: B018 -- read here, where a refusal can be explained
         except TooManyFilesSent:
@@ -85,8 +73,8 @@ def _upload(request: HttpRequest) -> HttpResponse:
         form = BankUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                sources, notes, suggested = banks.read_upload(form.cleaned_data["files"])
-            except banks.UploadRefused as refused:
+                sources, notes, suggested = bank_imports.read_upload(form.cleaned_data["files"])
+            except bank_imports.UploadRefused as refused:
                 form.add_error("files", str(refused))
             else:
                 slug = form.cleaned_data["slug"] or suggested
@@ -105,10 +93,10 @@ def _upload(request: HttpRequest) -> HttpResponse:
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stashed = get_object_or_404(BankUpload, pk=pk)
     template = "quiz/bank_upload_detail.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, template + "#import-status", {"upload": stashed})
+    if (part := page_or_part(request, template, "import-status")) != template:
+        return render(request, part, {"upload": stashed})
     notes = request.session.get(f"upload-notes-{stashed.pk}", [])
-    report = banks.dry_run(stashed.slug, stashed.source_files(), notes)
+    report = bank_imports.dry_run(stashed.slug, stashed.source_files(), notes)
     return render(request, template, {"upload": stashed, "report": report})
 
 
@@ -116,7 +104,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def upload_import(request: HttpRequest, pk: int) -> HttpResponse:
     stashed = get_object_or_404(BankUpload, pk=pk)
-    if not banks.dry_run(stashed.slug, stashed.source_files()).can_import:
+    if not bank_imports.dry_run(stashed.slug, stashed.source_files()).can_import:
         messages.error(request, "This upload cannot be imported: fix the problems the dry run lists.")
         return redirect("quiz:bank-upload-detail", stashed.pk)
     # Only the first of two clicks queues the import.
@@ -125,37 +113,3 @@ def upload_import(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         import_upload.enqueue(stashed.pk)
     return redirect("quiz:bank-upload-detail", stashed.pk)
-
-
-EXPORT_FORMATS = {
-    "apkg": "application/octet-stream",
-    "csv": "text/csv; charset=utf-8",
-    "md": "application/zip",
-}
-
-
-@login_required
-def export_questions(request: HttpRequest) -> HttpResponse:
-    """The question bank page's selection (its query string: a bank, "I missed it", ...) as an Anki deck or
-    CSV; a whole bank also as its markdown files (zipped), the layout ``export_markdown`` writes."""
-    kind = request.GET.get("format", "")
-    if kind not in EXPORT_FORMATS:
-        return HttpResponseBadRequest("format is apkg, csv or md")
-    form = BankFilterForm(request.GET)
-    questions = bank_questions(form, request.user).defer(None).select_related("section__bank")
-    if text := form.cleaned_data.get("q", ""):
-        questions = questions.search(text)
-    bank = form.cleaned_data.get("bank")
-    name = bank.slug if bank else "my-selection"
-    if kind == "md":
-        if bank is None:
-            return HttpResponseBadRequest("the markdown export is of one bank: add bank=<name>")
-        body = banks.zip_bytes(exporter.export_bank(bank_from_database(bank=bank)))
-    elif kind == "csv":
-        body = decks.csv_text(questions)
-    else:
-        body = decks.anki_deck(bank.title if bank else "interview: my selection", questions)
-    response = HttpResponse(body, content_type=EXPORT_FORMATS[kind])
-    extension = "zip" if kind == "md" else kind
-    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
-    return response

@@ -9,7 +9,6 @@ queues) and closes the flags it resolves, linked to the new revision.
 """
 
 import functools
-from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -31,15 +30,12 @@ from quiz.models import Flag, Question
 from quiz.models.content import AnswerConflict
 from quiz.models.flags import can_triage
 from quiz.rendering import MarkdownError, render_markdown
+from quiz.view_helpers import allowed_if, page_or_part
 from quiz.wording import counted
 
 QUEUE_PAGE_SIZE = 25
 NEEDS_ANSWER_SHOWN = 30
 OPEN = Q(flags__status__in=[Flag.Status.OPEN, Flag.Status.ACCEPTED])
-
-
-def _partial(request: HttpRequest, template: str, name: str) -> str:
-    return f"{template}#{name}" if request.htmx and not request.htmx.history_restore_request else template
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -89,7 +85,7 @@ def flag_answer(request: HttpRequest, pk: int) -> HttpResponse:
         initial = {"reason": flag.reason, "comment": flag.comment} if flag else None
         form = FlagAnswerForm(initial=initial, auto_id=auto_id)
     context = {"question": question, "form": form, "flag": flag, "next": next_url, "saved": saved}
-    return render(request, _partial(request, "quiz/flags/flag.html", "flag-form"), context)
+    return render(request, page_or_part(request, "quiz/flags/flag.html", "flag-form"), context)
 
 
 @login_required
@@ -102,17 +98,7 @@ def my_flags(request: HttpRequest) -> HttpResponse:
 # -- reviewing --
 
 
-def reviewer_required(view: Callable) -> Callable:
-    """Signed in (else the login page), and a reviewer or staff (else 403)."""
-
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not can_triage(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+reviewer_required = allowed_if(can_triage)  # a reviewer or staff
 
 
 def bank_findings() -> dict[str, list[importer.Finding]]:
@@ -161,7 +147,7 @@ def _queue_context(request: HttpRequest) -> dict:
 @reviewer_required
 @vary_on_headers("HX-Request")
 def review_queue(request: HttpRequest) -> HttpResponse:
-    template = _partial(request, "quiz/flags/queue.html", "review-queue")
+    template = page_or_part(request, "quiz/flags/queue.html", "review-queue")
     return render(request, template, _queue_context(request))
 
 
@@ -253,6 +239,6 @@ def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     template = (
         "quiz/answer_edit.html"
         if request.method == "GET"
-        else _partial(request, "quiz/answer_edit.html", "answer-form")
+        else page_or_part(request, "quiz/answer_edit.html", "answer-form")
     )
     return render(request, template, context)

@@ -1,4 +1,4 @@
-"""The mock-interview loop: set up, one question at a time (reveal, grade, skip, flag), results.
+"""The mock-interview loop: set up, one question at a time (reveal, grade, skip, mark for later), results.
 
 Every URL renders as a full page; htmx asks for the ``question-card`` partial of the same template. Every
 POST also works without JavaScript (it redirects back to the step). The models own the rules: a step that
@@ -17,9 +17,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from quiz import throttles
 from quiz.diffing import answer_update_for
-from quiz.forms import AnswerForm, FlagForm, GradeForm, InterviewSetupForm
+from quiz.forms import AnswerForm, GradeForm, InterviewSetupForm, MarkForm
 from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
 from quiz.models.interviews import GRADE_CUTOFFS, POINTS_MISSED_WINDOW
+from quiz.view_helpers import page_or_part
 from quiz.wording import counted
 
 QUICK_START = {"question_count": 10, "timing": "per_question", "minutes": 3, "updates_schedule": True}
@@ -102,9 +103,7 @@ def _step_response(
     if interview.is_over() or (item := interview.current_item()) is None:
         url = reverse("quiz:results", args=[interview.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    template = "quiz/interview.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#question-card"
+    template = page_or_part(request, "quiz/interview.html", "question-card")
     context = {
         "interview": interview,
         "item": item,
@@ -189,13 +188,13 @@ def skip_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 @require_POST
-def flag_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def mark_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     interview, item = _step_for(request, pk, item_pk)
     # The form says the state wanted, not "toggle", so a double click cannot undo itself.
-    form = FlagForm(request.POST)
+    form = MarkForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
-    interview.set_flag(item, form.cleaned_data["flagged"])
+    interview.mark(item, form.cleaned_data["marked"])
     if form.typed_answer is not None:
         interview.save_answer(item, form.typed_answer)
     return _after_post(request, interview)

@@ -163,8 +163,8 @@ def main() -> int:
                 f"the question answered most ({most_answered['n']} times)",
                 reverse("quiz:question", args=[most_answered["question"]]),
             ),
-            ("questions due for review", reverse("quiz:bank") + "?due=on"),
-            ("question bank, search", reverse("quiz:bank") + "?q=gradient"),
+            ("questions due for review", reverse("quiz:questions") + "?due=on"),
+            ("question bank, search", reverse("quiz:questions") + "?q=gradient"),
         ]
         results = [(name, url, *time_page(client, url, args.repeat)) for name, url in pages]
         # With the planner's statistics (what a maintained server has): a plan that turns into a full scan

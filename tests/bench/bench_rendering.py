@@ -22,7 +22,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview.settings")
 from quiz.rendering import MAX_MARKDOWN_CHARS, MarkdownError, render_markdown  # noqa: E402
 from tests.test_rendering_limits import within_limits  # noqa: E402  (the suite's fuzz cases use the same bound)
 
-# Units repeated to the size limit: each made one of Python-Markdown's parsers superlinear before the fix.
+# Units repeated to the size limit: each makes one of Python-Markdown's parsers superlinear unless refused.
 UNITS = [
     "[", "]", "[x", "[x](", "](", "![", "[a](b) ", "[a]: ", "(", "*", "_", "*a", "**a", "*_", "**_", "_a",
     "`", "`a", "``a`", "`x` ", "<", "<a", "<a ", "<!--", "</", "<http://", "<a@", "&", "&#", "\\", "$",

@@ -33,6 +33,16 @@ def script(name: str, *args: str, markdown: Path, timeout: float) -> tuple[int, 
     return code, time.monotonic() - began
 
 
+# The one part of the output written by hand: figures the code's comments point to, measured when the code
+# was written. A run keeps it (from this heading to the end) and rewrites everything above it.
+BY_HAND = "## Figures the code's comments point to"
+
+
+def kept_by_hand(output: Path) -> str:
+    text = output.read_text() if output.exists() else ""
+    return "\n" + text[text.index(BY_HAND) :] if BY_HAND in text else ""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -89,7 +99,7 @@ def main() -> int:
     if failed:
         header += [f"**Failed: {', '.join(failed)}** (details below).", ""]
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text("\n".join(header) + "\n" + "\n".join(sections))
+    args.output.write_text("\n".join(header) + "\n" + "\n".join(sections) + kept_by_hand(args.output))
     print(f"Wrote {args.output}")
     # Every goal of issue 17, with its baseline and the ratio measured in this run.
     goals = [line for section in sections for line in section.splitlines() if "Goal" in line]

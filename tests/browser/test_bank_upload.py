@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from quiz import banks
+from quiz import bank_imports
 from quiz.models import MockInterview, Question
 from tests.browser.conftest import PASSWORD
 
@@ -29,7 +29,7 @@ def test_staff_upload_a_bank_and_a_candidate_practises_it_alone(open_page, bank,
     sign_in(staff, "grace")
     staff.goto("/banks/upload/")
     staff.get_by_label("A .zip archive, or .md files").set_input_files(
-        {"name": "team.zip", "mimeType": "application/zip", "buffer": banks.zip_bytes(TEAM)}
+        {"name": "team.zip", "mimeType": "application/zip", "buffer": bank_imports.zip_bytes(TEAM)}
     )
     staff.get_by_role("button", name="Show the dry run").click()
 

@@ -73,10 +73,10 @@ def test_new_user_runs_an_interview_by_keyboard(page, bank):
     page.keyboard.press("3")
     expect(card.locator(".progress-label")).to_have_text("Question 2 / 3")
 
-    # Question 2: flag it with F, then reveal and grade Nailed with 4.
+    # Question 2: mark it for later with M, then reveal and grade Nailed with 4.
     answer_by_keyboard(page, "Second answer, worth a second look.")
-    page.keyboard.press("f")
-    expect(card.locator(".badge-flag")).to_have_text("Marked for later")
+    page.keyboard.press("m")
+    expect(card.locator(".badge-mark")).to_have_text("Marked for later")
     expect(textarea).to_have_value("Second answer, worth a second look.")
     page.keyboard.press(" ")
     expect(card.locator(".reference-answer")).to_be_visible()
@@ -103,7 +103,7 @@ def test_new_user_runs_an_interview_by_keyboard(page, bank):
     assert interview.ending == MockInterview.Ending.COMPLETED
     assert interview.seconds_per_question == 60
     items = list(interview.items.order_by("position"))
-    assert [(i.grade, i.skipped, i.flagged, i.over_time) for i in items] == [
+    assert [(i.grade, i.skipped, i.marked, i.over_time) for i in items] == [
         (Grade.GOOD, False, False, False),
         (Grade.NAILED, False, True, False),
         (None, True, False, False),

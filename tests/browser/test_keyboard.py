@@ -79,7 +79,7 @@ def test_a_whole_interview_by_tab_enter_and_space_without_shortcuts(page, live_s
         if number == 1:
             tab_to(page, "Mark for later")
             page.keyboard.press("Space")
-            expect(card.locator(".badge-flag")).to_have_text("Marked for later")
+            expect(card.locator(".badge-mark")).to_have_text("Marked for later")
             # The same control, now saying what it would undo.
             expect(page.locator(":focus")).to_contain_text("Unmark")
         if number < interview.question_count:
@@ -99,7 +99,7 @@ def test_a_whole_interview_by_tab_enter_and_space_without_shortcuts(page, live_s
 
     items = list(interview.items.order_by("position"))
     assert [item.grade for item in items] == [Grade.GOOD] * (len(items) - 1) + [Grade.NAILED]
-    assert items[0].flagged and all(item.answer_text for item in items)
+    assert items[0].marked and all(item.answer_text for item in items)
 
 
 def test_space_on_a_focused_button_presses_that_button(page, live_server, bank, candidate):

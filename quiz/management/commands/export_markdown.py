@@ -37,87 +37,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from quiz import exporter, importer
-from quiz.answer_parts import ProvenanceNote
-from quiz.management.commands.build_fixtures import write_atomically
-from quiz.models import Bank, Question
+from quiz import exporter
+from quiz.fixture_build import write_atomically
+from quiz.models import Bank
 from quiz.wording import counted
-
-
-def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> importer.Bank:
-    """A bank's active questions (the bundled bank's by default) as the importer's dataclasses, files in bank
-    order, each in source order, each in the layout its markdown under ``source`` has (the bundled bank's
-    folder by default). Keys lose the bank's prefix, as reading the files back gives them."""
-    bank = bank or Bank.objects.get(slug=settings.BUNDLED_BANK)
-    prefix = "" if bank.is_bundled else f"{bank.slug}/"
-    questions = list(
-        Question.objects.active().in_banks([bank]).select_related("section").order_by("position", "pk")
-    )
-    needed = {q.section_id for q in questions}
-    sections = [s for s in bank.sections.order_by("position", "pk") if not s.retired or s.pk in needed]
-    keys = {s.pk: s.key.removeprefix(prefix) for s in sections}
-    files: dict[str, importer.SourceFile] = {}
-    for s in sections:
-        row = importer.ParsedSection(keys[s.pk], keys.get(s.parent_id), s.title, s.source_path, s.source_line)
-        if s.parent_id is None:
-            layout = exporter.bank_layout(s.source_path, source)
-            files[s.source_path] = importer.SourceFile(s.source_path, [row], [], layout=layout)
-        elif s.source_path in files:
-            files[s.source_path].sections.append(row)
-    for q in questions:
-        if q.source_path in files:
-            files[q.source_path].questions.append(
-                importer.ParsedQuestion(
-                    key=q.key.removeprefix(prefix),
-                    section=keys[q.section_id],
-                    group_title=q.group_title,
-                    prompt_md=q.prompt_md,
-                    answer_md=q.answer_md,
-                    difficulty=q.difficulty,
-                    source_path=q.source_path,
-                    source_line=q.source_line,
-                    provenance=_provenance(q),
-                )
-            )
-    return importer.Bank(list(files.values()), title=bank.title, source=bank.source_url, licence=bank.licence)
-
-
-def _provenance(question: Question) -> ProvenanceNote | None:
-    """The comment the answer's markdown carries: none for an answer as upstream gave it."""
-    if question.provenance == "upstream" and not question.provenance_by and not question.provenance_on:
-        return None
-    return ProvenanceNote(question.provenance, question.provenance_by, question.provenance_on)
-
-
-def _identity(question: importer.ParsedQuestion) -> tuple:
-    return (
-        question.section,
-        question.group_title,
-        question.prompt_md,
-        question.answer_md,
-        question.difficulty,
-        question.provenance,
-    )
-
-
-def round_trip_problems(bank: importer.Bank) -> list[str]:
-    """Questions that reading the exported files (with their index) would lose or change."""
-    try:
-        again = importer.parse_bank(exporter.export_bank(bank))
-    except importer.ContentError as error:
-        return [str(problem) for problem in error.problems]
-    read = {q.key: q for source in again.files for q in source.questions}
-    problems = []
-    for source in bank.files:
-        for question in source.questions:
-            back = read.get(question.key)
-            if back is None:
-                problems.append(f"{question.key}: would come back under another key, or not at all")
-            elif _identity(back) != _identity(question):
-                problems.append(
-                    f"{question.key}: would come back changed, see {back.source_path}:{back.source_line}"
-                )
-    return problems
 
 
 class Command(BaseCommand):
@@ -147,9 +70,9 @@ class Command(BaseCommand):
             chosen = Bank.objects.get(slug=bank)
         except Bank.DoesNotExist:
             raise CommandError(f"no bank {bank!r}; `manage.py import_bank` adds one") from None
-        bank = bank_from_database(source, chosen)
+        bank = exporter.bank_from_database(source, chosen)
         files = exporter.export_bank(bank, index=not no_index)
-        for problem in round_trip_problems(bank):
+        for problem in exporter.round_trip_problems(bank):
             self.stderr.write(self.style.WARNING(f"WARNING {problem}"))
         for path, text in files.items():
             write_atomically(directory / path, text)

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
-from quiz import banks, importer
+from quiz import bank_imports, importer
 
 
 class Command(BaseCommand):
@@ -25,10 +25,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths: list[Path], slug: str | None, dry_run: bool, **options) -> None:
         sources, notes, suggested = self.read(paths)
-        slug = banks.bank_slug(slug or suggested or paths[0].stem)
+        slug = bank_imports.bank_slug(slug or suggested or paths[0].stem)
         if not slug:
             raise CommandError("give the bank a name with --slug (letters, digits and hyphens)")
-        report = banks.dry_run(slug, sources, notes)
+        report = bank_imports.dry_run(slug, sources, notes)
         self.show(report)
         if report.problems:
             raise CommandError("the markdown has problems, nothing was imported")
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             self.stdout.write("Dry run: nothing was written.")
             return
         try:
-            loaded = banks.import_bank(slug, sources, reason=f"import_bank {slug}")
+            loaded = bank_imports.import_bank(slug, sources, reason=f"import_bank {slug}")
         except importer.ContentError as error:
             raise CommandError(f"{error}. Nothing was imported.") from None
         for conflict in loaded.conflicts:
@@ -52,14 +52,14 @@ class Command(BaseCommand):
         handles = [path.open("rb") for path in paths]
         try:
             files = [File(handle, name=path.name) for handle, path in zip(handles, paths, strict=True)]
-            return banks.read_upload(files)
-        except banks.UploadRefused as error:
+            return bank_imports.read_upload(files)
+        except bank_imports.UploadRefused as error:
             raise CommandError(str(error)) from None
         finally:
             for handle in handles:
                 handle.close()
 
-    def show(self, report: banks.DryRun) -> None:
+    def show(self, report: bank_imports.DryRun) -> None:
         verb = "updates" if report.replaces else "creates"
         self.stdout.write(
             f"Bank {report.slug} ({verb} it): {report.title} {report.source} {report.licence}".rstrip()

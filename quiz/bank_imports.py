@@ -54,7 +54,7 @@ def bank_version(sources: dict[str, bytes | str]) -> str:
     return digest.hexdigest()[:12]
 
 
-def bank_records(slug: str, parsed: importer.Bank, version: str, renderer=None) -> list[dict]:
+def bank_records(slug: str, parsed: importer.ParsedBank, version: str, renderer=None) -> list[dict]:
     """The bank's own record, then its sections (each naming the bank) and questions, keys prefixed.
     ``renderer``: what turns markdown into HTML (the build's cache), else ``render_markdown``."""
     prefix = "" if slug == settings.BUNDLED_BANK else f"{slug}/"

@@ -83,7 +83,7 @@ def fill_vocabulary(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quiz", "0017_index_a_users_answers_to_a_question"),
+        ("quiz", "0018_interviewitem_marked"),
     ]
 
     operations = [

@@ -21,10 +21,10 @@ from quiz.models import (
     ReviewState,
     Section,
 )
-from quiz.views.bank import ANSWERS_PER_PAGE
+from quiz.views.questions import ANSWERS_PER_PAGE
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-BANK = reverse("quiz:bank")
+QUESTIONS = reverse("quiz:questions")
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def review(user, question, *, grade: int, due_in: timedelta) -> ReviewState:
 def test_bank_full_page_lists_active_questions_with_count(client_in, make_question):
     make_question(prompt_md="What is **overfitting**?", difficulty=Difficulty.HARD)
     make_question(prompt_md="Gone", retired=True)
-    response = client_in.get(BANK)
+    response = client_in.get(QUESTIONS)
     html = response.content.decode()
     assert "<html" in html
     assert "<strong>overfitting</strong>" in html  # the cached rendered prompt, not the markdown
@@ -83,14 +83,14 @@ def test_answer_source_filter_lists_answers_of_that_provenance(client_in, make_q
     make_question(prompt_md="Written here?", provenance=Provenance.WRITTEN)
     make_question(prompt_md="Machine-written?")
     make_question(prompt_md="No answer yet?", answer_md="", provenance=Provenance.WRITTEN)
-    assert listed(client_in.get(BANK, {"provenance": "written"})) == ["Written here?"]
-    assert listed(client_in.get(BANK, {"provenance": "upstream"})) == ["Machine-written?"]
+    assert listed(client_in.get(QUESTIONS, {"provenance": "written"})) == ["Written here?"]
+    assert listed(client_in.get(QUESTIONS, {"provenance": "upstream"})) == ["Machine-written?"]
 
 
 def test_search_finds_a_word_in_the_reference_answer(client_in, make_question):
     make_question(prompt_md="Explain bagging.", answer_md="Bootstrap samples, then average the models.")
     make_question(prompt_md="Explain boosting.", answer_md="Fit each learner to the residuals.")
-    response = client_in.get(BANK, {"q": "BOOTSTRAP"})
+    response = client_in.get(QUESTIONS, {"q": "BOOTSTRAP"})
     assert listed(response) == ["Explain bagging."]
 
 
@@ -102,7 +102,7 @@ def test_search_results_quote_the_answer_around_the_word_found(client_in, make_q
         + "It fits each tree to the **gradient** of the loss <script>alert(1)</script>. "
         + filler,
     )
-    html = client_in.get(BANK, {"q": "Gradient"}).content.decode()
+    html = client_in.get(QUESTIONS, {"q": "Gradient"}).content.decode()
     (excerpt,) = re.findall(r'<div class="excerpt">(.*?)</div>', html)
     assert "<strong><mark>gradient</mark></strong> of the loss" in excerpt  # rendered, as in the answer
     assert excerpt.startswith("… ") and excerpt.endswith(" …")  # a window, not the whole answer
@@ -112,9 +112,9 @@ def test_search_results_quote_the_answer_around_the_word_found(client_in, make_q
 
 def test_search_results_quote_nothing_when_only_the_prompt_matches(client_in, make_question):
     make_question(prompt_md="What is a gradient?", answer_md="The vector of partial derivatives.")
-    html = client_in.get(BANK, {"q": "gradient"}).content.decode()
+    html = client_in.get(QUESTIONS, {"q": "gradient"}).content.decode()
     assert "What is a gradient?" in html and 'class="excerpt"' not in html
-    assert 'class="excerpt"' not in client_in.get(BANK).content.decode()  # nor without a search
+    assert 'class="excerpt"' not in client_in.get(QUESTIONS).content.decode()  # nor without a search
 
 
 def test_search_lists_questions_with_every_word_first(client_in, make_question):
@@ -122,7 +122,7 @@ def test_search_lists_questions_with_every_word_first(client_in, make_question):
     make_question(prompt_md="What is a Python generator?", answer_md="An iterator.")
     make_question(prompt_md="What is an iterator?", answer_md="Has __next__.")
     make_question(prompt_md="What is a tensor?", answer_md="An array.")
-    response = client_in.get(BANK, {"q": "python   iterator"})
+    response = client_in.get(QUESTIONS, {"q": "python   iterator"})
     assert listed(response)[0] == "What is a Python generator?"
     assert sorted(listed(response)[1:]) == ["What is a Python decorator?", "What is an iterator?"]
     assert "<strong>1</strong> with every word" in response.content.decode()
@@ -136,24 +136,26 @@ def test_search_questions_with_blank_text_keeps_everything(make_question):
 def test_search_finds_a_name_inside_code(client_in, make_question):
     make_question(prompt_md="Drop missing rows?", answer_md="Use `df.dropna()`.")
     make_question(prompt_md="Fit a classifier?", answer_md="`sklearn.linear_model.LogisticRegression`")
-    assert listed(client_in.get(BANK, {"q": "dropna"})) == ["Drop missing rows?"]
-    assert listed(client_in.get(BANK, {"q": "logisticregression"})) == ["Fit a classifier?"]
-    assert listed(client_in.get(BANK, {"q": "sklearn.linear_model"})) == ["Fit a classifier?"]
+    assert listed(client_in.get(QUESTIONS, {"q": "dropna"})) == ["Drop missing rows?"]
+    assert listed(client_in.get(QUESTIONS, {"q": "logisticregression"})) == ["Fit a classifier?"]
+    assert listed(client_in.get(QUESTIONS, {"q": "sklearn.linear_model"})) == ["Fit a classifier?"]
 
 
 def test_search_matches_word_forms_phrases_and_without(client_in, make_question):
     make_question(prompt_md="What does a Python generator return?", answer_md="An iterator, yielding lazily.")
     make_question(prompt_md="What is a decorator?", answer_md="A function that wraps another function.")
-    assert listed(client_in.get(BANK, {"q": "generators yields"})) == ["What does a Python generator return?"]
-    assert listed(client_in.get(BANK, {"q": '"wraps another"'})) == ["What is a decorator?"]
-    assert listed(client_in.get(BANK, {"q": '"another wraps"'})) == []
-    assert len(listed(client_in.get(BANK, {"q": "generator or decorator"}))) == 2
-    assert listed(client_in.get(BANK, {"q": "function -python"})) == ["What is a decorator?"]
+    assert listed(client_in.get(QUESTIONS, {"q": "generators yields"})) == [
+        "What does a Python generator return?"
+    ]
+    assert listed(client_in.get(QUESTIONS, {"q": '"wraps another"'})) == ["What is a decorator?"]
+    assert listed(client_in.get(QUESTIONS, {"q": '"another wraps"'})) == []
+    assert len(listed(client_in.get(QUESTIONS, {"q": "generator or decorator"}))) == 2
+    assert listed(client_in.get(QUESTIONS, {"q": "function -python"})) == ["What is a decorator?"]
 
 
 def test_no_match_says_so(client_in, make_question):
     make_question()
-    html = client_in.get(BANK, {"q": "zebra"}).content.decode()
+    html = client_in.get(QUESTIONS, {"q": "zebra"}).content.decode()
     assert "No question matches" in html
     assert "<strong>0</strong> questions" in html
 
@@ -167,21 +169,21 @@ def test_section_filter_includes_subsections(client_in, section, make_question):
     make_question(prompt_md="In the root")
     make_question(prompt_md="In the topic", section=topic)
     make_question(prompt_md="Elsewhere", section=other)
-    assert listed(client_in.get(BANK, {"section": section.pk})) == ["In the root", "In the topic"]
-    assert listed(client_in.get(BANK, {"section": topic.pk})) == ["In the topic"]
+    assert listed(client_in.get(QUESTIONS, {"section": section.pk})) == ["In the root", "In the topic"]
+    assert listed(client_in.get(QUESTIONS, {"section": topic.pk})) == ["In the topic"]
 
 
 def test_difficulty_filter(client_in, make_question):
     make_question(prompt_md="Easy one", difficulty=Difficulty.EASY)
     make_question(prompt_md="Hard one", difficulty=Difficulty.HARD)
-    assert listed(client_in.get(BANK, {"difficulty": "hard"})) == ["Hard one"]
+    assert listed(client_in.get(QUESTIONS, {"difficulty": "hard"})) == ["Hard one"]
 
 
 def test_answered_filter_splits_questions_with_and_without_reference_answer(client_in, make_question):
     make_question(prompt_md="Has answer")
     make_question(prompt_md="No answer", answer_md="")
-    assert listed(client_in.get(BANK, {"answered": "yes"})) == ["Has answer"]
-    assert listed(client_in.get(BANK, {"answered": "no"})) == ["No answer"]
+    assert listed(client_in.get(QUESTIONS, {"answered": "yes"})) == ["Has answer"]
+    assert listed(client_in.get(QUESTIONS, {"answered": "no"})) == ["No answer"]
 
 
 def test_missed_filter_keeps_questions_last_graded_missed_or_partial(client_in, user, make_question):
@@ -189,7 +191,7 @@ def test_missed_filter_keeps_questions_last_graded_missed_or_partial(client_in, 
     review(user, missed, grade=Grade.MISSED, due_in=timedelta(days=1))
     review(user, partial, grade=Grade.PARTIAL, due_in=timedelta(days=1))
     review(user, good, grade=Grade.GOOD, due_in=timedelta(days=1))
-    response = client_in.get(BANK, {"missed": "on"})
+    response = client_in.get(QUESTIONS, {"missed": "on"})
     assert listed(response) == ["M", "P"]
     html = response.content.decode()
     assert "Missed last time" in html and "Partial last time" in html
@@ -199,7 +201,7 @@ def test_due_filter_keeps_reviews_due_now(client_in, user, make_question):
     overdue, later = make_question(prompt_md="Overdue"), make_question(prompt_md="Later")
     review(user, overdue, grade=Grade.GOOD, due_in=timedelta(hours=-1))
     review(user, later, grade=Grade.GOOD, due_in=timedelta(days=3))
-    response = client_in.get(BANK, {"due": "on"})
+    response = client_in.get(QUESTIONS, {"due": "on"})
     assert listed(response) == ["Overdue"]
     assert "Due now" in response.content.decode()
 
@@ -208,7 +210,7 @@ def test_bookmarked_filter_and_badge(client_in, user, make_question):
     marked = make_question(prompt_md="Marked")
     make_question(prompt_md="Plain")
     Bookmark.objects.create(user=user, question=marked)
-    response = client_in.get(BANK, {"bookmarked": "on"})
+    response = client_in.get(QUESTIONS, {"bookmarked": "on"})
     assert listed(response) == ["Marked"]
     assert 'class="badge badge-bookmark">Bookmarked' in response.content.decode()
 
@@ -218,15 +220,15 @@ def test_my_filters_ignore_other_users_rows(client_in, other_user, make_question
     Bookmark.objects.create(user=other_user, question=theirs)
     review(other_user, theirs, grade=Grade.MISSED, due_in=timedelta(hours=-1))
     for flag in ("bookmarked", "missed", "due"):
-        assert listed(client_in.get(BANK, {flag: "on"})) == []
-    html = client_in.get(BANK).content.decode()
+        assert listed(client_in.get(QUESTIONS, {flag: "on"})) == []
+    html = client_in.get(QUESTIONS).content.decode()
     assert 'class="badge badge-bookmark"' not in html and 'class="badge badge-due"' not in html
     assert "Missed last time" not in html
 
 
 def test_unknown_filter_value_is_left_out_with_a_notice(client_in, make_question):
     make_question(prompt_md="Still listed")
-    response = client_in.get(BANK, {"section": "999999", "difficulty": "impossible"})
+    response = client_in.get(QUESTIONS, {"section": "999999", "difficulty": "impossible"})
     assert listed(response) == ["Still listed"]
     assert "Some filters were not understood" in response.content.decode()
 
@@ -235,7 +237,7 @@ def test_shareable_url_renders_the_filtered_list_and_fills_the_form(client_in, u
     wanted = make_question(prompt_md="Gradient descent step", difficulty=Difficulty.HARD)
     make_question(prompt_md="Gradient boosting", difficulty=Difficulty.EASY)
     Bookmark.objects.create(user=user, question=wanted)
-    url = f"{BANK}?{urlencode({'q': 'gradient', 'difficulty': 'hard', 'bookmarked': 'on'})}"
+    url = f"{QUESTIONS}?{urlencode({'q': 'gradient', 'difficulty': 'hard', 'bookmarked': 'on'})}"
     response = client_in.get(url)
     assert listed(response) == ["Gradient descent step"]
     html = response.content.decode()
@@ -249,7 +251,7 @@ def test_shareable_url_renders_the_filtered_list_and_fills_the_form(client_in, u
 
 def test_htmx_request_returns_only_the_results_fragment(client_in, make_question):
     make_question(prompt_md="Only me")
-    response = client_in.get(BANK, {"q": "only"}, **HTMX)
+    response = client_in.get(QUESTIONS, {"q": "only"}, **HTMX)
     html = response.content.decode()
     assert "<html" not in html
     assert html.lstrip().startswith('<section id="results"')
@@ -259,7 +261,7 @@ def test_htmx_request_returns_only_the_results_fragment(client_in, make_question
 
 def test_history_restore_request_gets_the_full_page(client_in, make_question):
     make_question()
-    response = client_in.get(BANK, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    response = client_in.get(QUESTIONS, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert "<html" in response.content.decode()
 
 
@@ -267,13 +269,13 @@ def test_pages_hold_25_and_page_links_keep_the_filters(client_in, make_question)
     for i in range(30):
         make_question(prompt_md=f"Tree question {i:02d}", difficulty=Difficulty.EASY)
     make_question(prompt_md="Tree but hard", difficulty=Difficulty.HARD)
-    response = client_in.get(BANK, {"q": "tree", "difficulty": "easy"})
+    response = client_in.get(QUESTIONS, {"q": "tree", "difficulty": "easy"})
     assert len(listed(response)) == 25
     html = response.content.decode()
     assert "<strong>30</strong> questions" in html
     assert 'href="?q=tree&amp;difficulty=easy&amp;page=2"' in html
     assert 'hx-get="/questions/?q=tree&amp;difficulty=easy&amp;page=2"' in html
-    second = client_in.get(BANK, {"q": "tree", "difficulty": "easy", "page": 2}, **HTMX)
+    second = client_in.get(QUESTIONS, {"q": "tree", "difficulty": "easy", "page": 2}, **HTMX)
     assert listed(second) == [f"Tree question {i}" for i in range(25, 30)]
     assert 'href="?q=tree&amp;difficulty=easy&amp;page=1"' in second.content.decode()
 
@@ -293,10 +295,10 @@ def test_bank_query_count_does_not_grow_with_questions_or_history(
     # spelling of a word it does not know, the matches, their terms for the order; the page's rows, bank and
     # section options for the selects, the menu's "Review queue" check
     with django_assert_num_queries(12):
-        client_in.get(BANK, params)
+        client_in.get(QUESTIONS, params)
     add_rows(40)
     with django_assert_num_queries(12):
-        response = client_in.get(BANK, params)
+        response = client_in.get(QUESTIONS, params)
     assert len(listed(response)) == 25
 
 
@@ -351,7 +353,7 @@ def test_retired_question_page_works_for_users_with_history(client_in, user, que
     response = client_in.get(question_url(question))
     assert response.status_code == 200
     assert "retired from the bank" in response.content.decode()
-    assert listed(client_in.get(BANK)) == []
+    assert listed(client_in.get(QUESTIONS)) == []
 
 
 def test_retired_question_is_404_for_users_without_history(other_client, question):
@@ -470,7 +472,7 @@ def test_another_users_bookmark_post_only_touches_their_own(client_in, other_cli
     assert Bookmark.objects.filter(user=user, question=question).exists()
     other_client.post(bookmark_url(question), {"bookmarked": "on"})
     assert Bookmark.objects.count() == 2
-    assert listed(other_client.get(BANK, {"bookmarked": "on"})) == [question.prompt_md]
+    assert listed(other_client.get(QUESTIONS, {"bookmarked": "on"})) == [question.prompt_md]
 
 
 # Access
@@ -486,7 +488,7 @@ def test_anonymous_is_sent_to_sign_in(client, question, name):
 
 
 def test_anonymous_bank_is_sent_to_sign_in(client, db):
-    response = client.get(BANK)
+    response = client.get(QUESTIONS)
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
@@ -503,4 +505,24 @@ def test_results_page_links_each_question_to_its_page(client_in, user, question)
 
 
 def test_nav_links_to_the_bank(client_in, db):
-    assert f'href="{BANK}">Questions</a>' in client_in.get(BANK).content.decode()
+    assert f'href="{QUESTIONS}">Questions</a>' in client_in.get(QUESTIONS).content.decode()
+
+
+# Sections: the tree in one query, counts without retired questions
+
+
+def test_filtering_by_section_reads_the_tree_in_one_query(six_questions, django_assert_num_queries):
+    section = six_questions[0].section
+    for i in range(3):
+        Section.objects.create(
+            key=f"ml/t{i}", title=f"T{i}", parent=section, position=i + 1, source_path="ml.md"
+        )
+    with django_assert_num_queries(2):
+        assert len(Question.objects.in_sections([section])) == len(six_questions)
+
+
+def test_section_counts_leave_retired_questions_out(six_questions):
+    six_questions[0].retired = True
+    six_questions[0].save()
+    (section,) = Section.objects.with_totals()
+    assert (section.question_count, section.total_count) == (len(six_questions) - 1, len(six_questions) - 1)

@@ -1,6 +1,6 @@
-"""The question bank: browse and search every active question, and each question's own page.
+"""The question list: browse and search every active question, each question's own page, and the exports.
 
-The bank is a GET form, so a search is a shareable URL; htmx asks for the ``results`` part of the same page
+The list is a GET form, so a search is a shareable URL; htmx asks for the ``results`` part of the same page
 as the user types. A question's page shows the user's own history on it and keeps their private note and
 bookmark; both POSTs swap their own part with htmx and redirect back without JavaScript.
 """
@@ -9,64 +9,36 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from quiz import bank_imports, decks, exporter
 from quiz.diffing import answer_update_for
-from quiz.forms import BankFilterForm, BookmarkForm, NoteForm
-from quiz.models import Bookmark, Grade, InterviewItem, Question, QuestionNote, ReviewState, Section
+from quiz.forms import BookmarkForm, NoteForm, QuestionFilterForm
+from quiz.models import Bookmark, InterviewItem, Question, QuestionNote, ReviewState, Section
 from quiz.search.excerpt import excerpt
-from quiz.search.query import Ranked, search
+from quiz.search.query import Ranked
+from quiz.view_helpers import page_or_part
 
 PAGE_SIZE = 25
 ANSWERS_PER_PAGE = 10  # of your own answers, on a question's page
 
 
-def bank_questions(form: BankFilterForm, user):
-    # A filter that does not validate (a stale section id, say) is left out rather than failing the page.
-    form.is_valid()
-    data = form.cleaned_data
-    questions = Question.objects.active().select_related("section").defer("answer_html", "imported_answer_md")
-    questions = questions.with_user_badges(user, timezone.now())
-    if data.get("bank"):
-        questions = questions.in_banks([data["bank"]])
-    if data.get("section"):
-        questions = questions.in_sections([data["section"]])
-    if data.get("difficulty"):
-        questions = questions.filter(difficulty=data["difficulty"])
-    if data.get("answered") == "yes":
-        questions = questions.answered()
-    elif data.get("answered") == "no":
-        questions = questions.filter(answer_md="")
-    if data.get("provenance"):
-        questions = questions.filter(provenance=data["provenance"]).answered()
-    if data.get("missed"):
-        questions = questions.filter(my_last_grade__lte=Grade.PARTIAL)
-    if data.get("due"):
-        questions = questions.filter(is_due=True)
-    if data.get("bookmarked"):
-        questions = questions.filter(is_bookmarked=True)
-    return questions.order_by("position", "pk")
-
-
 @login_required
 @vary_on_headers("HX-Request")
-def bank(request: HttpRequest) -> HttpResponse:
-    form = BankFilterForm(request.GET)
-    questions = bank_questions(form, request.user)
-    found = search(questions, text) if (text := form.cleaned_data.get("q", "")).strip() else None
-    listing = Ranked(questions.defer(None).defer("imported_answer_md"), found.ids) if found else questions
-    page = Paginator(listing, PAGE_SIZE).get_page(request.GET.get("page"))
-    if found:
-        for question in page:
-            question.excerpt = excerpt(question.answer_html, found.terms)
-    template = "quiz/bank.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#results"
+def question_list(request: HttpRequest) -> HttpResponse:
+    form = QuestionFilterForm(request.GET)
+    questions = form.questions(request.user)
+    if found := form.found(questions):
+        questions = Ranked(questions.defer(None).defer("imported_answer_md"), found.ids)
+    page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
+    for question in page if found else ():
+        question.excerpt = excerpt(question.answer_html, found.terms)
+    template = page_or_part(request, "quiz/questions.html", "results")
     # The export takes the page's own filters: the selection shown is the one downloaded.
     filters = request.GET.copy()
     filters.pop("page", None)
@@ -153,3 +125,37 @@ def set_bookmark(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         return redirect("quiz:question", question.pk)
     return render(request, "quiz/question.html#bookmark-button", {"question": question})
+
+
+EXPORT_FORMATS = {
+    "apkg": "application/octet-stream",
+    "csv": "text/csv; charset=utf-8",
+    "md": "application/zip",
+}
+
+
+@login_required
+def export_questions(request: HttpRequest) -> HttpResponse:
+    """The question bank page's selection (its query string: a bank, "I missed it", ...) as an Anki deck or
+    CSV; a whole bank also as its markdown files (zipped), the layout ``export_markdown`` writes."""
+    kind = request.GET.get("format", "")
+    if kind not in EXPORT_FORMATS:
+        return HttpResponseBadRequest("format is apkg, csv or md")
+    form = QuestionFilterForm(request.GET)
+    questions = form.questions(request.user).defer(None).select_related("section__bank")
+    if found := form.found(questions):
+        questions = Ranked(questions, found.ids)  # in the order the page shows them
+    bank = form.cleaned_data.get("bank")
+    name = bank.slug if bank else "my-selection"
+    if kind == "md":
+        if bank is None:
+            return HttpResponseBadRequest("the markdown export is of one bank: add bank=<name>")
+        body = bank_imports.zip_bytes(exporter.export_bank(exporter.bank_from_database(bank=bank)))
+    elif kind == "csv":
+        body = decks.csv_text(questions)
+    else:
+        body = decks.anki_deck(bank.title if bank else "interview: my selection", questions)
+    response = HttpResponse(body, content_type=EXPORT_FORMATS[kind])
+    extension = "zip" if kind == "md" else kind
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    return response
