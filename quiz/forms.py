@@ -348,8 +348,11 @@ class QuestionFilterForm(forms.Form):
     def found(self, questions: QuerySet[Question]) -> SearchResult | None:
         """What the search box finds among ``questions`` (the other filters' selection), best first; None
         without a search."""
-        text = self.cleaned_data.get("q", "")
-        return search(questions, text) if text.strip() else None
+        data = self.cleaned_data
+        if not data.get("q", "").strip():
+            return None
+        filtered = any(value for name, value in data.items() if name != "q")
+        return search(data["q"], within=questions if filtered else None)
 
 
 class NoteForm(forms.Form):

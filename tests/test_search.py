@@ -23,7 +23,7 @@ def listed(response) -> list[str]:
 
 def found(text: str) -> list[str]:
     prompts = dict(Question.objects.values_list("pk", "prompt_md"))
-    return [prompts[pk] for pk in search(Question.objects.active(), text).ids]
+    return [prompts[pk] for pk in search(text).ids]
 
 
 def test_british_and_american_spellings_find_each_other(make_question):
@@ -94,7 +94,7 @@ def test_the_index_follows_every_write(make_question, user):
     Question.objects.filter(pk=question.pk).update(retired=True)
     assert found("variance") == []
     Question.objects.filter(pk=question.pk).delete()
-    assert search(Question.objects.all(), "variance").ids == []
+    assert search("variance", within=Question.objects.all()).ids == []
 
 
 @pytest.mark.parametrize(
@@ -135,10 +135,24 @@ def test_the_bundled_banks_find_what_a_person_means(db):
     misses = [
         query["text"]
         for query in queries
-        if not any(
-            keys[pk].startswith(tuple(query["want"]))
-            for pk in search(Question.objects.active(), query["text"]).ids[:3]
-        )
+        if not any(keys[pk].startswith(tuple(query["want"])) for pk in search(query["text"]).ids[:3])
     ]
     assert len(misses) <= len(queries) // 10, misses
     assert SearchTerm.objects.count() == terms
+
+
+def test_a_search_without_filters_costs_the_same_queries_at_any_size(
+    client_in, make_question, django_assert_num_queries
+):
+    for n in range(5):  # more than search.query.RARE: no question of spelling
+        make_question(prompt_md=f"What is gradient descent {n}?", answer_md="Steps downhill.")
+    rebuild_vocabulary()
+    # session, user; the search: the words' vocabulary, the matches, the retired ones to leave out, their terms
+    # for the order; the page's rows, bank and section options, the menu's "Review queue" check
+    with django_assert_num_queries(10):
+        client_in.get(QUESTIONS, {"q": "gradient"})
+    for n in range(30):
+        make_question(prompt_md=f"Gradient {n}?", answer_md="Steps downhill.", retired=n % 2 == 0)
+    with django_assert_num_queries(10):
+        response = client_in.get(QUESTIONS, {"q": "gradient"})
+    assert len(listed(response)) == 20  # 5 + the 15 active ones

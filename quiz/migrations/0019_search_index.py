@@ -106,6 +106,10 @@ class Migration(migrations.Migration):
             name="search_prompt",
             field=models.TextField(default="", editable=False),
         ),
+        migrations.AddIndex(
+            model_name="question",
+            index=models.Index(condition=models.Q(retired=True), fields=["id"], name="question_retired"),
+        ),
         migrations.RunPython(full_text_index, drop_full_text_index),
         migrations.RunPython(fill, migrations.RunPython.noop),
         migrations.RunPython(fill_vocabulary, migrations.RunPython.noop),

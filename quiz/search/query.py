@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import connections, models
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from rapidfuzz.distance import Levenshtein
 
@@ -19,7 +20,7 @@ from quiz.search.analysis import STOPWORDS, token_terms, words
 from quiz.search.vocabulary import abbreviations
 
 # Of the questions found, how many the final order is computed for (the rest follow in the database's order).
-RERANKED = 200
+RERANKED = 100
 # A word used by at most this many questions is checked against the bank's words for a likelier spelling (one
 # used by ten times as many questions, and at least five).
 RARE = 3
@@ -34,9 +35,6 @@ class Clause:
     typed: str
     alternatives: list[Phrase]
 
-    def found_in(self, terms: list[str], term_set: set[str]) -> bool:
-        return any(_contains(terms, term_set, phrase) for phrase in self.alternatives)
-
 
 @dataclass
 class SearchResult:
@@ -44,15 +42,6 @@ class SearchResult:
     with_every_word: int = 0  # how many of ``ids`` (the first ones) hold every word
     suggestion: str = ""  # the query with its likely typos corrected, when any were
     terms: frozenset[str] = frozenset()  # what to mark in the excerpts
-
-
-def _contains(terms: list[str], term_set: set[str], phrase: Phrase) -> bool:
-    if len(phrase) == 1:
-        return phrase[0] in term_set
-    if not set(phrase) <= term_set:
-        return False
-    n = len(phrase)
-    return any(tuple(terms[i : i + n]) == phrase for i in range(len(terms) - n + 1))
 
 
 _TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
@@ -180,8 +169,11 @@ def _idf(phrase: Phrase, counts: dict[str, int], total: int) -> float:
     return math.log(1 + (total - count + 0.5) / (count + 0.5))
 
 
-def search(questions, text: str) -> SearchResult:
-    """The ids of ``questions`` (a queryset: the page's other filters) that match ``text``, best first."""
+def search(text: str, within=None) -> SearchResult:
+    """The ids of the active questions that match ``text``, best first; ``within``: only those of this
+    queryset (the page's other filters)."""
+    from quiz.models import Question
+
     wanted, excluded = parse(text)
     if not wanted:
         return SearchResult()
@@ -190,41 +182,66 @@ def search(questions, text: str) -> SearchResult:
     suggestion = ""
     if corrections:
         suggestion = " ".join(corrections.get(token, token) for token in text.split())
-    engine = _ENGINES[connections[questions.db].vendor == "postgresql"]
-    candidates = engine(questions, wanted, excluded)
-    every = set(engine(questions, wanted, excluded, every=True)) if len(wanted) > 1 else set(candidates)
+    db = within.db if within is not None else Question.objects.db
+    engine = _ENGINES[connections[db].vendor == "postgresql"]
+    sql, params = engine(wanted, excluded, every=False)
+    candidates = _ids(db, sql, params)
+    # The filters run over the matches alone, and no filter at all reads only the retired questions' index:
+    # checking every match against the questions' rows (long texts) costs more than the search itself.
+    if within is None:
+        retired = set(Question.objects.filter(retired=True).order_by().values_list("pk", flat=True))
+        candidates = [pk for pk in candidates if pk not in retired]
+    else:
+        matching = RawSQL(sql, params)  # noqa: S611 - our own SQL; the user's words are a parameter
+        allowed = set(within.order_by().filter(pk__in=matching).values_list("pk", flat=True))
+        candidates = [pk for pk in candidates if pk in allowed]
+    every = set(candidates)
+    if len(wanted) > 1:
+        every &= set(_ids(db, *engine(wanted, excluded, every=True)))
     counts = {term: count for term, (_, count) in known.items()}
-    ranked = _rank(questions, candidates, wanted, every, counts)
+    ranked = _rank(db, candidates, wanted, every, counts)
     marked = frozenset(term for clause in wanted for phrase in clause.alternatives for term in phrase)
-    return SearchResult(ranked, len(every & set(candidates)), suggestion, marked)
+    return SearchResult(ranked, len(every), suggestion, marked)
 
 
-def _rank(questions, candidates, wanted: list[Clause], every: set[int], counts: dict[str, int]) -> list[int]:
+def _ids(db: str, sql: str, params: list) -> list[int]:
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _says(padded: str, phrase: Phrase) -> bool:
+    """Whether the terms of ``padded`` (space-separated, a space at both ends) hold ``phrase`` in order."""
+    return f" {' '.join(phrase)} " in padded
+
+
+def _rank(db: str, candidates, wanted: list[Clause], every: set[int], counts: dict[str, int]) -> list[int]:
+    from quiz.models import Question
+
     top = candidates[:RERANKED]
-    rows = dict(
-        (pk, (prompt.split(), answer.split()))
-        for pk, prompt, answer in questions.model.objects.filter(pk__in=top).values_list(
-            "pk", "search_prompt", "search_answer"
-        )
-    )
+    texts = Question.objects.using(db).filter(pk__in=top).values_list("pk", "search_prompt", "search_answer")
+    rows = {pk: (f" {prompt} ", f" {answer} ") for pk, prompt, answer in texts}
     total = max(counts.values(), default=1) + 1
     position = {pk: i for i, pk in enumerate(candidates)}
+    terms = {term for clause in wanted for phrase in clause.alternatives for term in phrase}
+    rarity = [max(_idf(p, counts, total) for p in clause.alternatives) for clause in wanted]
 
     def key(pk: int):
-        prompt, answer = rows.get(pk, ([], []))
-        prompt_set, answer_set = set(prompt), set(answer)
-        in_prompt = [c for c in wanted if c.found_in(prompt, prompt_set)]
-        anywhere = [c for c in wanted if c in in_prompt or c.found_in(answer, answer_set)]
-        rarity = {id(c): max(_idf(p, counts, total) for p in c.alternatives) for c in anywhere}
-        weight = sum(rarity[id(c)] * (3 if c in in_prompt else 1) for c in anywhere)
-        asked = {t for c in in_prompt for p in c.alternatives for t in p}
-        content = [t for t in prompt if t not in STOPWORDS] or [""]
-        focus = sum(1 for t in content if t in asked) / len(content)
-        return (pk not in every, -len(anywhere), -len(in_prompt), -round(weight, 6), -focus, position[pk])
+        prompt, answer = rows.get(pk, ("  ", "  "))
+        in_prompt = [any(_says(prompt, p) for p in c.alternatives) for c in wanted]
+        anywhere = [
+            said or any(_says(answer, p) for p in c.alternatives)
+            for said, c in zip(in_prompt, wanted, strict=True)
+        ]
+        found = zip(rarity, in_prompt, anywhere, strict=True)
+        weight = sum(r * (3 if said else 1) for r, said, there in found if there)
+        content = [t for t in prompt.split() if t not in STOPWORDS] or [""]
+        focus = sum(1 for t in content if t in terms) / len(content)
+        return (pk not in every, -sum(anywhere), -sum(in_prompt), -round(weight, 6), -focus, position[pk])
 
-    head = sorted(top, key=key)
-    tail = sorted(candidates[RERANKED:], key=lambda pk: (pk not in every, position[pk]))
-    return head + tail
+    # The rest keep the database's order, those with every word first.
+    tail = candidates[RERANKED:]
+    return sorted(top, key=key) + [pk for pk in tail if pk in every] + [pk for pk in tail if pk not in every]
 
 
 # The databases' own syntax for the same query.
@@ -238,19 +255,16 @@ def _fts5(clauses: list[Clause], joiner: str) -> str:
     return f" {joiner} ".join(either)
 
 
-def _sqlite(questions, wanted, excluded, every: bool = False) -> list[int]:
+def _sqlite(wanted, excluded, every: bool) -> tuple[str, list]:
+    """The ids matching the clauses, best first by FTS5's bm25 (a prompt match weighs ten answer matches)."""
     match = _fts5(wanted, "AND" if every else "OR")
     if excluded:
         match = f"({match}) NOT ({_fts5(excluded, 'OR')})"
-    within, params = questions.order_by().values("pk").query.sql_with_params()
-    # Only our own SQL and Django's compiled subquery go into the text; the user's words are a parameter.
     sql = (
-        "SELECT rowid FROM quiz_question_fts WHERE quiz_question_fts MATCH %s "  # noqa: S608
-        f"AND rowid IN ({within}) ORDER BY bm25(quiz_question_fts, 10.0, 1.0)"
+        "SELECT rowid FROM quiz_question_fts WHERE quiz_question_fts MATCH %s "
+        "ORDER BY bm25(quiz_question_fts, 10.0, 1.0)"
     )
-    with connections[questions.db].cursor() as cursor:
-        cursor.execute(sql, [match, *params])
-        return [row[0] for row in cursor.fetchall()]
+    return sql, [match]
 
 
 def _tsquery(clauses: list[Clause], joiner: str) -> str:
@@ -260,19 +274,16 @@ def _tsquery(clauses: list[Clause], joiner: str) -> str:
     return f" {joiner} ".join("(" + " | ".join(alternative(p) for p in c.alternatives) + ")" for c in clauses)
 
 
-def _postgresql(questions, wanted, excluded, every: bool = False) -> list[int]:
+def _postgresql(wanted, excluded, every: bool) -> tuple[str, list]:
+    """The ids matching the clauses, best first by ts_rank (the prompt weighs A, the answer B)."""
     query = _tsquery(wanted, "&" if every else "|")
     if excluded:
         query = f"({query}) & !({_tsquery(excluded, '|')})"
-    within, params = questions.order_by().values("pk").query.sql_with_params()
     sql = (
-        "SELECT q.id FROM quiz_question q, to_tsquery('simple', %s) query "  # noqa: S608 - as in _sqlite
-        f"WHERE q.search_vector @@ query AND q.id IN ({within}) "
+        "SELECT q.id FROM quiz_question q, to_tsquery('simple', %s) query WHERE q.search_vector @@ query "
         "ORDER BY ts_rank(q.search_vector, query) DESC, q.id"
     )
-    with connections[questions.db].cursor() as cursor:
-        cursor.execute(sql, [query, *params])
-        return [row[0] for row in cursor.fetchall()]
+    return sql, [query]
 
 
 _ENGINES = {False: _sqlite, True: _postgresql}
