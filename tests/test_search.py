@@ -147,8 +147,8 @@ def test_a_search_without_filters_costs_the_same_queries_at_any_size(
     for n in range(5):  # more than search.query.RARE: no question of spelling
         make_question(prompt_md=f"What is gradient descent {n}?", answer_md="Steps downhill.")
     rebuild_vocabulary()
-    # session, user; the search: the words' vocabulary, the matches, the retired ones to leave out, their terms
-    # for the order; the page's rows, bank and section options, the menu's "Review queue" check
+    # session, user; the search: the words' vocabulary, the matches, the retired ones to leave out, their
+    # terms for the order; the page's rows, bank and section options, the menu's "Review queue" check
     with django_assert_num_queries(10):
         client_in.get(QUESTIONS, {"q": "gradient"})
     for n in range(30):
