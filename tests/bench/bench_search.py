@@ -34,14 +34,20 @@ def labelled_sets() -> dict[str, list[dict]]:
 
 
 def hit_rate(queries: list[dict]) -> tuple[float, list[str]]:
+    """The share of queries with a wanted question in the top 3: ``want`` lists key prefixes,
+    ``want_prompts`` exact prompts."""
     from quiz.models import Question
     from quiz.search.query import search
 
-    keys = dict(Question.objects.values_list("pk", "key"))
+    rows = {
+        pk: (key, prompt.strip())
+        for pk, key, prompt in Question.objects.values_list("pk", "key", "prompt_md")
+    }
     misses = []
     for query in queries:
-        top = [keys[pk] for pk in search(query["text"]).ids[:3]]
-        if not any(key.startswith(tuple(query["want"])) for key in top):
+        top = [rows[pk] for pk in search(query["text"]).ids[:3]]
+        keys, prompts = tuple(query.get("want", ())), set(query.get("want_prompts", ()))
+        if not any((keys and key.startswith(keys)) or prompt in prompts for key, prompt in top):
             misses.append(query["text"])
     return 1 - len(misses) / len(queries), misses
 
