@@ -33,6 +33,7 @@ from quiz.models import Bank, Question, Section
 from quiz.models.banks import BUNDLED_TITLE
 from quiz.models.content import answers_differ
 from quiz.rendering import render_markdown
+from quiz.search.index import rebuild_vocabulary, search_fields
 
 BATCH_SIZE = 500
 MODELS = {"quiz.bank": Bank, "quiz.section": Section, "quiz.question": Question}
@@ -41,7 +42,7 @@ NATURAL_KEY = {Bank: "slug", Section: "key", Question: "key"}
 REFERENCES = {Bank: set(), Section: {"parent", "bank"}, Question: {"section"}}
 REQUIRED = {Bank: {"slug", "title"}, Section: {"key", "title"}, Question: {"key", "section", "prompt_md"}}
 # Fields history does not track: a change to these alone is written without a history row.
-UNTRACKED = {"prompt_html", "answer_html", "key_points", "position"}
+UNTRACKED = {"prompt_html", "answer_html", "key_points", "position", "search_prompt", "search_answer"}
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,7 @@ def load(content: Content, change_reason: str = "load_content") -> LoadReport:
     bank_ids = _load_banks(content.banks)
     section_ids = _load_sections(content.sections, bank_ids, report.sections)
     _load_questions(content.questions, section_ids, set(bank_ids.values()), report, change_reason)
+    rebuild_vocabulary()
     return report
 
 
@@ -368,6 +370,7 @@ def _question_values(incoming: dict, section_ids: dict[str, int]) -> dict:
         prompt_html=values["prompt_html"],
         answer_html=values["answer_html"],
     )
+    values.update(search_fields(values["prompt_md"], values["answer_md"], values.get("group_title", "")))
     return values
 
 
@@ -377,7 +380,8 @@ def _keep_admin_edit(row: Question, values: dict, report: LoadReport) -> None:
     if row.answer_md == row.imported_answer_md or row.answer_md == upstream:
         return
     # The admin's key points and provenance come with the admin's text.
-    for name in ("answer_md", "answer_html", "key_points", "provenance", "provenance_by", "provenance_on"):
+    kept = ("answer_md", "answer_html", "key_points", "provenance", "provenance_by", "provenance_on")
+    for name in (*kept, "search_answer"):
         values[name] = getattr(row, name)
     values["imported_answer_md"] = row.imported_answer_md
     if upstream == row.imported_answer_md:

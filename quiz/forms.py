@@ -10,6 +10,7 @@ from quiz import exporter
 from quiz.models import Bank, Difficulty, Flag, Grade, Provenance, Question, Section
 from quiz.models.accounts import Preferences
 from quiz.rendering import MAX_MARKDOWN_CHARS, MarkdownError, render_markdown
+from quiz.search.query import SearchResult, search
 
 MAX_DATABASE_ID = 2**63 - 1  # BigAutoField's largest value, on SQLite and PostgreSQL alike
 
@@ -324,8 +325,6 @@ class QuestionFilterForm(forms.Form):
             Question.objects.active().select_related("section").defer("answer_html", "imported_answer_md")
         )
         questions = questions.with_user_badges(user, timezone.now())
-        if data.get("q"):
-            questions = questions.search(data["q"])
         if data.get("bank"):
             questions = questions.in_banks([data["bank"]])
         if data.get("section"):
@@ -345,6 +344,15 @@ class QuestionFilterForm(forms.Form):
         if data.get("bookmarked"):
             questions = questions.filter(is_bookmarked=True)
         return questions.order_by("position", "pk")
+
+    def found(self, questions: QuerySet[Question]) -> SearchResult | None:
+        """What the search box finds among ``questions`` (the other filters' selection), best first; None
+        without a search."""
+        data = self.cleaned_data
+        if not data.get("q", "").strip():
+            return None
+        filtered = any(value for name, value in data.items() if name != "q")
+        return search(data["q"], within=questions if filtered else None)
 
 
 class NoteForm(forms.Form):

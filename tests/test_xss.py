@@ -722,7 +722,7 @@ def test_search_excerpts_quote_payloads_as_text(user, make_question):
         problems += _compare(before, after, f"bank search, page {n}")
     assert problems == []
     shown = "".join(response.content.decode() for response in hostile)
-    assert shown.count('<p class="excerpt"><mark>needle</mark> ') == len(PAYLOADS)
+    assert shown.count('<div class="excerpt"><mark>needle</mark> ') == len(PAYLOADS)
 
 
 def test_next_parameters_are_echoed_as_text(user, make_question):

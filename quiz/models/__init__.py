@@ -8,6 +8,7 @@ from quiz.models.interview_items import InterviewItem
 from quiz.models.interview_results import InterviewSummary, SectionResult
 from quiz.models.interviews import MockInterview
 from quiz.models.progress import LEECH_LAPSES, Bookmark, PracticeDay, QuestionNote, ReviewState
+from quiz.models.search import SearchTerm
 
 __all__ = [
     "GRADE_MEANINGS",
@@ -27,6 +28,7 @@ __all__ = [
     "Question",
     "QuestionNote",
     "ReviewState",
+    "SearchTerm",
     "Section",
     "SectionResult",
 ]

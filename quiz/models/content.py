@@ -1,11 +1,11 @@
-from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db import connections, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from quiz.answer_parts import rendered_fields
 from quiz.models.banks import bundled_bank_id
 from quiz.rendering import render_markdown
+from quiz.search.index import search_fields
 
 
 class Provenance(models.TextChoices):
@@ -154,23 +154,13 @@ class QuestionQuerySet(models.QuerySet):
         return self.model._meta.get_field(name).related_model.objects.all()
 
     def search(self, text: str) -> "QuestionQuerySet":
-        """Questions whose prompt or reference answer matches every word of ``text``.
+        """These questions that match ``text`` (quiz.search), unordered; ``quiz.search.query.search`` gives
+        the ids best first."""
+        from quiz.search.query import search
 
-        Every word found as is, anywhere (so ``dropna`` finds ``df.dropna()``). On PostgreSQL, also full-text
-        search in English: "generators" finds "generator", and the box takes web-search syntax ("a phrase",
-        -without, or). Full-text search alone would miss code: it reads ``sklearn.linear_model`` as one token.
-        """
-        words = text.split()
-        if not words:
+        if not text.split():
             return self
-        every_word = models.Q()
-        for word in words:
-            every_word &= models.Q(prompt_md__icontains=word) | models.Q(answer_md__icontains=word)
-        if connections[self.db].vendor != "postgresql":
-            return self.filter(every_word)
-        vector = SearchVector("prompt_md", "answer_md", config="english")
-        query = SearchQuery(text, search_type="websearch", config="english")
-        return self.alias(search=vector).filter(models.Q(search=query) | every_word)
+        return self.filter(pk__in=search(text, within=self).ids)
 
     def with_user_badges(self, user, now) -> "QuestionQuerySet":
         """Annotate what ``user`` has done with each question, in the same query (no N+1)."""
@@ -245,12 +235,22 @@ class Question(models.Model):
     answer_changed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the answer last changed beyond whitespace."
     )
+    # The prompt and the answer as search terms (quiz.search.index): what the full-text indexes read.
+    search_prompt = models.TextField(editable=False, default="")
+    search_answer = models.TextField(editable=False, default="")
 
-    history = HistoricalRecords(excluded_fields=["prompt_html", "answer_html", "key_points", "position"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            *("prompt_html", "answer_html", "key_points", "position"),
+            *("search_prompt", "search_answer"),
+        ]
+    )
     objects = QuestionManager()
 
     class Meta:
         ordering = ["position"]
+        # Search leaves out the retired questions by this small index, not by reading every matching row.
+        indexes = [models.Index(fields=["id"], condition=models.Q(retired=True), name="question_retired")]
 
     def __str__(self) -> str:
         return self.prompt_md[:80]
@@ -261,6 +261,10 @@ class Question(models.Model):
         self.answer_md = self.answer_md.replace("\r\n", "\n")
         for name, value in rendered_fields(self.prompt_md, self.answer_md, render_markdown).items():
             setattr(self, name, value)
+        for name, value in search_fields(self.prompt_md, self.answer_md, self.group_title).items():
+            setattr(self, name, value)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_prompt", "search_answer"}
         changed = bool(self.pk) and self._answer_changed_in_substance()
         if changed:
             self.answer_changed_at = timezone.now()

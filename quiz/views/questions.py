@@ -5,8 +5,6 @@ as the user types. A question's page shows the user's own history on it and keep
 bookmark; both POSTs swap their own part with htmx and redirect back without JavaScript.
 """
 
-import re
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -23,70 +20,31 @@ from quiz import bank_imports, decks, exporter
 from quiz.diffing import answer_update_for
 from quiz.forms import BookmarkForm, NoteForm, QuestionFilterForm
 from quiz.models import Bookmark, InterviewItem, Question, QuestionNote, ReviewState, Section
+from quiz.search.excerpt import excerpt
+from quiz.search.query import Ranked
 from quiz.view_helpers import page_or_part
 
 PAGE_SIZE = 25
 ANSWERS_PER_PAGE = 10  # of your own answers, on a question's page
 
 
-def _word_forms(word: str) -> set[str]:
-    forms = {word}
-    for suffix in ("ing", "es", "ed", "s"):
-        if word.lower().endswith(suffix) and len(word) - len(suffix) >= 4:
-            forms.add(word[: -len(suffix)])
-    return forms
-
-
-def answer_excerpt(answer_md: str, words: list[str], context: int = 90) -> str | None:
-    """A line of the reference answer around the first searched word, the words marked, or None.
-
-    Shown under each search result so the user sees why a question matched when the prompt does not say.
-    ``format_html`` escapes the text; only the ``<mark>`` tags are markup.
-    """
-    # Web-search syntax (PostgreSQL's box takes "a phrase", -without, or) is not text to find.
-    words = [w.strip('"') for w in words if w.lower() != "or" and not w.startswith("-")]
-    # PostgreSQL also finds other forms of a word ("generators" finds "generator"): look for the stem too.
-    forms = {form for word in words if word for form in _word_forms(word)}
-    if not forms:
-        return None
-    # Roughly the text a reader sees: no list, heading or quote markers, bold stars, backticks or table bars.
-    lines = (re.sub(r"^\s*(?:#+|>+|[-*+]|\d+\.)\s+", "", line) for line in answer_md.splitlines())
-    plain = " ".join(re.sub(r"\*\*|`+|\|", " ", " ".join(lines)).split())
-    pattern = re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)), re.IGNORECASE)
-    if (first := pattern.search(plain)) is None:
-        return None
-    start, end = max(0, first.start() - context), min(len(plain), first.end() + context)
-    start = plain.rfind(" ", 0, start) + 1 if start else 0  # whole words at both ends
-    if (end := plain.find(" ", end)) == -1:
-        end = len(plain)
-    window = plain[start:end]
-    pieces, last = [], 0
-    for match in pattern.finditer(window):
-        pieces.append((window[last : match.start()], match.group()))
-        last = match.end()
-    return format_html(
-        "{}{}{}{}",
-        "… " if start else "",
-        format_html_join("", "{}<mark>{}</mark>", pieces),
-        window[last:],
-        " …" if end < len(plain) else "",
-    )
-
-
 @login_required
 @vary_on_headers("HX-Request")
 def question_list(request: HttpRequest) -> HttpResponse:
     form = QuestionFilterForm(request.GET)
-    page = Paginator(form.questions(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    if words := form.cleaned_data.get("q", "").split():
-        for question in page:
-            question.excerpt = answer_excerpt(question.answer_md, words)
+    questions = form.questions(request.user)
+    if found := form.found(questions):
+        questions = Ranked(questions.defer(None).defer("imported_answer_md"), found.ids)
+    page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
+    for question in page if found else ():
+        question.excerpt = excerpt(question.answer_html, found.terms)
     template = page_or_part(request, "quiz/questions.html", "results")
     # The export takes the page's own filters: the selection shown is the one downloaded.
     filters = request.GET.copy()
     filters.pop("page", None)
     export_url = f"{reverse('quiz:questions-export')}?{filters.urlencode()}"
-    return render(request, template, {"form": form, "page": page, "export_url": export_url})
+    context = {"form": form, "page": page, "export_url": export_url, "found": found}
+    return render(request, template, context)
 
 
 def _question_for(request: HttpRequest, pk: int) -> Question:
@@ -185,6 +143,8 @@ def export_questions(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("format is apkg, csv or md")
     form = QuestionFilterForm(request.GET)
     questions = form.questions(request.user).defer(None).select_related("section__bank")
+    if found := form.found(questions):
+        questions = Ranked(questions, found.ids)  # in the order the page shows them
     bank = form.cleaned_data.get("bank")
     name = bank.slug if bank else "my-selection"
     if kind == "md":

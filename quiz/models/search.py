@@ -1,0 +1,13 @@
+from django.db import models
+
+
+class SearchTerm(models.Model):
+    """A term of the active questions (quiz.search.analysis), the word people write for it, and how many
+    questions use it: what "did you mean" corrects a query from. Rebuilt by ``quiz.search.index``."""
+
+    term = models.CharField(max_length=100, unique=True)
+    word = models.CharField(max_length=100)
+    questions = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return self.word

@@ -1,0 +1,53 @@
+"""What the search index holds for a question, and the vocabulary behind "did you mean".
+
+Each question keeps its analysed prompt and answer in two columns (``search_prompt``, ``search_answer``); the
+databases index those columns themselves (SQLite: an FTS5 table kept in step by triggers; PostgreSQL: a
+generated tsvector column with a GIN index; migration 0018), so any write to a question, bulk or not, is
+indexed at once. The vocabulary (each term, the word people write for it, and how many questions use it) is
+rebuilt after each content load or bank import.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from quiz.search.analysis import terms, token_terms, words
+
+
+def search_fields(prompt_md: str, answer_md: str, group_title: str = "") -> dict[str, str]:
+    """The values of a question's two search columns. The group title is part of what the prompt asks."""
+    prompt = " ".join(terms(f"{group_title}\n{prompt_md}" if group_title else prompt_md))
+    return {"search_prompt": prompt, "search_answer": " ".join(terms(answer_md))}
+
+
+def vocabulary_rows(questions: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, int]]:
+    """(term, the word people write for it, how many questions use it) for questions' (group title, prompt,
+    answer) markdown."""
+    used: Counter[str] = Counter()
+    written: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for texts in questions:
+        seen = set()
+        for token in words(" ".join(texts)):
+            found = token_terms(token)
+            seen.update(found)
+            if len(found) == 1 and token.isalpha():
+                written[found[0]][token] += 1
+        used.update(seen)
+    return [
+        (term, (written[term].most_common(1)[0][0] if written[term] else term)[:100], count)
+        for term, count in used.items()
+        if len(term) <= 100
+    ]
+
+
+def rebuild_vocabulary() -> int:
+    """Recount the vocabulary of the active questions; returns the number of terms. Called by
+    ``content_loader.load`` (load_content and every bank import), never by a page."""
+    from quiz.models import Question, SearchTerm
+
+    texts = Question.objects.active().values_list("group_title", "prompt_md", "answer_md")
+    rows = vocabulary_rows(texts.iterator(chunk_size=500))
+    SearchTerm.objects.all().delete()
+    SearchTerm.objects.bulk_create(
+        (SearchTerm(term=term, word=word, questions=count) for term, word, count in rows), batch_size=2000
+    )
+    return len(rows)

@@ -1,0 +1,310 @@
+"""A query, read the way a person means it, and the questions that answer it, best first.
+
+The box takes words, "a phrase" and -without. A question matches when it holds any of the words (or their
+other spellings, abbreviations, or the bank's word for a typo); questions that hold every word come first,
+then by how much of the query their prompt states, how rare the matched words are, and how little else the
+prompt is about ("What is gradient descent?" before "Compare gradient descent with Adam"). Both databases
+only find candidates; the order is computed here, the same on both.
+"""
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from django.db import connections, models
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length
+from rapidfuzz.distance import Levenshtein
+
+from quiz.search.analysis import STOPWORDS, token_terms, words
+from quiz.search.vocabulary import abbreviations
+
+# Of the questions found, how many the final order is computed for (the rest follow in the database's order).
+RERANKED = 100
+# A word used by at most this many questions is checked against the bank's words for a likelier spelling (one
+# used by ten times as many questions, and at least five).
+RARE = 3
+
+Phrase = tuple[str, ...]
+
+
+@dataclass
+class Clause:
+    """One thing asked for: a word or a "phrase" as typed, and every way of writing it that counts."""
+
+    typed: str
+    alternatives: list[Phrase]
+
+
+@dataclass
+class SearchResult:
+    ids: list[int] = field(default_factory=list)  # best first
+    with_every_word: int = 0  # how many of ``ids`` (the first ones) hold every word
+    suggestion: str = ""  # the query with its likely typos corrected, when any were
+    terms: frozenset[str] = frozenset()  # what to mark in the excerpts
+
+
+_TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+
+
+def parse(text: str) -> tuple[list[Clause], list[Clause]]:
+    """The clauses asked for and the ones excluded (``-word``, ``-"a phrase"``)."""
+    wanted: list[Clause] = []
+    excluded: list[Clause] = []
+    for match in _TOKEN_RE.finditer(text):
+        if match[2] is not None:  # a phrase
+            negated, typed = match[1], match[2]
+            phrase = tuple(t for token in words(typed) for t in _phrase_terms(token))
+            clauses = [Clause(typed, [phrase])] if phrase else []
+        else:
+            negated, typed = match[3], match[4]
+            clauses = [_word_clause(token) for token in words(typed)]
+            clauses = [clause for clause in clauses if clause.alternatives]
+        (excluded if negated else wanted).extend(clauses)
+    return _join_spelled_out(wanted), excluded
+
+
+def _phrase_terms(token: str) -> list[str]:
+    # Inside a phrase a code name is its parts in order (the index holds them in order too).
+    terms = token_terms(token)
+    return terms[:-1] if len(terms) > 1 else terms
+
+
+def _word_clause(token: str) -> Clause:
+    terms = token_terms(token)
+    if not terms:
+        return Clause(token, [])
+    if len(terms) > 1:  # a code name: its parts in order, or the name joined
+        return Clause(token, [tuple(terms[:-1]), (terms[-1],)])
+    alternatives = [(terms[0],)]
+    alternatives += [phrase for phrase in abbreviations().get(terms[0], ()) if phrase not in alternatives]
+    return Clause(token, alternatives)
+
+
+def _join_spelled_out(clauses: list[Clause]) -> list[Clause]:
+    """Words that spell out an abbreviation the bank uses ("principal component analysis") each also accept
+    the abbreviation ("pca"): a question that only says "PCA" holds every word; "component" alone, some."""
+    spelled = abbreviations()
+    i = 0
+    while i < len(clauses):
+        for n in (4, 3, 2):
+            run = clauses[i : i + n]
+            phrase = tuple(clause.alternatives[0][0] for clause in run if len(clause.alternatives[0]) == 1)
+            if len(run) == n and len(phrase) == n and phrase in spelled:
+                for clause in run:
+                    clause.alternatives += [
+                        short for short in spelled[phrase] if short not in clause.alternatives
+                    ]
+                i += n
+                break
+        else:
+            i += 1
+    return clauses
+
+
+def _vocabulary(clauses: list[Clause]) -> dict[str, tuple[str, int]]:
+    """term -> (the word people write for it, how many questions use it), for every term of ``clauses``."""
+    from quiz.models import SearchTerm
+
+    terms = {term for clause in clauses for phrase in clause.alternatives for term in phrase}
+    rows = SearchTerm.objects.filter(term__in=terms).values_list("term", "word", "questions")
+    return {term: (word, count) for term, word, count in rows}
+
+
+def _correct(clauses: list[Clause], known: dict[str, tuple[str, int]]) -> dict[str, str]:
+    """Add the bank's likelier spelling to each one-word clause whose word the bank (almost) never uses.
+
+    Returns typed word -> the bank's word, and adds the corrections' counts to ``known``. One query for all.
+    """
+    from quiz.models import SearchTerm
+
+    rare = [
+        clause
+        for clause in clauses
+        if len(clause.alternatives) == 1
+        and len(term := clause.alternatives[0]) == 1
+        and len(term[0]) >= 4
+        and term[0].isalpha()
+        and known.get(term[0], ("", 0))[1] <= RARE
+    ]
+    if not rare:
+        return {}
+    near = models.Q()
+    for clause in rare:
+        term = clause.alternatives[0][0]
+        reach = _reach(term)
+        near |= models.Q(
+            term__startswith=term[0], length__gte=len(term) - reach, length__lte=len(term) + reach
+        )
+    candidates = list(
+        SearchTerm.objects.annotate(length=Length("term"))
+        .filter(near)
+        .values_list("term", "word", "questions")
+    )
+    corrections = {}
+    for clause in rare:
+        term = clause.alternatives[0][0]
+        floor = max(4, known.get(term, ("", 0))[1] * 10)
+        scored = [
+            (Levenshtein.distance(term, other), -count, other, word)
+            for other, word, count in candidates
+            if count > floor and other[0] == term[0]
+        ]
+        scored = [row for row in scored if row[0] <= _reach(term)]
+        if scored:
+            _, count, other, word = min(scored)
+            clause.alternatives.append((other,))
+            known[other] = (word, -count)
+            corrections[clause.typed] = word
+    return corrections
+
+
+def _reach(term: str) -> int:
+    """How many edits a typo of ``term`` may be from the bank's word."""
+    return 1 if len(term) <= 5 else 2
+
+
+def _idf(phrase: Phrase, counts: dict[str, int], total: int) -> float:
+    count = min((counts.get(term, 0) for term in phrase), default=0)
+    return math.log(1 + (total - count + 0.5) / (count + 0.5))
+
+
+def search(text: str, within=None) -> SearchResult:
+    """The ids of the active questions that match ``text``, best first; ``within``: only those of this
+    queryset (the page's other filters)."""
+    from quiz.models import Question
+
+    wanted, excluded = parse(text)
+    if not wanted:
+        return SearchResult()
+    known = _vocabulary(wanted)
+    corrections = _correct(wanted, known)
+    suggestion = ""
+    if corrections:
+        suggestion = " ".join(corrections.get(token, token) for token in text.split())
+    db = within.db if within is not None else Question.objects.db
+    engine = _ENGINES[connections[db].vendor == "postgresql"]
+    sql, params = engine(wanted, excluded, every=False)
+    candidates = _ids(db, sql, params)
+    # The filters run over the matches alone, and no filter at all reads only the retired questions' index:
+    # checking every match against the questions' rows (long texts) costs more than the search itself.
+    if within is None:
+        retired = set(Question.objects.filter(retired=True).order_by().values_list("pk", flat=True))
+        candidates = [pk for pk in candidates if pk not in retired]
+    else:
+        matching = RawSQL(sql, params)  # noqa: S611 - our own SQL; the user's words are a parameter
+        allowed = set(within.order_by().filter(pk__in=matching).values_list("pk", flat=True))
+        candidates = [pk for pk in candidates if pk in allowed]
+    every = set(candidates)
+    if len(wanted) > 1:
+        every &= set(_ids(db, *engine(wanted, excluded, every=True)))
+    counts = {term: count for term, (_, count) in known.items()}
+    ranked = _rank(db, candidates, wanted, every, counts)
+    marked = frozenset(term for clause in wanted for phrase in clause.alternatives for term in phrase)
+    return SearchResult(ranked, len(every), suggestion, marked)
+
+
+def _ids(db: str, sql: str, params: list) -> list[int]:
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _says(padded: str, phrase: Phrase) -> bool:
+    """Whether the terms of ``padded`` (space-separated, a space at both ends) hold ``phrase`` in order."""
+    return f" {' '.join(phrase)} " in padded
+
+
+def _rank(db: str, candidates, wanted: list[Clause], every: set[int], counts: dict[str, int]) -> list[int]:
+    from quiz.models import Question
+
+    top = candidates[:RERANKED]
+    texts = Question.objects.using(db).filter(pk__in=top).values_list("pk", "search_prompt", "search_answer")
+    rows = {pk: (f" {prompt} ", f" {answer} ") for pk, prompt, answer in texts}
+    total = max(counts.values(), default=1) + 1
+    position = {pk: i for i, pk in enumerate(candidates)}
+    terms = {term for clause in wanted for phrase in clause.alternatives for term in phrase}
+    rarity = [max(_idf(p, counts, total) for p in clause.alternatives) for clause in wanted]
+
+    def key(pk: int):
+        prompt, answer = rows.get(pk, ("  ", "  "))
+        in_prompt = [any(_says(prompt, p) for p in c.alternatives) for c in wanted]
+        anywhere = [
+            said or any(_says(answer, p) for p in c.alternatives)
+            for said, c in zip(in_prompt, wanted, strict=True)
+        ]
+        found = zip(rarity, in_prompt, anywhere, strict=True)
+        weight = sum(r * (3 if said else 1) for r, said, there in found if there)
+        content = [t for t in prompt.split() if t not in STOPWORDS] or [""]
+        focus = sum(1 for t in content if t in terms) / len(content)
+        return (pk not in every, -sum(anywhere), -sum(in_prompt), -round(weight, 6), -focus, position[pk])
+
+    # The rest keep the database's order, those with every word first.
+    tail = candidates[RERANKED:]
+    return sorted(top, key=key) + [pk for pk in tail if pk in every] + [pk for pk in tail if pk not in every]
+
+
+# The databases' own syntax for the same query.
+
+
+def _fts5(clauses: list[Clause], joiner: str) -> str:
+    def alternative(phrase: Phrase) -> str:
+        return '"' + " ".join(phrase) + '"'
+
+    either = ("(" + " OR ".join(alternative(p) for p in c.alternatives) + ")" for c in clauses)
+    return f" {joiner} ".join(either)
+
+
+def _sqlite(wanted, excluded, every: bool) -> tuple[str, list]:
+    """The ids matching the clauses, best first by FTS5's bm25 (a prompt match weighs ten answer matches)."""
+    match = _fts5(wanted, "AND" if every else "OR")
+    if excluded:
+        match = f"({match}) NOT ({_fts5(excluded, 'OR')})"
+    sql = (
+        "SELECT rowid FROM quiz_question_fts WHERE quiz_question_fts MATCH %s "
+        "ORDER BY bm25(quiz_question_fts, 10.0, 1.0)"
+    )
+    return sql, [match]
+
+
+def _tsquery(clauses: list[Clause], joiner: str) -> str:
+    def alternative(phrase: Phrase) -> str:
+        return "(" + " <-> ".join(phrase) + ")"
+
+    return f" {joiner} ".join("(" + " | ".join(alternative(p) for p in c.alternatives) + ")" for c in clauses)
+
+
+def _postgresql(wanted, excluded, every: bool) -> tuple[str, list]:
+    """The ids matching the clauses, best first by ts_rank (the prompt weighs A, the answer B)."""
+    query = _tsquery(wanted, "&" if every else "|")
+    if excluded:
+        query = f"({query}) & !({_tsquery(excluded, '|')})"
+    sql = (
+        "SELECT q.id FROM quiz_question q, to_tsquery('simple', %s) query WHERE q.search_vector @@ query "
+        "ORDER BY ts_rank(q.search_vector, query) DESC, q.id"
+    )
+    return sql, [query]
+
+
+_ENGINES = {False: _sqlite, True: _postgresql}
+
+
+class Ranked:
+    """``questions`` in the order of ``ids``, for a Paginator: each page is one query for its own rows."""
+
+    def __init__(self, questions, ids: list[int]) -> None:
+        self.questions, self.ids = questions, ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self):
+        for start in range(0, len(self.ids), 500):
+            yield from self[start : start + 500]
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        wanted = self.ids[index]
+        rows = {row.pk: row for row in self.questions.filter(pk__in=wanted)}
+        return [rows[pk] for pk in wanted if pk in rows]

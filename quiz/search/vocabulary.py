@@ -1,0 +1,35 @@
+"""The ML abbreviations search knows, taken from the key-point matcher's own vocabulary (one list, not two).
+
+The matcher's concepts group phrases that say the same thing for grading ("adam" counts as gradient descent
+there); search only takes the pairs where one phrase is the other's initials ("sgd" and "stochastic gradient
+descent", "auc" and "area under the curve"), which mean the same thing to anyone searching.
+"""
+
+from functools import lru_cache
+
+from quiz.feedback_terms import CONCEPTS
+from quiz.search.analysis import STOPWORDS, stem
+
+Phrase = tuple[str, ...]
+
+
+def _initials(words: list[str]) -> str:
+    return "".join(word[0] for word in words if word not in STOPWORDS)
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> dict[str | Phrase, list[Phrase]]:
+    """An abbreviation's term -> the phrases it stands for (as terms), and a phrase -> its abbreviation."""
+    found: dict[str | Phrase, list[Phrase]] = {}
+    for phrases in CONCEPTS.values():
+        written = [phrase.split() for phrase in phrases.split("|")]
+        short = [w[0] for w in written if len(w) == 1 and 2 <= len(w[0]) <= 5]
+        for abbreviation in short:
+            for long in written:
+                if len(long) > 1 and _initials(long) == abbreviation:
+                    phrase = tuple(stem(word) for word in long if word not in STOPWORDS)
+                    term = stem(abbreviation)
+                    found.setdefault(term, []).append(phrase) if phrase not in found.get(term, []) else None
+                    if (term,) not in found.get(phrase, []):
+                        found.setdefault(phrase, []).append((term,))
+    return found
