@@ -55,11 +55,13 @@ def main() -> int:
         ("bench_loop.py", ("--database-url", args.database_url) if args.database_url else ()),
         ("bench_history.py", ()),
         ("bench_feedback.py", ()),
+        ("bench_search.py", ()),
         ("load_interviews.py", ()),
         ("load_interviews.py", ("--kill",)),
     ]
     if args.database_url:
         pg = ("--database-url", args.database_url)
+        runs += [("bench_search.py", pg)]
         runs += [("load_interviews.py", pg), ("load_interviews.py", (*pg, "--kill"))]
     sections, failed, began = [], [], time.monotonic()
     with tempfile.TemporaryDirectory(prefix="interview-bench-md-") as tmp:
@@ -87,6 +89,7 @@ def main() -> int:
         "python tests/bench/bench_history.py                       # 100,000 graded questions",
         "python tests/bench/load_interviews.py [--kill] [--database-url URL]",
         "python tests/bench/bench_feedback.py                      # the key-point matcher alone",
+        "python tests/bench/bench_search.py [--database-url URL]   # search: top-3 hits, time at 10,000",
         "python tests/bench/profile_loop.py [--profile reveal]     # CPU per loop request, no server",
         "```",
         "",
