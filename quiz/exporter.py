@@ -31,8 +31,12 @@ class _Tree:
         for section in source.sections[1:]:
             self.children[section.parent or self.root.key].append(section)
         self.questions: dict[str, list[importer.ParsedQuestion]] = defaultdict(list)
+        self.follow_ups: dict[str, list[importer.ParsedQuestion]] = defaultdict(list)
         for question in source.questions:
-            self.questions[question.section].append(question)
+            if question.parent:
+                self.follow_ups[question.parent].append(question)
+            else:
+                self.questions[question.section].append(question)
 
     def walk(self, section: importer.ParsedSection | None = None, depth: int = 0):
         """(section, depth) for every section below the root, parents first, in source order."""
@@ -60,6 +64,12 @@ def _heading_prompt(question: importer.ParsedQuestion) -> str:
     if tag or question.prompt_md.rstrip().endswith("?"):
         return f"{tag}{question.prompt_md}"
     return f"Q: {question.prompt_md}"
+
+
+def _follow_up_line(question: importer.ParsedQuestion) -> str:
+    """``Follow-up: [M] …``: the importer reads it back as a follow-up when it has a tag or asks with "?"
+    (an untagged one that does not ask comes back as answer text; ``round_trip_problems`` says so)."""
+    return f"Follow-up: {_tag(question)}{question.prompt_md}"
 
 
 def _heading(level: int, text: str) -> str:
@@ -91,7 +101,9 @@ def _answer_fence(answer: str) -> list[str]:
     return [f"{fence}markdown", answer, fence]
 
 
-def _chapter_items(questions: list[importer.ParsedQuestion]) -> list[str]:
+def _chapter_items(
+    questions: list[importer.ParsedQuestion], follow_ups: dict[str, list[importer.ParsedQuestion]]
+) -> list[str]:
     """Numbered items: an untagged title for each group, its questions numbered from 1 again below it.
 
     An item after a group whose number could also continue the group's gets a blank line before it, which is
@@ -115,15 +127,21 @@ def _chapter_items(questions: list[importer.ParsedQuestion]) -> list[str]:
             group = ""
             lines.append(f"{outer}. {_tag(question)}{question.prompt_md}")
         lines += _answer_fence(_answer(question))
+        for follow_up in follow_ups[question.key]:
+            lines += [_follow_up_line(follow_up), *_answer_fence(_answer(follow_up))]
     return lines
 
 
 def export_chapter(source: importer.SourceFile) -> str:
     tree = _Tree(source)
-    lines = [_heading(2, tree.root.title), "", *_chapter_items(tree.questions[tree.root.key])]
+    lines = [
+        _heading(2, tree.root.title),
+        "",
+        *_chapter_items(tree.questions[tree.root.key], tree.follow_ups),
+    ]
     for section, depth in tree.walk():
         _blank(lines).append(_heading(depth + 2, section.title))
-        lines += _chapter_items(tree.questions[section.key])
+        lines += _chapter_items(tree.questions[section.key], tree.follow_ups)
     return _finish(lines)
 
 
@@ -143,6 +161,11 @@ def export_qna(source: importer.SourceFile) -> str:
             if answer := _answer(question):
                 lines.append(answer)
             lines.append("")
+            for follow_up in tree.follow_ups[question.key]:
+                lines.append(_heading(4, f"Follow-up: {_tag(follow_up)}{follow_up.prompt_md}"))
+                if answer := _answer(follow_up):
+                    lines.append(answer)
+                lines.append("")
         return lines
 
     lines = [_heading(1, tree.root.title), "", *questions(tree.root)]
@@ -166,6 +189,11 @@ def export_list(source: importer.SourceFile) -> str:
             lines.append(f"{number}. {_tag(question)}{question.prompt_md}")
             if answer := _answer(question):
                 lines += ["", answer]
+                _blank(lines)
+            for follow_up in tree.follow_ups[question.key]:
+                _blank(lines).append(_follow_up_line(follow_up))
+                if answer := _answer(follow_up):
+                    lines += ["", answer]
                 _blank(lines)
         return lines
 

@@ -25,7 +25,7 @@ from quiz.importer.common import (
     parse_heading,
     slugify,
 )
-from quiz.importer.markers import UNRATED, list_item
+from quiz.importer.markers import UNRATED, follow_up, list_item
 
 DIFFICULTIES = {"E": "easy", "M": "medium", "H": "hard"}
 BEAM = 16
@@ -50,6 +50,7 @@ class _Item:
     indent: int = 0
     fences: list[Code] = field(default_factory=list)
     figure: bool = False
+    follow_ups: list["_Item"] = field(default_factory=list)
 
 
 def chapter_title(heading: str) -> str:
@@ -148,6 +149,16 @@ def parse_chapter(
                 section = draft.open_section(level, words, chunk.no)
             last, blank, continues = None, False, False
             continue
+        if (asked := follow_up(stripped, difficulty_markers or {}, heading=False)) is not None:
+            # "Follow-up: [H] …" under an item: asked after it, answered by the fence after it.
+            owner = items[-1] if items else None
+            if owner is None:
+                raise ContentError([Problem(path, chunk.no, "a follow-up with no question before it")])
+            last = _Item(chunk.no, 0, asked[0] or UNRATED, asked[1], section, blank)
+            owner.follow_ups.append(last)
+            draft.use(chunk.no)
+            blank, continues = False, True
+            continue
         item = list_item(line)
         if item is not None and item.kind == "number":
             difficulty, prompt = _item_text(path, chunk.no, item.text)
@@ -181,6 +192,9 @@ def parse_chapter(
             if role == "outer":
                 group = setting = ""
             if role == "group" and has_children:
+                if item.follow_ups:
+                    problem = "a follow-up under a group title: put it under one of the group's questions"
+                    raise ContentError([Problem(path, item.follow_ups[0].line, problem)])
                 group, setting = item.prompt, ""
                 if len(group) > MAX_TITLE:
                     # A scenario too long for a title: each of its questions starts with it.
@@ -196,6 +210,18 @@ def parse_chapter(
                     line=item.line,
                 )
             )
+            draft.questions += [
+                RawQuestion(
+                    section=item.section,
+                    group_title=group if role == "child" else "",
+                    prompt=asked.prompt,
+                    answer=_chapter_answer(asked.fences),
+                    difficulty=asked.difficulty,
+                    line=asked.line,
+                    follows=True,
+                )
+                for asked in item.follow_ups
+            ]
     stem = posixpath.splitext(posixpath.basename(path))[0]
     root_title = heading[0] if heading else (title or stem)
     return draft.finish(slugify(stem), root_title, heading[1] if heading else 1)

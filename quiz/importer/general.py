@@ -179,13 +179,15 @@ class _Reader:
 
     # -- starting and ending questions --
 
-    def start(self, no: int, prompt: str, difficulty: str | None, kind: str, **how) -> _Open:
+    def start(
+        self, no: int, prompt: str, difficulty: str | None, kind: str, follows: bool = False, **how
+    ) -> _Open:
         self.close()
         if not prompt.strip():
             raise ContentError([Problem(self.path, no, "question has no text")])
         if len(self.draft.questions) >= MAX_QUESTIONS:
             self.draft.too_many(no, "questions", MAX_QUESTIONS)
-        raw = RawQuestion(self.section, "", prompt.strip(), "", difficulty or m.UNRATED, no)
+        raw = RawQuestion(self.section, "", prompt.strip(), "", difficulty or m.UNRATED, no, follows)
         self.draft.questions.append(raw)
         self.kinds.append(kind)
         self.draft.use(no)
@@ -250,7 +252,10 @@ class _Reader:
             self.draft.use(no)
 
     def question_line(self, no: int, stripped: str) -> bool:
-        """A ``Q:`` line or a bold line that asks starts a question."""
+        """A ``Q:`` line or a bold line that asks starts a question; a ``Follow-up:`` line a follow-up."""
+        if (follow_up := m.follow_up(stripped, self.markers, heading=False)) is not None:
+            self.start_follow_up(no, *follow_up)
+            return True
         labelled, rest = m.question_label(stripped)
         if labelled:
             answer = ""
@@ -265,6 +270,16 @@ class _Reader:
             self.start(no, bold[1], bold[0], "bold", answering=True, prompt_open=False)
             return True
         return False
+
+    def start_follow_up(self, no: int, difficulty: str | None, prompt: str, **how) -> None:
+        """A follow-up under a list question reads like one (the next item ends it); else like ``Q:``."""
+        parent = self.open
+        if how:
+            self.start(no, prompt, difficulty, "heading", follows=True, **how)
+        elif parent is not None and parent.kind == "item":
+            self.start(no, prompt, difficulty, "item", follows=True, item=parent.item)
+        else:
+            self.start(no, prompt, difficulty, "label", follows=True)
 
     def bold_question(self, stripped: str) -> tuple[str | None, str] | None:
         delimiter = stripped[:2]
@@ -297,6 +312,11 @@ class _Reader:
         if not words:
             self.draft.empty_heading(level, no)
             self.draft.use(no)
+            return
+        if m.FOLLOW_UP_RE.match(words):
+            if (follow_up := m.follow_up(words, self.markers, heading=True)) is None:
+                raise ContentError([Problem(self.path, no, "follow-up heading has no question")])
+            self.start_follow_up(no, *follow_up, level=level, answering=True, prompt_open=False)
             return
         difficulty, text = m.split_difficulty(words, self.markers)
         prefixed, text = m.strip_prefix(text)

@@ -245,8 +245,20 @@ class Question(models.Model):
     answer_changed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the answer last changed beyond whitespace."
     )
+    # A follow-up is a question of its own (key, card, history) asked after its parent; siblings are asked in
+    # ``position`` order. One level deep: a follow-up has no follow-ups (quiz/models/followups.py).
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        help_text="The question this one follows up; empty for a question of its own.",
+    )
 
-    history = HistoricalRecords(excluded_fields=["prompt_html", "answer_html", "key_points", "position"])
+    history = HistoricalRecords(
+        excluded_fields=["prompt_html", "answer_html", "key_points", "position", "parent"]
+    )
     objects = QuestionManager()
 
     class Meta:

@@ -524,6 +524,13 @@ class InterviewItem(models.Model):
     # grade adds it to the day's PracticeDay tally, which calibration sums; here it marks the items whose key
     # points were ticked, in one condition the partial index below is built on.
     ticked_share = models.FloatField(null=True, blank=True, editable=False)
+    # A follow-up's item points at the item of the question it follows (the chain's first); see followups.py.
+    follows = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="chain", editable=False
+    )
+    hints_used = models.PositiveSmallIntegerField(
+        default=0, help_text="Key points shown as hints before Reveal."
+    )
 
     FEEDBACK_FIELDS = ("key_points_shown", "coverage", "matched_phrases", "ticks", "suggested_grade")
 

@@ -56,6 +56,7 @@ def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> 
     needed = {q.section_id for q in questions}
     sections = [s for s in bank.sections.order_by("position", "pk") if not s.retired or s.pk in needed]
     keys = {s.pk: s.key.removeprefix(prefix) for s in sections}
+    question_keys = {q.pk: q.key.removeprefix(prefix) for q in questions}
     files: dict[str, importer.SourceFile] = {}
     for s in sections:
         row = importer.ParsedSection(keys[s.pk], keys.get(s.parent_id), s.title, s.source_path, s.source_line)
@@ -77,6 +78,7 @@ def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> 
                     source_path=q.source_path,
                     source_line=q.source_line,
                     provenance=_provenance(q),
+                    parent=question_keys.get(q.parent_id),
                 )
             )
     return importer.Bank(list(files.values()), title=bank.title, source=bank.source_url, licence=bank.licence)
@@ -97,6 +99,7 @@ def _identity(question: importer.ParsedQuestion) -> tuple:
         question.answer_md,
         question.difficulty,
         question.provenance,
+        question.parent,
     )
 
 
