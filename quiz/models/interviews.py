@@ -10,6 +10,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
 from quiz import feedback
+from quiz.models import followups, hints
 from quiz.models.accounts import Preferences
 from quiz.models.content import Grade, Question, Section
 from quiz.models.progress import PracticeDay, ReviewState
@@ -38,7 +39,7 @@ class MockInterviewQuerySet(models.QuerySet):
     def with_scores(self) -> "MockInterviewQuerySet":
         """``score`` 0-1: the mean of (grade - 1) / 3 over the questions, skipped and unreached counting 0."""
         points = (
-            InterviewItem.objects.filter(interview=models.OuterRef("pk"))
+            InterviewItem.objects.filter(interview=models.OuterRef("pk"), follows__isnull=True)
             .order_by()
             .values("interview")
             .annotate(
@@ -107,7 +108,10 @@ class MockInterview(models.Model):
         updates_schedule: bool = True,
         setup: dict | None = None,
         now: datetime | None = None,
+        follow_ups: dict[int, list["Question"]] | None = None,
     ) -> "MockInterview":
+        """``follow_ups``: by question pk, the follow-ups asked after it (``followups.follow_ups_of``), inside
+        the same time budget."""
         now = now or timezone.now()
         setup = setup or {}
         # Users who need it get more time, or none (WCAG 2.2.1): their preference stretches what they chose.
@@ -142,17 +146,7 @@ class MockInterview(models.Model):
             question_count=len(questions),
             setup=setup,
         )
-        InterviewItem.objects.bulk_create(
-            InterviewItem(
-                interview=interview,
-                user=user,
-                section_id=q.section_id,
-                question=q,
-                position=i,
-                started_at=now if i == 0 else None,
-            )
-            for i, q in enumerate(questions)
-        )
+        followups.create_items(interview, questions, follow_ups or {}, now)
         return interview
 
     @property
@@ -220,7 +214,8 @@ class MockInterview(models.Model):
             items = items.annotate(
                 user_card=models.FilteredRelation("question__review_states", condition=own_card)
             ).select_related("user_card")
-        items = list(items.select_related("interview", "question__section").order_by("position")[:2])
+        items = items.select_related("interview", "question__section", "question__parent")
+        items = list(items.order_by("position")[:2])
         if not items:
             return None
         interview = items[0].interview
@@ -234,16 +229,15 @@ class MockInterview(models.Model):
     def current_item(self) -> "InterviewItem | None":
         if (asked := self.__dict__.get("_asked")) is not None:
             return asked[0] if asked else None
-        return self._open_items().select_related("question__section").first()
+        return self._open_items().select_related("question__section", "question__parent").first()
 
     def _following(self, item: "InterviewItem") -> "InterviewItem | None":
         """The question after ``item``: from the step's read when there was one, else one query."""
         asked = self.__dict__.get("_asked") or []
         if self.__dict__.get("_knows_following") and asked and asked[0].pk == item.pk:
             return asked[1] if len(asked) > 1 else None
-        return (
-            self._open_items().filter(position__gt=item.position).select_related("question__section").first()
-        )
+        following = self._open_items().filter(position__gt=item.position)
+        return following.select_related("question__section", "question__parent").first()
 
     def _advance(self, following: "InterviewItem | None", now: datetime) -> None:
         """Start the clock on the next question; finish when none is left, or when time has run out."""
@@ -345,12 +339,13 @@ class MockInterview(models.Model):
         return True
 
     def skip(self, item: "InterviewItem", answer_text: str | None = None, now=None) -> bool:
+        """Skip the question on screen; skipping a question (or a follow-up) skips the rest of its chain."""
         now = now or timezone.now()
         following = self._following(item)
         with transaction.atomic():
             if not self._close_item(item, answer_text, now, skipped=True):
                 return False
-            self._advance(following, now)
+            self._advance(followups.skip_rest_of_chain(item, following, now), now)
         item.skipped = True
         return True
 
@@ -359,6 +354,14 @@ class MockInterview(models.Model):
         """Keep typed notes as they are typed, even past the deadline (the late grade may still come);
         only into the question being asked, and never once the interview has ended."""
         return self._write_open_item(item, answer_text)
+
+    def give_hint(self, item: "InterviewItem", wanted: int, answer_text: str | None = None) -> bool:
+        """Show hints up to number ``wanted`` before Reveal (quiz/models/hints.py)."""
+        return hints.give(self, item, wanted, answer_text)
+
+    def next_follow_up(self, item: "InterviewItem") -> "InterviewItem | None":
+        """The follow-up asked after ``item`` if it has one in its chain (quiz/models/followups.py)."""
+        return followups.next_in_chain(item)
 
     def set_flag(self, item: "InterviewItem", flagged: bool) -> None:
         InterviewItem.objects.filter(pk=item.pk).update(flagged=flagged)
@@ -528,6 +531,10 @@ class InterviewItem(models.Model):
     follows = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="chain", editable=False
     )
+    # In an interview with follow-ups: the number of the question a chain asks (shown as "Question 3 / 10" on
+    # each of its items), and a follow-up's place in its chain (1, 2, ...).
+    question_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    follow_up_step = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     hints_used = models.PositiveSmallIntegerField(
         default=0, help_text="Key points shown as hints before Reveal."
     )
@@ -548,6 +555,12 @@ class InterviewItem(models.Model):
             # A question's page: the user's answers to it. Without it, SQLite's planner (before ANALYZE) read
             # every item of the user's through the index above: 25 ms at 100,000.
             models.Index(fields=["user", "question"], name="item_user_question"),
+            # Progress's depth: a user's follow-ups' items alone (followups.depth_of).
+            models.Index(
+                fields=["user", "interview"],
+                condition=models.Q(follows__isnull=False),
+                name="item_user_follow_ups",
+            ),
             # The key points missed most, on the results page: a user's items with key points ticked, newest
             # day first, filtered by section in the index. (Its grade and share columns served calibration,
             # which now sums tallies; kept rather than rebuilt, as a rebuild buys no measurable write.)
@@ -563,7 +576,13 @@ class InterviewItem(models.Model):
 
     @property
     def number(self) -> int:
-        return self.position + 1
+        """The question's number in the interview: a follow-up has its question's."""
+        return self.question_number or self.position + 1
+
+    @property
+    def anchor(self) -> str:
+        """Its id on the results page: ``item-3``, a follow-up ``item-3-1``."""
+        return f"item-{self.number}" + (f"-{self.follow_up_step}" if self.follow_up_step else "")
 
     @property
     def deadline(self) -> datetime | None:
@@ -610,7 +629,7 @@ class InterviewItem(models.Model):
     def confirm_ticks(self, ticked) -> None:
         ticked = set(ticked)
         self.ticks = [i in ticked for i in range(len(self.key_points_shown))]
-        self.suggested_grade = suggested_grade(self.ticks, self.answer_text)
+        self.suggested_grade = suggested_grade(self.ticks, self.answer_text, self.hints_used)
 
     def checklist(self) -> list[tuple[int, str, bool, str]]:
         """(index, key point, ticked, matched phrase) for the card after Reveal."""
@@ -634,13 +653,13 @@ def share_ticked(ticks: list[bool]) -> float | None:
     return sum(ticks) / len(ticks) if ticks else None
 
 
-def suggested_grade(ticks: list[bool], answer_text: str) -> int | None:
+def suggested_grade(ticks: list[bool], answer_text: str, hints_used: int = 0) -> int | None:
     """The grade the ticked share suggests (cut-offs in ``quiz.feedback.GRADE_CUTOFFS``); none without key
-    points, or with nothing typed and nothing ticked."""
+    points, or with nothing typed and nothing ticked. ``hints_used``: a hinted answer is Good at most."""
     if not ticks or (not any(ticks) and not answer_text.strip()):
         return None
     name = feedback.suggested_grade([1.0 if ticked else 0.0 for ticked in ticks])
-    return Grade[name.upper()] if name else None
+    return hints.capped_by_hints(Grade[name.upper()] if name else None, hints_used)
 
 
 @dataclass
@@ -658,8 +677,9 @@ class SectionResult:
 class InterviewSummary:
     """What the results page shows, computed from one query over the interview's items."""
 
-    items: list[InterviewItem]
+    items: list[InterviewItem]  # follow-ups included
     percent: int
+    questions: list[InterviewItem]  # the questions alone: what the figures below count
     graded: int
     skipped: int
     unreached: int
@@ -671,7 +691,9 @@ class InterviewSummary:
 
     @classmethod
     def of(cls, interview: MockInterview) -> "InterviewSummary":
-        items = list(interview.items.select_related("question__section").order_by("position"))
+        everything = list(interview.items.select_related("question__section").order_by("position"))
+        # The score counts the questions; their follow-ups are the chains' depth (followups.Chain).
+        items = [item for item in everything if item.follows_id is None]
         by_section: dict[int, SectionResult] = {}
         for item in items:
             result = by_section.setdefault(item.question.section_id, SectionResult(item.question.section))
@@ -679,8 +701,9 @@ class InterviewSummary:
             result.score_total += item.score
         end = interview.ended_at or timezone.now()
         return cls(
-            items=items,
+            items=everything,
             percent=percent_of(sum(i.score for i in items), len(items)),
+            questions=items,
             graded=sum(1 for i in items if i.grade),
             skipped=sum(1 for i in items if i.skipped),
             unreached=sum(1 for i in items if i.done_at is None),
@@ -693,5 +716,12 @@ class InterviewSummary:
 
     @property
     def missed_questions(self) -> list[Question]:
-        """Missed, partial, skipped or never reached: what "practise the ones I missed" asks again."""
-        return [i.question for i in self.items if not i.grade or i.grade <= Grade.PARTIAL]
+        """Missed, partial, skipped or never reached: what "practise the ones I missed" asks again. A chain
+        with a follow-up missed is asked again from its question."""
+        roots = {i.pk: i.question for i in self.questions}
+        missed = {i.follows_id or i.pk for i in self.items if not i.grade or i.grade <= Grade.PARTIAL}
+        return [question for pk, question in roots.items() if pk in missed]
+
+    @property
+    def chains(self) -> list[followups.Chain]:
+        return followups.chains(self.items)
