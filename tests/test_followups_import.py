@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from quiz import banks, exporter, importer
@@ -122,7 +123,39 @@ The share of predicted positives that are positive.
 ````
 """
 
+DETAILS = """# Imbalance
+
+<details>
+<summary>How do you train on imbalanced classes?</summary>
+
+Resample or reweight.
+
+</details>
+
+<details>
+<summary>Follow-up: [H] And what if the classes are 1:1000?</summary>
+
+Focal loss or anomaly detection.
+
+</details>
+
+<details><summary>What is precision?</summary>
+The share of predicted positives that are positive.
+</details>
+"""
+
+TABLE = """# Imbalance
+
+| Question | Level | Answer |
+|---|---|---|
+| How do you train on imbalanced classes? | medium | Resample or reweight. |
+| Follow-up: And what if the classes are 1:1000? | hard | Focal loss or anomaly detection. |
+| What is precision? | easy | The share of predicted positives that are positive. |
+"""
+
 LAYOUTS = {"headings": HEADINGS, "bold": BOLD, "pairs": PAIRS, "lists": LISTS, "chapter": CHAPTER}
+# Read, not written: the exporter writes these files' questions as headings.
+READ_ONLY_LAYOUTS = {"details": DETAILS, "table": TABLE}
 
 
 def parsed(text: str, path: str = "imbalance.md") -> importer.Bank:
@@ -139,9 +172,9 @@ def chains(bank: importer.Bank) -> list[tuple[str, list[str]]]:
     ]
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", {**LAYOUTS, **READ_ONLY_LAYOUTS})
 def test_every_layout_reads_follow_ups_under_their_question_with_nothing_ignored(layout):
-    bank = parsed(LAYOUTS[layout])
+    bank = parsed({**LAYOUTS, **READ_ONLY_LAYOUTS}[layout])
     source = bank.files[0]
     assert source.ignored == []
     first, *_ = chains(bank)
@@ -167,9 +200,9 @@ def test_the_writers_syntax_keeps_each_follow_ups_answer_key_points_and_provenan
     assert hard.section == parent.section
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", {**LAYOUTS, **READ_ONLY_LAYOUTS})
 def test_export_writes_follow_ups_back_and_reading_it_gives_the_same_bank(layout):
-    bank = parsed(LAYOUTS[layout])
+    bank = parsed({**LAYOUTS, **READ_ONLY_LAYOUTS}[layout])
     files = exporter.export_bank(bank)
     again = importer.parse_bank(files)
     assert round_trip_problems(bank) == []
@@ -314,3 +347,31 @@ def test_admin_links_a_follow_up_and_its_question_both_ways(admin_client):
     assert f'/admin/quiz/question/{follow_up.pk}/change/">And what if the classes are 1:1000?' in page
     page = admin_client.get(f"/admin/quiz/question/{follow_up.pk}/change/").content.decode()
     assert f'/admin/quiz/question/{parent.pk}/change/">How do you train on imbalanced classes?' in page
+
+
+# -- a follow-up is flagged and edited like any answer --
+
+
+@pytest.mark.django_db
+def test_a_follow_up_is_flagged_and_its_answer_edited_in_the_reviewers_editor(client, user):
+    from quiz.models import Flag
+    from tests.test_flags import edit_post, edit_url, make_user, signed_in
+
+    load(content_from_records(records(HEADINGS), "test"))
+    follow_up = Question.objects.get(prompt_md="And what if the classes are 1:1000?")
+    client.force_login(user)
+    client.post(
+        reverse("quiz:flag-answer", args=[follow_up.pk]),
+        {"reason": Flag.Reason.INCOMPLETE, "comment": "PR-AUC?"},
+    )
+    assert Flag.objects.get().question == follow_up
+    reviewer = signed_in(make_user("rita", group="Reviewers"))
+    assert "And what if the classes are 1:1000?" in reviewer.get(edit_url(follow_up)).content.decode()
+    text = follow_up.answer_md.replace("collect more positives", "report PR-AUC and collect more positives")
+    response = reviewer.post(edit_url(follow_up), edit_post(follow_up, text))
+    assert response.status_code == 302
+    follow_up.refresh_from_db()
+    assert "report PR-AUC" in follow_up.answer_md and follow_up.parent is not None
+    # The edited follow-up goes back to markdown under its question.
+    bank = bank_from_database(None, Bank.objects.get(slug="imbalance"))
+    assert round_trip_problems(bank) == []

@@ -191,3 +191,14 @@ def test_results_show_the_hints_taken(client_in, interview):
     html = client_in.get(reverse("quiz:results", args=[interview.pk])).content.decode()
     assert "2 hints taken" in html
     assert "<li>Accuracy hides the minority class</li><li>Reweight the loss…</li>" in html
+
+
+def test_a_hint_is_text_never_markup(client_in, user, make_question):
+    payload = "<img src=x onerror=alert(1)> is a payload, not a picture"
+    question = make_question(answer_md=join_key_points("Body.", [payload, "Second point here"]))
+    interview = MockInterview.start(user, [question])
+    item = interview.items.get()
+    client_in.post(hint_url(item), {"hint": 1, "answer_text": ""})
+    html = client_in.get(step_url(interview)).content.decode()
+    assert "<img src=x" not in html
+    assert "<li>&lt;img src=x onerror=alert…</li>" in html
