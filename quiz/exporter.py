@@ -66,10 +66,9 @@ def _heading_prompt(question: importer.ParsedQuestion) -> str:
     return f"Q: {question.prompt_md}"
 
 
-def _follow_up_line(question: importer.ParsedQuestion) -> str:
-    """``Follow-up: [M] …``: the importer reads it back as a follow-up when it has a tag or asks with "?"
-    (an untagged one that does not ask comes back as answer text; ``round_trip_problems`` says so)."""
-    return f"Follow-up: {_tag(question)}{question.prompt_md}"
+def _follow_up_heading(question: importer.ParsedQuestion) -> str:
+    """``#### Follow-up: [M] …``: a heading, which every layout reads as a follow-up, tagged or not."""
+    return _heading(4, f"Follow-up: {_tag(question)}{question.prompt_md}")
 
 
 def _heading(level: int, text: str) -> str:
@@ -128,7 +127,7 @@ def _chapter_items(
             lines.append(f"{outer}. {_tag(question)}{question.prompt_md}")
         lines += _answer_fence(_answer(question))
         for follow_up in follow_ups[question.key]:
-            lines += [_follow_up_line(follow_up), *_answer_fence(_answer(follow_up))]
+            lines += [_follow_up_heading(follow_up), *_answer_fence(_answer(follow_up))]
     return lines
 
 
@@ -162,7 +161,7 @@ def export_qna(source: importer.SourceFile) -> str:
                 lines.append(answer)
             lines.append("")
             for follow_up in tree.follow_ups[question.key]:
-                lines.append(_heading(4, f"Follow-up: {_tag(follow_up)}{follow_up.prompt_md}"))
+                lines.append(_follow_up_heading(follow_up))
                 if answer := _answer(follow_up):
                     lines.append(answer)
                 lines.append("")
@@ -191,7 +190,7 @@ def export_list(source: importer.SourceFile) -> str:
                 lines += ["", answer]
                 _blank(lines)
             for follow_up in tree.follow_ups[question.key]:
-                _blank(lines).append(_follow_up_line(follow_up))
+                _blank(lines).append(_follow_up_heading(follow_up))
                 if answer := _answer(follow_up):
                     lines += ["", answer]
                 _blank(lines)

@@ -5,6 +5,7 @@ import json
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -153,7 +154,72 @@ TABLE = """# Imbalance
 | What is precision? | easy | The share of predicted positives that are positive. |
 """
 
-LAYOUTS = {"headings": HEADINGS, "bold": BOLD, "pairs": PAIRS, "lists": LISTS, "chapter": CHAPTER}
+# The writers' syntax dropped into the bundled bank's other two kinds of file: a chapter of fenced answers
+# and a case study of numbered questions answered in paragraphs.
+FOLLOW_UP_BLOCK = """### Follow-up: [H] And what if the classes are 1:1000?
+
+Treat it as anomaly detection or use focal loss:
+
+```python
+loss = -alpha * (1 - p) ** gamma * torch.log(p)
+```
+
+Key points:
+- Focal loss or anomaly detection
+- Stratified evaluation
+
+<!-- provenance: written; by: editor W1; date: 2026-12-07 -->
+
+### Follow-up: How would you monitor it once deployed
+
+Track the predicted positive rate.
+
+<!-- provenance: written; by: editor W1; date: 2026-12-07 -->
+
+---
+"""
+CHAPTER_HEADINGS = f"""## Chapter 5. Math
+
+### 5.1 Imbalance
+
+1. [M] How do you train on imbalanced classes?
+````markdown
+Resample or reweight.
+
+Key points:
+- Reweight the rare class
+````
+
+{FOLLOW_UP_BLOCK}
+2. [E] What is precision?
+````markdown
+The share of predicted positives that are positive.
+````
+"""
+LIST_HEADINGS = f"""# Case study
+
+### Machine Learning
+1. [M] How do you train on imbalanced classes?
+
+Resample or reweight.
+
+<!-- provenance: written; by: bank editors; date: 2026-11-30 -->
+
+{FOLLOW_UP_BLOCK}
+2. [E] What is precision?
+
+The share of predicted positives that are positive.
+"""
+
+LAYOUTS = {
+    "headings": HEADINGS,
+    "bold": BOLD,
+    "pairs": PAIRS,
+    "lists": LISTS,
+    "chapter": CHAPTER,
+    "chapter-headings": CHAPTER_HEADINGS,
+    "list-headings": LIST_HEADINGS,
+}
 # Read, not written: the exporter writes these files' questions as headings.
 READ_ONLY_LAYOUTS = {"details": DETAILS, "table": TABLE}
 
@@ -210,6 +276,25 @@ def test_export_writes_follow_ups_back_and_reading_it_gives_the_same_bank(layout
         (q.key, q.parent, q.prompt_md, q.answer_md, q.difficulty) for s in again.files for q in s.questions
     ] == [(q.key, q.parent, q.prompt_md, q.answer_md, q.difficulty) for s in bank.files for q in s.questions]
     assert exporter.export_bank(again) == files  # an export of the export changes nothing
+
+
+@pytest.mark.parametrize("text", [CHAPTER_HEADINGS, LIST_HEADINGS], ids=["chapter", "list"])
+def test_the_writers_heading_syntax_reads_in_chapter_and_case_study_files(text):
+    source = parsed(text).files[0]
+    assert source.layout in ("chapter", "list") and source.ignored == []
+    parent, hard, monitor, precision = source.questions
+    assert hard.parent == monitor.parent == parent.key and precision.parent is None
+    assert hard.answer_md.startswith("Treat it as anomaly detection or use focal loss:\n\n```python\n")
+    assert hard.key_points == ["Focal loss or anomaly detection", "Stratified evaluation"]
+    assert hard.provenance.by == "editor W1" and hard.difficulty == "hard"
+    # Untagged and not asking with "?": a heading says it is a follow-up all the same, and it writes back.
+    assert (monitor.prompt_md, monitor.difficulty, monitor.answer_md) == (
+        "How would you monitor it once deployed",
+        "unrated",
+        "Track the predicted positive rate.",
+    )
+    assert precision.answer_md == "The share of predicted positives that are positive."
+    assert round_trip_problems(parsed(text)) == []
 
 
 def test_the_qna_export_writes_the_follow_up_a_heading_below_its_question():
@@ -374,4 +459,51 @@ def test_a_follow_up_is_flagged_and_its_answer_edited_in_the_reviewers_editor(cl
     assert "report PR-AUC" in follow_up.answer_md and follow_up.parent is not None
     # The edited follow-up goes back to markdown under its question.
     bank = bank_from_database(None, Bank.objects.get(slug="imbalance"))
+    assert round_trip_problems(bank) == []
+
+
+# -- the bundled bank with follow-ups written into it, as the bank's writers do --
+
+
+def with_follow_ups(path: str, text: str, every: int = 3) -> tuple[str, int]:
+    """``text`` with the writers' follow-up block after every ``every``-th answer (after its provenance
+    comment, or in a chapter after the fence that holds the answer), and how many blocks went in."""
+    out, added, answers, pending = [], 0, 0, False
+    chapter = path.startswith("Chips_Machine_Learning_Interviews_Book/")
+    for line in text.split("\n"):
+        out.append(line)
+        if "<!-- provenance:" in line:
+            answers += 1
+            pending = answers % every == 0
+            if chapter:
+                continue  # the fence closes below
+        if pending and (not chapter or line.startswith("````")):
+            out += ["", FOLLOW_UP_BLOCK.replace("1:1000", f"1:{answers}"), ""]
+            added, pending = added + 1, False
+    return "\n".join(out), added
+
+
+def test_the_bundled_bank_with_follow_ups_written_in_builds_strict_and_round_trips():
+    sources = importer.read_sources(settings.QUESTION_BANK_DIR)
+    written, added = {}, 0
+    for path, data in sources.items():
+        if path.endswith(".md"):
+            text, count = with_follow_ups(path, data.decode())
+            written[path], added = text.encode(), added + count
+            assert count or "<!-- provenance:" not in text, path
+        else:
+            written[path] = data
+    assert added >= 60  # in every file: QnA headings, the case study's list, the chapters' fences
+    bank = importer.parse_bank(written)
+    original = importer.parse_bank(sources)
+    for source, before in zip(bank.files, original.files, strict=True):
+        assert source.ignored == [], source.path
+        assert source.layout == before.layout, source.path
+    questions = [q for s in bank.files for q in s.questions]
+    follow_ups = [q for q in questions if q.parent]
+    assert len(follow_ups) == 2 * added
+    assert len(questions) - len(follow_ups) == sum(len(s.questions) for s in original.files)
+    # The questions themselves come out as they were: the follow-ups took nothing from their answers.
+    before = {q.key: q.answer_md for s in original.files for q in s.questions}
+    assert {q.key: q.answer_md for q in questions if not q.parent} == before
     assert round_trip_problems(bank) == []

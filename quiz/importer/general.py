@@ -189,7 +189,8 @@ class _Reader:
             self.draft.too_many(no, "questions", MAX_QUESTIONS)
         raw = RawQuestion(self.section, "", prompt.strip(), "", difficulty or m.UNRATED, no, follows)
         self.draft.questions.append(raw)
-        self.kinds.append(kind)
+        if not follows:  # a file's layout is how its questions are asked, whatever its follow-ups look like
+            self.kinds.append(kind)
         self.draft.use(no)
         self.open = _Open(raw, kind, **how)
         self.intro = self.in_toc = False
@@ -228,6 +229,8 @@ class _Reader:
             self.heading(no, line, *heading)
             return
         if opened is not None and opened.kind == "heading":
+            if opened.item is not None and self.ends_follow_up(no, line, opened.item):
+                return
             self.answer(no, line)
             return
         if self.question_line(no, stripped):
@@ -275,11 +278,21 @@ class _Reader:
         """A follow-up under a list question reads like one (the next item ends it); else like ``Q:``."""
         parent = self.open
         if how:
-            self.start(no, prompt, difficulty, "heading", follows=True, **how)
+            # A heading under a list question: its answer runs to the heading or the list's next item.
+            chain_item = parent.item if parent is not None else None
+            self.start(no, prompt, difficulty, "heading", follows=True, item=chain_item, **how)
         elif parent is not None and parent.kind == "item":
             self.start(no, prompt, difficulty, "item", follows=True, item=parent.item)
         else:
             self.start(no, prompt, difficulty, "label", follows=True)
+
+    def ends_follow_up(self, no: int, line: str, asked: m.Item) -> bool:
+        """The list's next question under a follow-up heading in a list file: it starts there."""
+        item = m.list_item(line)
+        if item is None or item.kind != asked.kind or item.indent > asked.indent or not self.asks(item, no):
+            return False
+        self.start_item(no, item)
+        return True
 
     def bold_question(self, stripped: str) -> tuple[str | None, str] | None:
         delimiter = stripped[:2]

@@ -226,6 +226,8 @@ def follow_up(text: str, markers: dict[str, str], heading: bool) -> tuple[str | 
 
     A heading (``### Follow-up: …``) always does. A plain or bold line does only with a difficulty tag or a
     prompt ending in "?": answers say "Follow-up: the stored activations are why…" as prose."""
+    if text[:1] not in ("F", "f", "*", "_"):  # most lines: told by one character, before the expression
+        return None
     match = FOLLOW_UP_RE.match(text)
     if not match or match.end() >= len(text):
         return None
