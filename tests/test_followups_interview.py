@@ -263,3 +263,20 @@ def test_a_running_interview_does_not_count_its_follow_ups_yet(user, chains):
     with time_machine.travel(NOW, tick=False):
         start(user, chains)
         assert depth_of(InterviewItem.objects.for_user(user), timezone.now()).offered == 0
+
+
+def test_results_with_chains_and_hints_read_no_more_than_without(
+    client_in, user, chains, django_assert_num_queries
+):
+    interview = start(user, chains)
+    interview.give_hint(current(interview), 2)
+    for _ in range(4):
+        item = current(interview)
+        interview.reveal(item, answer_text="reweight the rare class")
+        interview.grade(item, Grade.GOOD)
+    interview.end_early()
+    # session, user, interview, its items with questions and sections, the points missed most in their
+    # sections, the menu's "Review queue" check: as test_checklist pins it for an interview without chains.
+    with django_assert_num_queries(6):
+        html = client_in.get(reverse("quiz:results", args=[interview.pk])).content.decode()
+    assert "2 hints taken" in html and "Follow-ups: reached 2 of 2, passed 2" in html
