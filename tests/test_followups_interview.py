@@ -280,3 +280,18 @@ def test_results_with_chains_and_hints_read_no_more_than_without(
     with django_assert_num_queries(6):
         html = client_in.get(reverse("quiz:results", args=[interview.pk])).content.decode()
     assert "2 hints taken" in html and "Follow-ups: reached 2 of 2, passed 2" in html
+
+
+def test_a_follow_ups_page_links_the_question_it_follows_in_the_same_queries(
+    client_in, chains, django_assert_num_queries
+):
+    questions, follow_ups = chains
+    follow_up = follow_ups[questions[0].pk][0]
+    # The followed-up question comes in the same read as the follow-up: as many queries as a plain page.
+    with django_assert_num_queries(8):
+        client_in.get(reverse("quiz:question", args=[questions[2].pk]))
+    with django_assert_num_queries(8):
+        html = client_in.get(reverse("quiz:question", args=[follow_up.pk])).content.decode()
+    parent_url = reverse("quiz:question", args=[questions[0].pk])
+    assert f'A follow-up to <a href="{parent_url}">this question</a>' in html
+    assert "case 0?" in html
