@@ -1,6 +1,7 @@
 """Follow-up chains in mock interviews: asked after their question within the same time, skipped with it,
 cut by time-out and ending early; grouped on results; counted as depth on progress."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -295,3 +296,17 @@ def test_a_follow_ups_page_links_the_question_it_follows_in_the_same_queries(
     parent_url = reverse("quiz:question", args=[questions[0].pk])
     assert f'A follow-up to <a href="{parent_url}">this question</a>' in html
     assert "case 0?" in html
+
+
+def test_the_history_export_says_which_question_a_follow_up_follows_and_the_hints(client_in, user, chains):
+    interview = start(user, chains)
+    interview.give_hint(current(interview), 1)
+    interview.grade(current(interview), Grade.GOOD)
+    interview.end_early()
+    response = client_in.get(reverse("quiz:export"), {"format": "json"})
+    items = json.loads(b"".join(response.streaming_content))["items"]
+    assert [(i["question_key"], i["follows_up"], i["hints_used"]) for i in items[:3]] == [
+        ("ml/q0", "", 1),
+        ("ml/q0/f1", "ml/q0", 0),
+        ("ml/q0/f2", "ml/q0", 0),
+    ]

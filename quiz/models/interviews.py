@@ -454,6 +454,8 @@ class InterviewItemQuerySet(models.QuerySet):
             "coverage",
             "ticks",
             "suggested_grade",
+            "hints_used",
+            "question__parent__key",
         )
         for row in rows.iterator(chunk_size=chunk_size):
             started, done = row["started_at"], row["done_at"]
@@ -475,6 +477,8 @@ class InterviewItemQuerySet(models.QuerySet):
                 "coverage": row["coverage"],
                 "ticks": row["ticks"],
                 "suggested_grade": grades.get(row["suggested_grade"], ""),
+                "hints_used": row["hints_used"],
+                "follows_up": row["question__parent__key"] or "",  # the key of the question it follows up
             }
 
 

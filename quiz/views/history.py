@@ -189,6 +189,8 @@ EXPORT_FIELDS = [
     "coverage",
     "ticks",
     "suggested_grade",
+    "hints_used",
+    "follows_up",
 ]
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
