@@ -310,3 +310,8 @@ def test_the_history_export_says_which_question_a_follow_up_follows_and_the_hint
         ("ml/q0/f1", "ml/q0", 0),
         ("ml/q0/f2", "ml/q0", 0),
     ]
+
+
+def test_the_setup_counts_questions_an_interview_can_pick_not_their_follow_ups(client_in, chains):
+    html = client_in.get(reverse("quiz:interview-new")).content.decode()
+    assert "ML basics (3)" in html  # three questions; their three follow-ups come with them

@@ -87,11 +87,14 @@ class SectionQuerySet(models.QuerySet):
         return SectionTree(self.order_by("bank_id", "position"))
 
     def with_question_counts(self) -> "SectionQuerySet":
-        """Each section's own active questions, counted in the same query, in bank order."""
+        """Each section's own active questions, counted in the same query, in bank order. Follow-ups are
+        asked with their question, so they are not counted apart."""
         # Django leaves Meta.ordering out of GROUP BY queries, so the tree would come back in pk order
         # (parents before children) unless the order is asked for here.
         return self.annotate(
-            question_count=models.Count("questions", filter=models.Q(questions__retired=False))
+            question_count=models.Count(
+                "questions", filter=models.Q(questions__retired=False, questions__parent=None)
+            )
         ).order_by("bank_id", "position")
 
     def with_totals(self) -> list["Section"]:
