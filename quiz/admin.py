@@ -119,7 +119,21 @@ class QuestionAdmin(SimpleHistoryAdmin):
     history_list_display = ["answer_diff_link"]
     fieldsets = [
         (None, {"fields": ["rendered_prompt", "answer_md", "rendered_answer"]}),
-        ("Provenance", {"fields": ["key", "section", "group_title", "difficulty", "source", "retired"]}),
+        (
+            "Provenance",
+            {
+                "fields": [
+                    "key",
+                    "section",
+                    "group_title",
+                    "difficulty",
+                    "source",
+                    "retired",
+                    "follows_up",
+                    "follow_up_list",
+                ]
+            },
+        ),
         (
             "Answer as last imported",
             {
@@ -141,6 +155,8 @@ class QuestionAdmin(SimpleHistoryAdmin):
         "retired",
         "edited_since_import",
         "imported_answer",
+        "follows_up",
+        "follow_up_list",
     ]
 
     class Media:
@@ -296,6 +312,24 @@ class QuestionAdmin(SimpleHistoryAdmin):
     @admin.display(description="source")
     def source(self, obj: Question) -> str:
         return f"{obj.source_path}:{obj.source_line}"
+
+    @admin.display(description="follow-up of")
+    def follows_up(self, obj: Question) -> str:
+        """The question this one follows up (the markdown says which: a ``Follow-up:`` under it)."""
+        if obj.parent_id is None:
+            return "(a question of its own)"
+        url = reverse("admin:quiz_question_change", args=[obj.parent_id])
+        return format_html('<a href="{}">{}</a>', url, Truncator(obj.parent.prompt_md).chars(100))
+
+    @admin.display(description="follow-ups")
+    def follow_up_list(self, obj: Question) -> str:
+        rows = obj.follow_ups.order_by("position").values_list("pk", "prompt_md")
+        links = format_html_join(
+            "",
+            '<li><a href="{}">{}</a></li>',
+            ((reverse("admin:quiz_question_change", args=[pk]), Truncator(p).chars(100)) for pk, p in rows),
+        )
+        return format_html("<ol>{}</ol>", links) if links else "(none)"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -71,6 +71,8 @@ def bank_records(slug: str, parsed: importer.ParsedBank, version: str, renderer=
             fields["bank"] = [slug]
         else:
             fields["section"] = keyed(fields["section"])
+            if "parent" in fields:
+                fields["parent"] = keyed(fields["parent"])
     bank = {
         "slug": slug,
         "title": (parsed.title or slug)[:200],

@@ -39,10 +39,13 @@ BATCH_SIZE = 500
 MODELS = {"quiz.bank": Bank, "quiz.section": Section, "quiz.question": Question}
 NATURAL_KEY = {Bank: "slug", Section: "key", Question: "key"}
 # The natural-key references each record carries, and the fields that must be there.
-REFERENCES = {Bank: set(), Section: {"parent", "bank"}, Question: {"section"}}
+REFERENCES = {Bank: set(), Section: {"parent", "bank"}, Question: {"section", "parent"}}
 REQUIRED = {Bank: {"slug", "title"}, Section: {"key", "title"}, Question: {"key", "section", "prompt_md"}}
 # Fields history does not track: a change to these alone is written without a history row.
-UNTRACKED = {"prompt_html", "answer_html", "key_points", "position", "search_prompt", "search_answer"}
+UNTRACKED = {
+    *("prompt_html", "answer_html", "key_points", "position", "parent"),
+    *("search_prompt", "search_answer"),
+}
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,14 @@ def content_from_records(records, where: str) -> Content:
             raise ContentError(
                 f"{path}: question {key!r} is in section {fields['section']!r}, which is not in the file"
             )
+        if (parent := fields["parent"]) is not None:
+            if parent not in content.questions:
+                problem = f"follows up {parent!r}, which is not in the file"
+                raise ContentError(f"{path}: question {key!r} {problem}")
+            if content.questions[parent]["parent"] is not None:
+                raise ContentError(
+                    f"{path}: question {key!r} follows up {parent!r}, itself a follow-up (one level only)"
+                )
     _parents_first(content.sections)  # raises on a cycle
     return content
 
@@ -344,10 +355,28 @@ def _load_questions(
     Question.history.bulk_history_create(
         [*tracked, *gone], update=True, batch_size=BATCH_SIZE, default_change_reason=reason
     )
+    _link_follow_ups(questions)
     report.questions.created = len(new)
     report.questions.updated = len(updated)
     report.questions.unchanged = len(questions) - len(new) - len(updated)
     report.questions.retired = len(gone)
+
+
+def _link_follow_ups(questions: dict[str, dict]) -> None:
+    """Point each follow-up at its question once both have rows (a new pair is created in one batch), and
+    a question that is no longer a follow-up at none. A bank without follow-ups costs one query."""
+    wanted = {key: fields["parent"] for key, fields in questions.items()}
+    parents = {parent for parent in wanted.values() if parent}
+    ids = dict(Question.objects.filter(key__in=parents).values_list("key", "pk")) if parents else {}
+    linked = dict(Question.objects.filter(parent__isnull=False).values_list("key", "parent_id"))
+    moves: dict[int | None, list[str]] = {}
+    for key, parent in wanted.items():
+        parent_id = ids[parent] if parent else None
+        if linked.get(key) != parent_id:
+            moves.setdefault(parent_id, []).append(key)
+    for parent_id, keys in moves.items():
+        for start in range(0, len(keys), BATCH_SIZE):
+            Question.objects.filter(key__in=keys[start : start + BATCH_SIZE]).update(parent_id=parent_id)
 
 
 def _retire(model: type[models.Model], rows: list[models.Model]) -> None:
@@ -359,6 +388,7 @@ def _retire(model: type[models.Model], rows: list[models.Model]) -> None:
 def _question_values(incoming: dict, section_ids: dict[str, int]) -> dict:
     values = dict(incoming)
     values["section_id"] = section_ids[values.pop("section")]
+    values.pop("parent")  # linked once every row exists: _link_follow_ups
     # What upstream says now; the file's own imported_answer_md is ignored.
     values["imported_answer_md"] = values["answer_md"]
     # build_fixtures rendered the HTML; a fixture written by hand may leave it out. The file's own key points

@@ -35,6 +35,7 @@ class FileSummary:
     layout: str = "qna"
     lines: int = 0  # non-blank
     ignored: int = 0
+    follow_ups: int = 0  # of ``questions``: asked after the question they follow up
 
     @property
     def coverage(self) -> float:
@@ -58,6 +59,7 @@ def summarize(bank: ParsedBank) -> list[FileSummary]:
                 source.layout,
                 source.lines,
                 len(source.ignored),
+                sum(1 for q in source.questions if q.parent),
             )
         )
     rows += [FileSummary(path, 0, 0, 0, 0, "index", lines, 0) for path, lines in bank.indexes.items()]
@@ -74,6 +76,7 @@ def total(rows: list[FileSummary]) -> FileSummary:
         layout="",
         lines=sum(r.lines for r in rows),
         ignored=sum(r.ignored for r in rows),
+        follow_ups=sum(r.follow_ups for r in rows),
     )
 
 

@@ -34,8 +34,12 @@ class _Tree:
         for section in source.sections[1:]:
             self.children[section.parent or self.root.key].append(section)
         self.questions: dict[str, list[importer.ParsedQuestion]] = defaultdict(list)
+        self.follow_ups: dict[str, list[importer.ParsedQuestion]] = defaultdict(list)
         for question in source.questions:
-            self.questions[question.section].append(question)
+            if question.parent:
+                self.follow_ups[question.parent].append(question)
+            else:
+                self.questions[question.section].append(question)
 
     def walk(self, section: importer.ParsedSection | None = None, depth: int = 0):
         """(section, depth) for every section below the root, parents first, in source order."""
@@ -63,6 +67,11 @@ def _heading_prompt(question: importer.ParsedQuestion) -> str:
     if tag or question.prompt_md.rstrip().endswith("?"):
         return f"{tag}{question.prompt_md}"
     return f"Q: {question.prompt_md}"
+
+
+def _follow_up_heading(question: importer.ParsedQuestion) -> str:
+    """``#### Follow-up: [M] …``: a heading, which every layout reads as a follow-up, tagged or not."""
+    return _heading(4, f"Follow-up: {_tag(question)}{question.prompt_md}")
 
 
 def _heading(level: int, text: str) -> str:
@@ -94,7 +103,9 @@ def _answer_fence(answer: str) -> list[str]:
     return [f"{fence}markdown", answer, fence]
 
 
-def _chapter_items(questions: list[importer.ParsedQuestion]) -> list[str]:
+def _chapter_items(
+    questions: list[importer.ParsedQuestion], follow_ups: dict[str, list[importer.ParsedQuestion]]
+) -> list[str]:
     """Numbered items: an untagged title for each group, its questions numbered from 1 again below it.
 
     An item after a group whose number could also continue the group's gets a blank line before it, which is
@@ -118,15 +129,21 @@ def _chapter_items(questions: list[importer.ParsedQuestion]) -> list[str]:
             group = ""
             lines.append(f"{outer}. {_tag(question)}{question.prompt_md}")
         lines += _answer_fence(_answer(question))
+        for follow_up in follow_ups[question.key]:
+            lines += [_follow_up_heading(follow_up), *_answer_fence(_answer(follow_up))]
     return lines
 
 
 def export_chapter(source: importer.SourceFile) -> str:
     tree = _Tree(source)
-    lines = [_heading(2, tree.root.title), "", *_chapter_items(tree.questions[tree.root.key])]
+    lines = [
+        _heading(2, tree.root.title),
+        "",
+        *_chapter_items(tree.questions[tree.root.key], tree.follow_ups),
+    ]
     for section, depth in tree.walk():
         _blank(lines).append(_heading(depth + 2, section.title))
-        lines += _chapter_items(tree.questions[section.key])
+        lines += _chapter_items(tree.questions[section.key], tree.follow_ups)
     return _finish(lines)
 
 
@@ -146,6 +163,11 @@ def export_qna(source: importer.SourceFile) -> str:
             if answer := _answer(question):
                 lines.append(answer)
             lines.append("")
+            for follow_up in tree.follow_ups[question.key]:
+                lines.append(_follow_up_heading(follow_up))
+                if answer := _answer(follow_up):
+                    lines.append(answer)
+                lines.append("")
         return lines
 
     lines = [_heading(1, tree.root.title), "", *questions(tree.root)]
@@ -169,6 +191,11 @@ def export_list(source: importer.SourceFile) -> str:
             lines.append(f"{number}. {_tag(question)}{question.prompt_md}")
             if answer := _answer(question):
                 lines += ["", answer]
+                _blank(lines)
+            for follow_up in tree.follow_ups[question.key]:
+                _blank(lines).append(_follow_up_heading(follow_up))
+                if answer := _answer(follow_up):
+                    lines += ["", answer]
                 _blank(lines)
         return lines
 
@@ -286,6 +313,7 @@ def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> 
     needed = {q.section_id for q in questions}
     sections = [s for s in bank.sections.order_by("position", "pk") if not s.retired or s.pk in needed]
     keys = {s.pk: s.key.removeprefix(prefix) for s in sections}
+    question_keys = {q.pk: q.key.removeprefix(prefix) for q in questions}
     files: dict[str, importer.SourceFile] = {}
     for s in sections:
         row = importer.ParsedSection(keys[s.pk], keys.get(s.parent_id), s.title, s.source_path, s.source_line)
@@ -307,6 +335,7 @@ def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> 
                     source_path=q.source_path,
                     source_line=q.source_line,
                     provenance=_provenance(q),
+                    parent=question_keys.get(q.parent_id),
                 )
             )
     return importer.ParsedBank(
@@ -329,6 +358,7 @@ def _identity(question: importer.ParsedQuestion) -> tuple:
         question.answer_md,
         question.difficulty,
         question.provenance,
+        question.parent,
     )
 
 

@@ -174,6 +174,12 @@ class InterviewSetupForm(forms.Form):
     updates_schedule = forms.BooleanField(
         required=False, initial=True, label="Count these grades towards my review schedule"
     )
+    follow_ups = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Ask follow-up questions",
+        help_text="After you grade a question that has follow-ups, they come next, within the same time.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -208,6 +214,7 @@ class InterviewSetupForm(forms.Form):
             "question_count": data["question_count"],
             "timing": data["timing"],
             "minutes": data["minutes"],
+            **({"follow_ups": True} if data["follow_ups"] else {}),
         }
 
 
@@ -258,6 +265,15 @@ class GradeForm(AnswerForm):
     @property
     def confirmed_ticks(self) -> list[int] | None:
         return self.cleaned_data["ticks"] if "ticks_shown" in self.data else None
+
+
+class HintForm(AnswerForm):
+    # The hint wanted (the next one, as the button says), not "one more": a double click shows one hint.
+    hint = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        error_messages={"required": "Say which hint.", "invalid": "Say which hint."},
+    )
 
 
 class MarkForm(AnswerForm):

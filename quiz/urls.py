@@ -36,5 +36,6 @@ urlpatterns = [
     path("interviews/<int:pk>/items/<int:item_pk>/grade/", interviews.grade_item, name="item-grade"),
     path("interviews/<int:pk>/items/<int:item_pk>/skip/", interviews.skip_item, name="item-skip"),
     path("interviews/<int:pk>/items/<int:item_pk>/mark/", interviews.mark_item, name="item-mark"),
+    path("interviews/<int:pk>/items/<int:item_pk>/hint/", interviews.hint_item, name="item-hint"),
     path("interviews/<int:pk>/items/<int:item_pk>/answer/", interviews.save_answer, name="item-answer"),
 ]

@@ -123,9 +123,11 @@
     const answer = document.getElementById("answer-text");
     if (!boxes.length || (!ticked && !(answer && answer.value.trim()))) return null;
     const share = (100 * ticked) / boxes.length;
+    // After a hint the server caps the suggestion (data-grade-cap, quiz/models/hints.py): so does this.
+    const cap = checklist.dataset.gradeCap;
     for (const cutoff of checklist.dataset.cutoffs.split(" ")) {
       const [percent, grade] = cutoff.split(":");
-      if (share >= Number(percent)) return grade;
+      if (share >= Number(percent)) return cap && Number(grade) > Number(cap) ? cap : grade;
     }
     return null;
   }

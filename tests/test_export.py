@@ -70,6 +70,8 @@ def test_csv_has_a_header_and_one_row_per_question(client_in, answered):
         "coverage",
         "ticks",
         "suggested_grade",
+        "hints_used",
+        "follows_up",
     ]
     assert len(rows) == 3
     assert rows[0] == {
@@ -90,6 +92,8 @@ def test_csv_has_a_header_and_one_row_per_question(client_in, answered):
         "coverage": "[]",
         "ticks": "[]",
         "suggested_grade": "",
+        "hints_used": "0",
+        "follows_up": "",
     }
     assert (rows[1]["grade"], rows[1]["skipped"]) == ("", "True")
     assert (rows[2]["seconds_taken"], rows[2]["done_at"]) == ("", "")  # never reached

@@ -141,6 +141,9 @@ TABLE: dict[str, Row] = {
     ),
     "quiz:item-skip": Row(_quiz("/interviews/{running}/items/{item}/skip/"), POST_ONLY, OWNER_POST),
     "quiz:item-mark": Row(_quiz("/interviews/{running}/items/{item}/mark/"), POST_ONLY, OWNER_POST),
+    "quiz:item-hint": Row(
+        _quiz("/interviews/{running}/items/{item}/hint/"), POST_ONLY, OWNER_POST, {"hint": 1}
+    ),
     "quiz:item-answer": Row(
         _quiz("/interviews/{running}/items/{item}/answer/"), POST_ONLY, OWNER_POST, {"answer_text": "x"}
     ),

@@ -21,13 +21,22 @@ from quiz.importer.common import (
     Problem,
     SourceFile,
     decode,
+    follow_up_key,
     parse_heading,
     question_key,
     slugify,
 )
 from quiz.importer.formats import parse_chapter
 from quiz.importer.general import parse_general
-from quiz.importer.markers import DEFAULT_MARKERS, EASY, HARD, MEDIUM, list_item, looks_like_question
+from quiz.importer.markers import (
+    DEFAULT_MARKERS,
+    EASY,
+    FOLLOW_UP_RE,
+    HARD,
+    MEDIUM,
+    list_item,
+    looks_like_question,
+)
 from quiz.rendering import MarkdownError, render_markdown
 
 MANIFEST = "bank.toml"
@@ -130,6 +139,9 @@ def detect_layout(text: str) -> str:
         if first.isdigit() and TAGGED_ITEM_RE.match(line):
             tagged, after_item = tagged + 1, 1
             continue
+        if first in "Ff*_" and FOLLOW_UP_RE.match(stripped):
+            after_item = 1  # a chapter item's follow-up: answered by the fence under it, as the item is
+            continue
         if first == "-" and RULE_RE.match(line):
             after_item = 0
             continue
@@ -205,10 +217,15 @@ def rekey(source: SourceFile, key: str) -> SourceFile:
         return section_key if section_key is None else key + section_key[len(old) :]
 
     sections = [dataclasses.replace(s, key=moved(s.key), parent=moved(s.parent)) for s in source.sections]
-    questions = [
-        dataclasses.replace(q, key=question_key(key, q.group_title, q.prompt_md), section=moved(q.section))
-        for q in source.questions
-    ]
+    parents = {q.key: q for q in source.questions if q.parent is None}
+    questions = []
+    for q in source.questions:
+        if (parent := parents.get(q.parent)) is not None:
+            new_key = follow_up_key(key, parent.group_title, parent.prompt_md, q.prompt_md)
+            new_parent = question_key(key, parent.group_title, parent.prompt_md)
+        else:
+            new_key, new_parent = question_key(key, q.group_title, q.prompt_md), None
+        questions.append(dataclasses.replace(q, key=new_key, section=moved(q.section), parent=new_parent))
     return dataclasses.replace(source, sections=sections, questions=questions)
 
 
@@ -356,6 +373,8 @@ def fixture_records(bank: ParsedBank, renderer: Callable[[str], str] = render_ma
                         "source_path": question.source_path,
                         "source_line": question.source_line,
                         "retired": False,
+                        # Only a follow-up names a parent: a bank without any builds as it did before them.
+                        **({"parent": [question.parent]} if question.parent else {}),
                     },
                 }
             )

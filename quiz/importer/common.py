@@ -81,6 +81,7 @@ class ParsedQuestion:
     source_path: str
     source_line: int
     provenance: ProvenanceNote | None = None
+    parent: str | None = None  # a follow-up's: the key of the question it follows up
 
     @property
     def key_points(self) -> list[str]:
@@ -264,6 +265,15 @@ def question_key(file_key: str, group_title: str, prompt: str) -> str:
     return f"{file_key}/{slug}-{digest}"
 
 
+def follow_up_key(file_key: str, parent_group: str, parent_prompt: str, prompt: str) -> str:
+    """A follow-up's key: its own words and its parent's, so "Why?" under two questions gives two keys."""
+    identity = f"{normalise(parent_group)}\n{normalise(parent_prompt)}\n\n{normalise(prompt)}"
+    digest = hashlib.sha1(identity.encode(), usedforsecurity=False).hexdigest()[:8]
+    room = MAX_KEY - len(file_key) - len(digest) - 2
+    slug = slugify(prompt, limit=min(80, room)) or "follow-up"
+    return f"{file_key}/{slug}-{digest}"
+
+
 # -- the common shape every parser produces --
 
 
@@ -283,6 +293,7 @@ class RawQuestion:
     answer: str
     difficulty: str
     line: int
+    follows: bool = False  # a follow-up of the last question before it that is none
 
 
 @dataclass
@@ -368,14 +379,28 @@ class Draft:
             sections.append(ParsedSection(key, keys[raw.parent], raw.title, self.path, raw.line))
         questions: list[ParsedQuestion] = []
         seen: dict[str, int] = {}
+        parent: RawQuestion | None = None
         for raw in self.questions:
             try:
                 answer_md, provenance = split_provenance(raw.answer)
             except ProvenanceSyntaxError as exc:
                 raise ContentError([Problem(self.path, raw.line, str(exc))]) from None
+            identity = f"{normalise(raw.group_title)}\n{normalise(raw.prompt)}"
+            key, parent_key, section = question_key(root_key, raw.group_title, raw.prompt), None, raw.section
+            if raw.follows:
+                if parent is None:
+                    problem = "a follow-up with no question before it to follow up"
+                    raise ContentError([Problem(self.path, raw.line, problem)])
+                # A follow-up belongs where its question does, whatever heading came between.
+                parent_key = question_key(root_key, parent.group_title, parent.prompt)
+                section = parent.section
+                key = follow_up_key(root_key, parent.group_title, parent.prompt, raw.prompt)
+                identity = f"{normalise(parent.group_title)}\n{normalise(parent.prompt)}\n\n{identity}"
+            else:
+                parent = raw
             question = ParsedQuestion(
-                key=question_key(root_key, raw.group_title, raw.prompt),
-                section=keys[raw.section],
+                key=key,
+                section=keys[section],
                 group_title=raw.group_title,
                 prompt_md=raw.prompt,
                 answer_md=answer_md,
@@ -383,8 +408,8 @@ class Draft:
                 source_path=self.path,
                 source_line=raw.line,
                 provenance=provenance,
+                parent=parent_key,
             )
-            identity = f"{normalise(raw.group_title)}\n{normalise(raw.prompt)}"
             if identity not in seen:
                 seen[identity] = len(questions)
                 questions.append(question)

@@ -22,10 +22,11 @@ from quiz.importer.common import (
     RawQuestion,
     SourceFile,
     chunks,
+    clean_answer,
     parse_heading,
     slugify,
 )
-from quiz.importer.markers import UNRATED, list_item
+from quiz.importer.markers import FOLLOW_UP_RE, UNRATED, follow_up, list_item
 
 DIFFICULTIES = {"E": "easy", "M": "medium", "H": "hard"}
 BEAM = 16
@@ -50,6 +51,9 @@ class _Item:
     indent: int = 0
     fences: list[Code] = field(default_factory=list)
     figure: bool = False
+    follow_ups: list["_Item"] = field(default_factory=list)
+    # A follow-up's answer as it comes: prose lines, and fences (a ````markdown one unwrapped) as is.
+    answer: list[tuple[str, bool]] | None = None
 
 
 def chapter_title(heading: str) -> str:
@@ -99,6 +103,23 @@ def _resolve_groups(items: list[_Item]) -> list[str]:
     return list(min(best.values())[1])
 
 
+def _follow_up_of(heading: tuple[int, str] | None, stripped: str, markers: dict[str, str]):
+    """(difficulty, prompt) if the line opens a follow-up: a ``Follow-up:`` heading or line."""
+    if heading is not None:
+        return follow_up(heading[1], markers, heading=True)
+    return follow_up(stripped, markers, heading=False) if stripped[:1] in "Ff*_" else None
+
+
+def _fence_lines(fence: Code) -> list[tuple[str, bool]]:
+    """A fence in a follow-up's answer, as ``_chapter_answer`` reads one: a markdown fence unwrapped."""
+    if fence.lang not in ("", "text", "txt", "markdown", "md"):
+        return [(raw, True) for raw in fence.raw]
+    body = textwrap.dedent("\n".join(fence.body)).strip("\n")
+    if not body.strip() or body.strip().upper() == "NOT ANSWERED":
+        return []
+    return [(line, True) for line in body.split("\n")]
+
+
 def _chapter_answer(fences: list[Code]) -> str:
     parts = []
     for fence in fences:
@@ -120,15 +141,35 @@ def parse_chapter(
     last: _Item | None = None
     blank = continues = False
     maths = ""  # the closing of an open display-maths block
+    markers = difficulty_markers or {}
     for chunk in chunks(text, path):
         if isinstance(chunk, Code):
             if last is not None:
-                last.fences.append(chunk)
+                if last.answer is not None:
+                    last.answer += _fence_lines(chunk)
+                else:
+                    last.fences.append(chunk)
                 draft.use_code(chunk)
             blank = continues = False
             continue
         line = chunk.text
         stripped = line.strip()
+        heading_found = parse_heading(line)
+        asked = _follow_up_of(heading_found, stripped, markers)
+        if asked is None and heading_found and FOLLOW_UP_RE.match(heading_found[1]):
+            raise ContentError([Problem(path, chunk.no, "follow-up heading has no question")])
+        if last is not None and last.answer is not None and asked is None and not heading_found:
+            numbered = (item := list_item(line)) is not None and item.kind == "number"
+            if continues and stripped and not BLOCK_START_RE.match(line):
+                last.prompt += " " + stripped  # a "Follow-up:" line's prompt, wrapped
+                draft.use(chunk.no)
+                continue
+            if not numbered:
+                # A follow-up answered in prose, as under a question heading: up to the next item or heading.
+                last.answer.append((line, False))
+                draft.use(chunk.no)
+                blank, continues = not stripped, False
+                continue
         if maths and last is not None and stripped:  # display maths under an item belongs to its prompt
             last.prompt += "\n" + stripped
             maths = "" if stripped.endswith(maths) else maths
@@ -137,7 +178,17 @@ def parse_chapter(
         if not stripped:
             blank, continues, maths = True, False, ""
             continue
-        if found := parse_heading(line):
+        if asked is not None:
+            # "Follow-up: [H] …" (a line or a heading) under an item: asked after it, answered below it.
+            owner = items[-1] if items else None
+            if owner is None:
+                raise ContentError([Problem(path, chunk.no, "a follow-up with no question before it")])
+            last = _Item(chunk.no, 0, asked[0] or UNRATED, asked[1], section, blank, answer=[])
+            owner.follow_ups.append(last)
+            draft.use(chunk.no)
+            blank, continues = False, heading_found is None
+            continue
+        if found := heading_found:
             level, words = found
             draft.use(chunk.no)
             if not words:
@@ -181,6 +232,9 @@ def parse_chapter(
             if role == "outer":
                 group = setting = ""
             if role == "group" and has_children:
+                if item.follow_ups:
+                    problem = "a follow-up under a group title: put it under one of the group's questions"
+                    raise ContentError([Problem(path, item.follow_ups[0].line, problem)])
                 group, setting = item.prompt, ""
                 if len(group) > MAX_TITLE:
                     # A scenario too long for a title: each of its questions starts with it.
@@ -196,6 +250,18 @@ def parse_chapter(
                     line=item.line,
                 )
             )
+            draft.questions += [
+                RawQuestion(
+                    section=item.section,
+                    group_title=group if role == "child" else "",
+                    prompt=asked.prompt,
+                    answer=clean_answer(asked.answer or []),
+                    difficulty=asked.difficulty,
+                    line=asked.line,
+                    follows=True,
+                )
+                for asked in item.follow_ups
+            ]
     stem = posixpath.splitext(posixpath.basename(path))[0]
     root_title = heading[0] if heading else (title or stem)
     return draft.finish(slugify(stem), root_title, heading[1] if heading else 1)

@@ -104,6 +104,8 @@ NO_ANSWER = frozenset({"", "tbd", "tba", "todo", "answer here", "not answered", 
 SOURCE_LINK_RE = re.compile(r"\[\[[^\[\]]*\](?:\([^()\s]*\)\]|\]\([^()\s]*\))")
 MARKER_RE = re.compile(r"(\d{1,9}[.)]|[-*+]|[a-z][.)]|[ivx]{2,5}[.)])(?=[ \t]|$)", re.IGNORECASE)
 TAG_RE = re.compile(r"<[^<>]{0,300}>")
+# "### Follow-up: [H] And what if…?", "**Follow-up:** [M] …", "Follow-up: [E] …": a follow-up question.
+FOLLOW_UP_RE = re.compile(r"(?:\*\*|__)?follow[- ]?up[ \t]*:(?:\*\*|__)?[ \t]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,25 @@ def question_label(text: str) -> tuple[bool, str]:
     if match and match.end() < len(text):
         return True, text[match.end() :]
     return False, text
+
+
+def follow_up(text: str, markers: dict[str, str], heading: bool) -> tuple[str | None, str] | None:
+    """(difficulty, prompt) if ``text`` opens a follow-up question, else None.
+
+    A heading (``### Follow-up: …``) always does. A plain or bold line does only with a difficulty tag or a
+    prompt ending in "?": answers say "Follow-up: the stored activations are why…" as prose."""
+    if text[:1] not in ("F", "f", "*", "_"):  # most lines: told by one character, before the expression
+        return None
+    match = FOLLOW_UP_RE.match(text)
+    if not match or match.end() >= len(text):
+        return None
+    rest = text[match.end() :]
+    if match[0].count("*") == 2 or match[0].count("_") == 2:  # "**Follow-up: [M] all in bold?**"
+        rest = rest.rstrip(" \t").removesuffix(match[0][:2])
+    difficulty, prompt = split_difficulty(rest, markers)
+    if not prompt or not (heading or difficulty or prompt.rstrip(" \t*_").endswith("?")):
+        return None
+    return difficulty, prompt
 
 
 def means_unanswered(answer: str) -> bool:

@@ -10,8 +10,8 @@ BUNDLED_TITLE = "MLE Interview Questions"  # until its bank.toml is loaded
 
 class BankQuerySet(models.QuerySet):
     def with_question_counts(self) -> "BankQuerySet":
-        """Each bank's active questions, counted in the same query."""
-        active = models.Q(sections__questions__retired=False)
+        """Each bank's active questions, counted in the same query (follow-ups come with their question)."""
+        active = models.Q(sections__questions__retired=False, sections__questions__parent=None)
         return self.annotate(question_count=models.Count("sections__questions", filter=active))
 
 

@@ -87,11 +87,14 @@ class SectionQuerySet(models.QuerySet):
         return SectionTree(self.order_by("bank_id", "position"))
 
     def with_question_counts(self) -> "SectionQuerySet":
-        """Each section's own active questions, counted in the same query, in bank order."""
+        """Each section's own active questions, counted in the same query, in bank order. Follow-ups are
+        asked with their question, so they are not counted apart."""
         # Django leaves Meta.ordering out of GROUP BY queries, so the tree would come back in pk order
         # (parents before children) unless the order is asked for here.
         return self.annotate(
-            question_count=models.Count("questions", filter=models.Q(questions__retired=False))
+            question_count=models.Count(
+                "questions", filter=models.Q(questions__retired=False, questions__parent=None)
+            )
         ).order_by("bank_id", "position")
 
     def with_totals(self) -> list["Section"]:
@@ -238,11 +241,21 @@ class Question(models.Model):
     # The prompt and the answer as search terms (quiz.search.index): what the full-text indexes read.
     search_prompt = models.TextField(editable=False, default="")
     search_answer = models.TextField(editable=False, default="")
+    # A follow-up is a question of its own (key, card, history) asked after its parent; siblings are asked in
+    # ``position`` order. One level deep: a follow-up has no follow-ups (quiz/models/followups.py).
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        help_text="The question this one follows up; empty for a question of its own.",
+    )
 
     history = HistoricalRecords(
         excluded_fields=[
             *("prompt_html", "answer_html", "key_points", "position"),
-            *("search_prompt", "search_answer"),
+            *("search_prompt", "search_answer", "parent"),
         ]
     )
     objects = QuestionManager()

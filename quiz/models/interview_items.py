@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from quiz import feedback
+from quiz.models import hints
 from quiz.models.content import Grade, Question, Section
 from quiz.models.progress import ReviewState
 
@@ -87,6 +88,8 @@ class InterviewItemQuerySet(models.QuerySet):
             "coverage",
             "ticks",
             "suggested_grade",
+            "hints_used",
+            "question__parent__key",
         )
         for row in rows.iterator(chunk_size=chunk_size):
             started, done = row["started_at"], row["done_at"]
@@ -108,6 +111,8 @@ class InterviewItemQuerySet(models.QuerySet):
                 "coverage": row["coverage"],
                 "ticks": row["ticks"],
                 "suggested_grade": grades.get(row["suggested_grade"], ""),
+                "hints_used": row["hints_used"],
+                "follows_up": row["question__parent__key"] or "",  # the key of the question it follows up
             }
 
 
@@ -160,6 +165,17 @@ class InterviewItem(models.Model):
     # grade adds it to the day's PracticeDay tally, which calibration sums; here it marks the items whose key
     # points were ticked, in one condition the partial index below is built on.
     ticked_share = models.FloatField(null=True, blank=True, editable=False)
+    # A follow-up's item points at the item of the question it follows (the chain's first); see followups.py.
+    follows = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="chain", editable=False
+    )
+    # In an interview with follow-ups: the number of the question a chain asks (shown as "Question 3 / 10" on
+    # each of its items), and a follow-up's place in its chain (1, 2, ...).
+    question_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    follow_up_step = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    hints_used = models.PositiveSmallIntegerField(
+        default=0, help_text="Key points shown as hints before Reveal."
+    )
 
     FEEDBACK_FIELDS = ("key_points_shown", "coverage", "matched_phrases", "ticks", "suggested_grade")
 
@@ -177,6 +193,12 @@ class InterviewItem(models.Model):
             # A question's page: the user's answers to it. Without it, SQLite's planner (before ANALYZE)
             # reads every item of the user's through the index above.
             models.Index(fields=["user", "question"], name="item_user_question"),
+            # Progress's depth: a user's follow-ups' items alone (followups.depth_of).
+            models.Index(
+                fields=["user", "interview"],
+                condition=models.Q(follows__isnull=False),
+                name="item_user_follow_ups",
+            ),
             # The key points missed most, on the results page: a user's items with key points ticked, newest
             # day first, filtered by section in the index. (Its grade and share columns served calibration,
             # which now sums tallies; kept rather than rebuilt, as a rebuild buys no measurable write.)
@@ -192,7 +214,13 @@ class InterviewItem(models.Model):
 
     @property
     def number(self) -> int:
-        return self.position + 1
+        """The question's number in the interview: a follow-up has its question's."""
+        return self.question_number or self.position + 1
+
+    @property
+    def anchor(self) -> str:
+        """Its id on the results page: ``item-3``, a follow-up ``item-3-1``."""
+        return f"item-{self.number}" + (f"-{self.follow_up_step}" if self.follow_up_step else "")
 
     @property
     def deadline(self) -> datetime | None:
@@ -239,7 +267,7 @@ class InterviewItem(models.Model):
     def confirm_ticks(self, ticked) -> None:
         ticked = set(ticked)
         self.ticks = [i in ticked for i in range(len(self.key_points_shown))]
-        self.suggested_grade = suggested_grade(self.ticks, self.answer_text)
+        self.suggested_grade = suggested_grade(self.ticks, self.answer_text, self.hints_used)
 
     def checklist(self) -> list[tuple[int, str, bool, str]]:
         """(index, key point, ticked, matched phrase) for the card after Reveal."""
@@ -263,10 +291,10 @@ def share_ticked(ticks: list[bool]) -> float | None:
     return sum(ticks) / len(ticks) if ticks else None
 
 
-def suggested_grade(ticks: list[bool], answer_text: str) -> int | None:
+def suggested_grade(ticks: list[bool], answer_text: str, hints_used: int = 0) -> int | None:
     """The grade the ticked share suggests (cut-offs in ``quiz.feedback.GRADE_CUTOFFS``); none without key
-    points, or with nothing typed and nothing ticked."""
+    points, or with nothing typed and nothing ticked. ``hints_used``: a hinted answer is Good at most."""
     if not ticks or (not any(ticks) and not answer_text.strip()):
         return None
     name = feedback.suggested_grade([1.0 if ticked else 0.0 for ticked in ticks])
-    return Grade[name.upper()] if name else None
+    return hints.capped_by_hints(Grade[name.upper()] if name else None, hints_used)

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from quiz.models import followups
 from quiz.models.content import Grade, Question, Section
 from quiz.models.interview_items import InterviewItem
 from quiz.wording import percent_of
@@ -28,8 +29,9 @@ class SectionResult:
 class InterviewSummary:
     """What the results page shows, computed from one query over the interview's items."""
 
-    items: list[InterviewItem]
+    items: list[InterviewItem]  # follow-ups included
     percent: int
+    questions: list[InterviewItem]  # the questions alone: what the figures below count
     graded: int
     skipped: int
     unreached: int
@@ -41,7 +43,9 @@ class InterviewSummary:
 
     @classmethod
     def of(cls, interview: "MockInterview") -> "InterviewSummary":
-        items = list(interview.items.select_related("question__section").order_by("position"))
+        everything = list(interview.items.select_related("question__section").order_by("position"))
+        # The score counts the questions; their follow-ups are the chains' depth (followups.Chain).
+        items = [item for item in everything if item.follows_id is None]
         by_section: dict[int, SectionResult] = {}
         for item in items:
             result = by_section.setdefault(item.question.section_id, SectionResult(item.question.section))
@@ -49,8 +53,9 @@ class InterviewSummary:
             result.score_total += item.score
         end = interview.ended_at or timezone.now()
         return cls(
-            items=items,
+            items=everything,
             percent=percent_of(sum(i.score for i in items), len(items)),
+            questions=items,
             graded=sum(1 for i in items if i.grade),
             skipped=sum(1 for i in items if i.skipped),
             unreached=sum(1 for i in items if i.done_at is None),
@@ -63,5 +68,12 @@ class InterviewSummary:
 
     @property
     def missed_questions(self) -> list[Question]:
-        """Missed, partial, skipped or never reached: what "practise the ones I missed" asks again."""
-        return [i.question for i in self.items if not i.grade or i.grade <= Grade.PARTIAL]
+        """Missed, partial, skipped or never reached: what "practise the ones I missed" asks again. A chain
+        with a follow-up missed is asked again from its question."""
+        roots = {i.pk: i.question for i in self.questions}
+        missed = {i.follows_id or i.pk for i in self.items if not i.grade or i.grade <= Grade.PARTIAL}
+        return [question for pk, question in roots.items() if pk in missed]
+
+    @property
+    def chains(self) -> list[followups.Chain]:
+        return followups.chains(self.items)

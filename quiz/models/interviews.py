@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
+from quiz.models import followups, hints
 from quiz.models.accounts import Preferences
 from quiz.models.content import Question
 from quiz.models.interview_items import InterviewItem, share_ticked
@@ -38,7 +39,7 @@ class MockInterviewQuerySet(models.QuerySet):
     def with_scores(self) -> "MockInterviewQuerySet":
         """``score`` 0-1: the mean of (grade - 1) / 3 over the questions, skipped and unreached counting 0."""
         points = (
-            InterviewItem.objects.filter(interview=models.OuterRef("pk"))
+            InterviewItem.objects.filter(interview=models.OuterRef("pk"), follows__isnull=True)
             .order_by()
             .values("interview")
             .annotate(
@@ -107,7 +108,10 @@ class MockInterview(models.Model):
         updates_schedule: bool = True,
         setup: dict | None = None,
         now: datetime | None = None,
+        follow_ups: dict[int, list["Question"]] | None = None,
     ) -> "MockInterview":
+        """``follow_ups``: by question pk, the follow-ups asked after it (``followups.follow_ups_of``), inside
+        the same time budget."""
         now = now or timezone.now()
         setup = setup or {}
         # Users who need it get more time, or none (WCAG 2.2.1): their preference stretches what they chose.
@@ -142,17 +146,7 @@ class MockInterview(models.Model):
             question_count=len(questions),
             setup=setup,
         )
-        InterviewItem.objects.bulk_create(
-            InterviewItem(
-                interview=interview,
-                user=user,
-                section_id=q.section_id,
-                question=q,
-                position=i,
-                started_at=now if i == 0 else None,
-            )
-            for i, q in enumerate(questions)
-        )
+        followups.create_items(interview, questions, follow_ups or {}, now)
         return interview
 
     @property
@@ -220,7 +214,8 @@ class MockInterview(models.Model):
             items = items.annotate(
                 user_card=models.FilteredRelation("question__review_states", condition=own_card)
             ).select_related("user_card")
-        items = list(items.select_related("interview", "question__section").order_by("position")[:2])
+        items = items.select_related("interview", "question__section", "question__parent")
+        items = list(items.order_by("position")[:2])
         if not items:
             return None
         interview = items[0].interview
@@ -234,16 +229,15 @@ class MockInterview(models.Model):
     def current_item(self) -> "InterviewItem | None":
         if (asked := self.__dict__.get("_asked")) is not None:
             return asked[0] if asked else None
-        return self._open_items().select_related("question__section").first()
+        return self._open_items().select_related("question__section", "question__parent").first()
 
     def _following(self, item: "InterviewItem") -> "InterviewItem | None":
         """The question after ``item``: from the step's read when there was one, else one query."""
         asked = self.__dict__.get("_asked") or []
         if self.__dict__.get("_knows_following") and asked and asked[0].pk == item.pk:
             return asked[1] if len(asked) > 1 else None
-        return (
-            self._open_items().filter(position__gt=item.position).select_related("question__section").first()
-        )
+        following = self._open_items().filter(position__gt=item.position)
+        return following.select_related("question__section", "question__parent").first()
 
     def _advance(self, following: "InterviewItem | None", now: datetime) -> None:
         """Start the clock on the next question; finish when none is left, or when time has run out."""
@@ -345,12 +339,13 @@ class MockInterview(models.Model):
         return True
 
     def skip(self, item: "InterviewItem", answer_text: str | None = None, now=None) -> bool:
+        """Skip the question on screen; skipping a question (or a follow-up) skips the rest of its chain."""
         now = now or timezone.now()
         following = self._following(item)
         with transaction.atomic():
             if not self._close_item(item, answer_text, now, skipped=True):
                 return False
-            self._advance(following, now)
+            self._advance(followups.skip_rest_of_chain(item, following, now), now)
         item.skipped = True
         return True
 
@@ -359,6 +354,14 @@ class MockInterview(models.Model):
         """Keep typed notes as they are typed, even past the deadline (the late grade may still come);
         only into the question being asked, and never once the interview has ended."""
         return self._write_open_item(item, answer_text)
+
+    def give_hint(self, item: "InterviewItem", wanted: int, answer_text: str | None = None) -> bool:
+        """Show hints up to number ``wanted`` before Reveal (quiz/models/hints.py)."""
+        return hints.give(self, item, wanted, answer_text)
+
+    def next_follow_up(self, item: "InterviewItem") -> "InterviewItem | None":
+        """The follow-up asked after ``item`` if it has one in its chain (quiz/models/followups.py)."""
+        return followups.next_in_chain(item)
 
     def mark(self, item: "InterviewItem", marked: bool) -> None:
         InterviewItem.objects.filter(pk=item.pk).update(marked=marked)

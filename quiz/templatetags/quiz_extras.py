@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from quiz.models import hints
+
 register = template.Library()
 
 
@@ -34,3 +36,9 @@ def clock(seconds: int | None) -> str:
 @register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key, "")
+
+
+@register.filter
+def hints_shown(item) -> list[str]:
+    """The gists of the hints an interview item's candidate took (quiz/models/hints.py; no query)."""
+    return hints.shown(item)

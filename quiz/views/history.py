@@ -22,6 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from quiz import charts
 from quiz.models import Bank, Grade, InterviewItem, MockInterview, PracticeDay, ReviewState, Section
+from quiz.models.followups import depth_of
 from quiz.models.interview_items import GRADE_CUTOFFS
 from quiz.view_helpers import page_or_part
 from quiz.wording import percent_of
@@ -149,6 +150,7 @@ def progress(request: HttpRequest) -> HttpResponse:
             (m for m in mastery if m.is_leaf and m.graded >= 3), key=lambda m: (m.percent, -m.graded)
         )[:5],
         "trend": score_trend(request.user),
+        "depth": depth_of(history, now),
         "missed": history.filter(**in_bank).most_missed(),
         "leeches": ReviewState.objects.for_user(request.user).filter(**in_bank).worst_leeches(),
         "calibration": (calibration := PracticeDay.objects.for_user(request.user).calibration()),
@@ -185,6 +187,8 @@ EXPORT_FIELDS = [
     "coverage",
     "ticks",
     "suggested_grade",
+    "hints_used",
+    "follows_up",
 ]
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 

@@ -17,13 +17,20 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from quiz import throttles
 from quiz.diffing import answer_update_for
-from quiz.forms import AnswerForm, GradeForm, InterviewSetupForm, MarkForm
-from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
+from quiz.forms import AnswerForm, GradeForm, HintForm, InterviewSetupForm, MarkForm
+from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState, hints
+from quiz.models.followups import follow_ups_of
 from quiz.models.interview_items import GRADE_CUTOFFS, POINTS_MISSED_WINDOW
 from quiz.view_helpers import page_or_part
 from quiz.wording import counted
 
-QUICK_START = {"question_count": 10, "timing": "per_question", "minutes": 3, "updates_schedule": True}
+QUICK_START = {
+    "question_count": 10,
+    "timing": "per_question",
+    "minutes": 3,
+    "updates_schedule": True,
+    "follow_ups": True,
+}
 
 
 def _interview_for(request: HttpRequest, pk: int) -> MockInterview:
@@ -47,7 +54,9 @@ def _step_for(
 
 def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInterview | None:
     data = form.cleaned_data
-    questions = Question.objects.active().in_banks(data["banks"]).in_sections(data["sections"])
+    # Follow-ups are asked after their question (followups.py), never as questions of their own.
+    questions = Question.objects.active().filter(parent=None).in_banks(data["banks"])
+    questions = questions.in_sections(data["sections"])
     if data["difficulties"]:
         questions = questions.filter(difficulty__in=data["difficulties"])
     if not data["include_unanswered"]:
@@ -71,6 +80,7 @@ def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInte
         total_seconds=form.total_seconds,
         updates_schedule=data["updates_schedule"],
         setup=form.setup(),
+        follow_ups=follow_ups_of(picked, data["include_unanswered"]) if data["follow_ups"] else None,
     )
 
 
@@ -96,6 +106,7 @@ def _step_response(
     refused: AnswerForm | None = None,
     status: int = 200,
     notice: str | None = None,
+    hint_given: bool = False,
 ) -> HttpResponse:
     """The current state of the interview: the question card, or the results once it is over.
 
@@ -113,6 +124,10 @@ def _step_response(
         "grade_cutoffs": GRADE_CUTOFFS,
         "answer_update": answer_update_for(item.question, request.user) if item.is_revealed else None,
         "notice": notice,
+        "hints": hints.shown(item),
+        "hints_left": hints.left(item),
+        "hint_given": hint_given,  # focus and announce the new hint, not the question
+        "grade_cap": hints.capped_by_hints(Grade.NAILED, item.hints_used) if item.hints_used else None,
     }
     if refused is not None:
         context["answer_text"] = refused.data.get("answer_text", item.answer_text)
@@ -201,6 +216,22 @@ def mark_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 
 @login_required
+@vary_on_headers("HX-Request")
+@require_POST
+def hint_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """The next key point's gist, before Reveal; the typed text is kept."""
+    interview, item = _step_for(request, pk, item_pk)
+    form = HintForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, interview, form)
+    given = interview.give_hint(item, form.cleaned_data["hint"], answer_text=form.typed_answer)
+    if request.htmx and given:
+        return _step_response(request, interview, hint_given=True)
+    # Not given on an open question: a double click, or Reveal came first; only a closed one was a stale tab.
+    return _after_post(request, interview, given or item.done_at is None)
+
+
+@login_required
 @require_POST
 def save_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """Autosave of the typed answer while the candidate writes (htmx, every pause in typing)."""
@@ -271,6 +302,11 @@ def practise_missed(request: HttpRequest, pk: int) -> HttpResponse:
         total_seconds=total_seconds,
         updates_schedule=interview.updates_schedule,
         setup={**interview.setup, "practise_missed_from": interview.pk},
+        follow_ups=(
+            follow_ups_of(questions, interview.setup.get("include_unanswered", False))
+            if interview.setup.get("follow_ups")
+            else None
+        ),
     )
     return redirect("quiz:interview-step", new.pk)
 

@@ -51,7 +51,7 @@ def _question_for(request: HttpRequest, pk: int) -> Question:
     """The question, with the user's bookmark state; a retired one only for users who have touched it."""
     mine = Bookmark.objects.filter(user=request.user, question=OuterRef("pk"))
     question = get_object_or_404(
-        Question.objects.select_related("section").annotate(is_bookmarked=Exists(mine)), pk=pk
+        Question.objects.select_related("section", "parent").annotate(is_bookmarked=Exists(mine)), pk=pk
     )
     if question.retired:
         touched = (

@@ -45,6 +45,11 @@ class BlockQuestions:
             self.open.answer += body_lines
             self.open.answering = True
             return index
+        if (follow_up := m.follow_up(summary, self.markers, heading=True)) is not None:
+            opened = self.start(first.no, follow_up[1], follow_up[0], "details", follows=True)
+            opened.answer = body_lines
+            self.close()
+            return index
         difficulty, prompt = m.split_difficulty(summary, self.markers)
         prefixed, prompt = m.strip_prefix(prompt)
         if not prompt:
@@ -81,8 +86,12 @@ class BlockQuestions:
             if not prompt:
                 continue  # an empty row: reported as ignored
             word = cells[level].lower().strip("*_ ") if level is not None and level < len(cells) else ""
-            difficulty, prompt = m.split_difficulty(prompt, self.markers)
-            opened = self.start(row.no, prompt, LEVEL_WORDS.get(word, difficulty), "table")
+            # A row "Follow-up: …" follows up the row above it.
+            follow_up = m.follow_up(prompt, self.markers, heading=True)
+            difficulty, prompt = follow_up or m.split_difficulty(prompt, self.markers)
+            opened = self.start(
+                row.no, prompt, LEVEL_WORDS.get(word, difficulty), "table", follows=follow_up is not None
+            )
             if answer is not None and answer < len(cells) and cells[answer]:
                 opened.answer.append((cells[answer], False))
             self.close()

@@ -27,6 +27,8 @@ class LineReading:
             self.heading(no, line, *heading)
             return
         if opened is not None and opened.kind == "heading":
+            if opened.item is not None and self.ends_follow_up(no, line, opened.item):
+                return
             self.answer(no, line)
             return
         if self.question_line(no, stripped):
@@ -51,7 +53,10 @@ class LineReading:
             self.draft.use(no)
 
     def question_line(self, no: int, stripped: str) -> bool:
-        """A ``Q:`` line or a bold line that asks starts a question."""
+        """A ``Q:`` line or a bold line that asks starts a question; a ``Follow-up:`` line a follow-up."""
+        if (follow_up := m.follow_up(stripped, self.markers, heading=False)) is not None:
+            self.start_follow_up(no, *follow_up)
+            return True
         labelled, rest = m.question_label(stripped)
         if labelled:
             answer = ""
@@ -66,6 +71,18 @@ class LineReading:
             self.start(no, bold[1], bold[0], "bold", answering=True, prompt_open=False)
             return True
         return False
+
+    def start_follow_up(self, no: int, difficulty: str | None, prompt: str, **how) -> None:
+        """A follow-up under a list question reads like one (the next item ends it); else like ``Q:``."""
+        parent = self.open
+        if how:
+            # A heading under a list question: its answer runs to the heading or the list's next item.
+            chain_item = parent.item if parent is not None else None
+            self.start(no, prompt, difficulty, "heading", follows=True, item=chain_item, **how)
+        elif parent is not None and parent.kind == "item":
+            self.start(no, prompt, difficulty, "item", follows=True, item=parent.item)
+        else:
+            self.start(no, prompt, difficulty, "label", follows=True)
 
     def bold_question(self, stripped: str) -> tuple[str | None, str] | None:
         delimiter = stripped[:2]
@@ -98,6 +115,11 @@ class LineReading:
         if not words:
             self.draft.empty_heading(level, no)
             self.draft.use(no)
+            return
+        if m.FOLLOW_UP_RE.match(words):
+            if (follow_up := m.follow_up(words, self.markers, heading=True)) is None:
+                raise ContentError([Problem(self.path, no, "follow-up heading has no question")])
+            self.start_follow_up(no, *follow_up, level=level, answering=True, prompt_open=False)
             return
         difficulty, text = m.split_difficulty(words, self.markers)
         prefixed, text = m.strip_prefix(text)

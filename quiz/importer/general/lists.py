@@ -47,6 +47,14 @@ class ListQuestions:
         text = m.split_difficulty(item.text, self.markers)[1]
         return no in self.survey.asking or m.looks_like_question(text)
 
+    def ends_follow_up(self, no: int, line: str, asked: m.Item) -> bool:
+        """The list's next question under a follow-up heading in a list file: it starts there."""
+        item = m.list_item(line)
+        if item is None or item.kind != asked.kind or item.indent > asked.indent or not self.asks(item, no):
+            return False
+        self.start_item(no, item)
+        return True
+
     def start_item(self, no: int, item: m.Item) -> None:
         if not item.text:
             return  # an empty item: reported as ignored

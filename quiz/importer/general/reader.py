@@ -78,15 +78,18 @@ class _Reader(LineReading, ListQuestions, TableOfContents, BlockQuestions, ListS
         key, root_title = file_key_and_title(self.path, title, self.file_heading and self.file_heading[0])
         return draft.finish(key, root_title, self.file_heading[1] if self.file_heading else 1)
 
-    def start(self, no: int, prompt: str, difficulty: str | None, kind: str, **how) -> _Open:
+    def start(
+        self, no: int, prompt: str, difficulty: str | None, kind: str, follows: bool = False, **how
+    ) -> _Open:
         self.close()
         if not prompt.strip():
             raise ContentError([Problem(self.path, no, "question has no text")])
         if len(self.draft.questions) >= MAX_QUESTIONS:
             self.draft.too_many(no, "questions", MAX_QUESTIONS)
-        raw = RawQuestion(self.section, "", prompt.strip(), "", difficulty or m.UNRATED, no)
+        raw = RawQuestion(self.section, "", prompt.strip(), "", difficulty or m.UNRATED, no, follows)
         self.draft.questions.append(raw)
-        self.kinds.append(kind)
+        if not follows:  # a file's layout is how its questions are asked, whatever its follow-ups look like
+            self.kinds.append(kind)
         self.draft.use(no)
         self.open = _Open(raw, kind, **how)
         self.intro = self.in_toc = False

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from quiz import bank_imports, content_report, importer
 from quiz.fixture_build import BankReport, LastBuild, RenderCache, build, write_atomically
+from quiz.wording import counted
 
 
 class Command(BaseCommand):
@@ -102,12 +103,15 @@ class Command(BaseCommand):
         width = max(len(r.path) for r in rows) if rows else 4
         self.stdout.write(
             f"{'file':<{width}}  questions  answered  unanswered  merged  ignored  coverage  layout"
+            "   follow-ups"
         )
         for r in [*rows, content_report.total(rows)]:
             self.stdout.write(
                 f"{r.path:<{width}}  {r.questions:>9}  {r.answered:>8}  {r.unanswered:>10}  {r.merged:>6}"
-                f"  {r.ignored:>7}  {r.coverage:>7.1f}%  {r.layout}"
+                f"  {r.ignored:>7}  {r.coverage:>7.1f}%  {r.layout:<7}  {r.follow_ups:>10}"
             )
+        if follow_ups := content_report.total(rows).follow_ups:
+            self.stdout.write(f"{counted(follow_ups, 'follow-up')} among the questions, checked as they are")
         if report.title or report.source or report.licence:
             self.stdout.write(f"\n{report.title or 'Bank'}: {report.source} {report.licence}".rstrip())
         unanswered = Counter(f.path for f in findings if f.kind == "unanswered")
