@@ -1,6 +1,6 @@
-"""The bundled banks as a candidate meets them: what fixtures/content.json holds for the banks written for this
-project (every bank folder but the first one, which came from an upstream dump), checked against the promises
-the README makes of them: reviewed by a second editor, difficulty set, 3-6 key points, follow-ups, topics."""
+"""The bundled banks as a candidate meets them: what fixtures/content.json holds for the banks written for
+this project (every bank folder but the first, which came from an upstream dump), checked against the README's
+promises: reviewed by a second editor, difficulty set, 3-6 key points, follow-ups, the coverage table."""
 
 import json
 import re
