@@ -255,7 +255,9 @@ def load(content: Content, change_reason: str = "load_content") -> LoadReport:
     bank_ids = _load_banks(content.banks)
     section_ids = _load_sections(content.sections, bank_ids, report.sections)
     _load_questions(content.questions, section_ids, set(bank_ids.values()), report, change_reason)
-    rebuild_vocabulary()
+    counts = report.questions
+    if counts.created or counts.updated or counts.retired:  # a load that changes nothing writes nothing
+        rebuild_vocabulary()
     return report
 
 

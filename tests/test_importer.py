@@ -320,11 +320,15 @@ def test_the_bundled_bank_owes_its_editors_nothing(bank):
 # Every question of the bundled bank carries a difficulty tag and every answer one provenance comment: counted
 # straight from the files, they are what the importer must find.
 TAGGED_QUESTION_RE = re.compile(r"^(?:#{2,6} |\d+\. )\[[EMH]\] ", re.MULTILINE)
+FOLLOW_UP_RE = re.compile(r"^#{2,6} Follow-up: \[[EMH]\] ", re.MULTILINE)
 
 
 def expected_counts(path: str) -> tuple[int, int, int, int]:
+    """A file's questions and follow-ups (each tagged with its difficulty) and the answered ones (each has
+    its provenance line)."""
     text = (BANK / path).read_text()
-    questions, answered = len(TAGGED_QUESTION_RE.findall(text)), text.count("<!-- provenance:")
+    tagged = len(TAGGED_QUESTION_RE.findall(text)) + len(FOLLOW_UP_RE.findall(text))
+    questions, answered = tagged, text.count("<!-- provenance:")
     return questions, answered, questions - answered, 0
 
 
@@ -381,11 +385,14 @@ def test_fixture_records_use_natural_keys_and_rendered_html(bank):
     assert len(keys) == len(set(keys))
 
 
-def test_committed_content_json_matches_a_rebuild(bank):
-    """fixtures/markdown/ holds one bank, the bundled one: content.json is its bank record and its rows."""
+def test_committed_content_json_matches_a_rebuild():
+    """content.json is each bank folder's bank record and rows, the banks by slug."""
     call_command("build_fixtures", check=True, stdout=StringIO())
-    version = bank_imports.bank_version(read_sources(BANK))
-    expected = bank_imports.bank_records(settings.BUNDLED_BANK, bank, version)
+    expected = []
+    for slug, folder in bank_imports.folder_banks(settings.BANKS_DIR):
+        sources = read_sources(folder)
+        version = bank_imports.bank_version(sources)
+        expected += bank_imports.bank_records(slug, importer.parse_bank(sources), version)
     assert CONTENT.read_bytes() == importer.dump_fixture(expected).encode()
 
 
