@@ -1,4 +1,4 @@
-"""The key-point matcher (quiz/feedback.py): cases a candidate would type, and the labelled set's shape.
+"""The key-point matcher (quiz/feedback/): cases a candidate would type, and the labelled set's shape.
 
 How well it does on the labelled set is measured in tests/bench/bench_feedback.py (`make bench`), not here.
 """
@@ -221,16 +221,18 @@ def test_concurrent_calls_give_the_same_scores_as_one_at_a_time():
 
 
 def test_without_the_embedding_model_the_other_cues_still_score(monkeypatch):
-    monkeypatch.setattr(feedback, "_model_state", {"model": None})  # as when wordllama fails to load
+    monkeypatch.setattr(
+        feedback.embeddings, "_model_state", {"model": None}
+    )  # as when wordllama fails to load
     assert covered([L1_SPARSE], "lasso shrinks a bunch of coefficients to exactly zero") == [True]
     assert covered([L1_SPARSE], "L2 drives the weights exactly to zero") == [False]
 
 
 def test_embedding_model_loads_from_the_wheel_without_downloading():
     # WordLlama.load(disable_download=True) raises rather than download, so a model here came from disk.
-    model = feedback._embedding_model()
+    model = feedback.embeddings._embedding_model()
     assert model is not None
-    assert feedback._embedding_model() is model  # loaded once per process
+    assert feedback.embeddings._embedding_model() is model  # loaded once per process
 
 
 @pytest.mark.parametrize(

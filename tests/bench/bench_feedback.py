@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Quality, speed and memory of the key-point matcher (quiz/feedback.py) against plain word overlap.
+"""Quality, speed and memory of the key-point matcher (quiz/feedback/) against plain word overlap.
 
     .venv/bin/python tests/bench/bench_feedback.py [--markdown FILE] [--fit]
 
@@ -18,7 +18,7 @@ before the second round of work on the matcher and never used to shape it) and a
 Speed is the time of one ``key_point_coverage`` call (model already loaded) on the labelled answers and on
 answers of about 300 words; memory is the resident set size added by importing the matcher and by loading the
 embedding model, measured in a fresh interpreter. ``--fit`` grid-searches the cue weights on the tuning half
-and prints them (they live in quiz/feedback.py). Nothing is asserted: this is a measurement.
+and prints them (they live in quiz/feedback/scoring.py). Nothing is asserted: this is a measurement.
 """
 
 import argparse

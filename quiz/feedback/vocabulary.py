@@ -1,4 +1,4 @@
-"""The words the key-point matcher (quiz/feedback.py) knows: ML synonyms and abbreviations, contrast groups,
+"""The words the key-point matcher (quiz/feedback/) knows: ML synonyms and abbreviations, contrast groups,
 negations and stopwords. Hand-kept: add a phrase where candidates say a thing in a way the matcher misses, and
 re-run `make bench` (tests/bench/bench_feedback.py) to see that nothing else got worse.
 """
