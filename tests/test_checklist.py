@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from quiz.answer_parts import join_key_points
 from quiz.charts import calibration_chart
-from quiz.feedback import COVERED, GRADE_CUTOFFS, key_point_coverage
-from quiz.models import Grade, InterviewItem, MockInterview, PracticeDay, ReviewState
+from quiz.feedback import COVERED, key_point_coverage
+from quiz.models import GRADE_CUTOFFS, Grade, InterviewItem, MockInterview, PracticeDay, ReviewState
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -54,8 +54,7 @@ def covered_by_matcher(answer=ANSWER) -> list[bool]:
 
 
 def expected_grade(ticked: int, total: int) -> Grade:
-    share = ticked / total
-    return Grade[next(name for name, lower in GRADE_CUTOFFS if share >= lower).upper()]
+    return next(grade for grade, percent in GRADE_CUTOFFS if 100 * ticked >= percent * total)
 
 
 # Stored at reveal

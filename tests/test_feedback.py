@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from quiz import feedback
-from quiz.feedback import COVERED, key_point_coverage, suggested_grade
+from quiz.feedback import COVERED, key_point_coverage
 from quiz.importer.bank import parse_bank, read_sources
-from quiz.models import Grade
+from quiz.models import GRADE_CUTOFFS, Grade, suggested_grade
 
 EVAL_SET = Path(__file__).parent / "data" / "feedback_eval.toml"
 BANK = Path(__file__).resolve().parents[1] / "fixtures" / "markdown" / "mle-interview-questions"
@@ -143,12 +143,12 @@ def test_code_in_the_answer_is_read():
 def test_empty_answer_covers_nothing_and_suggests_no_grade(answer):
     scores = key_point_coverage([L1_SPARSE, PRECISION], answer)
     assert scores == [0.0, 0.0]
-    assert suggested_grade(scores, answer_text=answer) is None
+    assert suggested_grade([score >= COVERED for score in scores], answer) is None
 
 
 def test_no_key_points_gives_no_scores_and_no_grade():
     assert key_point_coverage([], "anything at all") == []
-    assert suggested_grade([]) is None
+    assert suggested_grade([], "anything at all") is None
 
 
 def test_a_blank_or_stopword_key_point_is_never_covered():
@@ -236,23 +236,29 @@ def test_embedding_model_loads_from_the_wheel_without_downloading():
 
 
 @pytest.mark.parametrize(
-    ("coverage", "grade"),
+    ("ticks", "grade"),
     [
-        ([0.1, 0.2, 0.3, 0.4], "missed"),
-        ([0.9, 0.2, 0.3, 0.4], "partial"),  # 25%
-        ([0.9, 0.8, 0.3, 0.4, 0.1], "partial"),  # 40%
-        ([0.9, 0.8, 0.7, 0.4, 0.1], "good"),  # 60%
-        ([0.9, 0.8, 0.7, 0.6, 0.1], "good"),  # 80%
-        ([0.9, 0.8, 0.7, 0.6, 0.5], "nailed"),
+        ([0, 0, 0, 0], Grade.MISSED),
+        ([1, 0, 0, 0], Grade.PARTIAL),  # 25%
+        ([1, 1, 0, 0, 0], Grade.PARTIAL),  # 40%
+        ([1, 1, 1, 0, 0], Grade.GOOD),  # 60%
+        ([1, 1, 1, 1, 0], Grade.GOOD),  # 80%
+        ([1, 1, 1, 1, 1], Grade.NAILED),
+        ([1] * 9 + [0], Grade.NAILED),  # 90%
     ],
 )
-def test_suggested_grade_follows_the_covered_share(coverage, grade):
-    assert suggested_grade(coverage, answer_text="something typed") == grade
+def test_suggested_grade_follows_the_ticked_share(ticks, grade):
+    assert suggested_grade([bool(t) for t in ticks], "something typed") == grade
 
 
-def test_suggested_grades_are_names_of_the_grade_choices():
-    names = {name for name, _ in feedback.GRADE_CUTOFFS}
-    assert names == {grade.name.lower() for grade in Grade}
+def test_every_grade_has_a_cutoff_and_the_lowest_starts_at_nothing():
+    assert {grade for grade, _ in GRADE_CUTOFFS} == set(Grade)
+    assert GRADE_CUTOFFS[-1] == (Grade.MISSED, 0)
+
+
+def test_a_ceiling_caps_the_suggestion_and_leaves_lower_ones_alone():
+    assert suggested_grade([True, True], "all of it", ceiling=Grade.GOOD) == Grade.GOOD
+    assert suggested_grade([True, False, False], "a third", ceiling=Grade.GOOD) == Grade.PARTIAL
 
 
 # --- the labelled set the bench reads ---------------------------------------------------------------------

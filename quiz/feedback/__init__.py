@@ -21,8 +21,8 @@ from two cues, then discounted when it contradicts the point:
 The order cue (the point's word pairs found close and in order) is computed too; fitted on the labelled set
 it earns no weight next to the embedding (a little without it).
 
-``COVERED`` (0.5) is the line between covered and not; ``suggested_grade`` turns the covered share into one of
-the grade names of ``quiz.models.Grade``.
+``COVERED`` (0.5) is the line between covered and not. The feedback only scores: the grade the ticks
+suggest is ``quiz.models.content.suggested_grade``, beside ``Grade``.
 """
 
 from quiz.feedback.analysis import MAX_ANSWER_WORDS, Options
@@ -38,7 +38,6 @@ from quiz.feedback.vocabulary import STOPWORDS
 
 __all__ = [
     "COVERED",
-    "GRADE_CUTOFFS",
     "MAX_ANSWER_WORDS",
     "STOPWORDS",
     "Options",
@@ -48,25 +47,8 @@ __all__ = [
     "features",
     "key_point_coverage",
     "key_point_feedback",
-    "suggested_grade",
     "warm_up",
 ]
-
-# Share of key points covered -> suggested grade (the lower bound of each band). Nailed asks for (nearly) all
-# points, Missed for (nearly) none; Partial and Good split the middle at 60%.
-GRADE_CUTOFFS = (("nailed", 0.9), ("good", 0.6), ("partial", 0.25), ("missed", 0.0))
-
-
-def suggested_grade(coverage: list[float], *, answer_text: str | None = None) -> str | None:
-    """The grade name (``Grade`` member name, lower case) that the covered share suggests.
-
-    None when there are no key points, or when ``answer_text`` is given and blank (nothing typed, nothing to
-    suggest). Cut-offs: under 25% covered missed, under 60% partial, under 90% good, otherwise nailed.
-    """
-    if not coverage or (answer_text is not None and not answer_text.strip()):
-        return None
-    share = sum(score >= COVERED for score in coverage) / len(coverage)
-    return next(name for name, lower in GRADE_CUTOFFS if share >= lower)
 
 
 def warm_up() -> bool:

@@ -2,12 +2,22 @@
 
 from quiz.models.accounts import Preferences
 from quiz.models.banks import Bank, BankUpload
-from quiz.models.content import GRADE_MEANINGS, Difficulty, Grade, Provenance, Question, Section
+from quiz.models.content import (
+    GRADE_CUTOFFS,
+    GRADE_MEANINGS,
+    Difficulty,
+    Grade,
+    Provenance,
+    Question,
+    Section,
+    suggested_grade,
+)
 from quiz.models.flags import Flag
 from quiz.models.interviews import InterviewItem, InterviewSummary, MockInterview, SectionResult
 from quiz.models.progress import LEECH_LAPSES, Bookmark, PracticeDay, QuestionNote, ReviewState
 
 __all__ = [
+    "GRADE_CUTOFFS",
     "GRADE_MEANINGS",
     "LEECH_LAPSES",
     "Bank",
@@ -27,4 +37,5 @@ __all__ = [
     "ReviewState",
     "Section",
     "SectionResult",
+    "suggested_grade",
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from quiz import feedback
 from quiz.models.accounts import Preferences
-from quiz.models.content import Grade, Question, Section
+from quiz.models.content import Grade, Question, Section, suggested_grade
 from quiz.models.progress import PracticeDay, ReviewState
 from quiz.wording import percent_of
 
@@ -619,21 +619,8 @@ class InterviewItem(models.Model):
         return [p for p, ticked in zip(self.key_points_shown, self.ticks, strict=False) if not ticked]
 
 
-# (grade, lowest ticked percent suggesting it), best first: for the help text and quiz.js's live suggestion.
-GRADE_CUTOFFS = [(Grade[name.upper()], round(100 * lower)) for name, lower in feedback.GRADE_CUTOFFS]
-
-
 def share_ticked(ticks: list[bool]) -> float | None:
     return sum(ticks) / len(ticks) if ticks else None
-
-
-def suggested_grade(ticks: list[bool], answer_text: str) -> int | None:
-    """The grade the ticked share suggests (cut-offs in ``quiz.feedback.GRADE_CUTOFFS``); none without key
-    points, or with nothing typed and nothing ticked."""
-    if not ticks or (not any(ticks) and not answer_text.strip()):
-        return None
-    name = feedback.suggested_grade([1.0 if ticked else 0.0 for ticked in ticks])
-    return Grade[name.upper()] if name else None
 
 
 @dataclass

@@ -18,8 +18,16 @@ from django_htmx.http import HttpResponseClientRedirect
 from quiz import throttles
 from quiz.diffing import answer_update_for
 from quiz.forms import AnswerForm, FlagForm, GradeForm, InterviewSetupForm
-from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
-from quiz.models.interviews import GRADE_CUTOFFS, POINTS_MISSED_WINDOW
+from quiz.models import (
+    GRADE_CUTOFFS,
+    GRADE_MEANINGS,
+    Grade,
+    InterviewItem,
+    MockInterview,
+    Question,
+    ReviewState,
+)
+from quiz.models.interviews import POINTS_MISSED_WINDOW
 from quiz.wording import counted
 
 QUICK_START = {"question_count": 10, "timing": "per_question", "minutes": 3, "updates_schedule": True}
