@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from quiz.answer_parts import join_key_points
 from quiz.charts import calibration_chart
-from quiz.feedback import COVERED, key_point_coverage
+from quiz.feedback import TICK, key_point_coverage
 from quiz.models import GRADE_CUTOFFS, Grade, InterviewItem, MockInterview, PracticeDay, ReviewState
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -50,7 +50,7 @@ def first_item(interview):
 
 
 def covered_by_matcher(answer=ANSWER) -> list[bool]:
-    return [score >= COVERED for score in key_point_coverage(KEY_POINTS, answer)]
+    return [score >= TICK for score in key_point_coverage(KEY_POINTS, answer)]
 
 
 def expected_grade(ticked: int, total: int) -> Grade:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from quiz import feedback
-from quiz.feedback import COVERED, key_point_coverage
+from quiz.feedback import TICK, UNSURE, key_point_coverage
 from quiz.importer.bank import parse_bank, read_sources
 from quiz.models import GRADE_CUTOFFS, Grade, suggested_grade
 
@@ -23,7 +23,7 @@ RECALL = "Recall is about false negatives"
 
 
 def covered(key_points: list[str], answer: str) -> list[bool]:
-    return [score >= COVERED for score in key_point_coverage(key_points, answer)]
+    return [score >= TICK for score in key_point_coverage(key_points, answer)]
 
 
 def test_paraphrase_without_the_key_words_counts_as_covered():
@@ -139,11 +139,89 @@ def test_code_in_the_answer_is_read():
     assert covered(["Fit the scaler on the training data only"], scaler) == [True]
 
 
+def test_the_cutoffs_make_three_bands():
+    assert 0 < UNSURE < TICK < 1
+
+
+def test_a_formula_typed_with_a_minus_sign_matches_the_words():
+    point = ["The gradient of log loss through a sigmoid is p minus y"]
+    assert covered(point, "with a sigmoid and log loss the gradient is simply p \u2212 y") == [True]
+    assert covered(point, "with a sigmoid and log loss the gradient is simply p - y") == [True]
+    assert key_point_coverage(point, "with a sigmoid and log loss the gradient is simply p + y")[0] < UNSURE
+
+
+def test_a_different_number_is_missing_not_covered():
+    point = ["Hash maps give average O(1) lookup"]
+    assert covered(point, "a hash map gives O(1) lookup on average") == [True]
+    assert key_point_coverage(point, "hash maps give O(log n) lookup on average")[0] < TICK
+    assert (
+        key_point_coverage(["Dropout zeroes units with probability 0.5"], "dropout zeroes units with p 0.2")[
+            0
+        ]
+        < UNSURE
+    )
+
+
+def test_swapped_sides_of_a_comparison_are_missing():
+    point = ["RMSE penalises large errors more heavily than MAE"]
+    assert covered(point, "RMSE penalises large errors more heavily than MAE") == [True]
+    assert key_point_coverage(point, "MAE penalises large errors more heavily than RMSE")[0] < UNSURE
+
+
+def test_a_contrary_word_is_missing_not_covered():
+    point = ["Naive Bayes assumes features are conditionally independent given the class"]
+    assert (
+        key_point_coverage(point, "naive bayes assumes the features are all correlated given the class")[0]
+        < UNSURE
+    )
+    assert (
+        key_point_coverage(
+            ["F1 is the harmonic mean of precision and recall"],
+            "F1 is the arithmetic mean of precision and recall",
+        )[0]
+        < UNSURE
+    )
+
+
+def test_a_contrast_said_the_other_way_round_is_not_ticked():
+    # The answer from the issue: the right words, false claims.
+    points = [PRECISION, RECALL, "F1 is the harmonic mean of precision and recall"]
+    assert covered(points, "precision = accuracy; F1 = the arithmetic mean (P+R)/2") == [False, False, False]
+
+
+def test_keyword_salad_gets_nothing_ticked_and_no_good_grade():
+    points = [PRECISION, RECALL, "F1 is the harmonic mean of precision and recall"]
+    salad = "precision recall false positives false negatives F1 harmonic mean threshold tradeoff ROC AUC"
+    scores = key_point_coverage(points, salad)
+    assert not any(s >= TICK for s in scores)
+    assert suggested_grade([s >= TICK for s in scores], salad) == Grade.MISSED
+
+
+def test_a_long_buzzword_paste_suggests_at_most_partial():
+    points = [L1_SPARSE, "L2 regularization shrinks all weights smoothly", PRECISION, RECALL]
+    paste = " ".join(
+        ["L1 regularization sparse weights L2 shrinks smoothly precision recall false positives"] * 900
+    )
+    ticks = [s >= TICK for s in key_point_coverage(points, paste)]
+    assert suggested_grade(ticks, paste) <= Grade.PARTIAL
+
+
+def test_a_python_keyword_in_code_counts_as_content():
+    point = ["`with` closes the file even on an exception"]
+    with_code = (
+        "```python\nwith open(p) as f:\n    data = f.read()\n```\n"
+        "the file gets closed even when an exception is raised"
+    )
+    assert covered(point, with_code) == [True]
+    # Without the `with` the point names, the rest of the claim is not vouched for.
+    assert covered(point, "the file gets closed even when an exception is raised") == [False]
+
+
 @pytest.mark.parametrize("answer", ["", "   \n\t "])
 def test_empty_answer_covers_nothing_and_suggests_no_grade(answer):
     scores = key_point_coverage([L1_SPARSE, PRECISION], answer)
     assert scores == [0.0, 0.0]
-    assert suggested_grade([score >= COVERED for score in scores], answer) is None
+    assert suggested_grade([score >= TICK for score in scores], answer) is None
 
 
 def test_no_key_points_gives_no_scores_and_no_grade():
@@ -167,7 +245,7 @@ def test_a_blank_or_stopword_key_point_is_never_covered():
 def test_non_english_text_scores_within_bounds_and_is_not_taken_as_an_english_answer(answer):
     scores = key_point_coverage([L1_SPARSE, "Cross-validation averages the score over k folds"], answer)
     assert all(0.0 <= s <= 1.0 for s in scores)
-    assert scores[1] < COVERED
+    assert scores[1] < TICK
 
 
 def test_a_very_long_answer_is_read_up_to_its_limit_and_scored_within_bounds():
@@ -175,7 +253,8 @@ def test_a_very_long_answer_is_read_up_to_its_limit_and_scored_within_bounds():
     late = filler + " lasso shrinks coefficients to exactly zero."
     early = "lasso shrinks coefficients to exactly zero. " + filler
     assert len(late.split()) > feedback.MAX_ANSWER_WORDS * 5
-    assert covered([L1_SPARSE], early) == [True]
+    # A claim followed by a pasted repetition is not vouched for: the paste claims nothing.
+    assert covered([L1_SPARSE], early) == [False]
     # Past the limit nothing is read, so a pasted book cannot make the scoring slow or unbounded.
     assert covered([L1_SPARSE], late) == [False]
 
@@ -195,7 +274,7 @@ def test_hostile_answers_are_scored_within_bounds(answer):
     # now they are cut to MAX_ANSWER_CHARS and MAX_ANSWER_WORDS first.
     scores = key_point_coverage([L1_SPARSE, PRECISION], answer)
     assert all(0.0 <= s <= 1.0 for s in scores)
-    assert scores[1] < COVERED
+    assert scores[1] < TICK
 
 
 def test_scores_are_deterministic():

@@ -21,14 +21,15 @@ from two cues, then discounted when it contradicts the point:
 The order cue (the point's word pairs found close and in order) is computed too; fitted on the labelled set
 it earns no weight next to the embedding (a little without it).
 
-``COVERED`` (0.5) is the line between covered and not. The feedback only scores: the grade the ticks
+``TICK`` (0.5) is the line between covered and not. The feedback only scores: the grade the ticks
 suggest is ``quiz.models.content.suggested_grade``, beside ``Grade``.
 """
 
 from quiz.feedback.analysis import MAX_ANSWER_WORDS, Options
 from quiz.feedback.embeddings import _embedding_model, embeddings_loaded
 from quiz.feedback.scoring import (
-    COVERED,
+    TICK,
+    UNSURE,
     _score,
     features,
     key_point_coverage,
@@ -37,7 +38,8 @@ from quiz.feedback.scoring import (
 from quiz.feedback.vocabulary import STOPWORDS
 
 __all__ = [
-    "COVERED",
+    "TICK",
+    "UNSURE",
     "MAX_ANSWER_WORDS",
     "STOPWORDS",
     "Options",

@@ -38,6 +38,7 @@ class Options:
     embeddings: bool = True
     synonyms: bool = True  # stemming, synonyms and abbreviations, typo correction
     contradictions: bool = True  # contrast groups and negation
+    claims: bool = True  # keyword salad, numbers and formulas
 
 
 # The group made, per question, of the subjects its key points start with ("A forward pass ...", "A backward
@@ -51,8 +52,23 @@ _WORD = re.compile(r"[0-9a-z]+(?:\.[0-9]+)?")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 _BRITISH = re.compile(r"\b([a-z]{3,30})is(e|ed|es|ing|ation|ations|er|ers)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_CLAUSE = re.compile(r"[,;()]|\s-+\s|=>|->")
+_CLAUSE = re.compile(r"[,;()]|(?<!\b\w)\s-+\s|\s-+\s(?!\w\b)|=>|->")
 _PARENTHESIS = re.compile(r"(\([^()]*\))")
+_OPERATORS = (
+    (re.compile(r"\s*(?:>=|\u2265)\s*"), " at least "),
+    (re.compile(r"\s*(?:<=|\u2264)\s*"), " at most "),
+    (re.compile(r"\s*(?<![-=])>\s*"), " greater than "),
+    (re.compile(r"\s*<(?![-=])\s*"), " less than "),
+    (re.compile(r"\s*\u2212\s*"), " minus "),
+    (re.compile(r"(?<=\b[a-z0-9])\s*-\s*(?=[a-z0-9]\b)"), " minus "),
+    (re.compile(r"(?<=[a-z0-9)])\s*\+\s*(?=[a-z0-9(])"), " plus "),
+    (re.compile(r"(?<=[a-z0-9)])\s*\*\s*(?=[a-z0-9(])"), " times "),
+    # "tp / (tp + fp)", "(p+r)/2"; not "train/test" or "and/or"
+    (
+        re.compile(r"(?:(?<=\b[a-z0-9])|(?<=\)))\s*/\s*(?=[a-z0-9(])|(?<=[a-z0-9)])\s*/\s*(?=\(|[a-z0-9]\b)"),
+        " divided by ",
+    ),
+)
 _NON = re.compile(r"\bnon[- ](?=[a-z]{4})")
 # "uncorrelated", "invalid", "nonconvex": the word after the prefix, negated, when the key points or the
 # answer say that word too; so "uncorrelated" in a point and "highly correlated" in an answer disagree.
@@ -70,6 +86,14 @@ def _stem(word: str) -> str:
         return _stemmer.stemWord(word)
 
 
+def _operators(text: str) -> str:
+    """Formulas in words: "p − y" and "p - y" say "p minus y"; "x >= 0" says "x at least 0". Run on a whole
+    text before it is cut into clauses (a parenthesis would cut "tp / (tp + fp)"), and again on each chunk."""
+    for pattern, said in _OPERATORS:
+        text = pattern.sub(said, text)
+    return text
+
+
 def _words(text: str) -> list[str]:
     """Lower-case words, with code identifiers split (snake_case, CamelCase) and British -ise spelled -ize."""
     text = unicodedata.normalize("NFKC", text)
@@ -77,6 +101,7 @@ def _words(text: str) -> list[str]:
     text = text.lower()
     text = _BRITISH.sub(r"\1iz\2", text)
     text = text.replace("==", " equals ").replace("max(0", " relu max(0")
+    text = _operators(text)
     text = _NON.sub("non", text)  # "non-convex", "non convex": one word, read as "convex" negated
     # No word is this long; a pasted blob would only make stemming, typo matching and tokenizing slow.
     return [word for word in _WORD.findall(text) if len(word) <= MAX_WORD_LENGTH]
@@ -146,6 +171,7 @@ def _analyse(
     sentence_of: list[int] = []
     clause_of: list[int] = []
     clause = 0
+    text = _operators(text)
     for number, sentence in enumerate(s for s in _SENTENCE.split(text) if s and s.strip()):
         # Punctuation inside a sentence and contrastive conjunctions end a clause. A parenthesis is a clause
         # of its own, and the clause around it goes on after it ("ridge (squared) makes them smaller").

@@ -5,7 +5,9 @@ import bisect
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from quiz.feedback import claims
 from quiz.feedback.analysis import (
     SUBJECTS,
     Options,
@@ -16,6 +18,7 @@ from quiz.feedback.analysis import (
     _corrections,
     _mark_subjects,
     _prefixed,
+    _stem,
     _subjects,
     _truncate,
     _words,
@@ -23,7 +26,10 @@ from quiz.feedback.analysis import (
 from quiz.feedback.embeddings import _embedding_model, _similarities
 from quiz.feedback.vocabulary import CONTEXT, CONTRASTS, FLIPPABLE, GENERIC
 
-COVERED = 0.5
+# A score at or above TICK is pre-ticked (covered: the answer makes the claim); one in [UNSURE, TICK) is
+# unsure (the topic is there, the claim may not be): shown as a question, not ticked; below UNSURE: missing.
+TICK = 0.5
+UNSURE = 0.25
 
 # A sentence longer than this (a wall of text without full stops) is also read in overlapping chunks.
 CHUNK_WORDS = 30
@@ -43,10 +49,17 @@ NEGATION_IN_FALSITY = 2.0
 FALSITY_PENALTY = 1.0
 # ... applied to the share of the points an answer contradicts above this floor.
 FALSITY_FLOOR = 0.3
+# A window contradicts a point (missing) from this much contradiction or negated share on; any doubt above
+# DOUBT_CONTRADICTION (or any negation that disagrees) keeps it from being pre-ticked.
+AGAINST_CONTRADICTION = 0.6
+AGAINST_NEGATION = 0.5
+DOUBT_CONTRADICTION = 0.25
+# Keyword salad keeps this share of its score, below TICK and UNSURE: it claims nothing to ask about.
+SALAD_SHARE = 0.45
 
 
 def key_point_coverage(key_points: list[str], answer_text: str) -> list[float]:
-    """A score from 0 to 1 per key point: how well ``answer_text`` says it (``COVERED`` and up: covered)."""
+    """A score from 0 to 1 per key point: how well ``answer_text`` says it (``TICK`` and up: covered)."""
     return _score(key_points, answer_text, Options())
 
 
@@ -91,6 +104,10 @@ class Point:
     links: set[tuple[str, int, str]]  # (side, other group, side of the other group it is linked to)
     sides: dict[int, set[str]]  # group -> the sides of it that the point says
     content_sides: list[tuple[int, dict[int, set[str]]]]  # content token index -> sides said in its clause
+    words: list[str] = field(default_factory=list)
+    # Per token: part of the claim (past the subject, not shared with another point), which must be said.
+    claim: list[bool] = field(default_factory=list)
+    numbers: set[str] = field(default_factory=set)
 
 
 def _point(analysed: Text, all_points: list[Text]) -> Point:
@@ -111,7 +128,20 @@ def _point(analysed: Text, all_points: list[Text]) -> Point:
         for i, token in enumerate(tokens)
         if not token.contrast and token.clause in clause_sides
     ]
-    return Point(tokens, weights, _links(tokens), sides, content_sides)
+    shares = [
+        sum(any(token.ids & other.ids for other in point.tokens) for point in all_points) for token in tokens
+    ]
+    claim = [shares[i] <= 1 and not (i == 0 and len(tokens) >= 3) for i in range(len(tokens))]
+    return Point(
+        tokens,
+        weights,
+        _links(tokens),
+        sides,
+        content_sides,
+        analysed.words,
+        claim,
+        claims.numbers(analysed.words),
+    )
 
 
 @dataclass
@@ -176,9 +206,9 @@ def _windows(answer: Text) -> list[Window]:
     return windows
 
 
-def _lexical(point: Point, window: Window) -> tuple[float, float, float]:
+def _lexical(point: Point, window: Window) -> tuple[float, float, float, float]:
     """(weighted share of the point's tokens found, share of its adjacent pairs found close and in order,
-    share of the found content tokens whose negation disagrees)."""
+    share of the found content tokens whose negation disagrees, weighted share of its claim tokens found)."""
     found_at: dict[int, list[int]] = {}
     for i, wanted in enumerate(point.tokens):
         positions = [j for id_ in wanted.ids for j in window.at.get(id_, ())]
@@ -203,7 +233,10 @@ def _lexical(point: Point, window: Window) -> tuple[float, float, float]:
         else:
             disagree += 1
     negation = disagree / (disagree + agree) if disagree else 0.0
-    return lexical, in_order / pairs, negation
+    claim_total = sum(w for w, c in zip(point.weights, point.claim, strict=False) if c)
+    claim_found = sum(point.weights[i] for i in found_at if i < len(point.claim) and point.claim[i])
+    claim = claim_found / claim_total if claim_total else 1.0
+    return lexical, in_order / pairs, negation, claim
 
 
 def _context(group: int) -> bool:
@@ -250,6 +283,43 @@ def _contradiction(point: Point, window: Window) -> float:
     return against / (against + support)
 
 
+@lru_cache(maxsize=1)
+def _antonyms() -> dict[str, frozenset[str]]:
+    return {_stem(k): frozenset(_stem(w) for w in v) for k, v in claims.antonym_pairs().items()}
+
+
+def _claim_checks(
+    point: Point, window: Window, answer: Text, antonyms: dict[str, frozenset[str]], claim: float
+) -> tuple[bool, bool]:
+    """(doubt, against) for a point in a window: see quiz/feedback/claims.py."""
+    words = answer.words[window.begin : window.end]
+    verdict = claims.number_verdict(point.numbers, claims.numbers(words))
+    against = verdict.against
+    if not against and claims.comparison_swapped(point.words, words, lambda a, b: _stem(a) == _stem(b)):
+        against = True
+    if not against:
+        against = _contrary(point, window, antonyms)
+    code_missing = bool(claims.code_words(point.words) - set(answer.words))
+    return (against or verdict.doubt or code_missing or claim < claims.CLAIM_NEEDED), against
+
+
+def _contrary(point: Point, window: Window, antonyms: dict[str, frozenset[str]]) -> bool:
+    """The window says a contrary of one of the point's words (not negated, in a clause that says another of
+    the point's words) and not the word itself."""
+    said = {id_ for token in window.tokens for id_ in token.ids}
+    wanted = {id_ for token in point.tokens for id_ in token.ids}
+    for token in point.tokens:
+        stem = next((i for i in token.ids if not i.startswith("#")), None)
+        if stem is None or stem not in antonyms or stem in said:
+            continue
+        for other in window.tokens:
+            if other.negated == token.negated and other.ids & antonyms[stem]:
+                clause = [t for t in window.tokens if t.clause == other.clause and t is not other]
+                if any(t.ids & wanted for t in clause):
+                    return True
+    return False
+
+
 def _logistic(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
@@ -264,12 +334,15 @@ def _features(
 ) -> tuple[list[list[dict]], list[Point], list[Window]]:
     """``features``, with the analysed points and the answer's windows the rows belong to."""
     answer_text = _truncate(answer_text or "")
+    if options.claims:
+        answer_text = claims.mark_code(answer_text)
+    read_points = [claims.mark_code(p) for p in key_points] if options.claims else key_points
     prefixed = (
-        _prefixed([w for p in key_points for w in _words(p)] + _words(answer_text))
+        _prefixed([w for p in read_points for w in _words(p)] + _words(answer_text))
         if options.contradictions
         else None
     )
-    analysed = [_analyse(p, options, prefixed=prefixed) for p in key_points]
+    analysed = [_analyse(p, options, prefixed=prefixed) for p in read_points]
     subjects = _subjects(analysed) if options.contradictions else {}
     for point in analysed:
         _mark_subjects(point.tokens, subjects)
@@ -297,10 +370,15 @@ def _features(
     ]
     said_against = [max(c, NEGATION_IN_FALSITY * n) for c, n in zip(overall, negated, strict=True)]
     falsity = sum(said_against) / len(said_against) if said_against else 0.0
+    salad = options.claims and claims.is_salad(answer_text, answer.words)
+    antonyms = _antonyms()
     for p, point in enumerate(points):
         rows = []
         for w, window in enumerate(windows if point.tokens else ()):  # a blank point has nothing to find
-            lexical, order, negation = _lexical(point, window)
+            lexical, order, negation, claim = _lexical(point, window)
+            doubt, against = (
+                _claim_checks(point, window, answer, antonyms, claim) if options.claims else (False, False)
+            )
             rows.append(
                 {
                     "lexical": lexical,
@@ -315,6 +393,9 @@ def _features(
                     else 0.0,
                     "falsity": falsity,
                     "negation": negation if options.contradictions else 0.0,
+                    "doubt": doubt or salad,
+                    "against": against,
+                    "salad": salad,
                 }
             )
         result.append(rows)
@@ -328,6 +409,20 @@ def combine(row: dict, weights: dict) -> float:
     score *= 1 - NEGATION_PENALTY * row["negation"]
     excess = max(0.0, row["falsity"] - FALSITY_FLOOR) / (1 - FALSITY_FLOOR)
     score *= max(0.0, 1 - FALSITY_PENALTY * excess)
+    return judge(score, row)
+
+
+def judge(score: float, row: dict) -> float:
+    """The score capped by what the claim checks found: a window that says something else is missing, one
+    whose claim is in doubt (or an answer that is keyword salad) is at most unsure."""
+    contradicted = row["contradiction"] >= AGAINST_CONTRADICTION or row["negation"] >= AGAINST_NEGATION
+    if row.get("against") or contradicted:
+        return min(score, UNSURE - 0.01) * 0.5
+    doubtful = row["contradiction"] > DOUBT_CONTRADICTION or row["negation"] > 0
+    if row.get("salad"):
+        return min(score, TICK - 0.01) * SALAD_SHARE
+    if row.get("doubt") or doubtful:
+        return min(score, TICK - 0.01)
     return score
 
 
@@ -379,7 +474,7 @@ def key_point_feedback(key_points: list[str], answer_text: str) -> tuple[list[fl
     chunk_of = [c for c, chunk in enumerate(chunks) for _ in _words(chunk.group())]
     phrases = []
     for score, span in best:
-        if score < COVERED or span is None or not chunk_of:
+        if score < TICK or span is None or not chunk_of:
             phrases.append("")
             continue
         first = chunks[chunk_of[min(span[0], len(chunk_of) - 1)]]

@@ -423,3 +423,40 @@ DETERMINERS = _wordset(
     a an the
     """
 )
+
+# Contrary words in plain English, "left / right": a window that says a right-hand word where the point says
+# a left-hand one (and not the point's own word, and not negated) says something else. Prefix negations
+# ("uncorrelated") and the contrast groups above are handled on their own.
+ANTONYMS = (
+    "always / never",
+    "all every / none",
+    "independent / correlated dependent",
+    "same identical / different",
+    "increase increases raise raises / decrease decreases lower lowers reduce reduces",
+    "high higher large larger big bigger / low lower small smaller",
+    "more / less fewer",
+    "fixed constant static / learned learnable adaptive dynamic",
+    "sparse / dense",
+    "global / local",
+    "positive / negative",
+    "maximize maximise maximum / minimize minimise minimum",
+    "true / false",
+    "add adds / remove removes",
+    "first / last",
+    "explicit / implicit",
+    "synchronous sync / asynchronous async",
+    "deterministic / random stochastic",
+    "overestimate overestimates / underestimate underestimates",
+    "online / offline",
+    "finite / infinite",
+    "heavier heavy / lighter light",
+    "harder / easier",
+    "slower / faster",
+    "worse / better",
+    "needs need / ignores",
+    "harmonic / arithmetic geometric",
+    "early earlier / later late",
+    "relative / absolute",
+    "fixed / learned",
+    "probabilities probability / logits",
+)

@@ -598,7 +598,7 @@ class InterviewItem(models.Model):
         self.coverage, self.matched_phrases = feedback.key_point_feedback(
             self.key_points_shown, self.answer_text
         )
-        self.confirm_ticks(i for i, score in enumerate(self.coverage) if score >= feedback.COVERED)
+        self.confirm_ticks(i for i, score in enumerate(self.coverage) if score >= feedback.TICK)
 
     def confirm_ticks(self, ticked) -> None:
         ticked = set(ticked)

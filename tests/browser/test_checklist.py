@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from quiz.answer_parts import join_key_points
-from quiz.feedback import COVERED, key_point_coverage
+from quiz.feedback import TICK, key_point_coverage
 from quiz.models import Grade, MockInterview, Question
 from tests.test_checklist import ANSWER, KEY_POINTS, expected_grade
 
@@ -23,7 +23,7 @@ def regularisation(bank) -> Question:
 def test_type_reveal_untick_accept_the_suggestion_and_see_it_on_results_and_progress(
     page, candidate, sign_in, regularisation
 ):
-    covered = [score >= COVERED for score in key_point_coverage(KEY_POINTS, ANSWER)]
+    covered = [score >= TICK for score in key_point_coverage(KEY_POINTS, ANSWER)]
     assert sum(covered) == 2  # what this test is about: two points ticked for the candidate
     interview = MockInterview.start(candidate, [regularisation])
     sign_in(page, candidate.username)
