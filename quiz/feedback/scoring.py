@@ -58,9 +58,14 @@ DOUBT_CONTRADICTION = 0.25
 SALAD_SHARE = 0.45
 
 
-def key_point_coverage(key_points: list[str], answer_text: str) -> list[float]:
-    """A score from 0 to 1 per key point: how well ``answer_text`` says it (``TICK`` and up: covered)."""
-    return _score(key_points, answer_text, Options())
+def key_point_coverage(
+    key_points: list[str], answer_text: str, alternatives: list[list[str]] | None = None
+) -> list[float]:
+    """A score from 0 to 1 per key point: how well ``answer_text`` says it (``TICK`` and up: covered,
+    pre-ticked; ``UNSURE`` up to ``TICK``: the topic is there, the claim may not be; below: missing).
+    ``alternatives``: per key point, phrasings a reviewer accepted as saying it (quiz.answer_parts); the best
+    reading counts."""
+    return key_point_feedback(key_points, answer_text, alternatives)[0]
 
 
 def _links(tokens: list[Token]) -> set[tuple[str, int, str]]:
@@ -460,13 +465,26 @@ def _found_span(point: Point, window: Window) -> tuple[int, int]:
     return found[0].start, found[-1].start + found[-1].size
 
 
-def key_point_feedback(key_points: list[str], answer_text: str) -> tuple[list[float], list[str]]:
+# At most this many alternative phrasings per key point are read (the newest), each costs a scoring.
+MAX_ALTERNATIVES = 5
+
+
+def key_point_feedback(
+    key_points: list[str], answer_text: str, alternatives: list[list[str]] | None = None
+) -> tuple[list[float], list[str]]:
     """``key_point_coverage`` with, per key point, the phrase of the answer that says it best ("" when the
-    point is not covered): the text as typed, for the card to highlight.
+    point is missing): the text as typed, for the card to highlight (covered) or ask about (unsure).
 
     The phrase is cut from the answer's whitespace-separated chunks; a chunk that the matcher reads as
     several words ("snake_case", "a==b") is shown whole."""
     best = _best_windows(key_points, answer_text, Options())
+    # An alternative phrasing is read in the point's place, beside the other points as they are.
+    for i, phrasings in enumerate(alternatives or []):
+        for phrasing in phrasings[-MAX_ALTERNATIVES:] if i < len(key_points) else []:
+            variant = [*key_points[:i], phrasing, *key_points[i + 1 :]]
+            candidate = _best_windows(variant, answer_text, Options())[i]
+            if candidate[0] > best[i][0]:
+                best[i] = candidate
     text = _truncate(answer_text or "")
     # The matcher's word k comes from chunk chunk_of[k] of the text: _words reads each chunk the same way
     # on its own (only "non convex" becomes one word across a space, which shifts a highlight by a word).
@@ -474,7 +492,7 @@ def key_point_feedback(key_points: list[str], answer_text: str) -> tuple[list[fl
     chunk_of = [c for c, chunk in enumerate(chunks) for _ in _words(chunk.group())]
     phrases = []
     for score, span in best:
-        if score < TICK or span is None or not chunk_of:
+        if score < UNSURE or span is None or not chunk_of:
             phrases.append("")
             continue
         first = chunks[chunk_of[min(span[0], len(chunk_of) - 1)]]

@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,6 +11,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
 from quiz import feedback
+from quiz.answer_parts import key_point_alternatives
 from quiz.models.accounts import Preferences
 from quiz.models.content import Grade, Question, Section, suggested_grade
 from quiz.models.progress import PracticeDay, ReviewState
@@ -305,7 +307,7 @@ class MockInterview(models.Model):
             # transaction (the matcher is CPU work that no other writer should queue behind).
             if answer_text is not None:
                 item.answer_text = answer_text
-            item.take_feedback(item.question.key_points)
+            item.take_feedback(item.question.key_points, key_point_alternatives(item.question.answer_md))
             feedback_fields = {name: getattr(item, name) for name in InterviewItem.FEEDBACK_FIELDS}
         with transaction.atomic():
             revealed = Coalesce("revealed_at", models.Value(now))
@@ -592,11 +594,12 @@ class InterviewItem(models.Model):
         """0 for missed, skipped or never reached; 1 for nailed."""
         return (self.grade - 1) / 3 if self.grade else 0.0
 
-    def take_feedback(self, key_points: list[str]) -> None:
-        """Score the typed answer against the key points and pre-tick the covered ones (at reveal only)."""
+    def take_feedback(self, key_points: list[str], alternatives: list[list[str]] | None = None) -> None:
+        """Score the typed answer against the key points (and their alternative phrasings) and pre-tick the
+        covered ones (at reveal only)."""
         self.key_points_shown = list(key_points)
         self.coverage, self.matched_phrases = feedback.key_point_feedback(
-            self.key_points_shown, self.answer_text
+            self.key_points_shown, self.answer_text, alternatives
         )
         self.confirm_ticks(i for i, score in enumerate(self.coverage) if score >= feedback.TICK)
 
@@ -605,10 +608,26 @@ class InterviewItem(models.Model):
         self.ticks = [i in ticked for i in range(len(self.key_points_shown))]
         self.suggested_grade = suggested_grade(self.ticks, self.answer_text)
 
-    def checklist(self) -> list[tuple[int, str, bool, str]]:
-        """(index, key point, ticked, matched phrase) for the card after Reveal."""
+    def checklist(self) -> list["ChecklistRow"]:
+        """The key points for the card after Reveal: ticked or not, what the matcher made of each, and the
+        phrase of the typed answer it read as saying the point (covered) or only touching it (unsure)."""
         phrases = self.matched_phrases or [""] * len(self.key_points_shown)
-        return list(zip(range(len(self.ticks)), self.key_points_shown, self.ticks, phrases, strict=False))
+        states = self.matcher_states()
+        return [
+            ChecklistRow(i, point, ticked, phrase, state)
+            for i, (point, ticked, phrase, state) in enumerate(
+                zip(self.key_points_shown, self.ticks, phrases, states, strict=False)
+            )
+        ]
+
+    def matcher_states(self) -> list[str]:
+        """Per key point shown: "covered" (pre-ticked), "unsure" (asked about, not ticked) or "missing", as
+        the matcher scored it at reveal; answers scored before the unsure band count as covered or missing."""
+        scores = self.coverage or [1.0 if ticked else 0.0 for ticked in self.ticks]
+        return [
+            "covered" if score >= feedback.TICK else "unsure" if score >= feedback.UNSURE else "missing"
+            for score in scores
+        ]
 
     @property
     def points_covered(self) -> list[str]:
@@ -617,6 +636,14 @@ class InterviewItem(models.Model):
     @property
     def points_missed(self) -> list[str]:
         return [p for p, ticked in zip(self.key_points_shown, self.ticks, strict=False) if not ticked]
+
+
+class ChecklistRow(NamedTuple):
+    index: int
+    point: str
+    ticked: bool
+    phrase: str
+    state: str  # InterviewItem.matcher_states
 
 
 def share_ticked(ticks: list[bool]) -> float | None:
