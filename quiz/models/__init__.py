@@ -14,6 +14,7 @@ from quiz.models.content import (
 )
 from quiz.models.flags import Flag
 from quiz.models.interviews import InterviewItem, InterviewSummary, MockInterview, SectionResult
+from quiz.models.overrides import KeyPointOverride
 from quiz.models.progress import LEECH_LAPSES, Bookmark, PracticeDay, QuestionNote, ReviewState
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Provenance",
     "InterviewItem",
     "InterviewSummary",
+    "KeyPointOverride",
     "MockInterview",
     "PracticeDay",
     "Preferences",

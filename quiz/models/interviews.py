@@ -316,6 +316,15 @@ class MockInterview(models.Model):
         item.revealed_at = item.revealed_at or now
         return True
 
+    def _record_overrides(self, item: "InterviewItem") -> None:
+        """Where the candidate's ticks differ from the matcher's pre-ticks, what the matcher learns from."""
+        from quiz.models.overrides import KeyPointOverride
+
+        states = item.matcher_states()
+        if any(t != (s == "covered") for t, s in zip(item.ticks, states, strict=False)):
+            shared = Preferences.objects.filter(user_id=self.user_id, share_phrases=True).exists()
+            KeyPointOverride.record(item, share_phrases=shared)
+
     def grade(
         self, item: "InterviewItem", grade: int, answer_text: str | None = None, now=None, ticks=None
     ) -> bool:
@@ -342,6 +351,8 @@ class MockInterview(models.Model):
             if card is not None:
                 card.review(grade, now)
             self._advance(following, now)
+            if ticks is not None:
+                self._record_overrides(item)
         item.grade, item.revealed_at = grade, item.revealed_at or now
         item.ticked_share = confirmed["ticked_share"]
         return True
