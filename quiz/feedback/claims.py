@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from quiz.feedback.vocabulary import ANTONYMS, NEGATORS, STOPWORDS
 
 # A window must say at least this weighted share of a point's claim words to pre-tick it.
-CLAIM_NEEDED = 0.3
+CLAIM_NEEDED = 0.2
 # An answer whose prose has fewer function words than this share of its words strings terms together...
 SALAD_FUNCTION_SHARE = 0.1
 # ... or, from this many words on, repeats itself: fewer distinct words than this share of its words.

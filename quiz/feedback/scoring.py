@@ -49,11 +49,19 @@ NEGATION_IN_FALSITY = 2.0
 FALSITY_PENALTY = 1.0
 # ... applied to the share of the points an answer contradicts above this floor.
 FALSITY_FLOOR = 0.3
-# A window contradicts a point (missing) from this much contradiction or negated share on; any doubt above
-# DOUBT_CONTRADICTION (or any negation that disagrees) keeps it from being pre-ticked.
-AGAINST_CONTRADICTION = 0.6
-AGAINST_NEGATION = 0.5
+# A window contradicts a point (missing) only when all the evidence says so (the cues also fire on correct
+# answers, so below that they only take their share off the score); any contradiction above
+# DOUBT_CONTRADICTION (or any negation that disagrees) keeps a point from being pre-ticked.
+AGAINST_CONTRADICTION = 1.0
+AGAINST_NEGATION = 1.0
+AGAINST_LEXICAL = 0.6
 DOUBT_CONTRADICTION = 0.25
+# An answer that says this many points (and this share of them) the other way round (a contrary claim, or
+# most of the contradiction and negation cues), in windows that say at least MIXED_LEXICAL of the point's
+# words, has none of its points pre-ticked.
+MIXED_POINTS = 2
+MIXED_SHARE = 0.3
+MIXED_LEXICAL = 0.5
 # Keyword salad keeps this share of its score, below TICK and UNSURE: it claims nothing to ask about.
 SALAD_SHARE = 0.45
 
@@ -294,18 +302,27 @@ def _antonyms() -> dict[str, frozenset[str]]:
 
 
 def _claim_checks(
-    point: Point, window: Window, answer: Text, antonyms: dict[str, frozenset[str]], claim: float
+    point: Point,
+    window: Window,
+    answer: Text,
+    antonyms: dict[str, frozenset[str]],
+    claim: float,
+    lexical: float,
 ) -> tuple[bool, bool]:
     """(doubt, against) for a point in a window: see quiz/feedback/claims.py."""
     words = answer.words[window.begin : window.end]
     verdict = claims.number_verdict(point.numbers, claims.numbers(words))
-    against = verdict.against
-    if not against and claims.comparison_swapped(point.words, words, lambda a, b: _stem(a) == _stem(b)):
+    # Another number, or a contrary word, says the point is wrong only where the window clearly talks about
+    # the point; elsewhere ("the mean of the 5 scores" for "k-1 folds") it only keeps the tick off.
+    about = lexical >= AGAINST_LEXICAL
+    against = verdict.against and about
+    doubt = verdict.doubt
+    if claims.comparison_swapped(point.words, words, lambda a, b: _stem(a) == _stem(b)):
         against = True
-    if not against:
-        against = _contrary(point, window, antonyms)
+    elif _contrary(point, window, antonyms):
+        against, doubt = against or about, True
     code_missing = bool(claims.code_words(point.words) - set(answer.words))
-    return (against or verdict.doubt or code_missing or claim < claims.CLAIM_NEEDED), against
+    return (against or doubt or code_missing or claim < claims.CLAIM_NEEDED), against
 
 
 def _contrary(point: Point, window: Window, antonyms: dict[str, frozenset[str]]) -> bool:
@@ -382,7 +399,9 @@ def _features(
         for w, window in enumerate(windows if point.tokens else ()):  # a blank point has nothing to find
             lexical, order, negation, claim = _lexical(point, window)
             doubt, against = (
-                _claim_checks(point, window, answer, antonyms, claim) if options.claims else (False, False)
+                _claim_checks(point, window, answer, antonyms, claim, lexical)
+                if options.claims
+                else (False, False)
             )
             rows.append(
                 {
@@ -417,11 +436,14 @@ def combine(row: dict, weights: dict) -> float:
     return judge(score, row)
 
 
+def _contradicted(row: dict) -> bool:
+    return row["contradiction"] >= AGAINST_CONTRADICTION or row["negation"] >= AGAINST_NEGATION
+
+
 def judge(score: float, row: dict) -> float:
     """The score capped by what the claim checks found: a window that says something else is missing, one
     whose claim is in doubt (or an answer that is keyword salad) is at most unsure."""
-    contradicted = row["contradiction"] >= AGAINST_CONTRADICTION or row["negation"] >= AGAINST_NEGATION
-    if row.get("against") or contradicted:
+    if row.get("against") or _contradicted(row):
         return min(score, UNSURE - 0.01) * 0.5
     doubtful = row["contradiction"] > DOUBT_CONTRADICTION or row["negation"] > 0
     if row.get("salad"):
@@ -444,6 +466,19 @@ def _best_windows(
     use_embeddings = options.embeddings and _embedding_model() is not None
     weights = WEIGHTS if use_embeddings else WEIGHTS_WITHOUT_EMBEDDINGS
     rows_per_point, points, windows = _features(key_points, answer_text, options)
+    # An answer that says several points the other way round mixes things up: none of its points is
+    # vouched for, each is at most unsure (the candidate confirms what they meant).
+    if options.claims and len(points) >= 2:
+        said_against = sum(
+            any(
+                row["against"] or row["contradiction"] >= 0.6 or row["negation"] >= 0.5
+                for row in rows
+                if row["lexical"] >= MIXED_LEXICAL
+            )
+            for rows in rows_per_point
+        )
+        if said_against >= max(MIXED_POINTS, MIXED_SHARE * len(points)):
+            rows_per_point = [[{**row, "doubt": True} for row in rows] for rows in rows_per_point]
     best = []
     for point, rows in zip(points, rows_per_point, strict=True):
         scores = [combine(row, weights) for row in rows]
