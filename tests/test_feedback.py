@@ -11,6 +11,7 @@ import pytest
 
 from quiz import feedback
 from quiz.feedback import TICK, UNSURE, key_point_coverage
+from quiz.feedback.vocabulary import ml_synonyms
 from quiz.importer.bank import parse_bank, read_sources
 from quiz.models import GRADE_CUTOFFS, Grade, suggested_grade
 
@@ -392,3 +393,10 @@ def test_eval_set_has_four_kinds_of_answer_labelled_per_key_point():
             assert set(answer["covered"]) <= {0, 1}
         labels = {answer["kind"]: answer["covered"] for answer in question["answer"]}
         assert sum(labels["strong"]) > sum(labels["partial"]) > sum(labels["wrong"]) == 0, question["prompt"]
+
+
+def test_the_shared_ml_vocabulary_expands_abbreviations_both_ways():
+    assert {"learning rate", "step size", "logistic regression"} <= ml_synonyms("LR")
+    assert "lr" in ml_synonyms("Learning  rate")
+    assert "pca" in ml_synonyms("principal component analysis")
+    assert ml_synonyms("sourdough") == {"sourdough"}

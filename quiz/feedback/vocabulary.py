@@ -1,11 +1,27 @@
 """The words the key-point matcher (quiz/feedback/) knows: ML synonyms and abbreviations, contrast groups,
-negations and stopwords. Hand-kept: add a phrase where candidates say a thing in a way the matcher misses, and
-re-run `make bench` (tests/bench/bench_feedback.py) to see that nothing else got worse.
+contrary words, negations and stopwords. Hand-kept: add a phrase where candidates say a thing in a way the
+matcher misses, and re-run `make bench` (tests/bench/bench_feedback.py) to see that nothing else got worse.
+
+Other features share the ML vocabulary through ``ml_synonyms`` (search: "lr" finds "learning rate"); the
+tables below are the matcher's own.
 """
 
 
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+def ml_synonyms(term: str) -> frozenset[str]:
+    """The phrases that name the same ML thing as ``term`` (lower case, words separated by single spaces),
+    ``term`` included: ``ml_synonyms("lr")`` holds "learning rate", "step size" and "logistic regression" (an
+    abbreviation may name several things). A term the vocabulary does not know gives just itself."""
+    term = " ".join(term.lower().replace("-", " ").split())
+    found = {term}
+    for phrases in CONCEPTS.values():
+        names = [" ".join(p.split()) for p in phrases.split("|")]
+        if term in names:
+            found.update(names)
+    return frozenset(found)
 
 
 # Concepts: a name and the phrases (in plain words, "|" between them) that say it. A phrase may name several
