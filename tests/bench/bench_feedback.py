@@ -82,9 +82,7 @@ METHODS = {
     "without embeddings": lambda kp, a: scoring._score(kp, a, feedback.Options(embeddings=False)),
     "without stemming/synonyms/typos": lambda kp, a: scoring._score(kp, a, feedback.Options(synonyms=False)),
     "without negation/contrasts": lambda kp, a: scoring._score(kp, a, feedback.Options(contradictions=False)),
-    "without the claims.py checks": lambda kp, a: scoring._score(
-        kp, a, feedback.Options(claims=False)
-    ),
+    "without the claims.py checks": lambda kp, a: scoring._score(kp, a, feedback.Options(claims=False)),
     "word overlap (baseline)": word_overlap,
 }
 
