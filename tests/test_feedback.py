@@ -400,3 +400,35 @@ def test_the_shared_ml_vocabulary_expands_abbreviations_both_ways():
     assert "lr" in ml_synonyms("Learning  rate")
     assert "pca" in ml_synonyms("principal component analysis")
     assert ml_synonyms("sourdough") == {"sourdough"}
+
+
+def test_the_bench_reports_each_fresh_set_apart_salad_answers_included(tmp_path, monkeypatch):
+    import tests.bench.bench_feedback as bench
+
+    fresh = tmp_path / "feedback_fresh_people.toml"
+    fresh.write_text(
+        """
+[[question]]
+source = "x.md"
+prompt = "What does L1 regularisation do?"
+key_points = ["L1 regularization gives sparse weights", "L2 shrinks weights smoothly towards zero"]
+
+[[question.answer]]
+kind = "strong"
+covered = [1, 1]
+text = "lasso pushes many coefficients to exactly zero, while ridge just makes them all a bit smaller"
+
+[[question.answer]]
+kind = "salad"
+covered = [0, 0]
+text = "L1 L2 sparse weights shrinks smoothly zero regularization lasso ridge penalty"
+"""
+    )
+    monkeypatch.setattr(bench, "FRESH", [fresh])
+    # The labelled eval set left out (the bench measures it): only the fresh file's rows count here.
+    lines = bench.quality([], bench.load_fresh(), {"matcher": bench.METHODS["matcher"]})
+    row = next(line for line in lines if "| fresh: feedback_fresh_people.toml |" in line)
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[2:4] == ["1", "4"]  # one question, four labelled pairs
+    assert cells[-2] == "1.00"  # the salad answer suggests at most Partial
+    assert cells[8] == "–"  # no ordering without partial and wrong answers

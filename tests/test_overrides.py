@@ -9,18 +9,14 @@ from django.urls import reverse
 from quiz.answer_parts import join_key_points, key_point_alternatives
 from quiz.feedback import TICK, key_point_coverage
 from quiz.models import Grade, KeyPointOverride, MockInterview, Preferences
+from tests import test_checklist
 from tests.conftest import reviewers_group
 from tests.test_checklist import ANSWER, KEY_POINTS, UNSURE_ANSWER
 
 OVERRIDES = reverse("quiz:key-point-overrides")
 
 
-@pytest.fixture
-def regularisation(make_question):
-    return make_question(
-        prompt_md="Compare L1 and L2 regularisation.",
-        answer_md=join_key_points("Both add a penalty on the weights to the loss.", KEY_POINTS),
-    )
+regularisation = test_checklist.regularisation  # the question the checklist's tests answer
 
 
 @pytest.fixture
@@ -120,27 +116,36 @@ def test_this_phrasing_says_it_adds_an_alternative_the_checker_then_accepts(
     assert "Added" in client.get(OVERRIDES).content.decode()
 
 
-def test_a_phrasing_for_a_reworded_point_is_refused_with_a_message(client, user, reviewer, regularisation):
+@pytest.fixture
+def post_phrasing(client, user, reviewer, regularisation):
+    """Post a phrasing for the correction of a candidate who shares their words (response after redirects)."""
     Preferences.objects.create(user=user, share_phrases=True)
     graded(user, regularisation, UNSURE_ANSWER, ticks=[0, 1, 2])
     override = KeyPointOverride.objects.get()
+    client.force_login(reviewer)
+    url = reverse("quiz:key-point-phrasing", args=[override.pk])
+    return lambda phrase: client.post(url, {f"o{override.pk}-phrase": phrase}, follow=True)
+
+
+def test_a_phrasing_for_a_reworded_point_is_refused_with_a_message(post_phrasing, regularisation):
     regularisation.answer_md = join_key_points("Rewritten.", ["Something else entirely"])
     regularisation.save()
-    client.force_login(reviewer)
-    url = reverse("quiz:key-point-phrasing", args=[override.pk])
-    response = client.post(url, {f"o{override.pk}-phrase": "anything"}, follow=True)
-    assert "has been reworded since" in response.content.decode()
+    assert "has been reworded since" in post_phrasing("anything").content.decode()
     regularisation.refresh_from_db()
     assert "also:" not in regularisation.answer_md
 
 
-def test_an_empty_phrasing_is_a_message_not_an_edit(client, user, reviewer, regularisation):
-    Preferences.objects.create(user=user, share_phrases=True)
-    graded(user, regularisation, UNSURE_ANSWER, ticks=[0, 1, 2])
-    override = KeyPointOverride.objects.get()
-    client.force_login(reviewer)
-    url = reverse("quiz:key-point-phrasing", args=[override.pk])
-    response = client.post(url, {f"o{override.pk}-phrase": "   "}, follow=True)
-    assert "Not added" in response.content.decode()
+def test_an_empty_phrasing_is_a_message_not_an_edit(post_phrasing, regularisation):
+    assert "Not added" in post_phrasing("   ").content.decode()
     regularisation.refresh_from_db()
     assert "also:" not in regularisation.answer_md
+
+
+def test_a_phrasing_already_there_is_not_added_twice(post_phrasing, regularisation):
+    post_phrasing("L2 does something to the weights")
+    assert (
+        "already an alternative phrasing"
+        in post_phrasing("L2 does something to the weights").content.decode()
+    )
+    regularisation.refresh_from_db()
+    assert regularisation.answer_md.count("also:") == 1

@@ -23,17 +23,22 @@ def regularisation(bank) -> Question:
     return question
 
 
+def type_and_reveal(page, candidate, sign_in, question, answer) -> MockInterview:
+    """Sign in, open a new interview on ``question``, type ``answer`` and press Reveal."""
+    interview = MockInterview.start(candidate, [question])
+    sign_in(page, candidate.username)
+    page.goto(f"/interviews/{interview.pk}/")
+    page.locator("#answer-text").fill(answer)
+    page.get_by_role("button", name="Reveal the answer").click()
+    return interview
+
+
 def test_type_reveal_untick_accept_the_suggestion_and_see_it_on_results_and_progress(
     page, candidate, sign_in, regularisation
 ):
     covered = [score >= TICK for score in key_point_coverage(KEY_POINTS, ANSWER)]
     assert sum(covered) == 2  # what this test is about: two points ticked for the candidate
-    interview = MockInterview.start(candidate, [regularisation])
-    sign_in(page, candidate.username)
-    page.goto(f"/interviews/{interview.pk}/")
-
-    page.locator("#answer-text").fill(ANSWER)
-    page.get_by_role("button", name="Reveal the answer").click()
+    interview = type_and_reveal(page, candidate, sign_in, regularisation, ANSWER)
     ticks = page.locator(".key-point-tick")
     expect(ticks).to_have_count(len(KEY_POINTS))
     for box, ticked in zip(ticks.all(), covered, strict=True):
@@ -90,11 +95,7 @@ def test_an_unsure_point_is_confirmed_with_one_key_and_the_card_is_axe_clean_on_
     scores = key_point_coverage(KEY_POINTS, UNSURE_ANSWER)
     assert [s >= TICK for s in scores] == [True, False, True] and scores[1] >= UNSURE
     page = open_page(viewport={"width": 320, "height": 640})
-    interview = MockInterview.start(candidate, [regularisation])
-    sign_in(page, candidate.username)
-    page.goto(f"/interviews/{interview.pk}/")
-    page.locator("#answer-text").fill(UNSURE_ANSWER)
-    page.get_by_role("button", name="Reveal the answer").click()
+    interview = type_and_reveal(page, candidate, sign_in, regularisation, UNSURE_ANSWER)
 
     unsure = page.locator(".is-unsure .key-point-tick")
     expect(unsure).to_have_count(1)
