@@ -26,11 +26,10 @@ suggest is ``quiz.models.content.suggested_grade``, beside ``Grade``.
 """
 
 from quiz.feedback.analysis import MAX_ANSWER_WORDS, Options
-from quiz.feedback.embeddings import _embedding_model, embeddings_loaded
+from quiz.feedback.embeddings import embeddings_loaded
 from quiz.feedback.scoring import (
     TICK,
     UNSURE,
-    _score,
     features,
     key_point_coverage,
     key_point_feedback,
@@ -43,8 +42,6 @@ __all__ = [
     "MAX_ANSWER_WORDS",
     "STOPWORDS",
     "Options",
-    "_embedding_model",
-    "_score",
     "embeddings_loaded",
     "features",
     "key_point_coverage",

@@ -49,7 +49,7 @@ import django  # noqa: E402
 django.setup()
 
 from quiz import feedback  # noqa: E402
-from quiz.feedback import scoring  # noqa: E402
+from quiz.feedback import embeddings, scoring  # noqa: E402
 from quiz.models import Grade, suggested_grade  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "feedback_eval.toml"
@@ -248,7 +248,8 @@ def rss():
 start = rss()
 from quiz import feedback
 imported = rss()
-loaded = feedback._embedding_model() is not None
+from quiz.feedback import embeddings
+loaded = embeddings._embedding_model() is not None
 feedback.key_point_coverage(["L1 gives sparse weights"], "lasso zeroes out coefficients")
 after = rss()
 print(json.dumps({"start": start, "imported": imported, "after": after, "loaded": loaded}))
@@ -278,8 +279,8 @@ def fit(questions: list[dict]) -> None:
     import numpy as np
 
     tuning = [q for q in questions if not q.get("fresh")][0::2]
-    for embeddings in (True, False):
-        options = feedback.Options(embeddings=embeddings)
+    for with_embeddings in (True, False):
+        options = feedback.Options(embeddings=with_embeddings)
         rows, labels, groups = [], [], []
         for qi, q in enumerate(tuning):
             for answer in q["answer"]:
@@ -302,7 +303,7 @@ def fit(questions: list[dict]) -> None:
             (-1.5, -2, -2.5, -3, -3.5, -4, -5),
             (4, 6, 8, 9, 10, 12),
             (0, 1),
-            (0, 1, 2, 4) if embeddings else (0,),
+            (0, 1, 2, 4) if with_embeddings else (0,),
             (0.8, 1.0),
             (0.6, 0.8),
             (0, 0.5, 1.0),
@@ -347,7 +348,7 @@ def fit(questions: list[dict]) -> None:
         names = "objective f1 ordering false_below bias lexical order embedding contradiction negation"
         names += " falsity falsity_floor"
         print(
-            "embeddings" if embeddings else "no embeddings",
+            "embeddings" if with_embeddings else "no embeddings",
             dict(zip(names.split(), (round(float(v), 3) for v in best), strict=True)),
         )
 
@@ -372,7 +373,7 @@ def main() -> int:
         print("\n".join(quality(questions, fresh, methods)))
         return 0
     began = time.monotonic()
-    model = feedback._embedding_model()
+    model = embeddings._embedding_model()
     quality_lines = quality(questions, fresh)
     speed_lines = speed(questions)
     memory_lines = memory()
