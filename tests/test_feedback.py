@@ -432,3 +432,13 @@ text = "L1 L2 sparse weights shrinks smoothly zero regularization lasso ridge pe
     assert cells[2:4] == ["1", "4"]  # one question, four labelled pairs
     assert cells[-2] == "1.00"  # the salad answer suggests at most Partial
     assert cells[8] == "–"  # no ordering without partial and wrong answers
+
+
+def test_an_alternative_phrasing_covers_a_point_said_that_way_and_only_a_few_are_read():
+    point = ["L2 shrinks weights smoothly towards zero"]
+    answer = "the squared penalty nudges everything a bit closer to nothing"
+    assert covered(point, answer) == [False]
+    assert key_point_coverage(point, answer, [[answer]])[0] >= TICK
+    # The newest phrasings are read; older ones beyond the limit are not (each costs a scoring).
+    old_first = [[answer, "unrelated one", "unrelated two"]]
+    assert key_point_coverage(point, answer, old_first)[0] < TICK
