@@ -18,8 +18,16 @@ from django_htmx.http import HttpResponseClientRedirect
 from quiz import throttles
 from quiz.diffing import answer_update_for
 from quiz.forms import AnswerForm, GradeForm, InterviewSetupForm, MarkForm
-from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
-from quiz.models.interview_items import GRADE_CUTOFFS, POINTS_MISSED_WINDOW
+from quiz.models import (
+    GRADE_CUTOFFS,
+    GRADE_MEANINGS,
+    Grade,
+    InterviewItem,
+    MockInterview,
+    Question,
+    ReviewState,
+)
+from quiz.models.interview_items import POINTS_MISSED_WINDOW
 from quiz.view_helpers import page_or_part
 from quiz.wording import counted
 
