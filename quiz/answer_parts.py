@@ -9,6 +9,13 @@ exporter, the in-app editor and admin.
 
     <!-- provenance: written; by: bank editors; date: 2026-11-30 -->
 
+A key point may carry alternative phrasings, each an indented ``also:`` item under it: wordings that say the
+point (added by a reviewer from candidates' answers), which the matcher accepts as well as the point itself:
+
+    Key points:
+    - L1 drives some weights exactly to zero
+      - also: lasso zeroes out coefficients
+
 The ``Key points:`` block stays in ``answer_md`` (so whoever edits the answer edits its rubric in the same
 text box, and a re-import keeps an admin's edit of either); ``Question.save`` keeps the parsed list beside it.
 The provenance comment records who wrote or reviewed the answer; the importer moves it into
@@ -33,12 +40,28 @@ _PROVENANCE_RE = re.compile(
 )
 
 
+ALSO = "also:"
+_ALSO_RE = re.compile(r"^[ \t]+[-*+][ \t]+also:[ \t]*(.*?)[ \t]*$", re.IGNORECASE)
+
+
 def split_key_points(answer_md: str) -> tuple[str, list[str]]:
     """The answer without its trailing key-point block, and the key points (an empty list without one)."""
+    body, points = split_key_points_with_alternatives(answer_md)
+    return body, [point for point, _ in points]
+
+
+def split_key_points_with_alternatives(answer_md: str) -> tuple[str, list[tuple[str, list[str]]]]:
+    """``split_key_points`` with, per key point, its alternative phrasings (``also:`` items under it)."""
     match = _KEY_POINTS_RE.search(answer_md)
     if not match:
         return answer_md, []
-    points = [m[1] for line in match["items"].splitlines() if (m := _ITEM_RE.match(line)) and m[1]]
+    points: list[tuple[str, list[str]]] = []
+    for line in match["items"].splitlines():
+        if also := _ALSO_RE.match(line):
+            if points and also[1]:  # an "also:" before any point has nothing to belong to
+                points[-1][1].append(also[1])
+        elif (m := _ITEM_RE.match(line)) and m[1]:
+            points.append((m[1], []))
     return answer_md[: match.start()].rstrip(), points
 
 
@@ -61,12 +84,35 @@ def rendered_fields(
     }
 
 
-def join_key_points(body_md: str, key_points: list[str]) -> str:
-    """The inverse of ``split_key_points``."""
+def key_point_alternatives(answer_md: str) -> list[list[str]]:
+    """Per key point of ``answer_md``, its alternative phrasings (empty lists when it has none)."""
+    return [alternatives for _, alternatives in split_key_points_with_alternatives(answer_md)[1]]
+
+
+def join_key_points(body_md: str, key_points: list[str], alternatives: list[list[str]] | None = None) -> str:
+    """The inverse of ``split_key_points`` (and, given ``alternatives``, of the ``..._with_alternatives``)."""
     if not key_points:
         return body_md
-    block = "\n".join([KEY_POINTS_LABEL, *(f"- {point}" for point in key_points)])
+    lines = [KEY_POINTS_LABEL]
+    for i, point in enumerate(key_points):
+        lines.append(f"- {point}")
+        for phrase in (alternatives or [])[i] if alternatives and i < len(alternatives) else []:
+            lines.append(f"  - {ALSO} {phrase}")
+    block = "\n".join(lines)
     return f"{body_md.rstrip()}\n\n{block}" if body_md.strip() else block
+
+
+def add_alternative(answer_md: str, index: int, phrase: str) -> str:
+    """``answer_md`` with ``phrase`` added as an alternative phrasing of its ``index``-th key point (unchanged
+    when the point already has it). The provenance comment, wherever it stands, is kept."""
+    phrase = " ".join(phrase.split())
+    text, note = split_provenance(answer_md)
+    body, points = split_key_points_with_alternatives(text)
+    if not phrase or not 0 <= index < len(points) or phrase in points[index][1]:
+        return answer_md
+    points[index][1].append(phrase)
+    joined = join_key_points(body, [p for p, _ in points], [a for _, a in points])
+    return f"{joined}\n\n{note.comment()}" if note else joined
 
 
 @dataclass(frozen=True)

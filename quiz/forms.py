@@ -34,8 +34,12 @@ class SignUpForm(UserCreationForm):
 class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Preferences
-        fields = ("keyboard_shortcuts", "extra_time")
-        labels = {"keyboard_shortcuts": "Single-key shortcuts in interviews", "extra_time": "Extra time"}
+        fields = ("keyboard_shortcuts", "extra_time", "share_phrases")
+        labels = {
+            "keyboard_shortcuts": "Single-key shortcuts in interviews",
+            "extra_time": "Extra time",
+            "share_phrases": "Share what I typed when I correct the key-point checker",
+        }
         widgets = {"extra_time": forms.RadioSelect}
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quiz.views import account, banks, flags, history, interviews, pages, questions
+from quiz.views import account, banks, flags, history, interviews, overrides, pages, questions
 
 app_name = "quiz"
 urlpatterns = [
@@ -26,6 +26,12 @@ urlpatterns = [
     path("review-queue/flags/<int:pk>/dismiss/", flags.dismiss_flag, name="flag-dismiss"),
     path("review-queue/flags/<int:pk>/accept/", flags.accept_flag, name="flag-accept"),
     path("review-queue/questions/<int:pk>/answer/", flags.answer_edit, name="answer-edit"),
+    path("review-queue/key-points/", overrides.key_point_overrides, name="key-point-overrides"),
+    path(
+        "review-queue/key-points/overrides/<int:pk>/phrasing/",
+        overrides.accept_phrasing,
+        name="key-point-phrasing",
+    ),
     path("interviews/new/", interviews.interview_new, name="interview-new"),
     path("review/", interviews.review_start, name="review-start"),
     path("interviews/<int:pk>/", interviews.interview_step, name="interview-step"),

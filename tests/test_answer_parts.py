@@ -8,10 +8,14 @@ from quiz import importer
 from quiz.answer_parts import (
     ProvenanceNote,
     ProvenanceSyntaxError,
+    add_alternative,
     join_key_points,
+    key_point_alternatives,
     split_key_points,
+    split_key_points_with_alternatives,
     split_provenance,
 )
+from quiz.exporter import answer_problem
 from quiz.models import Provenance
 
 ANSWER = """L1 adds the absolute weights to the loss.
@@ -92,3 +96,54 @@ def test_saving_an_answer_keeps_its_key_points_beside_it_and_out_of_the_rendered
     assert question.key_points == split_key_points(ANSWER)[1]
     assert "Key points" not in question.answer_html
     assert question.provenance == Provenance.UPSTREAM
+
+
+WITH_ALTERNATIVES = """L1 adds the absolute weights to the loss.
+
+Key points:
+- L1 drives some weights exactly to zero
+  - also: lasso zeroes out coefficients
+  - also: feature selection for free
+- L2 shrinks all weights smoothly"""
+
+
+def test_alternative_phrasings_belong_to_the_point_above_them_and_are_not_points():
+    body, points = split_key_points(WITH_ALTERNATIVES)
+    assert points == ["L1 drives some weights exactly to zero", "L2 shrinks all weights smoothly"]
+    assert body == "L1 adds the absolute weights to the loss."
+    assert key_point_alternatives(WITH_ALTERNATIVES) == [
+        ["lasso zeroes out coefficients", "feature selection for free"],
+        [],
+    ]
+
+
+def test_alternative_phrasings_round_trip_through_join():
+    body, points = split_key_points_with_alternatives(WITH_ALTERNATIVES)
+    joined = join_key_points(body, [p for p, _ in points], [a for _, a in points])
+    assert joined == WITH_ALTERNATIVES
+
+
+def test_adding_an_alternative_writes_it_under_its_point_once_and_keeps_provenance():
+    answer = join_key_points("The answer.", ["Point one", "Point two"])
+    answer += "\n\n<!-- provenance: written; by: bank editors -->"
+    added = add_alternative(answer, 1, "  the second,\n said  otherwise ")
+    assert key_point_alternatives(split_provenance(added)[0]) == [[], ["the second, said otherwise"]]
+    assert split_provenance(added)[1].by == "bank editors"
+    assert add_alternative(added, 1, "the second, said otherwise") == added  # once
+    assert add_alternative(added, 5, "no such point") == added
+
+
+def test_an_answer_without_alternatives_reads_and_writes_as_before():
+    # The bundled bank has none: its content.json stays byte-identical (test_build_fixtures checks the file).
+    body, points = split_key_points(ANSWER)
+    assert join_key_points(body, points) == join_key_points(body, points, [[] for _ in points])
+
+
+def test_an_imported_alternative_survives_the_markdown_export(make_question):
+    assert answer_problem("file.md", WITH_ALTERNATIVES) is None
+    question = make_question(answer_md=WITH_ALTERNATIVES)
+    assert question.key_points == [
+        "L1 drives some weights exactly to zero",
+        "L2 shrinks all weights smoothly",
+    ]
+    assert "also:" not in question.answer_html

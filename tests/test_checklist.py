@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from quiz.answer_parts import join_key_points
 from quiz.charts import calibration_chart
-from quiz.feedback import COVERED, GRADE_CUTOFFS, key_point_coverage
-from quiz.models import Grade, InterviewItem, MockInterview, PracticeDay, ReviewState
+from quiz.feedback import TICK, UNSURE, key_point_coverage
+from quiz.models import GRADE_CUTOFFS, Grade, InterviewItem, MockInterview, PracticeDay, ReviewState
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -50,12 +50,11 @@ def first_item(interview):
 
 
 def covered_by_matcher(answer=ANSWER) -> list[bool]:
-    return [score >= COVERED for score in key_point_coverage(KEY_POINTS, answer)]
+    return [score >= TICK for score in key_point_coverage(KEY_POINTS, answer)]
 
 
 def expected_grade(ticked: int, total: int) -> Grade:
-    share = ticked / total
-    return Grade[next(name for name, lower in GRADE_CUTOFFS if share >= lower).upper()]
+    return next(grade for grade, percent in GRADE_CUTOFFS if 100 * ticked >= percent * total)
 
 
 # Stored at reveal
@@ -69,15 +68,55 @@ def test_reveal_keeps_the_points_shown_their_coverage_and_pre_ticks_the_covered_
     assert item.coverage == key_point_coverage(KEY_POINTS, ANSWER)
     assert item.ticks == covered_by_matcher()
     assert item.suggested_grade == expected_grade(sum(item.ticks), len(KEY_POINTS))
-    # The phrases shown are the candidate's own words, where a point is covered.
-    for ticked, phrase in zip(item.ticks, item.matched_phrases, strict=True):
-        assert bool(phrase) == ticked
+    # The phrases shown are the candidate's own words, where a point is covered or unsure.
+    for state, phrase in zip(item.matcher_states(), item.matched_phrases, strict=True):
+        assert bool(phrase) == (state != "missing")
         assert phrase in ANSWER
 
 
 def test_the_fixture_answer_covers_two_of_three_points():
     # The browser test and the tests below rely on the matcher reading ANSWER this way.
     assert covered_by_matcher() == [True, False, True]
+
+
+# Says the first and last points, and only touches the second: the matcher asks about it.
+UNSURE_ANSWER = ANSWER + "\nL2 does something to the weights as well."
+
+
+def test_the_unsure_fixture_answer_leaves_the_second_point_unsure():
+    scores = key_point_coverage(KEY_POINTS, UNSURE_ANSWER)
+    assert scores[0] >= TICK and scores[2] >= TICK
+    assert UNSURE <= scores[1] < TICK
+
+
+def test_an_unsure_point_is_asked_about_unticked_and_left_out_of_the_suggestion(client, user, interview):
+    item = first_item(interview)
+    interview.reveal(item, answer_text=UNSURE_ANSWER)
+    item.refresh_from_db()
+    assert item.matcher_states() == ["covered", "unsure", "covered"]
+    assert item.ticks == [True, False, True]
+    assert item.suggested_grade == expected_grade(2, 3)
+    client.force_login(user)
+    html = client.get(reverse("quiz:interview-step", args=[interview.pk])).content.decode()
+    row = re.search(r'<li class="is-unsure">.*?</li>', html, re.DOTALL).group(0)
+    assert 'id="tick-1"' in row and "checked" not in row
+    assert 'aria-describedby="unsure-1"' in row
+    assert "Unsure" in row and "is it what the point says?" in row
+    assert "L2 does something to the weights" in row
+    assert "<mark>" not in row  # only what the matcher vouches for is highlighted as said
+
+
+def test_confirming_an_unsure_point_counts_it_towards_the_suggestion_without_js(client, user, interview):
+    item = first_item(interview)
+    interview.reveal(item, answer_text=UNSURE_ANSWER)
+    client.force_login(user)
+    client.post(
+        item_url("grade", item),
+        {"grade": Grade.NAILED, "answer": UNSURE_ANSWER, "ticks_shown": "1", "ticks": [0, 1, 2]},
+    )
+    item.refresh_from_db()
+    assert item.ticks == [True, True, True]
+    assert item.suggested_grade == Grade.NAILED
 
 
 def test_nothing_typed_ticks_nothing_and_suggests_nothing(interview):

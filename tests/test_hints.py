@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from quiz.answer_parts import join_key_points
 from quiz.models import Grade, InterviewItem, MockInterview
-from quiz.models.hints import HINTED_GRADE_CAP, capped_by_hints, gist
-from quiz.models.interview_items import suggested_grade
+from quiz.models.content import suggested_grade
+from quiz.models.hints import HINTED_GRADE_CAP, ceiling, gist
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 # The bank's own kind of key points, long ones included.
@@ -72,12 +72,11 @@ def test_a_hint_is_a_key_points_gist_not_the_whole_point(point, shown):
 
 
 def test_a_hinted_answer_is_suggested_good_at_most():
-    assert capped_by_hints(Grade.NAILED, hints_used=1) == Grade.GOOD == HINTED_GRADE_CAP
-    assert capped_by_hints(Grade.PARTIAL, hints_used=2) == Grade.PARTIAL
-    assert capped_by_hints(Grade.NAILED, hints_used=0) == Grade.NAILED
-    assert capped_by_hints(None, hints_used=1) is None
-    assert suggested_grade([True, True, True], "all of it", hints_used=1) == Grade.GOOD
-    assert suggested_grade([True, True, True], "all of it") == Grade.NAILED
+    every, some = [True] * 4, [True, False, False, False]
+    assert suggested_grade(every, "typed", ceiling=ceiling(1)) == Grade.GOOD == HINTED_GRADE_CAP
+    assert suggested_grade(some, "typed", ceiling=ceiling(2)) == suggested_grade(some, "typed")
+    assert suggested_grade(every, "typed", ceiling=ceiling(0)) == Grade.NAILED
+    assert suggested_grade([False, False], "", ceiling=ceiling(1)) is None
 
 
 def test_reveal_after_a_hint_suggests_good_even_with_every_point_covered(interview):

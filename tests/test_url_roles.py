@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_tasks_db.models import DBTaskResult
 
-from quiz.models import Bank, BankUpload, Flag, Grade, MockInterview, Question, Section
+from quiz.models import Bank, BankUpload, Flag, Grade, KeyPointOverride, MockInterview, Question, Section
 from quiz.tasks import import_upload
 
 ROLES = ["anonymous", "user", "other user", "reviewer", "staff"]
@@ -128,6 +128,12 @@ TABLE: dict[str, Row] = {
         (LOGIN, 403, 403, ELSEWHERE, ELSEWHERE),
     ),
     "quiz:answer-edit": Row(_quiz("/review-queue/questions/{question}/answer/"), REVIEWERS),
+    "quiz:key-point-overrides": Row(_quiz("/review-queue/key-points/"), REVIEWERS),
+    "quiz:key-point-phrasing": Row(
+        _quiz("/review-queue/key-points/overrides/{override}/phrasing/"),
+        (LOGIN, 403, 403, 405, 405),
+        (LOGIN, 403, 403, ELSEWHERE, ELSEWHERE),
+    ),
     # -- interviews: only their owner sees them; the method is checked before the owner
     "quiz:interview-new": Row(_quiz("/interviews/new/"), SIGNED_IN),
     "quiz:review-start": Row(_quiz("/review/"), POST_ONLY, (LOGIN, HOME, HOME, HOME, HOME)),
@@ -228,6 +234,16 @@ def objects(db, make_question) -> dict:
         "revision": question.history.order_by("history_date").first().history_id,
         "section": Section.objects.get(),
         "flag": Flag.objects.create(user=owner, question=question, reason=Flag.Reason.WRONG),
+        "override": KeyPointOverride.objects.create(
+            item=running.current_item(),
+            question=question,
+            index=0,
+            key_point="A point",
+            state="covered",
+            score=0.9,
+            ticked=False,
+            phrase="shared words",
+        ),
         "running": running,
         "item": running.current_item(),
         "finished": finished,

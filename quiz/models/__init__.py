@@ -2,15 +2,26 @@
 
 from quiz.models.accounts import Preferences
 from quiz.models.banks import Bank, BankUpload
-from quiz.models.content import GRADE_MEANINGS, Difficulty, Grade, Provenance, Question, Section
+from quiz.models.content import (
+    GRADE_CUTOFFS,
+    GRADE_MEANINGS,
+    Difficulty,
+    Grade,
+    Provenance,
+    Question,
+    Section,
+    suggested_grade,
+)
 from quiz.models.flags import Flag
 from quiz.models.interview_items import InterviewItem
 from quiz.models.interview_results import InterviewSummary, SectionResult
 from quiz.models.interviews import MockInterview
+from quiz.models.overrides import KeyPointOverride
 from quiz.models.progress import LEECH_LAPSES, Bookmark, PracticeDay, QuestionNote, ReviewState
 from quiz.models.search import SearchTerm
 
 __all__ = [
+    "GRADE_CUTOFFS",
     "GRADE_MEANINGS",
     "LEECH_LAPSES",
     "Bank",
@@ -22,6 +33,7 @@ __all__ = [
     "Provenance",
     "InterviewItem",
     "InterviewSummary",
+    "KeyPointOverride",
     "MockInterview",
     "PracticeDay",
     "Preferences",
@@ -31,4 +43,5 @@ __all__ = [
     "SearchTerm",
     "Section",
     "SectionResult",
+    "suggested_grade",
 ]

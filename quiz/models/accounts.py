@@ -28,6 +28,12 @@ class Preferences(models.Model):
         default=ExtraTime.NONE,
         help_text="Applied to every timed interview you start from now on.",
     )
+    share_phrases = models.BooleanField(
+        default=False,
+        help_text="When you untick a point the checker ticked, or tick one it did not, reviewers always see "
+        "that it happened. With this on they also see the words you typed, to teach the checker new "
+        "phrasings. Off: only the counts.",
+    )
 
     def __str__(self) -> str:
         return f"Preferences of {self.user_id}"

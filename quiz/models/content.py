@@ -369,6 +369,25 @@ class Grade(models.IntegerChoices):
     NAILED = 4, "Nailed"
 
 
+# The grade the share of key points ticked after Reveal suggests: (grade, lowest ticked percent), best first.
+# Nailed asks for (nearly) all points, Missed for (nearly) none; Partial and Good split the middle at 60%.
+# The help text and quiz.js's live suggestion read the same table.
+GRADE_CUTOFFS = ((Grade.NAILED, 90), (Grade.GOOD, 60), (Grade.PARTIAL, 25), (Grade.MISSED, 0))
+
+
+def suggested_grade(ticks: list[bool], answer_text: str, *, ceiling: Grade | None = None) -> Grade | None:
+    """The grade the ticked share suggests: only ticked points count (an unsure point the candidate has not
+    confirmed does not). None without key points, or with nothing typed and nothing ticked.
+
+    ``ceiling`` caps the suggestion (an answer given with help suggests at most that grade): the one place for
+    such a cap, so the card, quiz.js's data and the stored suggestion agree."""
+    if not ticks or (not any(ticks) and not answer_text.strip()):
+        return None
+    ticked = sum(ticks)
+    grade = next(grade for grade, percent in GRADE_CUTOFFS if 100 * ticked >= percent * len(ticks))
+    return min(grade, ceiling) if ceiling is not None else grade
+
+
 GRADE_MEANINGS = {
     Grade.MISSED: "Couldn't answer, or got it wrong",
     Grade.PARTIAL: "Some key points, real gaps",

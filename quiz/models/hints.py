@@ -2,7 +2,7 @@
 
 Hint N is the gist of the question's N-th key point (``gist``: its first clause, at most a few words, so it
 nudges rather than answers). ``InterviewItem.hints_used`` counts the hints shown; it is kept with the item,
-shown on the results page, and caps the suggested grade (``capped_by_hints``): a hinted answer is at most
+shown on the results page, and caps the suggested grade (``ceiling``): a hinted answer is at most
 Good. Asking is idempotent: a form asks for "hint N", so a double click or a retried post shows no more.
 """
 
@@ -24,12 +24,10 @@ DANGLING = frozenset(
 )
 
 
-def capped_by_hints(grade: int | None, hints_used: int) -> int | None:
-    """The suggested grade once hints were taken: Good at most. (The one rule; the suggestion's cut-offs
-    live in ``quiz.feedback``.)"""
-    if grade is None or not hints_used:
-        return grade
-    return min(grade, HINTED_GRADE_CAP)
+def ceiling(hints_used: int) -> Grade | None:
+    """The best grade an answer given with ``hints_used`` hints may be suggested: Good once any hint was
+    taken, else no cap. ``suggested_grade`` (beside ``Grade``) applies it."""
+    return HINTED_GRADE_CAP if hints_used else None
 
 
 def gist(point: str) -> str:

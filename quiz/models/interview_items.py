@@ -1,15 +1,16 @@
-"""One question of an interview as the candidate met it, the queries over a user's answers, and the grade the
-ticked key points suggest."""
+"""One question of an interview as the candidate met it, its key-point checklist, and the queries over a
+user's answers."""
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
 
 from quiz import feedback
 from quiz.models import hints
-from quiz.models.content import Grade, Question, Section
+from quiz.models.content import Grade, Question, Section, suggested_grade
 from quiz.models.progress import ReviewState
 
 POINTS_MISSED_WINDOW = 500  # answers the results page's "points I keep missing" reads, newest first
@@ -256,23 +257,41 @@ class InterviewItem(models.Model):
         """0 for missed, skipped or never reached; 1 for nailed."""
         return (self.grade - 1) / 3 if self.grade else 0.0
 
-    def take_feedback(self, key_points: list[str]) -> None:
-        """Score the typed answer against the key points and pre-tick the covered ones (at reveal only)."""
+    def take_feedback(self, key_points: list[str], alternatives: list[list[str]] | None = None) -> None:
+        """Score the typed answer against the key points (and their alternative phrasings) and pre-tick the
+        covered ones (at reveal only)."""
         self.key_points_shown = list(key_points)
         self.coverage, self.matched_phrases = feedback.key_point_feedback(
-            self.key_points_shown, self.answer_text
+            self.key_points_shown, self.answer_text, alternatives
         )
-        self.confirm_ticks(i for i, score in enumerate(self.coverage) if score >= feedback.COVERED)
+        self.confirm_ticks(i for i, score in enumerate(self.coverage) if score >= feedback.TICK)
 
     def confirm_ticks(self, ticked) -> None:
         ticked = set(ticked)
         self.ticks = [i in ticked for i in range(len(self.key_points_shown))]
-        self.suggested_grade = suggested_grade(self.ticks, self.answer_text, self.hints_used)
+        cap = hints.ceiling(self.hints_used)
+        self.suggested_grade = suggested_grade(self.ticks, self.answer_text, ceiling=cap)
 
-    def checklist(self) -> list[tuple[int, str, bool, str]]:
-        """(index, key point, ticked, matched phrase) for the card after Reveal."""
+    def checklist(self) -> list["ChecklistRow"]:
+        """The key points for the card after Reveal: ticked or not, what the matcher made of each, and the
+        phrase of the typed answer it read as saying the point (covered) or only touching it (unsure)."""
         phrases = self.matched_phrases or [""] * len(self.key_points_shown)
-        return list(zip(range(len(self.ticks)), self.key_points_shown, self.ticks, phrases, strict=False))
+        states = self.matcher_states()
+        return [
+            ChecklistRow(i, point, ticked, phrase, state)
+            for i, (point, ticked, phrase, state) in enumerate(
+                zip(self.key_points_shown, self.ticks, phrases, states, strict=False)
+            )
+        ]
+
+    def matcher_states(self) -> list[str]:
+        """Per key point shown: "covered" (pre-ticked), "unsure" (asked about, not ticked) or "missing", as
+        the matcher scored it at reveal; answers scored before the unsure band count as covered or missing."""
+        scores = self.coverage or [1.0 if ticked else 0.0 for ticked in self.ticks]
+        return [
+            "covered" if score >= feedback.TICK else "unsure" if score >= feedback.UNSURE else "missing"
+            for score in scores
+        ]
 
     @property
     def points_covered(self) -> list[str]:
@@ -283,18 +302,13 @@ class InterviewItem(models.Model):
         return [p for p, ticked in zip(self.key_points_shown, self.ticks, strict=False) if not ticked]
 
 
-# (grade, lowest ticked percent suggesting it), best first: for the help text and quiz.js's live suggestion.
-GRADE_CUTOFFS = [(Grade[name.upper()], round(100 * lower)) for name, lower in feedback.GRADE_CUTOFFS]
+class ChecklistRow(NamedTuple):
+    index: int
+    point: str
+    ticked: bool
+    phrase: str
+    state: str  # InterviewItem.matcher_states
 
 
 def share_ticked(ticks: list[bool]) -> float | None:
     return sum(ticks) / len(ticks) if ticks else None
-
-
-def suggested_grade(ticks: list[bool], answer_text: str, hints_used: int = 0) -> int | None:
-    """The grade the ticked share suggests (cut-offs in ``quiz.feedback.GRADE_CUTOFFS``); none without key
-    points, or with nothing typed and nothing ticked. ``hints_used``: a hinted answer is Good at most."""
-    if not ticks or (not any(ticks) and not answer_text.strip()):
-        return None
-    name = feedback.suggested_grade([1.0 if ticked else 0.0 for ticked in ticks])
-    return hints.capped_by_hints(Grade[name.upper()] if name else None, hints_used)

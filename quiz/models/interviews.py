@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
+from quiz.answer_parts import key_point_alternatives
 from quiz.models import followups, hints
 from quiz.models.accounts import Preferences
 from quiz.models.content import Question
@@ -299,7 +300,7 @@ class MockInterview(models.Model):
             # transaction (the matcher is CPU work that no other writer should queue behind).
             if answer_text is not None:
                 item.answer_text = answer_text
-            item.take_feedback(item.question.key_points)
+            item.take_feedback(item.question.key_points, key_point_alternatives(item.question.answer_md))
             feedback_fields = {name: getattr(item, name) for name in InterviewItem.FEEDBACK_FIELDS}
         with transaction.atomic():
             revealed = Coalesce("revealed_at", models.Value(now))
@@ -307,6 +308,15 @@ class MockInterview(models.Model):
                 return False
         item.revealed_at = item.revealed_at or now
         return True
+
+    def _record_overrides(self, item: "InterviewItem") -> None:
+        """Where the candidate's ticks differ from the matcher's pre-ticks, what the matcher learns from."""
+        from quiz.models.overrides import KeyPointOverride
+
+        states = item.matcher_states()
+        if any(t != (s == "covered") for t, s in zip(item.ticks, states, strict=False)):
+            shared = Preferences.objects.filter(user_id=self.user_id, share_phrases=True).exists()
+            KeyPointOverride.record(item, share_phrases=shared)
 
     def grade(
         self, item: "InterviewItem", grade: int, answer_text: str | None = None, now=None, ticks=None
@@ -334,6 +344,8 @@ class MockInterview(models.Model):
             if card is not None:
                 card.review(grade, now)
             self._advance(following, now)
+            if ticks is not None:
+                self._record_overrides(item)
         item.grade, item.revealed_at = grade, item.revealed_at or now
         item.ticked_share = confirmed["ticked_share"]
         return True

@@ -7,7 +7,7 @@ descent", "auc" and "area under the curve"), which mean the same thing to anyone
 
 from functools import lru_cache
 
-from quiz.feedback_terms import CONCEPTS
+from quiz.feedback.vocabulary import CONCEPTS
 from quiz.search.analysis import STOPWORDS, stem
 
 Phrase = tuple[str, ...]

@@ -21,9 +21,17 @@ from django.utils.safestring import SafeString
 from django.views.decorators.vary import vary_on_headers
 
 from quiz import charts
-from quiz.models import Bank, Grade, InterviewItem, MockInterview, PracticeDay, ReviewState, Section
+from quiz.models import (
+    GRADE_CUTOFFS,
+    Bank,
+    Grade,
+    InterviewItem,
+    MockInterview,
+    PracticeDay,
+    ReviewState,
+    Section,
+)
 from quiz.models.followups import depth_of
-from quiz.models.interview_items import GRADE_CUTOFFS
 from quiz.view_helpers import page_or_part
 from quiz.wording import percent_of
 
@@ -36,7 +44,7 @@ EXPORT_CHUNK = 2000
 
 
 def _percent(score: float | None) -> int | None:
-    return None if score is None else round(100 * score)
+    return None if score is None else percent_of(score, 1)
 
 
 @login_required

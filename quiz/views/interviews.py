@@ -18,9 +18,18 @@ from django_htmx.http import HttpResponseClientRedirect
 from quiz import throttles
 from quiz.diffing import answer_update_for
 from quiz.forms import AnswerForm, GradeForm, HintForm, InterviewSetupForm, MarkForm
-from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState, hints
+from quiz.models import (
+    GRADE_CUTOFFS,
+    GRADE_MEANINGS,
+    Grade,
+    InterviewItem,
+    MockInterview,
+    Question,
+    ReviewState,
+    hints,
+)
 from quiz.models.followups import follow_ups_of
-from quiz.models.interview_items import GRADE_CUTOFFS, POINTS_MISSED_WINDOW
+from quiz.models.interview_items import POINTS_MISSED_WINDOW
 from quiz.view_helpers import page_or_part
 from quiz.wording import counted
 
@@ -127,7 +136,7 @@ def _step_response(
         "hints": hints.shown(item),
         "hints_left": hints.left(item),
         "hint_given": hint_given,  # focus and announce the new hint, not the question
-        "grade_cap": hints.capped_by_hints(Grade.NAILED, item.hints_used) if item.hints_used else None,
+        "grade_cap": hints.ceiling(item.hints_used),
     }
     if refused is not None:
         context["answer_text"] = refused.data.get("answer_text", item.answer_text)

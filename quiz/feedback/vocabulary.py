@@ -1,11 +1,28 @@
-"""The words the key-point matcher (quiz/feedback.py) knows: ML synonyms and abbreviations, contrast groups,
-negations and stopwords. Hand-kept: add a phrase where candidates say a thing in a way the matcher misses, and
-re-run `make bench` (tests/bench/bench_feedback.py) to see that nothing else got worse.
+"""The words the key-point matcher (quiz/feedback/) knows: ML synonyms and abbreviations, contrast groups,
+contrary words, negations and stopwords. Hand-kept: add a phrase where candidates say a thing in a way the
+matcher misses, and re-run `make bench` (tests/bench/bench_feedback.py) to see that nothing else got worse.
+
+Other features share the ML vocabulary through ``ml_synonyms`` ("lr" names "learning rate"), or read
+``CONCEPTS`` whole (search takes its abbreviations from it: quiz/search/vocabulary.py); the other tables are
+the matcher's own.
 """
 
 
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+def ml_synonyms(term: str) -> frozenset[str]:
+    """The phrases that name the same ML thing as ``term`` (lower case, words separated by single spaces),
+    ``term`` included: ``ml_synonyms("lr")`` holds "learning rate", "step size" and "logistic regression" (an
+    abbreviation may name several things). A term the vocabulary does not know gives just itself."""
+    term = " ".join(term.lower().replace("-", " ").split())
+    found = {term}
+    for phrases in CONCEPTS.values():
+        names = [" ".join(p.split()) for p in phrases.split("|")]
+        if term in names:
+            found.update(names)
+    return frozenset(found)
 
 
 # Concepts: a name and the phrases (in plain words, "|" between them) that say it. A phrase may name several
@@ -422,4 +439,41 @@ DETERMINERS = _wordset(
     """
     a an the
     """
+)
+
+# Contrary words in plain English, "left / right": a window that says a right-hand word where the point says
+# a left-hand one (and not the point's own word, and not negated) says something else. Prefix negations
+# ("uncorrelated") and the contrast groups above are handled on their own.
+ANTONYMS = (
+    "always / never",
+    "all every / none",
+    "independent / correlated dependent",
+    "same identical / different",
+    "increase increases raise raises / decrease decreases lower lowers reduce reduces",
+    "high higher large larger big bigger / low lower small smaller",
+    "more / less fewer",
+    "fixed constant static / learned learnable adaptive dynamic",
+    "sparse / dense",
+    "global / local",
+    "positive / negative",
+    "maximize maximise maximum / minimize minimise minimum",
+    "true / false",
+    "add adds / remove removes",
+    "first / last",
+    "explicit / implicit",
+    "synchronous sync / asynchronous async",
+    "deterministic / random stochastic",
+    "overestimate overestimates / underestimate underestimates",
+    "online / offline",
+    "finite / infinite",
+    "heavier heavy / lighter light",
+    "harder / easier",
+    "slower / faster",
+    "worse / better",
+    "needs need / ignores",
+    "harmonic / arithmetic geometric",
+    "early earlier / later late",
+    "relative / absolute",
+    "fixed / learned",
+    "probabilities probability / logits",
 )
