@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.text import slugify
 
 from quiz import content_report, importer
@@ -268,19 +269,27 @@ def run_import(upload) -> str:
         records = bank_records(upload.slug, parsed, bank_version(sources))
         count = sum(1 for record in records if record["model"] == "quiz.question")
         upload.step(upload.Status.RUNNING, f"Loading {count} questions")
-        report = load(content_from_records(records, where=upload.slug), change_reason=f"upload {upload.slug}")
+        # The rows and "done" in one transaction: a worker killed before its end leaves neither, and the
+        # upload is then found abandoned (BankUploadQuerySet.fail_abandoned), never half-imported.
+        with transaction.atomic():
+            report = load(
+                content_from_records(records, where=upload.slug), change_reason=f"upload {upload.slug}"
+            )
+            upload.bank = type(upload).bank.field.related_model.objects.get(slug=upload.slug)
+            upload.result = report.summary() + "".join(f"\n{conflict}" for conflict in report.conflicts)
+            upload.save(update_fields=["bank", "result"])
+            upload.step(upload.Status.DONE, "Imported")
     except importer.ContentError as error:
         upload.result = f"Nothing was imported:\n{error}"
-        upload.step(upload.Status.FAILED, "Failed")
+        problems = len(error.problems) or 1
+        upload.step(upload.Status.FAILED, f"{problems} problem{'s' if problems != 1 else ''} in the content")
         return upload.result
-    except Exception:
-        upload.result = "The import stopped on an error the server logged; nothing was imported."
-        upload.step(upload.Status.FAILED, "Failed")
+    except Exception as error:
+        upload.result = (
+            f"Nothing was imported: the import stopped on an error ({type(error).__name__}: {error})."
+        )
+        upload.step(upload.Status.FAILED, "Stopped on an error the server logged")
         raise
-    upload.bank = type(upload).bank.field.related_model.objects.get(slug=upload.slug)
-    upload.result = report.summary() + "".join(f"\n{conflict}" for conflict in report.conflicts)
-    upload.save(update_fields=["bank", "result"])
-    upload.step(upload.Status.DONE, "Imported")
     return upload.result
 
 

@@ -8,14 +8,17 @@ import sqlite3
 import stat
 import tempfile
 import zipfile
+from datetime import timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from quiz import banks, importer
 from quiz.models import Bank, BankUpload, Grade, MockInterview, Question, Section
@@ -338,3 +341,33 @@ def test_an_export_runs_the_same_queries_for_any_number_of_questions(
     banks.import_bank("team", {**{k.removeprefix("team/"): v for k, v in TEAM.items()}, **more}, reason="t")
     with django_assert_num_queries(4):
         export()
+
+
+def test_a_queued_import_no_worker_takes_stops_polling_and_says_why(staff_client):
+    staff_client.post(UPLOAD, {"files": zip_file(TEAM)})
+    upload = BankUpload.objects.get()
+    detail = f"/banks/uploads/{upload.pk}/"
+    staff_client.post(f"{detail}import/")
+    polled = staff_client.get(detail, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 1s"' in polled and "import-unclaimed" not in polled
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        polled = staff_client.get(detail, headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in polled
+    assert "No worker has picked this import up yet" in polled and "manage.py db_worker" in polled
+
+
+def test_an_import_whose_worker_went_silent_elsewhere_is_failed_and_can_be_retried(staff_client):
+    staff_client.post(UPLOAD, {"files": zip_file(TEAM)})
+    upload = BankUpload.objects.get()
+    detail = f"/banks/uploads/{upload.pk}/"
+    staff_client.post(f"{detail}import/")
+    BankUpload.objects.filter(pk=upload.pk).update(
+        status=BankUpload.Status.RUNNING, worker="another-host:4242", heartbeat_at=timezone.now()
+    )
+    assert "hx-trigger" in staff_client.get(detail, headers={"HX-Request": "true"}).content.decode()
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        polled = staff_client.get(detail, headers={"HX-Request": "true"}).content.decode()
+    assert "The worker stopped during the import" in polled and "hx-trigger" not in polled
+    staff_client.post(f"{detail}import/")  # Retry
+    upload.refresh_from_db()
+    assert upload.status == BankUpload.Status.QUEUED and upload.result == ""

@@ -103,6 +103,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
 @bank_importer_required
 @vary_on_headers("HX-Request")
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    BankUpload.objects.filter(pk=pk).fail_abandoned()  # a killed worker: say so, and stop polling
     stashed = get_object_or_404(BankUpload, pk=pk)
     template = "quiz/bank_upload_detail.html"
     if request.htmx and not request.htmx.history_restore_request:
@@ -119,10 +120,8 @@ def upload_import(request: HttpRequest, pk: int) -> HttpResponse:
     if not banks.dry_run(stashed.slug, stashed.source_files()).can_import:
         messages.error(request, "This upload cannot be imported: fix the problems the dry run lists.")
         return redirect("quiz:bank-upload-detail", stashed.pk)
-    # Only the first of two clicks queues the import.
-    if BankUpload.objects.filter(pk=pk, status=BankUpload.Status.CHECKED).update(
-        status=BankUpload.Status.QUEUED, progress="Waiting for the worker"
-    ):
+    # Only the first of two clicks queues the import; after a failure, Retry queues it again.
+    if stashed.queue(retry=stashed.status == BankUpload.Status.FAILED):
         import_upload.enqueue(stashed.pk)
     return redirect("quiz:bank-upload-detail", stashed.pk)
 
