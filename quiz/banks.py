@@ -24,7 +24,7 @@ from django.utils.text import slugify
 
 from quiz import content_report, importer
 from quiz.content_loader import LoadReport, content_from_records, load
-from quiz.rendering import render_markdown
+from quiz.rendering import check_markdown, render_markdown
 
 # An upload is hostile until read: these bound what one can cost. The largest real bank (the bundled one) is
 # 13 files and under 1 MB.
@@ -236,6 +236,11 @@ def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -
     report.title, report.source, report.licence = parsed.title or slug, parsed.source, parsed.licence
     report.files = content_report.summarize(parsed)
     report.notes += [str(note) for note in parsed.notes]
+    try:  # every question as the import will render it (file:line for each refused), without rendering
+        importer.fixture_records(parsed, renderer=_checked)
+    except importer.ContentError as error:
+        report.problems = error.problems
+        return report
     for source in parsed.files:
         for question in source.questions[: SAMPLES - len(report.samples)]:
             report.samples.append(
@@ -246,6 +251,11 @@ def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -
                 )
             )
     return report
+
+
+def _checked(text: str) -> str:
+    check_markdown(text)
+    return ""
 
 
 def import_bank(slug: str, sources: dict[str, bytes | str], *, reason: str) -> LoadReport:

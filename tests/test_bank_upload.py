@@ -371,3 +371,52 @@ def test_an_import_whose_worker_went_silent_elsewhere_is_failed_and_can_be_retri
     staff_client.post(f"{detail}import/")  # Retry
     upload.refresh_from_db()
     assert upload.status == BankUpload.Status.QUEUED and upload.result == ""
+
+
+def six_questions(answers: dict[int, str]) -> str:
+    """A file of six questions (the dry run shows five); ``answers`` replaces some answers by position."""
+    body = ["# Six\n"]
+    for i in range(6):
+        body.append(f"### Question {i}?\n{answers.get(i, f'Answer {i}.')}\n")
+    return "\n".join(body)
+
+
+NESTED = "\n".join("  " * depth + "- level" for depth in range(20)) + "\n"
+
+
+@pytest.mark.parametrize(
+    "files, where, says",
+    [
+        ({"bank.toml": 'title = "T"\n\nsource = "javascript:alert(1)"\n'}, "bank.toml:3", "web address"),
+        ({"six.md": six_questions({5: "A long line of an answer.\n" * 800})}, "six.md:18", "20,000 can be"),
+        ({"six.md": six_questions({0: NESTED})}, "six.md:3", "nested more than"),
+        ({"six.md": six_questions({5: NESTED})}, "six.md:18", "nested more than"),
+    ],
+    ids=["javascript-source", "too-long-after-the-samples", "too-deep-in-the-samples", "too-deep-after"],
+)
+def test_the_dry_run_refuses_what_the_import_would_with_file_and_line(staff_client, files, where, says):
+    sources = {"six.md": six_questions({}), **files}
+    detail = staff_client.post(UPLOAD, {"files": zip_file(sources), "slug": "six"})["Location"]
+    response = staff_client.get(detail)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Problems: nothing can be imported" in page
+    assert f"<code>{where}</code>" in page and says in page
+    upload = BankUpload.objects.get()
+    staff_client.post(f"{detail}import/")
+    upload.refresh_from_db()
+    assert upload.status == BankUpload.Status.CHECKED and not Bank.objects.filter(slug="six").exists()
+
+
+def test_a_failed_import_keeps_and_shows_its_reason(staff_client, monkeypatch):
+    staff_client.post(UPLOAD, {"files": zip_file(TEAM)})
+    upload = BankUpload.objects.get()
+
+    def refuse(*args, **kwargs):
+        raise importer.ContentError([importer.Problem("python.md", 7, "a reason the loader found")])
+
+    monkeypatch.setattr(banks, "load", refuse)
+    banks.run_import(upload)
+    polled = staff_client.get(f"/banks/uploads/{upload.pk}/", headers={"HX-Request": "true"}).content.decode()
+    assert "<strong>Failed</strong>: 1 problem in the content" in polled
+    assert "python.md:7: a reason the loader found" in polled

@@ -183,8 +183,8 @@ class BankUpload(models.Model):
         )
 
     def step(self, status: str, progress: str) -> None:
-        """Record how far the import got, where the upload page (polling) can read it; a running step also
-        says which worker is alive and working on it."""
+        """Record how far the import got (and ``result``, the reason it failed or what it did), where the
+        upload page (polling) can read it; each step also says which worker is alive and working on it."""
         self.status, self.progress = status, progress
         self.worker, self.heartbeat_at = this_worker(), timezone.now()
-        self.save(update_fields=["status", "progress", "worker", "heartbeat_at"])
+        self.save(update_fields=["status", "progress", "result", "worker", "heartbeat_at"])

@@ -35,6 +35,8 @@ from quiz.rendering.limits import (
     TablesTooLarge,
     check_markdown_size,
 )
+from quiz.rendering.maths import Maths
+from quiz.rendering.prepass import prepare
 
 __all__ = [
     "MAX_MARKDOWN_CHARS",
@@ -42,6 +44,7 @@ __all__ = [
     "MarkdownTooDeep",
     "MarkdownTooLarge",
     "TablesTooLarge",
+    "check_markdown",
     "check_markdown_size",
     "render_markdown",
 ]
@@ -65,3 +68,12 @@ def render_markdown(text: str) -> str:
     except BaseException:
         renderers.rebuild()
         raise
+
+
+def check_markdown(text: str) -> None:
+    """Raise the ``MarkdownError`` that ``render_markdown(text)`` would, without rendering: the size limits
+    and the nesting depth, in one linear pass (a bank's dry run checks every answer this way)."""
+    if not text or not text.strip():
+        return
+    check_markdown_size(text)
+    prepare(text, Maths(), lambda html: "", lambda code, language: "")
