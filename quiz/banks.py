@@ -214,6 +214,9 @@ class DryRun:
     problems: list[importer.Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     replaces: bool = False  # a bank with this slug exists: the import updates it
+    added: int = 0  # questions the import adds, changes (prompt or answer) and retires in that bank
+    changed: int = 0
+    retired: int = 0
 
     @property
     def total(self) -> content_report.FileSummary:
@@ -222,6 +225,11 @@ class DryRun:
     @property
     def can_import(self) -> bool:
         return not self.problems and self.total.questions > 0
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Questions people have practised will change or go: the import asks first."""
+        return bool(self.changed or self.retired)
 
 
 def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -> DryRun:
@@ -237,10 +245,12 @@ def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -
     report.files = content_report.summarize(parsed)
     report.notes += [str(note) for note in parsed.notes]
     try:  # every question as the import will render it (file:line for each refused), without rendering
-        importer.fixture_records(parsed, renderer=_checked)
+        records = importer.fixture_records(parsed, renderer=_checked)
     except importer.ContentError as error:
         report.problems = error.problems
         return report
+    if report.replaces:
+        _count_changes(report, records)
     for source in parsed.files:
         for question in source.questions[: SAMPLES - len(report.samples)]:
             report.samples.append(
@@ -251,6 +261,27 @@ def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -
                 )
             )
     return report
+
+
+def _count_changes(report: DryRun, records: list[dict]) -> None:
+    """How many of the existing bank's questions the import adds, changes and retires."""
+    from quiz.models import Question
+
+    prefix = "" if report.slug == settings.BUNDLED_BANK else f"{report.slug}/"
+    incoming = {
+        prefix + r["fields"]["key"]: (r["fields"]["prompt_md"], r["fields"]["answer_md"])
+        for r in records
+        if r["model"] == "quiz.question"
+    }
+    existing = {
+        key: (prompt, answer)
+        for key, prompt, answer in Question.objects.filter(
+            section__bank__slug=report.slug, retired=False
+        ).values_list("key", "prompt_md", "answer_md")
+    }
+    report.added = len(incoming.keys() - existing.keys())
+    report.retired = len(existing.keys() - incoming.keys())
+    report.changed = sum(1 for key in incoming.keys() & existing.keys() if incoming[key] != existing[key])
 
 
 def _checked(text: str) -> str:

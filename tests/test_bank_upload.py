@@ -420,3 +420,71 @@ def test_a_failed_import_keeps_and_shows_its_reason(staff_client, monkeypatch):
     polled = staff_client.get(f"/banks/uploads/{upload.pk}/", headers={"HX-Request": "true"}).content.decode()
     assert "<strong>Failed</strong>: 1 problem in the content" in polled
     assert "python.md:7: a reason the loader found" in polled
+
+
+def clerk_with(*codenames: str) -> Client:
+    """Staff holding only these bank permissions."""
+    clerk = get_user_model().objects.create_user("clerk", is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client = Client()
+    client.force_login(clerk)
+    return client
+
+
+def test_add_bank_alone_cannot_replace_the_bundled_bank(question, settings):
+    clerk = clerk_with("add_bank")
+    bundled = {f"{settings.BUNDLED_BANK}/python.md": TEAM["team/python.md"]}
+    detail = clerk.post(UPLOAD, {"files": zip_file(bundled), "slug": settings.BUNDLED_BANK})["Location"]
+    page = clerk.get(detail).content.decode()
+    assert "is the bundled bank" in page and "Import 2 questions" not in page
+    upload = BankUpload.objects.get()
+    assert clerk.post(f"{detail}import/").status_code == 403
+    upload.refresh_from_db()
+    assert upload.status == BankUpload.Status.CHECKED
+    question.refresh_from_db()
+    assert not question.retired
+
+
+def test_nobody_replaces_the_bundled_bank_from_the_web(staff_client, question, settings):
+    bundled = {"python.md": TEAM["team/python.md"]}
+    detail = staff_client.post(UPLOAD, {"files": zip_file(bundled), "slug": settings.BUNDLED_BANK})[
+        "Location"
+    ]
+    assert "is the bundled bank" in staff_client.get(detail).content.decode()
+    assert staff_client.post(f"{detail}import/", {"confirm": "1"}).status_code == 403
+
+
+def upload_team_again(client: Client, changes: dict[str, str]) -> str:
+    return client.post(UPLOAD, {"files": zip_file({**TEAM, **changes}), "slug": "team"})["Location"]
+
+
+def test_updating_an_existing_bank_needs_change_bank(team_bank):
+    clerk = clerk_with("add_bank")
+    detail = upload_team_again(clerk, {})
+    assert "needs the permission to change banks" in clerk.get(detail).content.decode()
+    assert clerk.post(f"{detail}import/").status_code == 403
+    assert BankUpload.objects.get().status == BankUpload.Status.CHECKED
+
+
+def test_the_dry_run_counts_what_an_update_adds_changes_and_retires_and_asks_first(team_bank):
+    clerk = clerk_with("add_bank", "change_bank")
+    sql = "# SQL\n\n### What is a join?\nIt combines rows.\n\n### What is a view?\nA stored query.\n"
+    detail = upload_team_again(clerk, {"team/sql.md": sql})
+    page = clerk.get(detail).content.decode()
+    # sql.md had "join" and "index"; now "join" (changed) and "view" (added); "index" goes.
+    assert "adds 1 question, changes 1 and retires 1." in page
+    assert 'name="confirm"' in page
+    clerk.post(f"{detail}import/")
+    assert BankUpload.objects.get().status == BankUpload.Status.CHECKED  # not confirmed: not queued
+    clerk.post(f"{detail}import/", {"confirm": "1"})
+    assert BankUpload.objects.get().status == BankUpload.Status.QUEUED
+
+
+def test_an_update_that_only_adds_asks_no_confirmation(team_bank):
+    clerk = clerk_with("add_bank", "change_bank")
+    extra = {"team/more.md": "# More\n\n### What is a set?\nAn unordered collection.\n"}
+    detail = upload_team_again(clerk, extra)
+    page = clerk.get(detail).content.decode()
+    assert "adds 1 question, changes 0 and retires 0." in page and 'name="confirm"' not in page
+    clerk.post(f"{detail}import/")
+    assert BankUpload.objects.get().status == BankUpload.Status.QUEUED

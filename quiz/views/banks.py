@@ -100,6 +100,21 @@ def _upload(request: HttpRequest) -> HttpResponse:
     return render(request, "quiz/bank_upload.html", {"form": form})
 
 
+def import_refusal(user, report: banks.DryRun) -> str:
+    """Why ``user`` may not import this upload as it is named, or ""."""
+    if report.slug == settings.BUNDLED_BANK:
+        return (
+            f"“{report.slug}” is the bundled bank: it is updated from fixtures/markdown on the server, not "
+            "from the web. Upload again under another name."
+        )
+    if report.replaces and not user.has_perm("quiz.change_bank"):
+        return (
+            f"A bank named “{report.slug}” exists, and updating it needs the permission to change banks. "
+            "Upload again under another name, or ask an administrator."
+        )
+    return ""
+
+
 @bank_importer_required
 @vary_on_headers("HX-Request")
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -110,15 +125,22 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, template + "#import-status", {"upload": stashed})
     notes = request.session.get(f"upload-notes-{stashed.pk}", [])
     report = banks.dry_run(stashed.slug, stashed.source_files(), notes)
-    return render(request, template, {"upload": stashed, "report": report})
+    refusal = import_refusal(request.user, report)
+    return render(request, template, {"upload": stashed, "report": report, "refusal": refusal})
 
 
 @bank_importer_required
 @require_POST
 def upload_import(request: HttpRequest, pk: int) -> HttpResponse:
     stashed = get_object_or_404(BankUpload, pk=pk)
-    if not banks.dry_run(stashed.slug, stashed.source_files()).can_import:
+    report = banks.dry_run(stashed.slug, stashed.source_files())
+    if refusal := import_refusal(request.user, report):
+        raise PermissionDenied(refusal)
+    if not report.can_import:
         messages.error(request, "This upload cannot be imported: fix the problems the dry run lists.")
+        return redirect("quiz:bank-upload-detail", stashed.pk)
+    if report.needs_confirmation and not request.POST.get("confirm"):
+        messages.error(request, "Tick the box to confirm the questions this import changes and retires.")
         return redirect("quiz:bank-upload-detail", stashed.pk)
     # Only the first of two clicks queues the import; after a failure, Retry queues it again.
     if stashed.queue(retry=stashed.status == BankUpload.Status.FAILED):
