@@ -10,21 +10,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quiz import rendering
 from quiz.importer import fixture_records, parse_bank
 from quiz.importer.common import ContentError
 from quiz.rendering import (
-    ALLOWED_TAGS,
-    MATHML_TAGS,
     MAX_MARKDOWN_CHARS,
-    MAX_MARKUP,
     MarkdownError,
     MarkdownTooDeep,
     MarkdownTooLarge,
     TablesTooLarge,
     check_markdown_size,
+    engine,
     render_markdown,
 )
+from quiz.rendering.allow_lists import ALLOWED_TAGS, MATHML_TAGS
+from quiz.rendering.limits import MAX_MARKUP
 
 # A render that takes longer than this on hostile text is a regression (the goal, measured in
 # tests/bench/bench_rendering.py, is 250 ms; the machine running the suite may be busy).
@@ -138,11 +137,11 @@ def test_deep_nesting_is_a_clear_error_and_later_renders_keep_their_paragraphs(b
 
 def test_any_failure_inside_markdown_leaves_a_fresh_renderer(monkeypatch):
     """Whatever raises half-way through a render (here a treeprocessor), the next render starts clean."""
-    broken = rendering._renderers.markdown
+    broken = engine.renderers.markdown
     monkeypatch.setattr(broken.treeprocessors["inline"], "run", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         render_markdown("Some *text*.")
-    assert rendering._renderers.markdown is not broken
+    assert engine.renderers.markdown is not broken
     assert render_markdown("One *a*.\n\nTwo.") == "<p>One <em>a</em>.</p>\n<p>Two.</p>"
 
 

@@ -49,7 +49,7 @@ def load_payloads() -> list[str]:
 PAYLOADS = load_payloads()
 BATCH = "\n\n".join(PAYLOADS)
 
-# What hostile text may legitimately add to a page: the markdown allow-list of quiz/rendering.py, restated
+# What hostile text may legitimately add to a page: the markdown allow-list of quiz/rendering/, restated
 # here so that widening it is a decision this test sees; <ins> from answer diffs; <option> for the one more
 # revision the admin's diff picker lists after the hostile save.
 MARKDOWN_TAGS = {
