@@ -756,3 +756,13 @@ def test_grading_a_question_already_graded_in_another_tab_says_so(client_in, use
         headers={"HX-Request": "true"},
     ).content.decode()
     assert "already answered" not in fresh
+
+
+def test_an_invalid_difficulty_on_the_setup_page_says_what_is_wrong(client_in, question):
+    response = client_in.post(
+        reverse("quiz:interview-new"),
+        {"sections": [question.section_id], "difficulties": ["impossible"], "question_count": 5},
+    )
+    html = response.content.decode()
+    assert response.status_code in (200, 422)
+    assert "Select a valid choice. impossible is not one of the available choices." in html
