@@ -551,10 +551,3 @@ def test_the_question_csv_neutralises_formulas_in_every_cell(client_in, team_ban
     assert row["section"] == "'+cmd|' /C calc'!A0"
     for cell in (c for r in rows for c in r.values()):
         assert cell[:1] not in ("=", "+", "-", "@")
-
-
-@pytest.mark.parametrize("url", ["/interviews/{huge}/", "/interviews/{huge}/items/1/grade/"])
-def test_an_interview_id_past_any_row_is_a_404_not_a_500(client_in, url):
-    huge = "9" * 30
-    assert client_in.get(url.format(huge=huge)).status_code in (404, 405)
-    assert client_in.post(url.format(huge=huge), {"grade": "good"}).status_code == 404
