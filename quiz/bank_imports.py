@@ -15,6 +15,7 @@ import io
 import posixpath
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,8 +181,11 @@ def _read_zip(upload) -> tuple[dict[str, bytes], list[str], str]:
         if inside.endswith(".toml") and inside != "bank.toml":
             notes.append(f"{path}: not read (bank.toml is read at the bank's root only)")
             continue
-        with archive.open(entry) as handle:  # the declared size may lie: read one byte past the limit
-            data = handle.read(MAX_FILE_BYTES + 1)
+        try:
+            with archive.open(entry) as handle:  # the declared size may lie: read one byte past the limit
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error):  # bad CRC, truncated
+            raise UploadRefused(f"{upload.name[:100]!r} is not a readable .zip archive.") from None
         if len(data) > MAX_FILE_BYTES:
             raise UploadRefused(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MB uncompressed.")
         total += len(data)

@@ -159,6 +159,17 @@ def encrypted_zip() -> SimpleUploadedFile:
     return SimpleUploadedFile("bank.zip", bytes(data))
 
 
+def bad_crc_zip() -> SimpleUploadedFile:
+    """An entry whose bytes do not match the CRC-32 its headers give (zipfile raises "Bad CRC-32")."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("bank/a.md", "# A\n\n### Why?\nBecause of the CRC.\n")
+    data = bytearray(buffer.getvalue())
+    at = data.index(b"Because")
+    data[at] ^= 0x20  # "because": one bit changed after the CRC was written
+    return SimpleUploadedFile("bank.zip", bytes(data), content_type="application/zip")
+
+
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
@@ -170,6 +181,7 @@ def encrypted_zip() -> SimpleUploadedFile:
         (symlink_zip, "a symbolic link is refused"),
         (encrypted_zip, "encrypted archives are refused"),
         (lambda: SimpleUploadedFile("bank.zip", b"PK not really"), "is not a readable .zip archive"),
+        (bad_crc_zip, "is not a readable .zip archive"),
         (lambda: zip_file({"a.txt": "x", "b.png": "y"}), "The upload holds no markdown (.md) file."),
         (lambda: [zip_file({"a.md": "# A\n"}), SimpleUploadedFile("b.md", b"# B\n")], "on its own"),
     ],

@@ -8,6 +8,7 @@ from markdown.preprocessors import Preprocessor
 
 from quiz.rendering.highlighting import Highlighter, HighlightIndentedCode
 from quiz.rendering.limits import MAX_HIGHLIGHTED_CHARS
+from quiz.rendering.links import register_linear_links
 from quiz.rendering.maths import Maths
 from quiz.rendering.prepass import prepare
 from quiz.rendering.sanitiser import maths_cleaner, page_cleaner
@@ -34,6 +35,7 @@ class _BoundedMarkdown(Extension):
         # After whitespace normalising (30), before raw HTML blocks (20).
         md.preprocessors.register(_Prepare(md, highlighter), "prepare", 29)
         md.treeprocessors.register(HighlightIndentedCode(md, highlighter), "highlight", 30)
+        register_linear_links(md)
 
 
 class _Renderers(threading.local):

@@ -10,9 +10,10 @@ MAX_NESTING = 16
 # Brackets and parentheses nested deeper than this are escaped (shown as typed, never link syntax), which
 # keeps Python-Markdown's link scanning linear. A link around an image inside brackets is as deep as it gets.
 MAX_BRACKET_DEPTH = 3
-# Each element costs Python-Markdown and bleach ~0.05 ms of CPU, and elements come from lines and markup
-# characters: text with more of these than this is refused too. The bank's densest answer has 99.
-MAX_MARKUP = 3_000
+# Each element costs Python-Markdown and bleach ~0.05-0.1 ms of CPU, and elements come from lines and markup
+# characters: text with more of these than this is refused too, so that none renders in more than 250 ms. The
+# bank's densest answer has 99; the XSS corpus of tests/security, all in one text, 2,205.
+MAX_MARKUP = 2_300
 MARKUP_CHARACTERS = "`*_[]<>&\\$|\n"  # ">" too: quotes nest, and in code each is an entity for bleach
 # A formula costs as much as ~8 other elements (latex2mathml, then a cleaning of its own): "$" and "\(" and
 # "\[" count this much more.

@@ -35,12 +35,35 @@ class Maths:
         return pattern.sub(lambda m: _mathml(self.formulas[int(m.group(1))], cleaner), rendered)
 
 
+# latex2mathml does not know \arg (it wrote "\arg" as a variable): \arg\min and \arg\max are its \argmin
+# and \argmax, a lone \arg an operator name.
+_ARG = re.compile(r"\\arg(?![a-zA-Z])(\s*\\(min|max)(?![a-zA-Z]))?")
+# Function names latex2mathml writes as <mi> (\log, \sin, ...), alone or with a subscript. TeX puts a thin
+# space between such a name and what it applies to, unless that is a bracket: without it "\log p" reads
+# "logp".
+_FUNCTION = re.compile(
+    r"(<mi>(?:log|lg|ln|exp|sin|cos|tan|cot|sec|csc|sinh|cosh|tanh|coth|arcsin|arccos|arctan)</mi>"
+    r"|<msub><mi>(?:log|lg)</mi>(?:<mn>[^<]*</mn>|<mi>[^<]*</mi>|<mrow>(?:<m[ion]>[^<]*</m[ion]>)*</mrow>)</msub>)"
+    r"(?!</|<mo stretchy=\"false\">&#x0002[89];|<mo stretchy=\"false\">&#x0005[BD];)"
+)
+THIN_SPACE = '<mspace width="0.1667em"></mspace>'
+
+
+def _arg(match: re.Match) -> str:
+    return f"\\arg{match.group(2)}" if match.group(2) else "\\operatorname{arg}"
+
+
 def _mathml(formula: _Formula, cleaner) -> str:
     """The formula as sanitised MathML, or its source as code when latex2mathml cannot read it. Each is
-    cleaned on its own, so each comes out balanced (latex2mathml passes "<" in \\text through unescaped)."""
+    cleaned on its own, so each comes out balanced (latex2mathml passes "<" in \\text through unescaped).
+    A display formula wider than the column scrolls inside a box that takes focus, so a keyboard can scroll
+    it too (and a screen reader names it)."""
     try:
         display = "block" if formula.display else "inline"
-        mathml = latex2mathml.converter.convert(formula.latex, display=display)
+        mathml = latex2mathml.converter.convert(_ARG.sub(_arg, formula.latex), display=display)
     except Exception:  # latex2mathml's parser on hostile input: any failure means "show the source"
         return f"<code>{html.escape(formula.source, quote=False)}</code>"
-    return cleaner.clean(mathml)
+    cleaned = cleaner.clean(_FUNCTION.sub(lambda m: m.group(1) + THIN_SPACE, mathml))
+    if formula.display:
+        return f'<span class="maths-display" tabindex="0" role="group" aria-label="Formula">{cleaned}</span>'
+    return cleaned

@@ -55,6 +55,7 @@ def main() -> int:
         ("bench_loop.py", ("--database-url", args.database_url) if args.database_url else ()),
         ("bench_history.py", ()),
         ("bench_feedback.py", ()),
+        ("bench_rendering.py", ("--random", "100")),
         ("load_interviews.py", ()),
         ("load_interviews.py", ("--kill",)),
     ]
@@ -87,6 +88,7 @@ def main() -> int:
         "python tests/bench/bench_history.py                       # 100,000 graded questions",
         "python tests/bench/load_interviews.py [--kill] [--database-url URL]",
         "python tests/bench/bench_feedback.py                      # the key-point matcher alone",
+        "python tests/bench/bench_rendering.py                     # the slowest accepted markdown",
         "python tests/bench/profile_loop.py [--profile reveal]     # CPU per loop request, no server",
         "```",
         "",
