@@ -525,15 +525,17 @@ def test_the_xss_corpus_in_bank_toml_reaches_the_anki_deck_only_escaped(db):
     for payload in PAYLOADS:
         # Through bank.toml as an uploaded bank's title arrives, and as a section's title.
         title = importer.read_manifest(f"title = {json.dumps(payload)}\n").title
-        assert title == payload.strip() or title == payload
+        assert title == payload
+        # As long as the columns hold (bank_records cuts a bank's title to its 200 characters).
+        title, section_title = title[:200], payload[: Section._meta.get_field("title").max_length]
         Bank.objects.filter(slug="team").update(title=title)
-        Section.objects.filter(pk=section.pk).update(title=payload)
+        Section.objects.filter(pk=section.pk).update(title=section_title)
         chosen = questions.filter(section=section)
         apkg = decks.anki_deck(title, chosen)
         notes = anki_notes(apkg)
         for fields, _tags in notes.values():
             source = fields[3]
-            assert source == html.escape(f"{title}: {payload}")
+            assert source == html.escape(f"{title}: {section_title}")
             assert "<" not in source and ">" not in source
         assert html.escape(title) in anki_deck_names(apkg)
         assert not any("<" in name for name in anki_deck_names(apkg))
