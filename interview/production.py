@@ -10,6 +10,8 @@ import sys
 
 DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 (public on purpose)
 MIN_SECRET_KEY_LENGTH = 50  # Django's own deployment check asks for as much
+# A random key of 50 characters from secrets.token_urlsafe has ~35 distinct ones; "abcde" * 10 has 5.
+MIN_DISTINCT_CHARACTERS = 30
 
 
 def unsafe_settings() -> list[str]:
@@ -19,10 +21,11 @@ def unsafe_settings() -> list[str]:
     if settings.DEBUG:
         problems.append("DEBUG is on: set DJANGO_DEBUG=0")
     key = settings.SECRET_KEY
-    if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 5:
+    if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < MIN_DISTINCT_CHARACTERS:
         problems.append(
             f"DJANGO_SECRET_KEY is not a real secret: give at least {MIN_SECRET_KEY_LENGTH} random "
-            "characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            f"characters ({MIN_DISTINCT_CHARACTERS} of them different), e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
     return problems
 

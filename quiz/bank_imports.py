@@ -15,15 +15,17 @@ import io
 import posixpath
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.text import slugify
 
 from quiz import content_report, importer
 from quiz.content_loader import LoadReport, content_from_records, load
-from quiz.rendering import render_markdown
+from quiz.rendering import check_markdown, render_markdown
 
 # An upload is hostile until read: these bound what one can cost. The largest real bank (the bundled one) is
 # 13 files and under 1 MB.
@@ -181,8 +183,11 @@ def _read_zip(upload) -> tuple[dict[str, bytes], list[str], str]:
         if inside.endswith(".toml") and inside != "bank.toml":
             notes.append(f"{path}: not read (bank.toml is read at the bank's root only)")
             continue
-        with archive.open(entry) as handle:  # the declared size may lie: read one byte past the limit
-            data = handle.read(MAX_FILE_BYTES + 1)
+        try:
+            with archive.open(entry) as handle:  # the declared size may lie: read one byte past the limit
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error):  # bad CRC, truncated
+            raise UploadRefused(f"{upload.name[:100]!r} is not a readable .zip archive.") from None
         if len(data) > MAX_FILE_BYTES:
             raise UploadRefused(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MB uncompressed.")
         total += len(data)
@@ -215,6 +220,9 @@ class DryRun:
     problems: list[importer.Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     replaces: bool = False  # a bank with this slug exists: the import updates it
+    added: int = 0  # questions the import adds, changes (prompt or answer) and retires in that bank
+    changed: int = 0
+    retired: int = 0
 
     @property
     def total(self) -> content_report.FileSummary:
@@ -223,6 +231,11 @@ class DryRun:
     @property
     def can_import(self) -> bool:
         return not self.problems and self.total.questions > 0
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Questions people have practised will change or go: the import asks first."""
+        return bool(self.changed or self.retired)
 
 
 def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -> DryRun:
@@ -237,6 +250,13 @@ def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -
     report.title, report.source, report.licence = parsed.title or slug, parsed.source, parsed.licence
     report.files = content_report.summarize(parsed)
     report.notes += [str(note) for note in parsed.notes]
+    try:  # every question as the import will render it (file:line for each refused), without rendering
+        records = importer.fixture_records(parsed, renderer=_checked)
+    except importer.ContentError as error:
+        report.problems = error.problems
+        return report
+    if report.replaces:
+        _count_changes(report, records)
     for source in parsed.files:
         for question in source.questions[: SAMPLES - len(report.samples)]:
             report.samples.append(
@@ -247,6 +267,32 @@ def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -
                 )
             )
     return report
+
+
+def _count_changes(report: DryRun, records: list[dict]) -> None:
+    """How many of the existing bank's questions the import adds, changes and retires."""
+    from quiz.models import Question
+
+    prefix = "" if report.slug == settings.BUNDLED_BANK else f"{report.slug}/"
+    incoming = {
+        prefix + r["fields"]["key"]: (r["fields"]["prompt_md"], r["fields"]["answer_md"])
+        for r in records
+        if r["model"] == "quiz.question"
+    }
+    existing = {
+        key: (prompt, answer)
+        for key, prompt, answer in Question.objects.filter(
+            section__bank__slug=report.slug, retired=False
+        ).values_list("key", "prompt_md", "answer_md")
+    }
+    report.added = len(incoming.keys() - existing.keys())
+    report.retired = len(existing.keys() - incoming.keys())
+    report.changed = sum(1 for key in incoming.keys() & existing.keys() if incoming[key] != existing[key])
+
+
+def _checked(text: str) -> str:
+    check_markdown(text)
+    return ""
 
 
 def import_bank(slug: str, sources: dict[str, bytes | str], *, reason: str) -> LoadReport:
@@ -270,19 +316,27 @@ def run_import(upload) -> str:
         records = bank_records(upload.slug, parsed, bank_version(sources))
         count = sum(1 for record in records if record["model"] == "quiz.question")
         upload.step(upload.Status.RUNNING, f"Loading {count} questions")
-        report = load(content_from_records(records, where=upload.slug), change_reason=f"upload {upload.slug}")
+        # The rows and "done" in one transaction: a worker killed before its end leaves neither, and the
+        # upload is then found abandoned (BankUploadQuerySet.fail_abandoned), never half-imported.
+        with transaction.atomic():
+            report = load(
+                content_from_records(records, where=upload.slug), change_reason=f"upload {upload.slug}"
+            )
+            upload.bank = type(upload).bank.field.related_model.objects.get(slug=upload.slug)
+            upload.result = report.summary() + "".join(f"\n{conflict}" for conflict in report.conflicts)
+            upload.save(update_fields=["bank", "result"])
+            upload.step(upload.Status.DONE, "Imported")
     except importer.ContentError as error:
         upload.result = f"Nothing was imported:\n{error}"
-        upload.step(upload.Status.FAILED, "Failed")
+        problems = len(error.problems) or 1
+        upload.step(upload.Status.FAILED, f"{problems} problem{'s' if problems != 1 else ''} in the content")
         return upload.result
-    except Exception:
-        upload.result = "The import stopped on an error the server logged; nothing was imported."
-        upload.step(upload.Status.FAILED, "Failed")
+    except Exception as error:
+        upload.result = (
+            f"Nothing was imported: the import stopped on an error ({type(error).__name__}: {error})."
+        )
+        upload.step(upload.Status.FAILED, "Stopped on an error the server logged")
         raise
-    upload.bank = type(upload).bank.field.related_model.objects.get(slug=upload.slug)
-    upload.result = report.summary() + "".join(f"\n{conflict}" for conflict in report.conflicts)
-    upload.save(update_fields=["bank", "result"])
-    upload.step(upload.Status.DONE, "Imported")
     return upload.result
 
 

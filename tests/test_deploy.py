@@ -86,10 +86,33 @@ def test_the_wsgi_application_refuses_the_development_defaults():
 def test_the_wsgi_application_refuses_a_weak_or_public_secret_key():
     from interview.production import DEV_SECRET_KEY
 
-    for key in (DEV_SECRET_KEY, "short"):
+    for key in (DEV_SECRET_KEY, "short", "abcde" * 10, " " * 50 + "abcd"):
         result = load_wsgi({**production_env(), "DJANGO_SECRET_KEY": key})
         assert result.returncode != 0
         assert "DJANGO_SECRET_KEY is not a real secret" in result.stderr
+
+
+def test_the_asgi_application_refuses_the_development_defaults_as_wsgi_does():
+    result = subprocess.run(
+        [sys.executable, "-c", "import interview.asgi"],
+        cwd=settings.BASE_DIR,
+        env=development_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "The ASGI application (interview/asgi.py) refuses to start" in result.stderr
+    assert "DJANGO_DEBUG=0" in result.stderr
+    loads = subprocess.run(
+        [sys.executable, "-c", "import interview.asgi"],
+        cwd=settings.BASE_DIR,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert loads.returncode == 0, loads.stderr
 
 
 def test_the_wsgi_application_loads_with_production_settings():

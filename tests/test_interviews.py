@@ -960,3 +960,20 @@ def test_an_interview_completed_stays_completed_when_ended_again(user, six_quest
     assert (stale.ending, stale.finished_at) == (MockInterview.Ending.COMPLETED, finished_at)
     interview.refresh_from_db()
     assert (interview.ending, interview.finished_at) == (MockInterview.Ending.COMPLETED, finished_at)
+
+
+def test_an_invalid_difficulty_on_the_setup_page_says_what_is_wrong(client_in, question):
+    response = client_in.post(
+        reverse("quiz:interview-new"),
+        {"sections": [question.section_id], "difficulties": ["impossible"], "question_count": 5},
+    )
+    html = response.content.decode()
+    assert response.status_code in (200, 422)
+    assert "Select a valid choice. impossible is not one of the available choices." in html
+
+
+@pytest.mark.parametrize("url", ["/interviews/{huge}/", "/interviews/{huge}/items/1/grade/"])
+def test_an_interview_id_past_any_row_is_a_404_not_a_500(client_in, url):
+    huge = "9" * 30
+    assert client_in.get(url.format(huge=huge)).status_code in (404, 405)
+    assert client_in.post(url.format(huge=huge), {"grade": "good"}).status_code == 404

@@ -10,25 +10,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quiz import rendering
 from quiz.importer import fixture_records, parse_bank
 from quiz.importer.common import ContentError
 from quiz.rendering import (
-    ALLOWED_TAGS,
-    MATHML_TAGS,
     MAX_MARKDOWN_CHARS,
-    MAX_MARKUP,
     MarkdownError,
     MarkdownTooDeep,
     MarkdownTooLarge,
     TablesTooLarge,
     check_markdown_size,
+    engine,
     render_markdown,
 )
+from quiz.rendering.allow_lists import ALLOWED_TAGS, MATHML_TAGS
+from quiz.rendering.limits import MAX_MARKUP
 
-# A render that takes longer than this on hostile text is a regression (the goal, measured in
-# tests/bench/bench_rendering.py, is 250 ms; the machine running the suite may be busy).
-GENEROUS_BOUND = 1.0
+# No accepted text takes longer than this to render (issue 22.12; tests/bench/bench_rendering.py measures the
+# slowest). CPU time, the least of three renders: the machine running the suite may be busy.
+RENDER_BOUND = 0.25
 
 # The constructs that made one of Python-Markdown's parsers superlinear, and some that nest.
 HOSTILE_UNITS = [
@@ -40,11 +39,17 @@ HOSTILE_UNITS = [
 
 
 def timed_render(text: str) -> float:
-    """CPU seconds: the suite may share the machine with much else, and CPU time is what a render costs."""
-    began = time.process_time()
-    with contextlib.suppress(MarkdownTooDeep):
-        render_markdown(text)
-    return time.process_time() - began
+    """CPU seconds, the least of three renders: the suite may share the machine with much else, and CPU time
+    is what a render costs."""
+    times = []
+    for _ in range(3):
+        began = time.process_time()
+        with contextlib.suppress(MarkdownTooDeep):
+            render_markdown(text)
+        times.append(time.process_time() - began)
+        if times[-1] < RENDER_BOUND:
+            break
+    return min(times)
 
 
 def within_limits(text: str) -> str:
@@ -78,19 +83,21 @@ def within_limits(text: str) -> str:
         "`x` ",
         "a  \n",
         "- x\n",
+        "[a](b) ",  # 4 s in Python-Markdown's link parsing (issue 22.12)
+        "![a](b) ",
     ],
 )
 def test_known_slow_constructs_render_quickly_up_to_the_limits(unit):
     text = within_limits(unit * MAX_MARKDOWN_CHARS)
     check_markdown_size(text)  # accepted: this is rendered, not refused
-    assert timed_render(text) < GENEROUS_BOUND
+    assert timed_render(text) < RENDER_BOUND
 
 
 def test_a_run_of_brackets_is_refused_at_once():
     began = time.process_time()
     with pytest.raises(MarkdownTooLarge, match="markup characters"):
         render_markdown("[" * 20000)  # Python-Markdown is superlinear in a run of brackets
-    assert time.process_time() - began < GENEROUS_BOUND
+    assert time.process_time() - began < RENDER_BOUND
 
 
 @settings(
@@ -99,7 +106,7 @@ def test_a_run_of_brackets_is_refused_at_once():
 @given(st.lists(st.tuples(st.sampled_from(HOSTILE_UNITS), st.integers(1, 4000)), min_size=1, max_size=6))
 def test_hostile_markdown_renders_within_the_bound(runs):
     text = within_limits("".join(unit * count for unit, count in runs))
-    assert timed_render(text) < GENEROUS_BOUND
+    assert timed_render(text) < RENDER_BOUND
 
 
 @settings(max_examples=150, deadline=None)
@@ -138,11 +145,11 @@ def test_deep_nesting_is_a_clear_error_and_later_renders_keep_their_paragraphs(b
 
 def test_any_failure_inside_markdown_leaves_a_fresh_renderer(monkeypatch):
     """Whatever raises half-way through a render (here a treeprocessor), the next render starts clean."""
-    broken = rendering._renderers.markdown
+    broken = engine.renderers.markdown
     monkeypatch.setattr(broken.treeprocessors["inline"], "run", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         render_markdown("Some *text*.")
-    assert rendering._renderers.markdown is not broken
+    assert engine.renderers.markdown is not broken
     assert render_markdown("One *a*.\n\nTwo.") == "<p>One <em>a</em>.</p>\n<p>Two.</p>"
 
 

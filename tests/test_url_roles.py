@@ -1,9 +1,11 @@
 """Who may open what: every URL pattern in the URLconf, requested by each role, answers as the table says.
 
 Roles: anonymous; the user who owns the interviews, notes and flags; another user; a reviewer (the
-"Reviewers" group); staff (a superuser). GET for every page; for views that only take POST, GET must answer
-405 (or send a stranger to sign in first) and POST is checked too, each POST rolled back afterwards. A URL in
-the URLconf that is missing from the table fails the test: no page is forgotten when one is added.
+"Reviewers" group); staff (a superuser); a bank clerk (staff holding only the permission to add banks). A row
+of five answers gives the clerk the other user's; a row of six says what the clerk gets. GET for every page;
+for views that only take POST, GET must answer 405 (or send a stranger to sign in first) and POST is checked
+too, each POST rolled back afterwards. A URL in the URLconf that is missing from the table fails the test: no
+page is forgotten when one is added.
 """
 
 import copy
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
@@ -23,7 +25,7 @@ from django_tasks_db.models import DBTaskResult
 from quiz.models import Bank, BankUpload, Flag, Grade, KeyPointOverride, MockInterview, Question, Section
 from quiz.tasks import import_upload
 
-ROLES = ["anonymous", "user", "other user", "reviewer", "staff"]
+ROLES = ["anonymous", "user", "other user", "reviewer", "staff", "bank clerk"]
 LOGIN = "/accounts/login/?next="  # a redirect to the sign-in page
 ADMIN_LOGIN = "/admin/login/?next="
 HOME = "/"
@@ -32,16 +34,17 @@ ELSEWHERE = "a redirect, not to sign in"  # e.g. back to the page a form was pos
 # Shorthands for a row of expected answers, one per role in ROLES order.
 EVERYONE = (200,) * 5
 SIGNED_IN = (LOGIN, 200, 200, 200, 200)
-REVIEWERS = (LOGIN, 403, 403, 200, 200)
+REVIEWERS = (LOGIN, 403, 403, 200, 200, 200)  # staff triage (quiz.models.flags.can_triage), the clerk too
 OWNER = (LOGIN, 200, 404, 404, 404)
 POST_ONLY = (LOGIN, 405, 405, 405, 405)
 OWNER_POST = (LOGIN, ELSEWHERE, 404, 404, 404)
-BANK_IMPORTERS = (LOGIN, 403, 403, 403, 200)
+BANK_IMPORTERS = (LOGIN, 403, 403, 403, 200, 200)
 
 
-def staff(status) -> tuple:
-    """An admin page: everyone but staff is sent to the admin's sign-in page."""
-    return (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, status)
+def staff(status, clerk=403) -> tuple:
+    """An admin page: everyone but staff is sent to the admin's sign-in page; the clerk, staff with only
+    the permission to add banks, is refused what that permission does not cover."""
+    return (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, status, clerk)
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ def admin_model(app: str, model: str, key: str, *, add=200, delete=200, change=2
         f"admin:{app}_{model}_history": Row(at("history/"), staff(200)),
         f"admin:{app}_{model}_delete": Row(at("delete/"), staff(delete)),
         f"admin:{app}_{model}_change": Row(at("change/"), staff(change)),
-        f"admin/{app}/{model}/<path:object_id>/": Row(at(""), staff(at("change/"))),
+        # The old object URL redirects first; the change page it leads to refuses the clerk.
+        f"admin/{app}/{model}/<path:object_id>/": Row(at(""), staff(at("change/"), clerk=at("change/"))),
     }
 
 
@@ -103,8 +107,8 @@ TABLE: dict[str, Row] = {
     "quiz:bank-upload-detail": Row(_quiz("/banks/uploads/{upload}/"), BANK_IMPORTERS),
     "quiz:bank-upload-import": Row(
         _quiz("/banks/uploads/{upload}/import/"),
-        (LOGIN, 403, 403, 403, 405),
-        (LOGIN, 403, 403, 403, ELSEWHERE),
+        (LOGIN, 403, 403, 403, 405, 405),
+        (LOGIN, 403, 403, 403, ELSEWHERE, ELSEWHERE),
     ),
     # Notes and bookmarks belong to whoever saves them: anyone signed in may keep one on any question.
     "quiz:question-note": Row(
@@ -119,20 +123,21 @@ TABLE: dict[str, Row] = {
     "quiz:review-queue": Row(_quiz("/review-queue/"), REVIEWERS),
     "quiz:flag-dismiss": Row(
         _quiz("/review-queue/flags/{flag}/dismiss/"),
-        (LOGIN, 403, 403, 405, 405),
-        (LOGIN, 403, 403, ELSEWHERE, ELSEWHERE),
+        (LOGIN, 403, 403, 405, 405, 405),
+        (LOGIN, 403, 403, ELSEWHERE, ELSEWHERE, ELSEWHERE),
     ),
     "quiz:flag-accept": Row(
         _quiz("/review-queue/flags/{flag}/accept/"),
-        (LOGIN, 403, 403, 405, 405),
-        (LOGIN, 403, 403, ELSEWHERE, ELSEWHERE),
+        (LOGIN, 403, 403, 405, 405, 405),
+        (LOGIN, 403, 403, ELSEWHERE, ELSEWHERE, ELSEWHERE),
     ),
-    "quiz:answer-edit": Row(_quiz("/review-queue/questions/{question}/answer/"), REVIEWERS),
+    # Editing an answer needs the permission to change questions, which the clerk lacks.
+    "quiz:answer-edit": Row(_quiz("/review-queue/questions/{question}/answer/"), (*REVIEWERS[:5], 403)),
     "quiz:key-point-overrides": Row(_quiz("/review-queue/key-points/"), REVIEWERS),
     "quiz:key-point-phrasing": Row(
         _quiz("/review-queue/key-points/overrides/{override}/phrasing/"),
-        (LOGIN, 403, 403, 405, 405),
-        (LOGIN, 403, 403, ELSEWHERE, ELSEWHERE),
+        (LOGIN, 403, 403, 405, 405, 405),
+        (LOGIN, 403, 403, ELSEWHERE, ELSEWHERE, ELSEWHERE),
     ),
     # -- interviews: only their owner sees them; the method is checked before the owner
     "quiz:interview-new": Row(_quiz("/interviews/new/"), SIGNED_IN),
@@ -154,17 +159,19 @@ TABLE: dict[str, Row] = {
         _quiz("/interviews/{running}/items/{item}/answer/"), POST_ONLY, OWNER_POST, {"answer_text": "x"}
     ),
     # -- admin: staff only. Questions, sections and interviews are never added or deleted there.
-    "admin:index": Row(_quiz("/admin/"), staff(200)),
-    "admin:login": Row(_quiz("/admin/login/"), (200, 200, 200, 200, "/admin/")),
+    "admin:index": Row(_quiz("/admin/"), staff(200, clerk=200)),
+    "admin:login": Row(_quiz("/admin/login/"), (200, 200, 200, 200, "/admin/", "/admin/")),
     # POST only; a signed-out or non-staff GET is sent to the admin index (and from there to sign in).
-    "admin:logout": Row(_quiz("/admin/logout/"), (*("/admin/",) * 4, 405)),
-    "admin:password_change": Row(_quiz("/admin/password_change/"), staff(200)),
-    "admin:password_change_done": Row(_quiz("/admin/password_change/done/"), staff(200)),
+    "admin:logout": Row(_quiz("/admin/logout/"), (*("/admin/",) * 4, 405, 405)),
+    "admin:password_change": Row(_quiz("/admin/password_change/"), staff(200, clerk=200)),
+    "admin:password_change_done": Row(_quiz("/admin/password_change/done/"), staff(200, clerk=200)),
     "admin:autocomplete": Row(_quiz("/admin/autocomplete/"), staff(403)),  # no field named: refused
-    "admin:jsi18n": Row(_quiz("/admin/jsi18n/"), staff(200)),
-    "admin:view_on_site": Row(lambda o: f"/admin/r/{o['question_type'].pk}/{o['question'].pk}/", staff(404)),
-    "admin:app_list": Row(_quiz("/admin/quiz/"), staff(200)),
-    "admin/(?P<url>.*)$": Row(_quiz("/admin/no-such-page/"), staff(404)),
+    "admin:jsi18n": Row(_quiz("/admin/jsi18n/"), staff(200, clerk=200)),
+    "admin:view_on_site": Row(
+        lambda o: f"/admin/r/{o['question_type'].pk}/{o['question'].pk}/", staff(404, clerk=404)
+    ),
+    "admin:app_list": Row(_quiz("/admin/quiz/"), staff(200, clerk=404)),  # no quiz model the clerk may see
+    "admin/(?P<url>.*)$": Row(_quiz("/admin/no-such-page/"), staff(404, clerk=404)),
     "admin:auth_user_password_change": Row(
         lambda o: f"/admin/auth/user/{o['owner'].pk}/password/", staff(200)
     ),
@@ -178,7 +185,7 @@ TABLE: dict[str, Row] = {
     **admin_model("quiz", "question", "question", add=403, delete=403),
     **admin_model("quiz", "bank", "bank", add=403, delete=403),
     **admin_model("django_tasks_database", "dbtaskresult", "task", add=403, delete=403),
-    "admin:quiz_question_preview": Row(_quiz("/admin/quiz/question/preview/"), staff(405)),
+    "admin:quiz_question_preview": Row(_quiz("/admin/quiz/question/preview/"), staff(405, clerk=405)),
     "admin:quiz_question_answer_diff": Row(_quiz("/admin/quiz/question/{question}/answer-diff/"), staff(200)),
     "admin:quiz_question_simple_history": Row(
         _quiz("/admin/quiz/question/{question}/history/{revision}/"), staff(200)
@@ -220,6 +227,8 @@ def objects(db, make_question) -> dict:
     finished.end_early()
     upload = BankUpload.stash(owner, "team", {"a.md": b"# A\n\n### Why?\nBecause.\n"})
     running = MockInterview.start(owner, [question])  # started last: starting one ends any left open
+    clerk = users.create_user("clara", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="add_bank"))
     access = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "ada", "http_accept": "*/*"}
     return {
         "users": {
@@ -227,6 +236,7 @@ def objects(db, make_question) -> dict:
             "other user": users.create_user("bob"),
             "reviewer": reviewer,
             "staff": users.create_superuser("grace"),
+            "bank clerk": clerk,
         },
         "owner": owner,
         "question": question,
@@ -271,6 +281,13 @@ def _matches(got: int | str, want, objects: dict) -> bool:
     return got == (want(objects) if callable(want) else want)
 
 
+def expected(answers: tuple, role: str):
+    """A row's answer for ``role``; a row of five gives the bank clerk the other user's."""
+    if role == "bank clerk" and len(answers) == len(ROLES) - 1:
+        return answers[ROLES.index("other user")]
+    return answers[ROLES.index(role)]
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_the_expected_answer_from_every_url(role, objects):
     client = Client()
@@ -279,7 +296,7 @@ def test_each_role_gets_the_expected_answer_from_every_url(role, objects):
     wrong = []
     for name, row in TABLE.items():
         url = row.url(objects)
-        got, want = _outcome(client.get(url)), row.get[ROLES.index(role)]
+        got, want = _outcome(client.get(url)), expected(row.get, role)
         if not _matches(got, want, objects):
             wrong.append(f"GET {url} ({name}): {got}, expected {want}")
         if row.post is None:
@@ -289,7 +306,7 @@ def test_each_role_gets_the_expected_answer_from_every_url(role, objects):
             got = _outcome(client.post(url, row.data or {}))
             transaction.set_rollback(True)
         client.cookies = cookies
-        want = row.post[ROLES.index(role)]
+        want = expected(row.post, role)
         if not _matches(got, want, objects):
             wrong.append(f"POST {url} ({name}): {got}, expected {want}")
     assert wrong == []

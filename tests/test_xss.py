@@ -49,7 +49,7 @@ def load_payloads() -> list[str]:
 PAYLOADS = load_payloads()
 BATCH = "\n\n".join(PAYLOADS)
 
-# What hostile text may legitimately add to a page: the markdown allow-list of quiz/rendering.py, restated
+# What hostile text may legitimately add to a page: the markdown allow-list of quiz/rendering/, restated
 # here so that widening it is a decision this test sees; <ins> from answer diffs; <option> for the one more
 # revision the admin's diff picker lists after the hostile save.
 MARKDOWN_TAGS = {
@@ -70,7 +70,20 @@ MATHML_ATTRIBUTES = {
     "height", "depth", "voffset", "linebreak", "linethickness", "notation", "columnalign", "columnlines",
     "columnspacing", "rowlines", "rowspacing", "frame", "displaystyle", "scriptlevel", "symmetric",
 }  # fmt: skip
-MARKDOWN_ATTRIBUTES = {"href", "title", "rel", "src", "alt", "class", "align", "start"}
+# tabindex, role and aria-label: the renderer's own scrolling box around display maths (never typed markup's).
+MARKDOWN_ATTRIBUTES = {
+    "href",
+    "title",
+    "rel",
+    "src",
+    "alt",
+    "class",
+    "align",
+    "start",
+    "tabindex",
+    "role",
+    "aria-label",
+}
 NEVER_TAGS = {"iframe", "object", "embed", "base", "frame", "frameset", "applet", "portal", "style"}
 URL_ATTRIBUTES = {
     "href", "src", "action", "formaction", "xlink:href", "poster", "background", "data", "codebase", "dynsrc",

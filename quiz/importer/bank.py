@@ -11,6 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
 from quiz.answer_parts import rendered_fields
 from quiz.importer.common import (
     FENCE_RE,
@@ -74,6 +77,15 @@ class Manifest:
     files: dict[str, FileRule] = field(default_factory=dict)
 
 
+def _is_web_address(url: str) -> bool:
+    """What Bank.source_url accepts, and only the schemes a reader's link may have."""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return False
+    return len(url) <= 500
+
+
 def read_manifest(text: str) -> Manifest:
     """``bank.toml``: title, source URL, licence, ``[difficulty]`` markers, ``[files."path"]`` rules."""
     try:
@@ -98,9 +110,15 @@ def read_manifest(text: str) -> Manifest:
         files[path] = FileRule(
             rule.get("layout"), rule.get("title"), markers(rule.get("difficulty", {}), f"files.{path!r}")
         )
+    source = str(data.get("source", "")).strip()
+    if source and not _is_web_address(source):
+        line = next((n for n, row in enumerate(text.splitlines(), 1) if re.match(r"\s*source\s*=", row)), 1)
+        raise ContentError(
+            [Problem(MANIFEST, line, "source is a web address (http:// or https://, at most 500 characters)")]
+        )
     return Manifest(
         title=str(data.get("title", "")),
-        source=str(data.get("source", "")),
+        source=source,
         licence=str(data.get("licence", data.get("license", ""))),
         difficulty=markers(data.get("difficulty", {}), "[difficulty]"),
         files=files,

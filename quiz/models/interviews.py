@@ -209,6 +209,8 @@ class MockInterview(models.Model):
 
         ``with_cards``: each question's review card comes in the same read (a grade moves it on), so the
         grade's own statements stay within the question loop's budget."""
+        if not 0 < pk < 2**63:  # a typed URL's id no row can have (SQLite raised OverflowError on it)
+            return None
         items = InterviewItem.objects.filter(interview__user=user, interview_id=pk, done_at__isnull=True)
         if with_cards:
             own_card = models.Q(question__review_states__user=user)

@@ -8,7 +8,7 @@ its progress with htmx (a plain reload shows the same).
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import TooManyFilesSent
+from django.core.exceptions import PermissionDenied, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -88,28 +88,49 @@ def _upload(request: HttpRequest) -> HttpResponse:
     return render(request, "quiz/bank_upload.html", {"form": form})
 
 
+def import_refusal(user, report: bank_imports.DryRun) -> str:
+    """Why ``user`` may not import this upload as it is named, or ""."""
+    if report.slug == settings.BUNDLED_BANK:
+        return (
+            f"“{report.slug}” is the bundled bank: it is updated from fixtures/markdown on the server, not "
+            "from the web. Upload again under another name."
+        )
+    if report.replaces and not user.has_perm("quiz.change_bank"):
+        return (
+            f"A bank named “{report.slug}” exists, and updating it needs the permission to change banks. "
+            "Upload again under another name, or ask an administrator."
+        )
+    return ""
+
+
 @bank_importer_required
 @vary_on_headers("HX-Request")
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    BankUpload.objects.filter(pk=pk).fail_abandoned()  # a killed worker: say so, and stop polling
     stashed = get_object_or_404(BankUpload, pk=pk)
     template = "quiz/bank_upload_detail.html"
     if (part := page_or_part(request, template, "import-status")) != template:
         return render(request, part, {"upload": stashed})
     notes = request.session.get(f"upload-notes-{stashed.pk}", [])
     report = bank_imports.dry_run(stashed.slug, stashed.source_files(), notes)
-    return render(request, template, {"upload": stashed, "report": report})
+    refusal = import_refusal(request.user, report)
+    return render(request, template, {"upload": stashed, "report": report, "refusal": refusal})
 
 
 @bank_importer_required
 @require_POST
 def upload_import(request: HttpRequest, pk: int) -> HttpResponse:
     stashed = get_object_or_404(BankUpload, pk=pk)
-    if not bank_imports.dry_run(stashed.slug, stashed.source_files()).can_import:
+    report = bank_imports.dry_run(stashed.slug, stashed.source_files())
+    if refusal := import_refusal(request.user, report):
+        raise PermissionDenied(refusal)
+    if not report.can_import:
         messages.error(request, "This upload cannot be imported: fix the problems the dry run lists.")
         return redirect("quiz:bank-upload-detail", stashed.pk)
-    # Only the first of two clicks queues the import.
-    if BankUpload.objects.filter(pk=pk, status=BankUpload.Status.CHECKED).update(
-        status=BankUpload.Status.QUEUED, progress="Waiting for the worker"
-    ):
+    if report.needs_confirmation and not request.POST.get("confirm"):
+        messages.error(request, "Tick the box to confirm the questions this import changes and retires.")
+        return redirect("quiz:bank-upload-detail", stashed.pk)
+    # Only the first of two clicks queues the import; after a failure, Retry queues it again.
+    if stashed.queue(retry=stashed.status == BankUpload.Status.FAILED):
         import_upload.enqueue(stashed.pk)
     return redirect("quiz:bank-upload-detail", stashed.pk)

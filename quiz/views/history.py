@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString
 from django.views.decorators.vary import vary_on_headers
 
 from quiz import charts
+from quiz.csv_cells import csv_cell
 from quiz.models import (
     GRADE_CUTOFFS,
     Bank,
@@ -208,21 +209,11 @@ class _Echo:
         return value
 
 
-def _csv_cell(value) -> str:
-    """Typed answers are the user's own text: keep a spreadsheet from reading one as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, list):  # key points, coverage, ticks: one JSON array per cell
-        return json.dumps(value, ensure_ascii=False)
-    text = str(value)
-    return "'" + text if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv_lines(rows: Iterator[dict]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(EXPORT_FIELDS)
     for row in rows:
-        yield writer.writerow([_csv_cell(row[f]) for f in EXPORT_FIELDS])
+        yield writer.writerow([csv_cell(row[f]) for f in EXPORT_FIELDS])
 
 
 def _json_chunks(user, rows: Iterator[dict]) -> Iterator[str]:

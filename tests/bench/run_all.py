@@ -56,6 +56,7 @@ def main() -> int:
         ("bench_history.py", ()),
         ("bench_feedback.py", ()),
         ("bench_search.py", ()),
+        ("bench_rendering.py", ("--random", "100")),
         ("load_interviews.py", ()),
         ("load_interviews.py", ("--kill",)),
     ]
@@ -90,6 +91,7 @@ def main() -> int:
         "python tests/bench/load_interviews.py [--kill] [--database-url URL]",
         "python tests/bench/bench_feedback.py                      # the key-point matcher alone",
         "python tests/bench/bench_search.py [--database-url URL]   # search: top-3 hits, time at 10,000",
+        "python tests/bench/bench_rendering.py                     # the slowest accepted markdown",
         "python tests/bench/profile_loop.py [--profile reveal]     # CPU per loop request, no server",
         "```",
         "",
