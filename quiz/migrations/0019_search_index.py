@@ -8,6 +8,9 @@ from django.db import migrations, models
 SQLITE_FORWARD = [
     """CREATE VIRTUAL TABLE quiz_question_fts USING fts5(
         search_prompt, search_answer, content='quiz_question', content_rowid='id', tokenize='unicode61')""",
+    # The rows already there (filled above), indexed once: an external-content index must hold exactly the
+    # table's rows before the triggers below delete from it, or it is corrupt.
+    "INSERT INTO quiz_question_fts(quiz_question_fts) VALUES ('rebuild')",
     """CREATE TRIGGER quiz_question_fts_insert AFTER INSERT ON quiz_question BEGIN
         INSERT INTO quiz_question_fts(rowid, search_prompt, search_answer)
         VALUES (new.id, new.search_prompt, new.search_answer);
@@ -110,7 +113,7 @@ class Migration(migrations.Migration):
             model_name="question",
             index=models.Index(condition=models.Q(retired=True), fields=["id"], name="question_retired"),
         ),
-        migrations.RunPython(full_text_index, drop_full_text_index),
         migrations.RunPython(fill, migrations.RunPython.noop),
+        migrations.RunPython(full_text_index, drop_full_text_index),
         migrations.RunPython(fill_vocabulary, migrations.RunPython.noop),
     ]
