@@ -46,8 +46,19 @@ _ALSO_RE = re.compile(r"^[ \t]+[-*+][ \t]+also:[ \t]*(.*?)[ \t]*$", re.IGNORECAS
 
 def split_key_points(answer_md: str) -> tuple[str, list[str]]:
     """The answer without its trailing key-point block, and the key points (an empty list without one)."""
-    body, points = split_key_points_with_alternatives(answer_md)
-    return body, [point for point, _ in points]
+    match = _KEY_POINTS_RE.search(answer_md)
+    if not match:
+        return answer_md, []
+    points = [
+        m[1]
+        for line in match["items"].splitlines()
+        if not _is_alternative(line) and (m := _ITEM_RE.match(line)) and m[1]
+    ]
+    return answer_md[: match.start()].rstrip(), points
+
+
+def _is_alternative(line: str) -> re.Match | None:
+    return _ALSO_RE.match(line) if line[:1] in " \t" else None  # only an indented item can be one
 
 
 def split_key_points_with_alternatives(answer_md: str) -> tuple[str, list[tuple[str, list[str]]]]:
@@ -57,7 +68,7 @@ def split_key_points_with_alternatives(answer_md: str) -> tuple[str, list[tuple[
         return answer_md, []
     points: list[tuple[str, list[str]]] = []
     for line in match["items"].splitlines():
-        if also := _ALSO_RE.match(line):
+        if also := _is_alternative(line):
             if points and also[1]:  # an "also:" before any point has nothing to belong to
                 points[-1][1].append(also[1])
         elif (m := _ITEM_RE.match(line)) and m[1]:
