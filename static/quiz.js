@@ -145,7 +145,7 @@
 
   // -- boxes that scroll sideways (long code lines, wide tables) are reachable and scrollable by keyboard
 
-  const SCROLLERS = "pre, .table-scroll, .rendered table, .reference-answer table, .answer-diff, .chart";
+  const SCROLLERS = "pre, .table-scroll, .rendered table, .reference-answer table, .answer-diff, .chart, math";
 
   function markScrollRegions() {
     for (const box of document.querySelectorAll(SCROLLERS)) {
