@@ -195,6 +195,41 @@ def test_uploads_past_the_limits_are_refused(staff_client, monkeypatch):
     assert not BankUpload.objects.exists()
 
 
+MB = 2**20
+
+
+def refusal(client: Client, files) -> str:
+    response = client.post(UPLOAD, {"files": files})
+    assert response.status_code in (400, 413, 422), response.status_code
+    return response.content.decode()
+
+
+def test_the_real_upload_limits_are_the_ones_the_readme_gives(staff_client):
+    """10 MB sent, 500 markdown files, 2 MB per file and 20 MB inflated in all: each path runs, unpatched."""
+    question = b"# A\n\n### Why?\nBecause.\n"
+    just_over_sent = [SimpleUploadedFile(f"{n}.md", question + b"x" * (5 * MB)) for n in range(2)]
+    assert "The upload is larger than 10 MB." in refusal(staff_client, just_over_sent)
+    too_many = {f"bank/{n}.md": question for n in range(501)}
+    assert "The archive has more than 500 markdown files." in refusal(staff_client, zip_file(too_many))
+    # Loose .md files stop sooner, at Django's 100 files a request, with the advice to zip them.
+    loose = [SimpleUploadedFile(f"{n}.md", question) for n in range(101)]
+    assert "More than 100 files: put them in one .zip archive." in refusal(staff_client, loose)
+    one_big = question + b"x" * (2 * MB)
+    assert "big.md is larger than 2 MB." in refusal(staff_client, SimpleUploadedFile("big.md", one_big))
+    bomb = zip_file({"bank/big.md": one_big})
+    assert bomb.size < 20_000  # small as sent: only inflating it finds the size
+    assert "bank/big.md is larger than 2 MB uncompressed." in refusal(staff_client, bomb)
+    # Eleven files each just under 2 MB: each passes, together they inflate past 20 MB.
+    just_under = question + b"x" * (2 * MB - len(question) - 1)
+    inflating = zip_file({f"bank/{n}.md": just_under for n in range(11)})
+    assert "The archive holds more than 20 MB uncompressed." in refusal(staff_client, inflating)
+    assert not BankUpload.objects.exists()
+    # Up to the limits the same files are read: 500 of them, nine just under 2 MB, over 18 MB in all.
+    big = {f"bank/big{n}.md": just_under for n in range(9)}
+    sources, _, _ = banks.read_upload([zip_file({f"bank/{n}.md": question for n in range(491)} | big)])
+    assert len(sources) == 500 and 18 * MB < sum(map(len, sources.values())) <= 20 * MB
+
+
 def test_a_request_past_the_size_limit_is_refused_before_its_body_is_read(staff_client, monkeypatch):
     monkeypatch.setattr("quiz.views.banks.MAX_REQUEST_BYTES", 1_000)
     response = staff_client.post(UPLOAD, {"files": SimpleUploadedFile("a.md", b"#" * 5_000)})
