@@ -164,6 +164,11 @@
     }
   }
 
+  // The practice heatmap runs oldest to newest: where it scrolls (a phone), open it on this week.
+  for (const box of document.querySelectorAll(".chart")) {
+    if (box.querySelector(".heatmap")) box.scrollLeft = box.scrollWidth;
+  }
+
   let resizeQueued = false;
   window.addEventListener("resize", function () {
     if (resizeQueued) return;
