@@ -7,6 +7,7 @@ notes it has instead of adding copies; the deck's id comes from its name the sam
 import csv
 import hashlib
 import io
+import re
 import tempfile
 
 import genanki
@@ -62,6 +63,14 @@ def anki_deck(name: str, questions) -> bytes:
         return handle.read()
 
 
+EMPHASIS_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
+
+
+def plain_prompt(prompt_md: str) -> str:
+    """The question as a spreadsheet shows it: bold and italic markers gone, maths and code as written."""
+    return EMPHASIS_RE.sub(lambda m: m.group(2) or m.group(3), prompt_md)
+
+
 def csv_text(questions) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_FIELDS)
@@ -73,7 +82,7 @@ def csv_text(questions) -> str:
                 "bank": question.section.bank.slug,
                 "section": question.section.title,
                 "difficulty": question.difficulty,
-                "question": question.prompt_md,
+                "question": plain_prompt(question.prompt_md),
                 "answer": question.answer_md,
                 "source": f"{question.source_path}:{question.source_line}",
             }
