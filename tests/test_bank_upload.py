@@ -16,6 +16,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from quiz import banks, importer
 from quiz.models import Bank, BankUpload, Grade, MockInterview, Question, Section
@@ -397,3 +398,21 @@ def test_the_csv_export_of_a_bank_has_no_bold_markers(client_in):
         )
     )
     assert [row["question"] for row in rows if row["bank"] == "bold"] == ["What is a generator?"]
+
+
+def test_an_uploaded_banks_answers_say_who_imported_them_and_when(staff_client, staff_user):
+    staff_client.post(UPLOAD, {"files": zip_file(TEAM)})
+    upload = BankUpload.objects.get()
+    staff_client.post(f"/banks/uploads/{upload.pk}/import/")
+    run_worker()
+    question = Question.objects.get(prompt_md="What does yield do?")
+    page = staff_client.get(f"/questions/{question.pk}/").content.decode()
+    today = timezone.localdate()
+    assert f"Imported by {staff_user.get_username()} on {today:%-d %b %Y}; not yet reviewed here." in page
+    assert "machine-written" not in page
+
+
+def test_a_bank_imported_from_the_command_line_is_credited_to_an_administrator(db):
+    banks.import_bank("team", {k.removeprefix("team/"): v for k, v in TEAM.items()}, reason="test")
+    question = Question.objects.get(prompt_md="What does yield do?")
+    assert question.provenance_note.startswith("Imported by an administrator on ")
