@@ -55,6 +55,11 @@ def bank_version(sources: dict[str, bytes | str]) -> str:
     return digest.hexdigest()[:12]
 
 
+def only_root_title(parsed: importer.Bank) -> str:
+    """Without a bank.toml title, a one-file bank is called what its file's heading calls it, not its slug."""
+    return parsed.files[0].sections[0].title if len(parsed.files) == 1 and parsed.files[0].sections else ""
+
+
 def bank_records(slug: str, parsed: importer.Bank, version: str, renderer=None) -> list[dict]:
     """The bank's own record, then its sections (each naming the bank) and questions, keys prefixed.
     ``renderer``: what turns markdown into HTML (the build's cache), else ``render_markdown``."""
@@ -74,7 +79,7 @@ def bank_records(slug: str, parsed: importer.Bank, version: str, renderer=None) 
             fields["section"] = keyed(fields["section"])
     bank = {
         "slug": slug,
-        "title": (parsed.title or slug)[:200],
+        "title": (parsed.title or only_root_title(parsed) or slug)[:200],
         "source_url": parsed.source[:500],
         "licence": parsed.licence[:100],
         "version": version,
@@ -236,6 +241,12 @@ def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -
     report.title, report.source, report.licence = parsed.title or slug, parsed.source, parsed.licence
     report.files = content_report.summarize(parsed)
     report.notes += [str(note) for note in parsed.notes]
+    answered = [q for source in parsed.files for q in source.questions if q.answer_md.strip()]
+    if without := sum(1 for q in answered if not q.key_points):
+        report.notes.append(
+            f'{without} of {len(answered)} answers have no key points (a closing "Key points:" list), so '
+            "candidates get no checklist to tick and no suggested grade for them."
+        )
     for source in parsed.files:
         for question in source.questions[: SAMPLES - len(report.samples)]:
             report.samples.append(

@@ -4,6 +4,7 @@ how far it got. Also the exports: an Anki deck with stable note ids, CSV, a bank
 
 import csv
 import io
+import re
 import sqlite3
 import stat
 import tempfile
@@ -416,3 +417,34 @@ def test_a_bank_imported_from_the_command_line_is_credited_to_an_administrator(d
     banks.import_bank("team", {k.removeprefix("team/"): v for k, v in TEAM.items()}, reason="test")
     question = Question.objects.get(prompt_md="What does yield do?")
     assert question.provenance_note.startswith("Imported by an administrator on ")
+
+
+def test_start_an_interview_from_an_imported_bank_ticks_that_bank(staff_client, question):
+    staff_client.post(UPLOAD, {"files": zip_file(TEAM)})
+    upload = BankUpload.objects.get()
+    staff_client.post(f"/banks/uploads/{upload.pk}/import/")
+    run_worker()
+    detail = staff_client.get(f"/banks/uploads/{upload.pk}/").content.decode()
+    link = re.search(r'href="([^"]*)">Start an interview</a>', detail).group(1)
+    assert link == "/interviews/new/?bank=team"
+    setup = staff_client.get(link).content.decode()
+    team = Bank.objects.get(slug="team")
+    assert re.search(rf'<input type="checkbox" name="banks" value="{team.pk}"[^>]*checked', setup)
+    assert len(re.findall(r'name="banks" value="\d+"[^>]*checked', setup)) == 1
+
+
+def test_a_one_file_bank_without_a_title_is_called_what_its_heading_says(db):
+    banks.import_bank(
+        "stats-basics",
+        {"stats.md": "# Statistics basics\n\n### What is a p-value?\nA chance.\n"},
+        reason="test",
+    )
+    assert Bank.objects.get(slug="stats-basics").title == "Statistics basics"
+
+
+def test_the_dry_run_says_which_answers_give_no_checklist(staff_client):
+    text = "# T\n\n### Why?\nBecause.\n\n### How?\nLike so.\n\nKey points:\n- like so\n"
+    page = staff_client.post(
+        UPLOAD, {"files": SimpleUploadedFile("t.md", text.encode()), "slug": "t"}, follow=True
+    )
+    assert "1 of 2 answers have no key points" in page.content.decode()

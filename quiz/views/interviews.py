@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from quiz import throttles
 from quiz.diffing import answer_update_for
 from quiz.forms import AnswerForm, FlagForm, GradeForm, InterviewSetupForm
-from quiz.models import GRADE_MEANINGS, Grade, InterviewItem, MockInterview, Question, ReviewState
+from quiz.models import GRADE_MEANINGS, Bank, Grade, InterviewItem, MockInterview, Question, ReviewState
 from quiz.models.interviews import GRADE_CUTOFFS, POINTS_MISSED_WINDOW
 from quiz.wording import counted
 
@@ -107,7 +107,9 @@ def interview_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and (interview := _start_from_form(request, form)):
             return redirect("quiz:interview-step", interview.pk)
     else:
-        form = InterviewSetupForm(initial=QUICK_START)
+        # "Start an interview" from a bank's page arrives with ?bank=<slug>: that bank comes ticked.
+        chosen = Bank.objects.filter(slug__in=request.GET.getlist("bank")) if "bank" in request.GET else []
+        form = InterviewSetupForm(initial={**QUICK_START, "banks": list(chosen)})
     running = MockInterview.objects.for_user(request.user).unfinished().first()
     return render(request, "quiz/interview_new.html", {"form": form, "running": running})
 
