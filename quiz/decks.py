@@ -11,6 +11,7 @@ import re
 import tempfile
 
 import genanki
+from django.utils.html import escape
 
 from quiz.models import Question
 
@@ -43,7 +44,8 @@ def anki_note(question: Question) -> genanki.Note:
     return genanki.Note(
         model=NOTE_TYPE,
         fields=[
-            question.prompt_html,
+            # A chained question carries its shared context ("Given this dataset…") on the card itself.
+            (f"<p>{escape(question.group_title)}</p>" if question.group_title else "") + question.prompt_html,
             question.answer_html or "<p>No reference answer yet.</p>",
             question.key,
             source,

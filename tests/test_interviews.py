@@ -110,8 +110,9 @@ def test_a_section_with_no_question_is_neither_offered_nor_accepted(client_in, b
 
 def test_a_quick_start_counts_no_sections(client_in, bank, django_assert_num_queries):
     # session, user; the start throttle (the cache's size, then its counter read and written in a savepoint);
-    # the interview in progress (a one-click start must not end it); the questions picked; then in a savepoint: the preferences (extra time), the user's row locked, the open
-    # interviews (to end them), the interview and its items. No section is read: none was ticked.
+    # the interview in progress (a one-click start must not end it); the questions picked; then in a
+    # savepoint: the preferences (extra time), the user's row locked, the open interviews (to end them), the
+    # interview and its items. No section is read: none was ticked.
     with django_assert_num_queries(17):
         client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
     assert MockInterview.objects.get().question_count == 5
@@ -802,3 +803,20 @@ def test_ending_an_interview_goes_nowhere_outside_the_site(client_in, user, bank
         reverse("quiz:interview-end", args=[left_open.pk]), {"next": "https://evil.example/"}
     )
     assert response.url == reverse("quiz:results", args=[left_open.pk])
+
+
+def test_a_chained_question_shows_its_shared_context_with_its_prompt(client_in, user, make_question):
+    context = "You run an e-commerce site and sales dropped 20% last week."
+    chained = make_question(group_title=context, prompt_md="What are your hypotheses about the causes?")
+    interview = MockInterview.start(user, [chained])
+    for url in (step_url(interview), reverse("quiz:question", args=[chained.pk])):
+        page = client_in.get(url).content.decode()
+        shown = page.index(f'<p class="group-context">{context}</p>')
+        assert shown < page.index("What are your hypotheses about the causes?"), url
+
+
+def test_an_anki_card_carries_a_chained_questions_shared_context(make_question):
+    from quiz.decks import anki_note
+
+    chained = make_question(group_title="Given <this> dataset:", prompt_md="Which model?")
+    assert anki_note(chained).fields[0].startswith("<p>Given &lt;this&gt; dataset:</p>")
