@@ -918,3 +918,33 @@ def test_another_users_reviewed_flags_are_not_my_news(client_in, question):
     flag = Flag.objects.create(user=someone, question=question, reason=Flag.Reason.WRONG)
     flag.dismiss(someone)
     assert "News of your flags" not in client_in.get(reverse("quiz:home")).content.decode()
+
+
+POINTS = [
+    "Bias is error from wrong assumptions",
+    "Variance is sensitivity to the sample",
+    "More data cuts variance",
+    "Regularisation trades variance for bias",
+    "Cross-validation measures the balance",
+]
+
+
+def test_one_key_point_added_shows_as_one_added_line(client_in, user, question):
+    question.answer_md = "Simple models underfit. Flexible ones overfit.\n\nKey points:\n" + "\n".join(
+        f"- {point}" for point in POINTS
+    )
+    question.save()
+    graded_earlier(user, question, days_ago=1)
+    question.answer_md = "Simple models underfit. Flexible ones overfit, badly.\n\nKey points:\n" + "\n".join(
+        f"- {point}" for point in [*POINTS, "Ensembles average away variance"]
+    )
+    question.save()
+    content = client_in.get(reverse("quiz:question", args=[question.pk])).content.decode()
+    update = content[
+        content.index("answer-diff-rendered") : content.index("</section>", content.index("answer-diff"))
+    ]
+    assert update.count("diff-added") == 2 and update.count("diff-removed") == 1  # one point, one sentence
+    assert "Ensembles average away variance" in update
+    assert not any(point in update for point in POINTS)
+    removed = update[update.index("diff-removed") : update.index("diff-added")]
+    assert "Flexible ones overfit." in removed and "Simple models underfit." not in removed
