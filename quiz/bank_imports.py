@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.text import slugify
 
 from quiz import content_report, importer
@@ -54,6 +55,11 @@ def bank_version(sources: dict[str, bytes | str]) -> str:
     return digest.hexdigest()[:12]
 
 
+def only_root_title(parsed: importer.ParsedBank) -> str:
+    """Without a bank.toml title, a one-file bank is called what its file's heading calls it, not its slug."""
+    return parsed.files[0].sections[0].title if len(parsed.files) == 1 and parsed.files[0].sections else ""
+
+
 def bank_records(slug: str, parsed: importer.ParsedBank, version: str, renderer=None) -> list[dict]:
     """The bank's own record, then its sections (each naming the bank) and questions, keys prefixed.
     ``renderer``: what turns markdown into HTML (the build's cache), else ``render_markdown``."""
@@ -73,7 +79,7 @@ def bank_records(slug: str, parsed: importer.ParsedBank, version: str, renderer=
             fields["section"] = keyed(fields["section"])
     bank = {
         "slug": slug,
-        "title": (parsed.title or slug)[:200],
+        "title": (parsed.title or only_root_title(parsed) or slug)[:200],
         "source_url": parsed.source[:500],
         "licence": parsed.licence[:100],
         "version": version,
@@ -235,6 +241,12 @@ def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -
     report.title, report.source, report.licence = parsed.title or slug, parsed.source, parsed.licence
     report.files = content_report.summarize(parsed)
     report.notes += [str(note) for note in parsed.notes]
+    answered = [q for source in parsed.files for q in source.questions if q.answer_md.strip()]
+    if without := sum(1 for q in answered if not q.key_points):
+        report.notes.append(
+            f'{without} of {len(answered)} answers have no key points (a closing "Key points:" list), so '
+            "candidates get no checklist to tick and no suggested grade for them."
+        )
     for source in parsed.files:
         for question in source.questions[: SAMPLES - len(report.samples)]:
             report.samples.append(
@@ -247,11 +259,28 @@ def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -
     return report
 
 
-def import_bank(slug: str, sources: dict[str, bytes | str], *, reason: str) -> LoadReport:
+def credit_import(records: list[dict], by: str) -> list[dict]:
+    """Answers the markdown does not credit are the importer's, today: the page then says who brought them in
+    and when, not that they are the bundled bank's machine-written ones."""
+    today = timezone.localdate().isoformat()
+    for record in records:
+        fields = record["fields"]
+        if (
+            record["model"] == "quiz.question"
+            and fields["provenance"] == "upstream"
+            and not fields["provenance_by"]
+        ):
+            fields["provenance_by"], fields["provenance_on"] = by[:150], today
+    return records
+
+
+def import_bank(
+    slug: str, sources: dict[str, bytes | str], *, reason: str, by: str = "an administrator"
+) -> LoadReport:
     """Parse ``sources`` as bank ``slug`` and load it by natural key (admin edits kept, as load_content
     does)."""
     parsed = importer.parse_bank(sources)
-    records = bank_records(slug, parsed, bank_version(sources))
+    records = credit_import(bank_records(slug, parsed, bank_version(sources)), by)
     return load(content_from_records(records, where=slug), change_reason=reason[:100])
 
 
@@ -265,7 +294,9 @@ def run_import(upload) -> str:
     upload.step(upload.Status.RUNNING, f"Reading {questions_hint}")
     try:
         parsed = importer.parse_bank(sources)
-        records = bank_records(upload.slug, parsed, bank_version(sources))
+        records = credit_import(
+            bank_records(upload.slug, parsed, bank_version(sources)), upload.uploaded_by.get_username()
+        )
         count = sum(1 for record in records if record["model"] == "quiz.question")
         upload.step(upload.Status.RUNNING, f"Loading {count} questions")
         report = load(content_from_records(records, where=upload.slug), change_reason=f"upload {upload.slug}")

@@ -7,9 +7,11 @@ notes it has instead of adding copies; the deck's id comes from its name the sam
 import csv
 import hashlib
 import io
+import re
 import tempfile
 
 import genanki
+from django.utils.html import escape
 
 from quiz.models import Question
 
@@ -42,7 +44,8 @@ def anki_note(question: Question) -> genanki.Note:
     return genanki.Note(
         model=NOTE_TYPE,
         fields=[
-            question.prompt_html,
+            # A chained question carries its shared context ("Given this dataset…") on the card itself.
+            (f"<p>{escape(question.group_title)}</p>" if question.group_title else "") + question.prompt_html,
             question.answer_html or "<p>No reference answer yet.</p>",
             question.key,
             source,
@@ -62,6 +65,14 @@ def anki_deck(name: str, questions) -> bytes:
         return handle.read()
 
 
+EMPHASIS_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
+
+
+def plain_prompt(prompt_md: str) -> str:
+    """The question as a spreadsheet shows it: bold and italic markers gone, maths and code as written."""
+    return EMPHASIS_RE.sub(lambda m: m.group(2) or m.group(3), prompt_md)
+
+
 def csv_text(questions) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_FIELDS)
@@ -73,7 +84,7 @@ def csv_text(questions) -> str:
                 "bank": question.section.bank.slug,
                 "section": question.section.title,
                 "difficulty": question.difficulty,
-                "question": question.prompt_md,
+                "question": plain_prompt(question.prompt_md),
                 "answer": question.answer_md,
                 "source": f"{question.source_path}:{question.source_line}",
             }
