@@ -94,10 +94,7 @@
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === "Escape" && isTyping(event.target)) {
-      // Back to the question, not to the page's start: Tab then reaches the box again in one stop.
-      const heading = event.target.closest("#question-card") && document.getElementById("question-heading");
-      if (heading) heading.focus({ preventScroll: true });
-      else event.target.blur();
+      event.target.blur();
       return;
     }
     if (isTyping(event.target) || document.body.classList.contains("no-shortcuts")) return;

@@ -262,20 +262,6 @@ def test_delete_the_account_from_the_account_page(page, sign_in, bank, candidate
     assert list(MockInterview.objects.values_list("user__username", flat=True)) == ["bob"]
 
 
-def test_esc_in_the_answer_box_returns_focus_to_the_card_one_tab_from_the_box(
-    page, live_server, bank, candidate
-):
-    interview = MockInterview.start(candidate, bank[:2], seconds_per_question=180)
-    signed_in(page, live_server, candidate)
-    page.goto(f"/interviews/{interview.pk}/")
-    page.locator("#answer-text").click()
-    page.keyboard.type("Notes")
-    page.keyboard.press("Escape")
-    assert focused(page) == "#question-heading"
-    page.keyboard.press("Tab")
-    assert focused(page) == "#answer-text"
-
-
 def test_the_answer_box_is_monospace_and_says_when_a_paste_is_cut(page, live_server, bank, candidate):
     interview = MockInterview.start(candidate, bank[:2], seconds_per_question=180)
     signed_in(page, live_server, candidate)
