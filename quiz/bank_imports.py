@@ -21,6 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from quiz import content_report, importer
@@ -56,6 +57,11 @@ def bank_version(sources: dict[str, bytes | str]) -> str:
     return digest.hexdigest()[:12]
 
 
+def only_root_title(parsed: importer.ParsedBank) -> str:
+    """Without a bank.toml title, a one-file bank is called what its file's heading calls it, not its slug."""
+    return parsed.files[0].sections[0].title if len(parsed.files) == 1 and parsed.files[0].sections else ""
+
+
 def bank_records(slug: str, parsed: importer.ParsedBank, version: str, renderer=None) -> list[dict]:
     """The bank's own record, then its sections (each naming the bank) and questions, keys prefixed.
     ``renderer``: what turns markdown into HTML (the build's cache), else ``render_markdown``."""
@@ -77,7 +83,7 @@ def bank_records(slug: str, parsed: importer.ParsedBank, version: str, renderer=
                 fields["parent"] = keyed(fields["parent"])
     bank = {
         "slug": slug,
-        "title": (parsed.title or slug)[:200],
+        "title": (parsed.title or only_root_title(parsed) or slug)[:200],
         "source_url": parsed.source[:500],
         "licence": parsed.licence[:100],
         "version": version,
@@ -257,6 +263,12 @@ def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -
         return report
     if report.replaces:
         _count_changes(report, records)
+    answered = [q for source in parsed.files for q in source.questions if q.answer_md.strip()]
+    if without := sum(1 for q in answered if not q.key_points):
+        report.notes.append(
+            f'{without} of {len(answered)} answers have no key points (a closing "Key points:" list), so '
+            "candidates get no checklist to tick and no suggested grade for them."
+        )
     for source in parsed.files:
         for question in source.questions[: SAMPLES - len(report.samples)]:
             report.samples.append(
@@ -295,11 +307,28 @@ def _checked(text: str) -> str:
     return ""
 
 
-def import_bank(slug: str, sources: dict[str, bytes | str], *, reason: str) -> LoadReport:
+def credit_import(records: list[dict], by: str) -> list[dict]:
+    """Answers the markdown does not credit are the importer's, today: the page then says who brought them in
+    and when, not that they are the bundled bank's machine-written ones."""
+    today = timezone.localdate().isoformat()
+    for record in records:
+        fields = record["fields"]
+        if (
+            record["model"] == "quiz.question"
+            and fields["provenance"] == "upstream"
+            and not fields["provenance_by"]
+        ):
+            fields["provenance_by"], fields["provenance_on"] = by[:150], today
+    return records
+
+
+def import_bank(
+    slug: str, sources: dict[str, bytes | str], *, reason: str, by: str = "an administrator"
+) -> LoadReport:
     """Parse ``sources`` as bank ``slug`` and load it by natural key (admin edits kept, as load_content
     does)."""
     parsed = importer.parse_bank(sources)
-    records = bank_records(slug, parsed, bank_version(sources))
+    records = credit_import(bank_records(slug, parsed, bank_version(sources)), by)
     return load(content_from_records(records, where=slug), change_reason=reason[:100])
 
 
@@ -313,7 +342,9 @@ def run_import(upload) -> str:
     upload.step(upload.Status.RUNNING, f"Reading {questions_hint}")
     try:
         parsed = importer.parse_bank(sources)
-        records = bank_records(upload.slug, parsed, bank_version(sources))
+        records = credit_import(
+            bank_records(upload.slug, parsed, bank_version(sources)), upload.uploaded_by.get_username()
+        )
         count = sum(1 for record in records if record["model"] == "quiz.question")
         upload.step(upload.Status.RUNNING, f"Loading {count} questions")
         # The rows and "done" in one transaction: a worker killed before its end leaves neither, and the

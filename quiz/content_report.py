@@ -22,6 +22,23 @@ INTRO_ITEM_RE = re.compile(r"^(?P<indent>[ \t]*)[-*+][ \t]+.*:[ \t]*$")
 RUN_TOGETHER_RE = re.compile(r":\s+-\s+\S.*\s-\s+\S")
 KEY_POINTS_RANGE = (3, 6)
 KEY_POINT_WORDS = (4, 15)
+# A prompt that points at something ("the following matrix", "the table below"): the candidate must see it.
+POINTS_AT_RE = re.compile(
+    r"\b(?:the following|this table|(?:is|are|shown|given|table|code|figure|matrix) (?:below|above))\b",
+    re.IGNORECASE,
+)
+# What it may point at, in the prompt itself: a table, a list, code, maths, an image.
+SHOWN_RE = re.compile(r"^\s*(?:\|.*\||[-*+]\s|\d+[.)]\s|```|~~~|\$\$|!\[)|`[^`]+`|\$[^$]+\$", re.MULTILINE)
+
+
+def dangling_reference(question) -> str | None:
+    """Why the prompt refers to something the candidate never sees, or None."""
+    for text in (question.group_title, question.prompt_md):
+        if text and (found := POINTS_AT_RE.search(text)) and not SHOWN_RE.search(question.prompt_md):
+            return f"the prompt says {found.group(0)!r} but shows nothing there: {text[:100]}"
+    return None
+
+
 NUMBERING_RE = re.compile(r"^(?:chapter\s*)?\d+(?:\.\d+)*\.?\s+", re.IGNORECASE)
 
 
@@ -167,6 +184,8 @@ def content_findings(bank: ParsedBank) -> list[Finding]:
                 Finding(*where, "code-does-not-compile", e) for e in _python_errors(question.answer_md)
             )
             found.extend(Finding(*where, kind, message) for kind, message in editorial_gaps(question))
+            if why := dangling_reference(question):
+                found.append(Finding(*where, "dangling-reference", why))
             texts = [question.prompt_md]
             if question.group_title not in checked_groups:
                 checked_groups.add(question.group_title)

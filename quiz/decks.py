@@ -8,9 +8,11 @@ import csv
 import hashlib
 import html
 import io
+import re
 import tempfile
 
 import genanki
+from django.utils.html import escape
 
 from quiz.csv_cells import csv_cell
 from quiz.models import Question
@@ -46,7 +48,8 @@ def anki_note(question: Question) -> genanki.Note:
     return genanki.Note(
         model=NOTE_TYPE,
         fields=[
-            question.prompt_html,
+            # A chained question carries its shared context ("Given this dataset…") on the card itself.
+            (f"<p>{escape(question.group_title)}</p>" if question.group_title else "") + question.prompt_html,
             question.answer_html or "<p>No reference answer yet.</p>",
             html.escape(question.key),
             source,
@@ -66,6 +69,14 @@ def anki_deck(name: str, questions) -> bytes:
         return handle.read()
 
 
+EMPHASIS_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
+
+
+def plain_prompt(prompt_md: str) -> str:
+    """The question as a spreadsheet shows it: bold and italic markers gone, maths and code as written."""
+    return EMPHASIS_RE.sub(lambda m: m.group(2) or m.group(3), prompt_md)
+
+
 def csv_text(questions) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_FIELDS)
@@ -76,7 +87,7 @@ def csv_text(questions) -> str:
             "bank": question.section.bank.slug,
             "section": question.section.title,
             "difficulty": question.difficulty,
-            "question": question.prompt_md,
+            "question": plain_prompt(question.prompt_md),
             "answer": question.answer_md,
             "source": f"{question.source_path}:{question.source_line}",
         }

@@ -119,6 +119,29 @@ def markdown_blocks(text: str) -> list[str]:
     return blocks
 
 
+ITEM_RE = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])\s")
+SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def diff_units(block: str) -> list[str]:
+    """A block cut where a reader sees separate points: a list into its items (each with its own indented
+    lines), a paragraph into its sentences. Code, tables, headings and maths stay whole."""
+    lines = block.splitlines()
+    if FENCE_RE.match(lines[0]) or lines[0].lstrip().startswith(("|", "#", "$$", ">")):
+        return [block]
+    if any(ITEM_RE.match(line) for line in lines):
+        units: list[list[str]] = []
+        for line in lines:
+            if ITEM_RE.match(line) or not units:
+                units.append([line])
+            else:  # a continuation or a nested item belongs to the item above it
+                units[-1].append(line)
+        return ["\n".join(unit) for unit in units]
+    if "$$" in block or "`" in block:  # a split inside maths or code would break it
+        return [block]
+    return SENTENCE_END_RE.split(" ".join(lines))
+
+
 def _rendered_block(kind: str, block: str) -> str:
     label = {"added": "Added", "removed": "Removed"}[kind]
     return (
@@ -130,7 +153,9 @@ def _rendered_block(kind: str, block: str) -> str:
 def rendered_diff(old: str, new: str) -> SafeString:
     """The blocks of ``new`` that ``old`` did not have and the ones it lost, rendered, with "…" for the
     unchanged runs between them (the whole current answer is shown beside it anyway)."""
-    a, b = markdown_blocks(old), markdown_blocks(new)
+    # Compared item by item and sentence by sentence: one key point added is one line added, not the list.
+    a = [unit for block in markdown_blocks(old) for unit in diff_units(block)]
+    b = [unit for block in markdown_blocks(new) for unit in diff_units(block)]
     squeeze = [" ".join(block.split()) for block in a], [" ".join(block.split()) for block in b]
     parts: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, *squeeze, autojunk=False).get_opcodes():

@@ -147,7 +147,7 @@
 
   // -- boxes that scroll sideways (long code lines, wide tables) are reachable and scrollable by keyboard
 
-  const SCROLLERS = "pre, .table-scroll, .rendered table, .reference-answer table, .answer-diff, .chart";
+  const SCROLLERS = "pre, .table-scroll, .rendered table, .reference-answer table, .answer-diff, .chart, math";
 
   function markScrollRegions() {
     for (const box of document.querySelectorAll(SCROLLERS)) {
@@ -164,6 +164,11 @@
         box.removeAttribute("data-scrolls");
       }
     }
+  }
+
+  // The practice heatmap runs oldest to newest: where it scrolls (a phone), open it on this week.
+  for (const box of document.querySelectorAll(".chart")) {
+    if (box.querySelector(".heatmap")) box.scrollLeft = box.scrollWidth;
   }
 
   let resizeQueued = false;
@@ -219,6 +224,40 @@
     startCountdown();
     markScrollRegions();
   });
+  // -- a box with a length limit says so: counted near the limit, and at once when a paste did not fit
+
+  const LIMIT_SHOWN_FROM = 0.9; // of the limit
+  const pasteCut = new WeakMap(); // box -> characters of its last paste left out
+
+  document.addEventListener("paste", function (event) {
+    const box = event.target;
+    if (!(box instanceof HTMLTextAreaElement) || !box.maxLength || box.maxLength < 0) return;
+    const pasted = (event.clipboardData && event.clipboardData.getData("text")) || "";
+    const room = box.maxLength - box.value.length + (box.selectionEnd - box.selectionStart);
+    if (pasted.length > room) pasteCut.set(box, pasted.length - Math.max(room, 0));
+  });
+
+  document.addEventListener("input", function (event) {
+    const box = event.target;
+    const note = box instanceof HTMLTextAreaElement && document.querySelector(`[data-limit-for="${box.id}"]`);
+    if (!note) return;
+    const max = box.maxLength;
+    const count = box.value.length;
+    const cut = pasteCut.get(box);
+    pasteCut.delete(box);
+    const figures = (n) => n.toLocaleString("en");
+    if (cut) {
+      note.textContent = `Your paste was cut to fit: the box holds ${figures(max)} characters, so the last ${figures(cut)} were left out.`;
+      announce(note.textContent);
+    } else if (count >= max) {
+      note.textContent = `The box is full: ${figures(max)} characters, the most it holds.`;
+    } else {
+      note.textContent = `${figures(count)} of ${figures(max)} characters`;
+    }
+    note.hidden = !cut && count < max * LIMIT_SHOWN_FROM;
+    note.classList.toggle("is-over", Boolean(cut) || count >= max);
+  });
+
   // An autosave the server refused (too long, or the question closed meanwhile) says why beside the box.
   document.addEventListener("htmx:responseError", function (event) {
     const status = document.getElementById("save-status");

@@ -6,6 +6,7 @@ import csv
 import html
 import io
 import json
+import re
 import sqlite3
 import stat
 import tempfile
@@ -92,7 +93,7 @@ def test_import_runs_in_the_worker_and_the_page_shows_its_progress(staff_client,
     staff_client.post(f"/banks/uploads/{upload.pk}/import/")
     staff_client.post(f"/banks/uploads/{upload.pk}/import/")  # a second click queues nothing more
     polled = staff_client.get(detail, headers={"HX-Request": "true"}).content.decode()
-    assert "Waiting for the worker" in polled and 'hx-trigger="every 1s"' in polled
+    assert polled.count("Waiting for the worker") == 1 and 'hx-trigger="every 1s"' in polled
     assert not Bank.objects.filter(slug="team").exists()
 
     run_worker()
@@ -210,6 +211,41 @@ def test_uploads_past_the_limits_are_refused(staff_client, monkeypatch):
     monkeypatch.setattr(bank_imports, "MAX_UPLOAD_BYTES", 100)
     assert "larger than" in staff_client.post(UPLOAD, {"files": zip_file(TEAM)}).content.decode()
     assert not BankUpload.objects.exists()
+
+
+MB = 2**20
+
+
+def refusal(client: Client, files) -> str:
+    response = client.post(UPLOAD, {"files": files})
+    assert response.status_code in (400, 413, 422), response.status_code
+    return response.content.decode()
+
+
+def test_the_real_upload_limits_are_the_ones_the_readme_gives(staff_client):
+    """10 MB sent, 500 markdown files, 2 MB per file and 20 MB inflated in all: each path runs, unpatched."""
+    question = b"# A\n\n### Why?\nBecause.\n"
+    just_over_sent = [SimpleUploadedFile(f"{n}.md", question + b"x" * (5 * MB)) for n in range(2)]
+    assert "The upload is larger than 10 MB." in refusal(staff_client, just_over_sent)
+    too_many = {f"bank/{n}.md": question for n in range(501)}
+    assert "The archive has more than 500 markdown files." in refusal(staff_client, zip_file(too_many))
+    # Loose .md files stop sooner, at Django's 100 files a request, with the advice to zip them.
+    loose = [SimpleUploadedFile(f"{n}.md", question) for n in range(101)]
+    assert "More than 100 files: put them in one .zip archive." in refusal(staff_client, loose)
+    one_big = question + b"x" * (2 * MB)
+    assert "big.md is larger than 2 MB." in refusal(staff_client, SimpleUploadedFile("big.md", one_big))
+    bomb = zip_file({"bank/big.md": one_big})
+    assert bomb.size < 20_000  # small as sent: only inflating it finds the size
+    assert "bank/big.md is larger than 2 MB uncompressed." in refusal(staff_client, bomb)
+    # Eleven files each just under 2 MB: each passes, together they inflate past 20 MB.
+    just_under = question + b"x" * (2 * MB - len(question) - 1)
+    inflating = zip_file({f"bank/{n}.md": just_under for n in range(11)})
+    assert "The archive holds more than 20 MB uncompressed." in refusal(staff_client, inflating)
+    assert not BankUpload.objects.exists()
+    # Up to the limits the same files are read: 500 of them, nine just under 2 MB, over 18 MB in all.
+    big = {f"bank/big{n}.md": just_under for n in range(9)}
+    sources, _, _ = bank_imports.read_upload([zip_file({f"bank/{n}.md": question for n in range(491)} | big)])
+    assert len(sources) == 500 and 18 * MB < sum(map(len, sources.values())) <= 20 * MB
 
 
 def test_a_request_past_the_size_limit_is_refused_before_its_body_is_read(staff_client, monkeypatch):
@@ -555,3 +591,78 @@ def test_the_question_csv_neutralises_formulas_in_every_cell(client_in, team_ban
     assert row["section"] == "'+cmd|' /C calc'!A0"
     for cell in (c for r in rows for c in r.values()):
         assert cell[:1] not in ("=", "+", "-", "@")
+
+
+def test_the_csv_question_column_reads_as_plain_text():
+    from quiz.decks import plain_prompt
+
+    assert plain_prompt("What does **`yield`** do, and *why* is __lazy__ good?") == (
+        "What does `yield` do, and why is lazy good?"
+    )
+    assert plain_prompt("Is $a*b*c$ the same as 2 * 3 * 4?") == "Is $a*b*c$ the same as 2 * 3 * 4?"
+
+
+def test_the_csv_export_of_a_bank_has_no_bold_markers(client_in):
+    bank_imports.import_bank(
+        "bold", {"q.md": "# Q\n\n### What is a **generator**?\nAn iterator.\n"}, reason="test"
+    )
+    response = client_in.get("/questions/export/?format=csv&bank=bold")
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                b"".join(response.streaming_content).decode()
+                if response.streaming
+                else response.content.decode()
+            )
+        )
+    )
+    assert [row["question"] for row in rows if row["bank"] == "bold"] == ["What is a generator?"]
+
+
+def test_an_uploaded_banks_answers_say_who_imported_them_and_when(staff_client, staff_user):
+    staff_client.post(UPLOAD, {"files": zip_file(TEAM)})
+    upload = BankUpload.objects.get()
+    staff_client.post(f"/banks/uploads/{upload.pk}/import/")
+    run_worker()
+    question = Question.objects.get(prompt_md="What does yield do?")
+    page = staff_client.get(f"/questions/{question.pk}/").content.decode()
+    today = timezone.localdate()
+    assert f"Imported by {staff_user.get_username()} on {today:%-d %b %Y}; not yet reviewed here." in page
+    assert "machine-written" not in page
+
+
+def test_a_bank_imported_from_the_command_line_is_credited_to_an_administrator(db):
+    bank_imports.import_bank("team", {k.removeprefix("team/"): v for k, v in TEAM.items()}, reason="test")
+    question = Question.objects.get(prompt_md="What does yield do?")
+    assert question.provenance_note.startswith("Imported by an administrator on ")
+
+
+def test_start_an_interview_from_an_imported_bank_ticks_that_bank(staff_client, question):
+    staff_client.post(UPLOAD, {"files": zip_file(TEAM)})
+    upload = BankUpload.objects.get()
+    staff_client.post(f"/banks/uploads/{upload.pk}/import/")
+    run_worker()
+    detail = staff_client.get(f"/banks/uploads/{upload.pk}/").content.decode()
+    link = re.search(r'href="([^"]*)">Start an interview</a>', detail).group(1)
+    assert link == "/interviews/new/?bank=team"
+    setup = staff_client.get(link).content.decode()
+    team = Bank.objects.get(slug="team")
+    assert re.search(rf'<input type="checkbox" name="banks" value="{team.pk}"[^>]*checked', setup)
+    assert len(re.findall(r'name="banks" value="\d+"[^>]*checked', setup)) == 1
+
+
+def test_a_one_file_bank_without_a_title_is_called_what_its_heading_says(db):
+    bank_imports.import_bank(
+        "stats-basics",
+        {"stats.md": "# Statistics basics\n\n### What is a p-value?\nA chance.\n"},
+        reason="test",
+    )
+    assert Bank.objects.get(slug="stats-basics").title == "Statistics basics"
+
+
+def test_the_dry_run_says_which_answers_give_no_checklist(staff_client):
+    text = "# T\n\n### Why?\nBecause.\n\n### How?\nLike so.\n\nKey points:\n- like so\n"
+    page = staff_client.post(
+        UPLOAD, {"files": SimpleUploadedFile("t.md", text.encode()), "slug": "t"}, follow=True
+    )
+    assert "1 of 2 answers have no key points" in page.content.decode()

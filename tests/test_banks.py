@@ -230,3 +230,8 @@ def test_the_migration_gives_existing_sections_the_bundled_bank():
 
     assert set(Section.objects.values_list("bank__slug", flat=True)) == {settings.BUNDLED_BANK}
     assert Bank.objects.get().title == "MLE Interview Questions"
+
+
+def test_the_banks_page_says_when_a_banks_source_and_licence_are_not_recorded(client_in, question):
+    page = client_in.get("/banks/").content.decode()
+    assert "Not recorded in its bank.toml" in page

@@ -1,5 +1,10 @@
 """The editors' side of the content report: what a question still owes before the bank is complete."""
 
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
 from quiz import content_report, importer
 
 REVIEWED = "<!-- provenance: reviewed; by: bank editors; date: 2026-11-30 -->"
@@ -44,3 +49,27 @@ def test_key_points_outside_three_to_six_or_of_odd_length_are_reported():
     short = KEY_POINTS + "\n- Bagging"
     assert gaps("## [M] What is a random forest?", f"Trees.\n\n{two}\n\n{REVIEWED}") == ["key-points"]
     assert gaps("## [M] What is a random forest?", f"Trees.\n\n{short}\n\n{REVIEWED}") == ["key-points"]
+
+
+@pytest.mark.parametrize(
+    ("text", "dangling"),
+    [
+        ("### Given the following confusion matrix, what is F1?\nIt is 0.7.\n", True),
+        ("### What does the code below print?\nNothing.\n", True),
+        ("### Reading this table, which model wins?\nB.\n", True),
+        ("### What do the numbers shown above mean?\nLittle.\n", True),
+        ("### What does the following print: `print(1 + 1)`?\nIt prints 2.\n", False),
+        ("### Simplify the following: $x^2 / x$.\nIt is $x$.\n", False),
+        ("### Is the gradient above zero here?\nOnly when the loss rises.\n", False),
+    ],
+)
+def test_a_prompt_pointing_at_something_it_does_not_show_is_reported(text, dangling):
+    source = importer.parse_general(f"# DS\n\n{text}", "a.md", "DS")
+    kinds = [f.kind for f in content_report.content_findings(importer.ParsedBank([source]))]
+    assert ("dangling-reference" in kinds) is dangling, kinds
+
+
+def test_the_bundled_banks_confusion_matrix_question_is_reported_as_dangling():
+    bank = importer.parse_bank(importer.read_sources(Path(settings.QUESTION_BANK_DIR)))
+    dangling = [f for f in content_report.content_findings(bank) if f.kind == "dangling-reference"]
+    assert dangling and all("confusion matrix" in f.message for f in dangling)

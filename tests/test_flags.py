@@ -378,8 +378,9 @@ def test_flag_text_is_shown_inert_everywhere(client_in, user, reviewer_client, r
 def test_my_flags_query_count_does_not_grow(client_in, user, make_question, count, django_assert_num_queries):
     for _ in range(count):
         flag(user, make_question())
-    # session, user, whether to show "Review queue" in the menu, count, the page's flags with their questions
-    with django_assert_num_queries(5):
+    # session, user, whether to show "Review queue" in the menu, count, the page's flags with their questions,
+    # the flags whose review is news (none here: nothing to mark seen)
+    with django_assert_num_queries(6):
         client_in.get(MY_FLAGS)
 
 
@@ -924,3 +925,70 @@ def test_a_flag_resolved_by_an_edit_records_who_resolved_it_and_when(client_in, 
     assert raised.updated_at == when
     html = client_in.get(reverse("quiz:my-flags")).content.decode()
     assert f"Resolved with an edit on {when:%-d %b %Y}" in html
+
+
+def test_the_account_menu_links_my_flags_on_every_page(client_in):
+    for url in ["/", "/history/", "/account/"]:
+        assert f'href="{reverse("quiz:my-flags")}"' in client_in.get(url).content.decode(), url
+
+
+def test_home_tells_the_flagger_once_what_reviewers_made_of_their_flags(
+    client_in, user, question, make_question
+):
+    reviewer = get_user_model().objects.create_user("rita-reviewer")
+    other = make_question()
+    accepted = Flag.objects.create(user=user, question=question, reason=Flag.Reason.WRONG)
+    dismissed = Flag.objects.create(user=user, question=other, reason=Flag.Reason.TYPO)
+    home = client_in.get(reverse("quiz:home")).content.decode()
+    assert "News of your flags" not in home  # nothing reviewed yet
+    accepted.accept(reviewer)
+    dismissed.dismiss(reviewer, "It reads correctly.")
+    home = client_in.get(reverse("quiz:home")).content.decode()
+    assert "News of your flags" in home
+    assert '<li data-status="accepted"><strong>Accepted</strong>' in home
+    assert '<li data-status="dismissed"><strong>Dismissed</strong>' in home and "with a note" in home
+    my_flags = client_in.get(reverse("quiz:my-flags")).content.decode()
+    assert my_flags.count('<span class="badge badge-new">New</span>') == 2
+    assert "News of your flags" not in client_in.get(reverse("quiz:home")).content.decode()
+    assert "badge-new" not in client_in.get(reverse("quiz:my-flags")).content.decode()
+    # A later review (the accepted flag resolved by an edit) is news again.
+    Flag.objects.filter(pk=accepted.pk).resolve(revision_id=None, by=reviewer)
+    home = client_in.get(reverse("quiz:home")).content.decode()
+    assert '<li data-status="resolved"><strong>Fixed</strong>' in home
+
+
+def test_another_users_reviewed_flags_are_not_my_news(client_in, question):
+    someone = get_user_model().objects.create_user("someone")
+    flag = Flag.objects.create(user=someone, question=question, reason=Flag.Reason.WRONG)
+    flag.dismiss(someone)
+    assert "News of your flags" not in client_in.get(reverse("quiz:home")).content.decode()
+
+
+POINTS = [
+    "Bias is error from wrong assumptions",
+    "Variance is sensitivity to the sample",
+    "More data cuts variance",
+    "Regularisation trades variance for bias",
+    "Cross-validation measures the balance",
+]
+
+
+def test_one_key_point_added_shows_as_one_added_line(client_in, user, question):
+    question.answer_md = "Simple models underfit. Flexible ones overfit.\n\nKey points:\n" + "\n".join(
+        f"- {point}" for point in POINTS
+    )
+    question.save()
+    graded_earlier(user, question, days_ago=1)
+    question.answer_md = "Simple models underfit. Flexible ones overfit, badly.\n\nKey points:\n" + "\n".join(
+        f"- {point}" for point in [*POINTS, "Ensembles average away variance"]
+    )
+    question.save()
+    content = client_in.get(reverse("quiz:question", args=[question.pk])).content.decode()
+    update = content[
+        content.index("answer-diff-rendered") : content.index("</section>", content.index("answer-diff"))
+    ]
+    assert update.count("diff-added") == 2 and update.count("diff-removed") == 1  # one point, one sentence
+    assert "Ensembles average away variance" in update
+    assert not any(point in update for point in POINTS)
+    removed = update[update.index("diff-removed") : update.index("diff-added")]
+    assert "Flexible ones overfit." in removed and "Simple models underfit." not in removed

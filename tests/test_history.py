@@ -101,7 +101,7 @@ def test_history_shows_date_kind_length_score_and_time_used(client_in, user, ban
     html = client_in.get(HISTORY).content.decode()
     assert "Tue 3 Jun 2025, 12:00" in html
     assert "Mock interview" in html
-    assert '<td class="num">3</td>' in html
+    assert '<td class="num" data-label="Questions">3</td>' in html
     assert ">67%<" in html  # (3 + 2 + 1) / 9
     assert "3:30" in html  # three questions of 70 seconds
     assert reverse("quiz:results", args=[past.pk]) in html

@@ -123,6 +123,9 @@ def test_a_quick_start_counts_no_sections(client_in, bank, django_assert_num_que
     # the questions picked, their follow-ups (none here); then in a savepoint: the preferences (extra time),
     # the user's row locked, the open interviews (to end them), the interview and its items. No section is
     # read: none was ticked.
+    # the interview in progress (a one-click start must not end it); the questions picked; then in a
+    # savepoint: the preferences (extra time), the user's row locked, the open interviews (to end them), the
+    # interview and its items. No section is read: none was ticked.
     with django_assert_num_queries(17):
         client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
     assert MockInterview.objects.get().question_count == 5
@@ -714,9 +717,11 @@ def test_a_double_click_on_review_or_practise_again_opens_one_session(client_in,
 
 
 def test_the_same_start_later_opens_a_new_interview(client_in, bank):
-    client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
+    # From the setup page, which warns that a new start ends the one in progress.
+    setup = {"question_count": 3, "timing": "untimed", "minutes": 3}
+    client_in.post(reverse("quiz:interview-new"), setup)
     with time_machine.travel(timezone.now() + timedelta(seconds=MockInterview.DOUBLE_START_SECONDS + 1)):
-        client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
+        client_in.post(reverse("quiz:interview-new"), setup)
     assert MockInterview.objects.count() == 2
 
 
@@ -739,7 +744,8 @@ def test_setup_offers_to_resume_or_end_the_interview_left_open(client_in, user, 
 
 def test_starting_another_interview_ends_the_one_left_open(client_in, user, bank):
     left_open = MockInterview.start(user, bank[:2])  # untimed: it would otherwise run forever
-    client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
+    # From the setup page, which says "Starting a new one ends it early" above its form.
+    client_in.post(reverse("quiz:interview-new"), {"question_count": 3, "timing": "untimed", "minutes": 3})
     left_open.refresh_from_db()
     assert left_open.ending == MockInterview.Ending.ENDED_EARLY
     history = client_in.get(reverse("quiz:history")).content.decode()
@@ -977,3 +983,63 @@ def test_an_interview_id_past_any_row_is_a_404_not_a_500(client_in, url):
     huge = "9" * 30
     assert client_in.get(url.format(huge=huge)).status_code in (404, 405)
     assert client_in.post(url.format(huge=huge), {"grade": "good"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("start", "data"),
+    [("quiz:interview-new", {"quick": "1"}), ("quiz:review-start", {})],
+    ids=["quick", "review"],
+)
+def test_a_one_click_start_on_home_keeps_the_interview_in_progress(client_in, user, bank, start, data):
+    ReviewState.record(user.pk, bank[0].pk, Grade.MISSED, timezone.now() - timedelta(days=30))
+    left_open = MockInterview.start(user, bank[:2])
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        response = client_in.post(reverse(start), data, follow=True)
+    left_open.refresh_from_db()
+    assert left_open.ending == ""
+    assert MockInterview.objects.count() == 1
+    assert response.redirect_chain == [(reverse("quiz:home"), 302)]
+    assert "You have an interview in progress: resume it, or end it before starting another." in (
+        response.content.decode()
+    )
+
+
+def test_home_offers_resume_or_end_instead_of_starts_while_an_interview_runs(client_in, user, bank):
+    ReviewState.record(user.pk, bank[0].pk, Grade.MISSED, timezone.now() - timedelta(days=30))
+    home = client_in.get(reverse("quiz:home")).content.decode()
+    assert "Start: 10 questions" in home and "Review what is due" in home
+    left_open = MockInterview.start(user, bank[:2])
+    home = client_in.get(reverse("quiz:home")).content.decode()
+    assert "Start: 10 questions" not in home and "Review what is due" not in home
+    assert f'href="{reverse("quiz:interview-step", args=[left_open.pk])}">Resume it' in home
+    assert f'action="{reverse("quiz:interview-end", args=[left_open.pk])}"' in home
+    response = client_in.post(reverse("quiz:interview-end", args=[left_open.pk]), {"next": "/"})
+    assert response.url == "/"
+    left_open.refresh_from_db()
+    assert left_open.ending == MockInterview.Ending.ENDED_EARLY
+    assert "Review what is due" in client_in.get(reverse("quiz:home")).content.decode()
+
+
+def test_ending_an_interview_goes_nowhere_outside_the_site(client_in, user, bank):
+    left_open = MockInterview.start(user, bank[:2])
+    response = client_in.post(
+        reverse("quiz:interview-end", args=[left_open.pk]), {"next": "https://evil.example/"}
+    )
+    assert response.url == reverse("quiz:results", args=[left_open.pk])
+
+
+def test_a_chained_question_shows_its_shared_context_with_its_prompt(client_in, user, make_question):
+    context = "You run an e-commerce site and sales dropped 20% last week."
+    chained = make_question(group_title=context, prompt_md="What are your hypotheses about the causes?")
+    interview = MockInterview.start(user, [chained])
+    for url in (step_url(interview), reverse("quiz:question", args=[chained.pk])):
+        page = client_in.get(url).content.decode()
+        shown = page.index(f'<p class="group-context">{context}</p>')
+        assert shown < page.index("What are your hypotheses about the causes?"), url
+
+
+def test_an_anki_card_carries_a_chained_questions_shared_context(make_question):
+    from quiz.decks import anki_note
+
+    chained = make_question(group_title="Given <this> dataset:", prompt_md="Which model?")
+    assert anki_note(chained).fields[0].startswith("<p>Given &lt;this&gt; dataset:</p>")

@@ -11,9 +11,11 @@ page is forgotten when one is added.
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -310,3 +312,34 @@ def test_each_role_gets_the_expected_answer_from_every_url(role, objects):
         if not _matches(got, want, objects):
             wrong.append(f"POST {url} ({name}): {got}, expected {want}")
     assert wrong == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_page_shows_a_template_comment(role, objects):
+    """A multi-line ``{# #}`` is printed as text; no page of the table, as any role, may show one."""
+    finished = objects["finished"]
+    finished.items.update(grade=Grade.GOOD)  # progress draws its trend and calibration charts
+    client = Client()
+    if role != "anonymous":
+        client.force_login(objects["users"][role])
+    shown = []
+    for name, row in TABLE.items():
+        response = client.get(row.url(objects))
+        if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
+            continue
+        html = response.content.decode()
+        shown += [f"{name}: {html[html.index(mark) - 60 :][:160]!r}" for mark in ("{#", "#}") if mark in html]
+    assert shown == []
+
+
+def test_no_template_opens_a_comment_it_does_not_close_on_the_same_line():
+    """Partials the table never reaches (shown only with some data) are covered by reading the templates."""
+
+    unclosed = [
+        f"{path}:{number}"
+        for folder in settings.TEMPLATES[0]["DIRS"]
+        for path in Path(folder).rglob("*.html")
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert unclosed == []

@@ -327,6 +327,9 @@ class Question(models.Model):
     @property
     def provenance_note(self) -> str:
         """Where the answer comes from, as the candidate reads it under the answer."""
+        when = f" on {self.provenance_on:%-d %b %Y}" if self.provenance_on else ""
+        if self.provenance == Provenance.UPSTREAM and self.provenance_by:  # bank_imports.credit_import
+            return f"Imported by {self.provenance_by}{when}; not yet reviewed here."
         label = {
             Provenance.UPSTREAM: "From the upstream bank: machine-written, not yet reviewed",
             Provenance.WRITTEN: "Written for this bank",
@@ -338,7 +341,6 @@ class Question(models.Model):
             if self.provenance_by and self.provenance != Provenance.UPSTREAM
             else ""
         )
-        when = f" on {self.provenance_on:%-d %b %Y}" if self.provenance_on else ""
         return f"{label}{who}{when}."
 
     def mark_answer_changed(self) -> int:

@@ -19,6 +19,15 @@ class FlagQuerySet(models.QuerySet):
     def accepted(self) -> "FlagQuerySet":
         return self.filter(status=Flag.Status.ACCEPTED)
 
+    def with_unseen_outcome(self) -> "FlagQuerySet":
+        """Flags a reviewer accepted, resolved or dismissed since their author last looked at My flags."""
+        return self.filter(reviewed_at__isnull=False).filter(
+            models.Q(outcome_seen_at__isnull=True) | models.Q(outcome_seen_at__lt=models.F("reviewed_at"))
+        )
+
+    def mark_outcomes_seen(self) -> int:
+        return self.with_unseen_outcome().update(outcome_seen_at=timezone.now())
+
     def resolve(self, revision_id: int | None, by) -> int:
         """Close these flags, linked to the answer revision that dealt with them."""
         now = timezone.now()
@@ -60,6 +69,8 @@ class Flag(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewer_note = models.TextField(max_length=2000, blank=True)
+    # When its author last saw what became of it (My flags): home tells them of reviews since.
+    outcome_seen_at = models.DateTimeField(null=True, blank=True)
     # The answer revision (simple_history row id) whose save resolved this flag.
     resolved_revision_id = models.PositiveBigIntegerField(null=True, blank=True)
 

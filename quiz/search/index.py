@@ -46,6 +46,8 @@ def rebuild_vocabulary() -> int:
 
     texts = Question.objects.active().values_list("group_title", "prompt_md", "answer_md")
     rows = vocabulary_rows(texts.iterator(chunk_size=500))
+    if set(SearchTerm.objects.values_list("term", "word", "questions")) == set(rows):
+        return len(rows)  # a reload that changed no wording writes nothing
     SearchTerm.objects.all().delete()
     SearchTerm.objects.bulk_create(
         (SearchTerm(term=term, word=word, questions=count) for term, word, count in rows), batch_size=2000

@@ -92,7 +92,11 @@ def flag_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def my_flags(request: HttpRequest) -> HttpResponse:
     flags = Flag.objects.for_user(request.user).select_related("question")
     page = Paginator(flags, 25).get_page(request.GET.get("page"))
-    return render(request, "quiz/flags/my_flags.html", {"page": page})
+    # Reviews the author has not seen get a "New" badge here, once; home stops announcing them.
+    news = set(flags.with_unseen_outcome().values_list("pk", flat=True))
+    if news:
+        Flag.objects.filter(pk__in=news).mark_outcomes_seen()
+    return render(request, "quiz/flags/my_flags.html", {"page": page, "news": news})
 
 
 # -- reviewing --

@@ -5,12 +5,15 @@ POST also works without JavaScript (it redirects back to the step). The models o
 was already taken (double click, second tab, retried request) changes nothing and shows the current state.
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -21,6 +24,7 @@ from quiz.forms import AnswerForm, GradeForm, HintForm, InterviewSetupForm, Mark
 from quiz.models import (
     GRADE_CUTOFFS,
     GRADE_MEANINGS,
+    Bank,
     Grade,
     InterviewItem,
     MockInterview,
@@ -40,6 +44,7 @@ QUICK_START = {
     "updates_schedule": True,
     "follow_ups": True,
 }
+LEFT_RUNNING = "You have an interview in progress: resume it, or end it before starting another."
 
 
 def _interview_for(request: HttpRequest, pk: int) -> MockInterview:
@@ -59,6 +64,18 @@ def _step_for(
         return interview, item
     interview = _interview_for(request, pk)
     return interview, _item_for(interview, item_pk)
+
+
+def _ends_without_asking(request: HttpRequest, kind: str, setup: dict) -> bool:
+    """Would this one-click start (home's quick start, a review) end an interview in progress?
+
+    Starting ends the one left open; only the setup page says so first. A second click on the same start
+    is not "another" interview: ``MockInterview.start`` hands back the one the first click opened."""
+    running = MockInterview.objects.for_user(request.user).unfinished().first()
+    if running is None:
+        return False
+    double_click = timezone.now() - timedelta(seconds=MockInterview.DOUBLE_START_SECONDS)
+    return not (running.kind == kind and running.setup == setup and running.created_at >= double_click)
 
 
 def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInterview | None:
@@ -101,10 +118,19 @@ def interview_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         data = request.POST if "quick" not in request.POST else QUICK_START
         form = InterviewSetupForm(data)
+        if (
+            data is QUICK_START
+            and form.is_valid()
+            and _ends_without_asking(request, MockInterview.Kind.INTERVIEW, form.setup())
+        ):
+            messages.info(request, LEFT_RUNNING)
+            return redirect("quiz:home")
         if form.is_valid() and (interview := _start_from_form(request, form)):
             return redirect("quiz:interview-step", interview.pk)
     else:
-        form = InterviewSetupForm(initial=QUICK_START)
+        # "Start an interview" from a bank's page arrives with ?bank=<slug>: that bank comes ticked.
+        chosen = Bank.objects.filter(slug__in=request.GET.getlist("bank")) if "bank" in request.GET else []
+        form = InterviewSetupForm(initial={**QUICK_START, "banks": list(chosen)})
     running = MockInterview.objects.for_user(request.user).unfinished().first()
     return render(request, "quiz/interview_new.html", {"form": form, "running": running})
 
@@ -267,6 +293,11 @@ def end_interview(request: HttpRequest, pk: int) -> HttpResponse:
         interview.save_answer(item, form.typed_answer)
     interview.end_early()
     url = reverse("quiz:results", args=[interview.pk])
+    # Home's "End it now" goes back home, where the start it was in the way of is offered again.
+    if url_has_allowed_host_and_scheme(
+        wanted := request.POST.get("next", ""), {request.get_host()}, require_https=request.is_secure()
+    ):
+        url = wanted
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
@@ -321,6 +352,7 @@ def practise_missed(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 REVIEW_SESSION_SIZE = 20
+REVIEW_SETUP = {"review": True}
 
 
 @login_required
@@ -334,7 +366,8 @@ def review_start(request: HttpRequest) -> HttpResponse:
     if not questions:
         messages.info(request, "Nothing is due now. Come back later, or take a mock interview.")
         return redirect("quiz:home")
-    review = MockInterview.start(
-        request.user, questions, kind=MockInterview.Kind.REVIEW, setup={"review": True}
-    )
+    if _ends_without_asking(request, MockInterview.Kind.REVIEW, REVIEW_SETUP):
+        messages.info(request, LEFT_RUNNING)
+        return redirect("quiz:home")
+    review = MockInterview.start(request.user, questions, kind=MockInterview.Kind.REVIEW, setup=REVIEW_SETUP)
     return redirect("quiz:interview-step", review.pk)

@@ -9,7 +9,9 @@ from django.views.decorators.http import require_http_methods
 
 from quiz import throttles
 from quiz.forms import SignUpForm
-from quiz.models import MockInterview, ReviewState, Section
+from quiz.models import Flag, MockInterview, ReviewState, Section
+
+FLAG_NEWS_SHOWN = 5
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -25,6 +27,9 @@ def home(request: HttpRequest) -> HttpResponse:
         reviews = ReviewState.objects.for_user(request.user)
         context["due_now"] = reviews.due().count()
         context["forecast"] = reviews.forecast(days=7)
+        # What reviewers made of this user's flags since they last looked at My flags.
+        news = Flag.objects.for_user(request.user).with_unseen_outcome().select_related("question")
+        context["flag_news"] = list(news.order_by("-reviewed_at")[:FLAG_NEWS_SHOWN])
     return render(request, "quiz/home.html", context)
 
 

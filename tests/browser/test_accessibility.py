@@ -1,5 +1,6 @@
-"""Every page of the URL table, as each role that may open it: axe-core finds no WCAG 2.2 A/AA violation in
-light and dark, on a desktop and a 390 px phone, and no page scrolls sideways at 390 or 320 px.
+"""Every page of the URL table, as each role that may open it, the error pages (400, 403, CSRF failure,
+404, 429, 500) and the pages showing the bundled bank's 20 widest answers: axe-core finds no WCAG 2.2 A/AA
+violation in light and dark, on a desktop and a 390 px phone, and no page scrolls sideways at 390 or 320 px.
 
 axe-core comes from npm (tests/browser/axe, installed by .ci/install-browser). It is evaluated through the
 DevTools protocol (``page.evaluate``), which the page's CSP does not govern, so the pages keep their strict
@@ -8,14 +9,17 @@ One context per role, its pages visited in turn; colour scheme and width change 
 """
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
+from quiz.content_loader import load_file
 from quiz.models import BankUpload, Flag, Grade, MockInterview, Question
 from quiz.tasks import import_upload
 from tests.conftest import reviewers_group
@@ -160,18 +164,116 @@ def test_every_page_is_axe_clean_and_fits_a_phone(role, open_page, live_server, 
     page = signed_in_page(open_page, live_server, objects["users"][role], viewport=DESKTOP)
     found: dict[str, list[str]] = {}
     for url in urls:
-        # Light on a desktop, dark on a phone: both schemes' colours and both layouts' targets and scroll
-        # boxes, in two runs of axe per page instead of four (colours do not change with the width).
-        for scheme, viewport in [("light", DESKTOP), ("dark", PHONES[0]), ("light", PHONES[1])]:
-            page.emulate_media(color_scheme=scheme)
-            page.set_viewport_size(viewport)
+        found |= check_everywhere(page, lambda url=url: page.goto(url), url)
+    assert not found, json.dumps(found, indent=1)
+
+
+# Light and dark on a desktop and a 390 px phone (axe each time), then 320 px (the width only).
+LOOKS = [(scheme, viewport) for viewport in [DESKTOP, PHONES[0]] for scheme in ["light", "dark"]] + [
+    ("light", PHONES[1])
+]
+
+
+def check_everywhere(page, show: Callable[[], object], name: str, looks=LOOKS) -> dict[str, list[str]]:
+    """``show()`` the page in every look; what axe, the heading count and the width check find, by look."""
+    found = {}
+    for scheme, viewport in looks:
+        page.emulate_media(color_scheme=scheme)
+        page.set_viewport_size(viewport)
+        show()
+        problems = [] if viewport == PHONES[1] else run_axe(page)
+        if (headings := page.locator("h1, [role=heading][aria-level='1']").count()) != 1:
+            problems.append(f"{headings} level-one headings")
+        if viewport != DESKTOP and (overflow := sideways_scroll(page)):
+            problems.append(overflow)
+        if problems:
+            found[f"{name} {scheme} {viewport['width']}px"] = problems
+    return found
+
+
+def test_error_pages_are_axe_clean_and_fit_a_phone(
+    open_page, live_server, page_problems, objects, axe_installed, monkeypatch
+):
+    page = signed_in_page(open_page, live_server, objects["users"]["user"], viewport=DESKTOP)
+    page_problems.allow("the server responded with a status of")  # the browser notes each error status
+    page.goto("/")
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    form = "application/x-www-form-urlencoded"
+
+    def posted(url: str, body: bytes, content_type: str = form) -> Callable[[], object]:
+        """Open ``url`` as the answer to a form post with ``body``: the page the browser would show."""
+
+        def show():
+            page.route(
+                url,
+                lambda route: route.fulfill(
+                    response=route.fetch(
+                        method="POST",
+                        post_data=body,
+                        headers={**route.request.headers, "content-type": content_type},
+                    )
+                ),
+            )
+            try:
+                return page.goto(url)
+            finally:
+                page.unroute(url)
+
+        return show
+
+    monkeypatch.setattr("quiz.throttles.hit", lambda request, what: True)
+    monkeypatch.setattr("quiz.views.pages.render", lambda *args, **kwargs: 1 / 0)  # home fails: the 500 page
+    cases = {
+        400: posted(
+            "/accounts/login/",
+            f"csrfmiddlewaretoken={token}&username=a".encode("utf-16"),
+            f"{form}; charset=utf-16",
+        ),
+        403: lambda: page.goto("/review-queue/"),
+        "403 CSRF": posted("/accounts/logout/", b"next=/"),
+        404: lambda: page.goto("/no-such-page/"),
+        429: posted("/interviews/new/", f"csrfmiddlewaretoken={token}&quick=1".encode()),
+        500: lambda: page.goto("/"),
+    }
+    found = {}
+    for status, show in cases.items():
+        response = show()
+        assert response.status == int(str(status)[:3]), (status, response.status)
+        found |= check_everywhere(page, show, str(status))
+    assert not found, json.dumps(found, indent=1)
+
+
+def widest(questions: list[Question], count: int) -> list[Question]:
+    """The answers most likely to push a page sideways: the longest lines (code, tables, paths) first."""
+    return sorted(questions, key=lambda q: -max(map(len, q.answer_md.splitlines() or [""])))[:count]
+
+
+def test_the_bundled_banks_widest_answers_are_axe_clean_and_fit_a_phone(
+    open_page, live_server, transactional_db, axe_installed
+):
+    load_file(Path(settings.BASE_DIR) / "fixtures" / "content.json")
+    chosen = widest(list(Question.objects.active().exclude(answer_md="")), 20)
+    reviewer = get_user_model().objects.create_user("rita")
+    reviewer.groups.add(reviewers_group())
+    finished = MockInterview.start(reviewer, chosen, total_seconds=3600)
+    for item, grade in zip(finished.items.order_by("position"), [*Grade] * 5, strict=False):
+        finished.reveal(item, answer_text=f"{TYPED} {item.question.answer_md[:300]}")
+        finished.grade(item, grade)
+    Flag.objects.bulk_create(Flag(user=reviewer, question=q, reason=Flag.Reason.WRONG) for q in chosen)
+    urls = [f"/interviews/{finished.pk}/results/", "/review-queue/"]
+    urls += [f"/questions/{q.pk}/" for q in chosen] + [
+        f"/review-queue/questions/{q.pk}/answer/" for q in chosen
+    ]
+    page = signed_in_page(open_page, live_server, reviewer, viewport=DESKTOP)
+    found: dict[str, list[str]] = {}
+    for url in urls:
+
+        def show(url=url):
             page.goto(url)
-            where = f"{url} {scheme} {viewport['width']}px"
-            problems = [] if viewport == PHONES[1] else run_axe(page)
-            if (headings := page.locator("h1, [role=heading][aria-level='1']").count()) != 1:
-                problems.append(f"{headings} level-one headings")
-            if viewport != DESKTOP and (overflow := sideways_scroll(page)):
-                problems.append(overflow)
-            if problems:
-                found[where] = problems
+            # The review queue's answers sit in closed boxes: open, they must fit too.
+            page.evaluate(
+                "() => document.querySelectorAll('details.reference-answer').forEach((d) => (d.open = true))"
+            )
+
+        found |= check_everywhere(page, show, url, LOOKS[:4])  # test_phone_width walks these at 320 px
     assert not found, json.dumps(found, indent=1)

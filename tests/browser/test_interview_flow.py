@@ -307,11 +307,11 @@ def test_back_from_an_interview_shows_home_as_it_is_now(page, sign_in, bank, can
     """Pages that change with state are never shown from the browser's or htmx's stale copy (issue 14.3)."""
     sign_in(page, candidate.username)
     page.goto("/")
-    expect(page.get_by_role("link", name="Resume your interview")).to_have_count(0)
+    expect(page.get_by_role("link", name="Resume it")).to_have_count(0)
     page.get_by_role("button", name=re.compile(r"^Start: ")).click()
     expect(page.locator("#question-card")).to_be_visible()
     page.get_by_role("button", name="Reveal").click()
     expect(page.locator("#question-card .reference-answer")).to_be_visible()
     page.go_back()  # the htmx swap pushed no entry: back is the home page as it was before starting
     page.wait_for_url(re.compile(r"/$"))
-    expect(page.get_by_role("link", name="Resume your interview")).to_be_visible()
+    expect(page.get_by_role("link", name="Resume it")).to_be_visible()

@@ -260,3 +260,33 @@ def test_delete_the_account_from_the_account_page(page, sign_in, bank, candidate
     expect(page.get_by_role("status")).to_contain_text("Your account and all your practice data are deleted.")
     assert not get_user_model().objects.filter(username=candidate.username).exists()
     assert list(MockInterview.objects.values_list("user__username", flat=True)) == ["bob"]
+
+
+def test_the_answer_box_is_monospace_and_says_when_a_paste_is_cut(page, live_server, bank, candidate):
+    interview = MockInterview.start(candidate, bank[:2], seconds_per_question=180)
+    signed_in(page, live_server, candidate)
+    page.goto(f"/interviews/{interview.pk}/")
+    box = page.locator("#answer-text")
+    assert box.evaluate("(box) => getComputedStyle(box).fontFamily").startswith("ui-monospace")
+    limit = page.locator("[data-limit-for=answer-text]")
+    box.fill("x" * 17_999)
+    expect(limit).to_be_hidden()
+    box.fill("x" * 18_500)
+    expect(limit).to_have_text("18,500 of 20,000 characters")
+    # A 78,000-character paste: the browser keeps 20,000 of it; the page says so at once.
+    box.fill("")
+    box.focus()
+    page.evaluate(
+        """(text) => {
+      const box = document.getElementById("answer-text");
+      const clipboardData = new DataTransfer();
+      clipboardData.setData("text/plain", text);
+      box.dispatchEvent(new ClipboardEvent("paste", { clipboardData, bubbles: true }));
+      box.value = text.slice(0, box.maxLength);  // what the browser's own paste keeps
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    }""",
+        "y" * 78_000,
+    )
+    expected = "Your paste was cut to fit: the box holds 20,000 characters, so the last 58,000 were left out."
+    expect(limit).to_have_text(expected)
+    expect(page.locator("#announcer")).to_have_text(expected)

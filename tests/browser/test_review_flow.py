@@ -136,3 +136,18 @@ def test_flag_accepted_and_answer_edited_reaches_the_learner(open_page, sign_in,
     review = ReviewState.objects.get(user=candidate, question=question)
     assert review.due == Question.objects.get(pk=question.pk).answer_changed_at
     assert dialogs == []
+
+
+def test_accepting_a_flag_opens_the_editor_at_its_own_url_so_a_reload_keeps_it(
+    page, sign_in, bank, candidate, reviewer
+):
+    Flag.objects.create(user=candidate, question=bank[0], reason=Flag.Reason.WRONG, comment="Off by one")
+    sign_in(page, reviewer.username)
+    page.goto("/review-queue/")
+    page.get_by_role("button", name="Accept and edit the answer").click()
+    editor = f"/review-queue/questions/{bank[0].pk}/answer/"
+    page.wait_for_url(re.compile(re.escape(editor) + "$"))
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit the reference answer")
+    page.go_back()
+    page.wait_for_url(re.compile(r"/review-queue/$"))
