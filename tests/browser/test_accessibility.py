@@ -23,7 +23,7 @@ from quiz.content_loader import load_file
 from quiz.models import BankUpload, Flag, Grade, MockInterview, Question
 from quiz.tasks import import_upload
 from tests.conftest import reviewers_group
-from tests.test_url_roles import ROLES, TABLE
+from tests.test_url_roles import ROLES, TABLE, expected
 
 pytestmark = pytest.mark.browser
 
@@ -103,7 +103,7 @@ def pages_for(role: str, objects: dict) -> list[str]:
     """The URLs of the table that ``role`` may open as a page (GET answers 200), and the fixture's extras."""
     urls = list(objects["extra pages"].get(role, []))
     for name, row in TABLE.items():
-        if name in NOT_PAGES or row.post is not None or row.get[ROLES.index(role)] != 200:
+        if name in NOT_PAGES or row.post is not None or expected(row.get, role) != 200:
             continue
         try:
             urls.append(row.url(objects))
