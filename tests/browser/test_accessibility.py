@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
@@ -71,6 +72,8 @@ def objects(bank) -> dict:
     finished.end_early()
     unrevealed = MockInterview.start(owner, bank[3:5], total_seconds=600)
     upload = BankUpload.stash(owner, "team", {"sql.md": f"# SQL\n\n### What is a join?\n{ANSWER}\n".encode()})
+    clerk = users.create_user("clara", is_staff=True)  # staff holding only the permission to add banks
+    clerk.user_permissions.add(Permission.objects.get(codename="add_bank"))
     return {
         "extra pages": {"user": [f"/interviews/{unrevealed.pk}/"]},  # the table's running one is revealed
         "users": {
@@ -79,6 +82,7 @@ def objects(bank) -> dict:
             "other user": users.create_user("bob"),
             "reviewer": reviewer,
             "staff": users.create_superuser("grace"),
+            "bank clerk": clerk,
         },
         "owner": owner,
         "question": question,
