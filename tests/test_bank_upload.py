@@ -619,6 +619,7 @@ def test_the_csv_export_of_a_bank_has_no_bold_markers(client_in):
     assert [row["question"] for row in rows if row["bank"] == "bold"] == ["What is a generator?"]
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes the connection, as a real one does
 def test_an_uploaded_banks_answers_say_who_imported_them_and_when(staff_client, staff_user):
     staff_client.post(UPLOAD, {"files": zip_file(TEAM)})
     upload = BankUpload.objects.get()
@@ -637,6 +638,7 @@ def test_a_bank_imported_from_the_command_line_is_credited_to_an_administrator(d
     assert question.provenance_note.startswith("Imported by an administrator on ")
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes the connection, as a real one does
 def test_start_an_interview_from_an_imported_bank_ticks_that_bank(staff_client, question):
     staff_client.post(UPLOAD, {"files": zip_file(TEAM)})
     upload = BankUpload.objects.get()
