@@ -29,7 +29,8 @@ def abbreviations() -> dict[str | Phrase, list[Phrase]]:
                 if len(long) > 1 and _initials(long) == abbreviation:
                     phrase = tuple(stem(word) for word in long if word not in STOPWORDS)
                     term = stem(abbreviation)
-                    found.setdefault(term, []).append(phrase) if phrase not in found.get(term, []) else None
+                    if phrase not in found.setdefault(term, []):
+                        found[term].append(phrase)
                     if (term,) not in found.get(phrase, []):
                         found.setdefault(phrase, []).append((term,))
     return found
