@@ -292,12 +292,13 @@ def test_bank_query_count_does_not_grow_with_questions_or_history(
     params = {"q": "question", "section": section.pk, "missed": "on", "due": "on", "bookmarked": "on"}
     add_rows(2)
     # session, user, section choice check, section subtree; the search: the words' vocabulary, the bank's
-    # spelling of a word it does not know, the matches, which of them pass the filters, their terms for the
-    # order; the page's rows, bank and section options for the selects, the menu's "Review queue" check
-    with django_assert_num_queries(13):
+    # spelling of a word it does not know, the matches, the best of them (ranked), which of them
+    # pass the filters, their prompts for the order; the page's rows, bank and section options for the
+    # selects, the menu's "Review queue" check
+    with django_assert_num_queries(14):
         client_in.get(QUESTIONS, params)
     add_rows(40)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client_in.get(QUESTIONS, params)
     assert len(listed(response)) == 25
 

@@ -147,12 +147,13 @@ def test_a_search_without_filters_costs_the_same_queries_at_any_size(
     for n in range(5):  # more than search.query.RARE: no question of spelling
         make_question(prompt_md=f"What is gradient descent {n}?", answer_md="Steps downhill.")
     rebuild_vocabulary()
-    # session, user; the search: the words' vocabulary, the matches, the retired ones to leave out, their
-    # terms for the order; the page's rows, bank and section options, the menu's "Review queue" check
-    with django_assert_num_queries(10):
+    # session, user; the search: the words' vocabulary, the matches, the best of them (ranked),
+    # the retired ones to leave out, their prompts for the order (one word: every match holds every word,
+    # so no answer is read); the page's rows, bank and section options, the menu's "Review queue" check
+    with django_assert_num_queries(11):
         client_in.get(QUESTIONS, {"q": "gradient"})
     for n in range(30):
         make_question(prompt_md=f"Gradient {n}?", answer_md="Steps downhill.", retired=n % 2 == 0)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client_in.get(QUESTIONS, {"q": "gradient"})
     assert len(listed(response)) == 20  # 5 + the 15 active ones

@@ -21,6 +21,9 @@ from quiz.search.vocabulary import abbreviations
 
 # Of the questions found, how many the final order is computed for (the rest follow in the database's order).
 RERANKED = 100
+# Up to this many matches the database ranks them all (prompt and answer) to choose those RERANKED; past it,
+# only those matching in the prompt.
+RANKED_IN_FULL = 1000
 # A word used by at most this many questions is checked against the bank's words for a likelier spelling (one
 # used by ten times as many questions, and at least five).
 RARE = 3
@@ -184,20 +187,29 @@ def search(text: str, within=None) -> SearchResult:
         suggestion = " ".join(corrections.get(token, token) for token in text.split())
     db = within.db if within is not None else Question.objects.db
     engine = _ENGINES[connections[db].vendor == "postgresql"]
+    # Ranking every match costs more than finding it (bm25 over 7,000 of 10,000 questions is four times the
+    # match), so past RANKED_IN_FULL matches the database ranks only the questions whose prompt matches (where
+    # the question a person wants states the words), and only the first RERANKED; the rest follow in id order.
     sql, params = engine(wanted, excluded, every=False)
-    candidates = _ids(db, sql, params)
+    matching = _ids(db, sql, params)
+    prompt_only = len(matching) > RANKED_IN_FULL
+    best = _ids(db, *engine(wanted, excluded, every=False, ranked=True, prompt_only=prompt_only))
+    every = set(_ids(db, *engine(wanted, excluded, every=True))) if len(wanted) > 1 else set(matching)
     # The filters run over the matches alone, and no filter at all reads only the retired questions' index:
     # checking every match against the questions' rows (long texts) costs more than the search itself.
     if within is None:
-        retired = set(Question.objects.filter(retired=True).order_by().values_list("pk", flat=True))
-        candidates = [pk for pk in candidates if pk not in retired]
+        allowed = set(matching) - set(
+            Question.objects.filter(retired=True).order_by().values_list("pk", flat=True)
+        )
     else:
-        matching = RawSQL(sql, params)  # noqa: S611 - our own SQL; the user's words are a parameter
-        allowed = set(within.order_by().filter(pk__in=matching).values_list("pk", flat=True))
-        candidates = [pk for pk in candidates if pk in allowed]
-    every = set(candidates)
-    if len(wanted) > 1:
-        every &= set(_ids(db, *engine(wanted, excluded, every=True)))
+        found = RawSQL(sql, params)  # noqa: S611 - our own SQL; the user's words are a parameter
+        allowed = set(within.order_by().filter(pk__in=found).values_list("pk", flat=True))
+    every &= allowed
+    first = dict.fromkeys(pk for pk in best if pk in every)
+    first |= dict.fromkeys(pk for pk in matching if pk in every)
+    first |= dict.fromkeys(pk for pk in best if pk in allowed)
+    first |= dict.fromkeys(pk for pk in matching if pk in allowed)
+    candidates = list(first)
     counts = {term: count for term, (_, count) in known.items()}
     ranked = _rank(db, candidates, wanted, every, counts)
     marked = frozenset(term for clause in wanted for phrase in clause.alternatives for term in phrase)
@@ -219,8 +231,12 @@ def _rank(db: str, candidates, wanted: list[Clause], every: set[int], counts: di
     from quiz.models import Question
 
     top = candidates[:RERANKED]
-    texts = Question.objects.using(db).filter(pk__in=top).values_list("pk", "search_prompt", "search_answer")
-    rows = {pk: (f" {prompt} ", f" {answer} ") for pk, prompt, answer in texts}
+    # A question holding every word holds each somewhere: only the others' (long) answers are read.
+    prompts = Question.objects.using(db).filter(pk__in=top).values_list("pk", "search_prompt")
+    others = [pk for pk in top if pk not in every]
+    answers = Question.objects.using(db).filter(pk__in=others).values_list("pk", "search_answer")
+    answers = dict(answers) if others else {}
+    rows = {pk: (f" {prompt} ", f" {answers.get(pk, '')} ") for pk, prompt in prompts}
     total = max(counts.values(), default=1) + 1
     position = {pk: i for i, pk in enumerate(candidates)}
     terms = {term for clause in wanted for phrase in clause.alternatives for term in phrase}
@@ -230,7 +246,7 @@ def _rank(db: str, candidates, wanted: list[Clause], every: set[int], counts: di
         prompt, answer = rows.get(pk, ("  ", "  "))
         in_prompt = [any(_says(prompt, p) for p in c.alternatives) for c in wanted]
         anywhere = [
-            said or any(_says(answer, p) for p in c.alternatives)
+            said or pk in every or any(_says(answer, p) for p in c.alternatives)
             for said, c in zip(in_prompt, wanted, strict=True)
         ]
         found = zip(rarity, in_prompt, anywhere, strict=True)
@@ -255,34 +271,38 @@ def _fts5(clauses: list[Clause], joiner: str) -> str:
     return f" {joiner} ".join(either)
 
 
-def _sqlite(wanted, excluded, every: bool) -> tuple[str, list]:
-    """The ids matching the clauses, best first by FTS5's bm25 (a prompt match weighs ten answer matches)."""
+def _sqlite(wanted, excluded, every: bool, ranked=False, prompt_only=False) -> tuple[str, list]:
+    """The ids matching the clauses in id order; ``ranked``: the first RERANKED by FTS5's bm25 (a prompt
+    match weighs ten answer matches), of those whose prompt matches when ``prompt_only``."""
     match = _fts5(wanted, "AND" if every else "OR")
+    if prompt_only:
+        match = f"{{search_prompt}} : ({match})"
     if excluded:
         match = f"({match}) NOT ({_fts5(excluded, 'OR')})"
-    sql = (
-        "SELECT rowid FROM quiz_question_fts WHERE quiz_question_fts MATCH %s "
-        "ORDER BY bm25(quiz_question_fts, 10.0, 1.0)"
-    )
+    sql = "SELECT rowid FROM quiz_question_fts WHERE quiz_question_fts MATCH %s"
+    if ranked:
+        sql += f" ORDER BY bm25(quiz_question_fts, 10.0, 1.0) LIMIT {RERANKED}"
     return sql, [match]
 
 
-def _tsquery(clauses: list[Clause], joiner: str) -> str:
+def _tsquery(clauses: list[Clause], joiner: str, weight: str = "") -> str:
     def alternative(phrase: Phrase) -> str:
-        return "(" + " <-> ".join(phrase) + ")"
+        return "(" + " <-> ".join(f"{term}{weight}" for term in phrase) + ")"
 
     return f" {joiner} ".join("(" + " | ".join(alternative(p) for p in c.alternatives) + ")" for c in clauses)
 
 
-def _postgresql(wanted, excluded, every: bool) -> tuple[str, list]:
-    """The ids matching the clauses, best first by ts_rank (the prompt weighs A, the answer B)."""
-    query = _tsquery(wanted, "&" if every else "|")
+def _postgresql(wanted, excluded, every: bool, ranked=False, prompt_only=False) -> tuple[str, list]:
+    """The ids matching the clauses in id order; ``ranked``: the first RERANKED by ts_rank (the prompt weighs
+    A, the answer B), of those whose prompt matches when ``prompt_only``."""
+    query = _tsquery(wanted, "&" if every else "|", ":A" if prompt_only else "")
     if excluded:
         query = f"({query}) & !({_tsquery(excluded, '|')})"
-    sql = (
-        "SELECT q.id FROM quiz_question q, to_tsquery('simple', %s) query WHERE q.search_vector @@ query "
-        "ORDER BY ts_rank(q.search_vector, query) DESC, q.id"
-    )
+    sql = "SELECT q.id FROM quiz_question q, to_tsquery('simple', %s) query WHERE q.search_vector @@ query "
+    if ranked:
+        sql += f"ORDER BY ts_rank(q.search_vector, query) DESC, q.id LIMIT {RERANKED}"
+    else:
+        sql += "ORDER BY q.id"
     return sql, [query]
 
 
