@@ -285,25 +285,37 @@ def _sqlite(wanted, excluded, every: bool, ranked=False, prompt_only=False) -> t
     return sql, [match]
 
 
-def _tsquery(clauses: list[Clause], joiner: str, weight: str = "") -> str:
+def _tsquery(clauses: list[Clause], joiner: str) -> str:
     def alternative(phrase: Phrase) -> str:
-        return "(" + " <-> ".join(f"{term}{weight}" for term in phrase) + ")"
+        return "(" + " <-> ".join(phrase) + ")"
 
     return f" {joiner} ".join("(" + " | ".join(alternative(p) for p in c.alternatives) + ")" for c in clauses)
 
 
 def _postgresql(wanted, excluded, every: bool, ranked=False, prompt_only=False) -> tuple[str, list]:
     """The ids matching the clauses in id order; ``ranked``: the first RERANKED by ts_rank (the prompt weighs
-    A, the answer B), of those whose prompt matches when ``prompt_only``."""
-    query = _tsquery(wanted, "&" if every else "|", ":A" if prompt_only else "")
+    A, the answer B), of those whose prompt matches (by the prompt's own vector) when ``prompt_only``.
+
+    The matches come through ``quiz_question_matches`` (migration 0024): from the GIN index, never a scan."""
+    query = _tsquery(wanted, "&" if every else "|")
     if excluded:
         query = f"({query}) & !({_tsquery(excluded, '|')})"
-    sql = "SELECT q.id FROM quiz_question q, to_tsquery('simple', %s) query WHERE q.search_vector @@ query "
-    if ranked:
-        sql += f"ORDER BY ts_rank(q.search_vector, query) DESC, q.id LIMIT {RERANKED}"
-    else:
-        sql += "ORDER BY q.id"
-    return sql, [query]
+    if not ranked:
+        return "SELECT id FROM quiz_question_matches(to_tsquery('simple', %s)) AS id ORDER BY id", [query]
+    return (_RANKED_BY_PROMPT if prompt_only else _RANKED), [query]
+
+
+# Constants: the user's words are the one parameter.
+_RANKED = (
+    "SELECT q.id FROM quiz_question q, to_tsquery('simple', %s) query "  # noqa: S608
+    "WHERE q.id IN (SELECT quiz_question_matches(query)) "
+    f"ORDER BY ts_rank(q.search_vector, query) DESC, q.id LIMIT {RERANKED}"
+)
+_RANKED_BY_PROMPT = (
+    "SELECT q.id FROM quiz_question q, to_tsquery('simple', %s) query "  # noqa: S608
+    "WHERE q.search_prompt_vector @@ query "
+    f"ORDER BY ts_rank(q.search_prompt_vector, query) DESC, q.id LIMIT {RERANKED}"
+)
 
 
 _ENGINES = {False: _sqlite, True: _postgresql}
