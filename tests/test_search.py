@@ -75,6 +75,19 @@ def test_every_word_above_some_and_the_prompt_above_the_answer(make_question):
     ]
 
 
+def test_the_question_asking_what_a_term_is_comes_before_those_using_it(make_question):
+    # The shorter prompts say less besides the term, yet only one asks what it is.
+    make_question(prompt_md="Why does subword regularization help?", answer_md="Sampling.")
+    make_question(prompt_md="Explain regularization and the trade-off it makes in a model.", answer_md="…")
+    make_question(prompt_md="When does regularization slow learning?", answer_md="Too strong a penalty.")
+    assert found("regularisation")[0] == "Explain regularization and the trade-off it makes in a model."
+    make_question(prompt_md="What is meant by the regularization path?", answer_md="Weights against lambda.")
+    assert set(found("regularisation")[:2]) == {
+        "What is meant by the regularization path?",
+        "Explain regularization and the trade-off it makes in a model.",
+    }
+
+
 def test_excerpts_render_maths_and_code_as_the_answer_does(client_in, make_question):
     make_question(
         prompt_md="Why can ReLU units die?",

@@ -17,6 +17,7 @@ from django.db.models.functions import Length
 from rapidfuzz.distance import Levenshtein
 
 from quiz.search.analysis import STOPWORDS, token_terms, words
+from quiz.search.analysis import terms as analysed
 from quiz.search.vocabulary import abbreviations
 
 # Of the questions found, how many the final order is computed for (the rest follow in the database's order).
@@ -227,23 +228,38 @@ def _says(padded: str, phrase: Phrase) -> bool:
     return f" {' '.join(phrase)} " in padded
 
 
+# A prompt asking what something is ("What is regularization …?", "Explain dropout"): the question about it.
+_DEFINING = re.compile(
+    r"\s*(?:what\s+(?:is|are)(?:\s+meant\s+by)?|what\s+do\s+you\s+(?:mean|understand)\s+by|explain|define"
+    r"|describe)\s+(?:(?:a|an|the)\s+)?(?P<subject>.*)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _defines(prompt_md: str, terms: set[str]) -> bool:
+    """Whether ``prompt_md`` asks what one of ``terms`` is: its subject starts with the term."""
+    asked = _DEFINING.match(prompt_md)
+    subject = analysed(asked["subject"][:200]) if asked else []
+    return bool(subject) and subject[0] in terms
+
+
 def _rank(db: str, candidates, wanted: list[Clause], every: set[int], counts: dict[str, int]) -> list[int]:
     from quiz.models import Question
 
     top = candidates[:RERANKED]
     # A question holding every word holds each somewhere: only the others' (long) answers are read.
-    prompts = Question.objects.using(db).filter(pk__in=top).values_list("pk", "search_prompt")
+    prompts = Question.objects.using(db).filter(pk__in=top).values_list("pk", "search_prompt", "prompt_md")
     others = [pk for pk in top if pk not in every]
     answers = Question.objects.using(db).filter(pk__in=others).values_list("pk", "search_answer")
     answers = dict(answers) if others else {}
-    rows = {pk: (f" {prompt} ", f" {answers.get(pk, '')} ") for pk, prompt in prompts}
+    rows = {pk: (f" {prompt} ", f" {answers.get(pk, '')} ", md) for pk, prompt, md in prompts}
     total = max(counts.values(), default=1) + 1
     position = {pk: i for i, pk in enumerate(candidates)}
     terms = {term for clause in wanted for phrase in clause.alternatives for term in phrase}
     rarity = [max(_idf(p, counts, total) for p in clause.alternatives) for clause in wanted]
 
     def key(pk: int):
-        prompt, answer = rows.get(pk, ("  ", "  "))
+        prompt, answer, prompt_md = rows.get(pk, ("  ", "  ", ""))
         in_prompt = [any(_says(prompt, p) for p in c.alternatives) for c in wanted]
         anywhere = [
             said or pk in every or any(_says(answer, p) for p in c.alternatives)
@@ -253,7 +269,9 @@ def _rank(db: str, candidates, wanted: list[Clause], every: set[int], counts: di
         weight = sum(r * (3 if said else 1) for r, said, there in found if there)
         content = [t for t in prompt.split() if t not in STOPWORDS] or [""]
         focus = sum(1 for t in content if t in terms) / len(content)
-        return (pk not in every, -sum(anywhere), -sum(in_prompt), -round(weight, 6), -focus, position[pk])
+        defines = _defines(prompt_md, terms)
+        weight = -round(weight, 6)
+        return (pk not in every, -sum(anywhere), -sum(in_prompt), weight, not defines, -focus, position[pk])
 
     # The rest keep the database's order, those with every word first.
     tail = candidates[RERANKED:]
