@@ -80,3 +80,12 @@ def test_the_readme_coverage_table_matches_the_banks():
     follow_ups = sum(1 for q in everything if q.get("parent"))
     assert f"{len(everything) - follow_ups} questions, each with" in README
     assert f"{follow_ups} follow-up questions under them" in README
+
+
+def test_every_bundled_bank_says_where_it_comes_from_and_under_what_licence():
+    # The banks page shows these. The banks written here have no upstream; the first one came from a public
+    # repository, whose address it must give.
+    banks = {b["slug"]: b for b in records("quiz.bank")}
+    assert len(banks) == len(list((Path(settings.BASE_DIR) / "fixtures" / "markdown").glob("*/bank.toml")))
+    assert [b["title"] for b in banks.values() if not b["licence"].strip()] == []
+    assert banks[FIRST_BANK]["source_url"].startswith("https://github.com/")
