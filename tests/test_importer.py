@@ -642,6 +642,9 @@ def test_manifest_overrides_the_layout_and_adds_difficulty_markers(tmp_path):
         ("title = \n", "bank.toml:1: not TOML"),
         ('[files."a.md"]\nlayout = "poem"\n', "layout is one of"),
         ('[difficulty]\n"x" = "tough"\n', "maps markers to easy, medium or hard"),
+        # Longer than the bank's row holds: refused with its line, never cut short on the way in.
+        (f'title = "Bank"\nlicence = "{"x" * 101}"\n', "bank.toml:2: licence is at most 100 characters"),
+        (f'title = "{"t" * 201}"\n', "bank.toml:1: title is at most 200 characters"),
     ],
 )
 def test_a_bad_manifest_is_a_problem(manifest, message):

@@ -116,6 +116,12 @@ def read_manifest(text: str) -> Manifest:
         raise ContentError(
             [Problem(MANIFEST, line, "source is a web address (http:// or https://, at most 500 characters)")]
         )
+    # The bank's row holds a title of 200 characters and a licence of 100: say so rather than cut them.
+    for name, limit in (("title", 200), ("licence", 100), ("license", 100)):
+        if len(str(data.get(name, ""))) > limit:
+            rows = enumerate(text.splitlines(), 1)
+            line = next((n for n, row in rows if re.match(rf"\s*{name}\s*=", row)), 1)
+            raise ContentError([Problem(MANIFEST, line, f"{name} is at most {limit} characters")])
     return Manifest(
         title=str(data.get("title", "")),
         source=source,
