@@ -128,11 +128,15 @@ def add_alternative(answer_md: str, index: int, phrase: str) -> str:
 
 @dataclass(frozen=True)
 class ProvenanceNote:
-    """What a ``<!-- provenance: kind; by: who; date: YYYY-MM-DD -->`` comment says."""
+    """What a ``<!-- provenance: kind; by: who; date: YYYY-MM-DD; key: … -->`` comment says.
+
+    ``key`` keeps a question's key when an editor corrects its wording (the key is otherwise made from the
+    words, so a corrected typo would start the question afresh and leave everyone's history behind)."""
 
     kind: str
     by: str = ""
     date: datetime.date | None = None
+    key: str = ""
 
     def comment(self) -> str:
         parts = [self.kind]
@@ -140,6 +144,8 @@ class ProvenanceNote:
             parts.append(f"by: {self.by}")
         if self.date:
             parts.append(f"date: {self.date.isoformat()}")
+        if self.key:
+            parts.append(f"key: {self.key}")
         return f"<!-- provenance: {'; '.join(parts)} -->"
 
 
@@ -166,12 +172,13 @@ def split_provenance(answer_md: str) -> tuple[str, ProvenanceNote | None]:
         fields[name.strip().lower()] = value.strip()
     if kind.lower() not in PROVENANCE_KINDS:
         raise ProvenanceSyntaxError(f"provenance {kind!r} is not one of {', '.join(PROVENANCE_KINDS)}")
-    if unknown := set(fields) - {"by", "date"}:
-        raise ProvenanceSyntaxError(f"unknown provenance field {sorted(unknown)[0]!r} (use 'by' and 'date')")
+    if unknown := set(fields) - {"by", "date", "key"}:
+        field = sorted(unknown)[0]
+        raise ProvenanceSyntaxError(f"unknown provenance field {field!r} (use 'by', 'date' and 'key')")
     try:
         date = datetime.date.fromisoformat(fields["date"]) if fields.get("date") else None
     except ValueError:
         raise ProvenanceSyntaxError(f"provenance date {fields['date']!r} is not YYYY-MM-DD") from None
     text = (answer_md[: match.start()] + answer_md[match.end() :]).strip("\n")
     text = re.sub(r"\n{3,}", "\n\n", text)
-    return text, ProvenanceNote(kind.lower(), fields.get("by", ""), date)
+    return text, ProvenanceNote(kind.lower(), fields.get("by", ""), date, fields.get("key", ""))

@@ -322,11 +322,14 @@ def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> 
             files[s.source_path] = importer.SourceFile(s.source_path, [row], [], layout=layout)
         elif s.source_path in files:
             files[s.source_path].sections.append(row)
+    by_pk = {q.pk: q for q in questions}
     for q in questions:
         if q.source_path in files:
+            key = q.key.removeprefix(prefix)
+            made = _made_key(files[q.source_path].sections[0].key, q, by_pk.get(q.parent_id))
             files[q.source_path].questions.append(
                 importer.ParsedQuestion(
-                    key=q.key.removeprefix(prefix),
+                    key=key,
                     section=keys[q.section_id],
                     group_title=q.group_title,
                     prompt_md=q.prompt_md,
@@ -334,7 +337,7 @@ def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> 
                     difficulty=q.difficulty,
                     source_path=q.source_path,
                     source_line=q.source_line,
-                    provenance=_provenance(q),
+                    provenance=_provenance(q, kept_key=key if key != made else ""),
                     parent=question_keys.get(q.parent_id),
                 )
             )
@@ -343,11 +346,20 @@ def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> 
     )
 
 
-def _provenance(question: Question) -> ProvenanceNote | None:
-    """The comment the answer's markdown carries: none for an answer as upstream gave it."""
-    if question.provenance == "upstream" and not question.provenance_by and not question.provenance_on:
+def _provenance(question: Question, kept_key: str = "") -> ProvenanceNote | None:
+    """The comment the answer's markdown carries: none for an answer as upstream gave it, unless its key was
+    kept through a change of wording (the words no longer give it)."""
+    plain = not question.provenance_by and not question.provenance_on and not kept_key
+    if question.provenance == "upstream" and plain:
         return None
-    return ProvenanceNote(question.provenance, question.provenance_by, question.provenance_on)
+    return ProvenanceNote(question.provenance, question.provenance_by, question.provenance_on, kept_key)
+
+
+def _made_key(file_key: str, question: Question, parent: Question | None) -> str:
+    """The key the importer makes from the question's words (and its parent's, for a follow-up)."""
+    if parent is None:
+        return importer.question_key(file_key, question.group_title, question.prompt_md)
+    return importer.follow_up_key(file_key, parent.group_title, parent.prompt_md, question.prompt_md)
 
 
 def _identity(question: importer.ParsedQuestion) -> tuple:

@@ -311,12 +311,7 @@ def test_findings_report_python_that_does_not_compile_and_stripped_math():
 def test_the_bundled_bank_owes_its_editors_nothing(bank):
     # Every question answered, rated, with key points, reviewed or written here; no stripped maths, no lost
     # nesting, no code that does not compile, no index link to nowhere (issue 12's definition of done).
-    # Known and reported: the confusion-matrix prompt points at a matrix it does not show (issue 21.13;
-    # the fix rewords the prompt, which needs its key kept).
-    found = content_report.content_findings(bank)
-    assert [
-        str(f) for f in found if not (f.kind == "dangling-reference" and "confusion matrix" in f.message)
-    ] == []
+    assert [str(f) for f in content_report.content_findings(bank)] == []
 
 
 # -- the real bank --
@@ -417,14 +412,6 @@ def test_build_fixtures_check_fails_on_a_stale_file_and_leaves_it_alone(tmp_path
     assert stale.read_text() == "[]\n"
 
 
-def confusion_matrix_group() -> str:
-    """chapter7.md's confusion-matrix group: its title line up to the next numbered group."""
-    text = (BANK / "Chips_Machine_Learning_Interviews_Book/chapter7.md").read_text()
-    start = text.index("Given a binary classifier that outputs the following confusion matrix.")
-    end = re.search(r"^\d+\. (?!\[)", text[start:], re.MULTILINE)
-    return text[start : start + end.start()] if end else text[start:]
-
-
 def test_build_fixtures_prints_the_summary_and_report(tmp_path):
     out = StringIO()
     call_command("build_fixtures", output=tmp_path / "c.json", verbose=True, stdout=out)
@@ -433,14 +420,7 @@ def test_build_fixtures_prints_the_summary_and_report(tmp_path):
     assert re.search(r"chapter7\.md\s+{}\s+{}\s+{}\s+{}".format(*expected_counts(chapter7)), text)
     totals = [sum(column) for column in zip(*(expected_counts(p) for p in read_sources(BANK)), strict=True)]
     assert re.search(r"total\s+{}\s+{}\s+{}\s+{}".format(*totals), text)
-    # The only finding: the confusion-matrix prompt that points at a matrix it does not show (issue 21.13),
-    # once for each question and follow-up under it.
-    under = re.findall(r"^\s*(?:\d+\.|#{2,6} Follow-up:) \[[EMH]\]", confusion_matrix_group(), re.MULTILINE)
-    assert re.search(
-        r"Content report\n(?:.*dangling-reference: .*confusion matrix\.\n)+"
-        rf"  {len(under)} dangling-reference\n",
-        text,
-    )
+    assert "Content report\n  nothing to report\n" in text
 
 
 # -- every layout, from tests/banks/layouts (our own text in each shape) --

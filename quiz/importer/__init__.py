@@ -37,6 +37,7 @@ from quiz.importer.common import (
     Problem,
     SourceFile,
     decode,
+    follow_up_key,
     question_key,
 )
 from quiz.importer.formats import parse_chapter
@@ -56,6 +57,7 @@ __all__ = [
     "SourceFile",
     "decode",
     "detect_layout",
+    "follow_up_key",
     "dump_fixture",
     "fixture_records",
     "parse_bank",

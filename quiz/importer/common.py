@@ -265,6 +265,15 @@ def question_key(file_key: str, group_title: str, prompt: str) -> str:
     return f"{file_key}/{slug}-{digest}"
 
 
+def _kept_key(key: str, file_key: str, path: str, line: int) -> str:
+    """A key an editor kept (``key:`` in the provenance comment): it must be one of this file's keys."""
+    slug = key.removeprefix(f"{file_key}/")
+    if slug == key or not slug or "/" in slug or len(key) > MAX_KEY or slug != slugify(slug, limit=MAX_KEY):
+        problem = f"provenance key {key!r} is not a question key of this file ({file_key}/<slug>)"
+        raise ContentError([Problem(path, line, problem)])
+    return key
+
+
 def follow_up_key(file_key: str, parent_group: str, parent_prompt: str, prompt: str) -> str:
     """A follow-up's key: its own words and its parent's, so "Why?" under two questions gives two keys."""
     identity = f"{normalise(parent_group)}\n{normalise(parent_prompt)}\n\n{normalise(prompt)}"
@@ -380,6 +389,7 @@ class Draft:
         questions: list[ParsedQuestion] = []
         seen: dict[str, int] = {}
         parent: RawQuestion | None = None
+        parents_key = ""
         for raw in self.questions:
             try:
                 answer_md, provenance = split_provenance(raw.answer)
@@ -392,12 +402,14 @@ class Draft:
                     problem = "a follow-up with no question before it to follow up"
                     raise ContentError([Problem(self.path, raw.line, problem)])
                 # A follow-up belongs where its question does, whatever heading came between.
-                parent_key = question_key(root_key, parent.group_title, parent.prompt)
+                parent_key = parents_key
                 section = parent.section
                 key = follow_up_key(root_key, parent.group_title, parent.prompt, raw.prompt)
                 identity = f"{normalise(parent.group_title)}\n{normalise(parent.prompt)}\n\n{identity}"
-            else:
-                parent = raw
+            if provenance and provenance.key:
+                key = _kept_key(provenance.key, root_key, self.path, raw.line)
+            if not raw.follows:
+                parent, parents_key = raw, key
             question = ParsedQuestion(
                 key=key,
                 section=keys[section],
