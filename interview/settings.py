@@ -126,8 +126,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", 
 # too many, so it never locks anyone out wrongly.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 # Behind a proxy every request comes from the proxy's address: name the header it puts the client's in
-# (e.g. HTTP_X_REAL_IP), so throttles count per client.
-RATELIMIT_IP_META_KEY = env("DJANGO_CLIENT_IP_HEADER") or None
+# (e.g. HTTP_X_REAL_IP), so that lockouts and throttles count per client. quiz/client_address.py reads it,
+# for django-axes and for the throttles alike.
+CLIENT_IP_HEADER = env("DJANGO_CLIENT_IP_HEADER")
+RATELIMIT_IP_META_KEY = "quiz.client_address.client_address"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -154,6 +156,7 @@ AXES_RESET_ON_SUCCESS = True
 # A retry while locked out must not restart the 15 minutes the lockout page promises.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "quiz.client_address.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # Lockouts are still logged (username and IP); verbose mode only adds a banner to every manage.py command.
