@@ -40,8 +40,15 @@ class AccountThrottleMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
-            if request.path in throttles.sign_in_pages() and throttles.is_over(request, "sign-in-failures"):
-                return throttles.too_many(request, "sign-in-failures")
+            if request.path in throttles.sign_in_pages():
+                # Counted before the password is checked, handed back unless it was wrong: simultaneous
+                # guesses cannot all pass a check none of them has counted in yet.
+                if throttles.hit(request, "sign-in-failures"):
+                    return throttles.too_many(request, "sign-in-failures")
+                response = self.get_response(request)
+                if not getattr(request, "sign_in_failed", False):
+                    throttles.refund(request, "sign-in-failures")
+                return response
             if request.path == reverse("password_reset"):
                 for what in ("password-reset-email", "password-reset-address"):
                     if throttles.hit(request, what):
