@@ -32,8 +32,9 @@ class PrivateResponsesMiddleware:
 
 class AccountThrottleMiddleware:
     """Throttles on Django's own account views: sign-in attempts (the app's page and the
-    admin's) from an address that sent too many wrong passwords lately, whatever usernames it tried; and
-    password-reset mails, per mailbox and per address."""
+    admin's) from an address that sent too many wrong passwords lately, whatever usernames it tried;
+    password-reset mails, per mailbox and per address; and the 429 page for an account whose password was
+    asked for too often after wrong ones."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -54,6 +55,12 @@ class AccountThrottleMiddleware:
                     if throttles.hit(request, what):
                         return throttles.too_many(request, what)
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # Raised from a form's clean (deleting the account, changing the password, the admin's too).
+        if isinstance(exception, throttles.TooManyPasswordChecks):
+            return throttles.too_many(request, "password-checks")
+        return None
 
 
 class NotFoundPageMiddleware:

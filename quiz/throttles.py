@@ -49,6 +49,9 @@ LIMITS: dict[str, tuple[Callable[[HttpRequest], str], str, str]] = {
     "interview-start": (_account, "60/h", "an hour"),  # interviews and review sessions one account starts
     "sign-in-failures": (_address, "30/15m", "15 minutes"),  # wrong passwords from one address, any username
     "flags": (_address, "20/h", "an hour"),  # new answer flags from one address, any account
+    # Wrong passwords where a signed-in account confirms one (deleting it, changing the password): as many as
+    # axes allows a sign-in before its lockout, so a stolen session guesses no faster than a sign-in page.
+    "password-checks": (_account, "5/15m", "15 minutes"),
 }
 
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -61,13 +64,13 @@ def limit_and_seconds(what: str) -> tuple[int, int]:
     return int(count), int(number or 1) * _SECONDS[unit]
 
 
-def _slot(request: HttpRequest, what: str) -> tuple[str, datetime]:
-    """Where this request's attempt is counted, and when that count ends (fixed windows, as a user reads
+def _slot(what: str, who: str) -> tuple[str, datetime]:
+    """Where an attempt by ``who`` is counted, and when that count ends (fixed windows, as a user reads
     "10 an hour")."""
-    who = hashlib.sha256(LIMITS[what][0](request).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(who.encode()).hexdigest()[:32]
     _, seconds = limit_and_seconds(what)
     window = int(timezone.now().timestamp()) // seconds
-    return f"{what}:{who}:{window}", datetime.fromtimestamp((window + 1) * seconds, tz=UTC)
+    return f"{what}:{digest}:{window}", datetime.fromtimestamp((window + 1) * seconds, tz=UTC)
 
 
 def _add_one(slot: str, expires_at: datetime) -> int:
@@ -86,16 +89,42 @@ def _add_one(slot: str, expires_at: datetime) -> int:
     return count
 
 
+def _is_over(what: str, who: str) -> bool:
+    limit, _ = limit_and_seconds(what)
+    return _add_one(*_slot(what, who)) > limit
+
+
+def _refund(what: str, who: str) -> None:
+    slot, _ = _slot(what, who)
+    ThrottleCount.objects.filter(slot=slot, hits__gt=0).update(hits=F("hits") - 1)
+
+
 def hit(request: HttpRequest, what: str) -> bool:
     """Count one more attempt; True when it is over the limit (and must be refused)."""
-    limit, _ = limit_and_seconds(what)
-    return _add_one(*_slot(request, what)) > limit
+    return _is_over(what, LIMITS[what][0](request))
 
 
 def refund(request: HttpRequest, what: str) -> None:
     """Take back the count of an attempt that was not the limited thing after all."""
-    slot, _ = _slot(request, what)
-    ThrottleCount.objects.filter(slot=slot, hits__gt=0).update(hits=F("hits") - 1)
+    _refund(what, LIMITS[what][0](request))
+
+
+class TooManyPasswordChecks(Exception):
+    """A signed-in account's password was asked for once too often after wrong ones; AccountThrottleMiddleware
+    answers with the 429 page."""
+
+
+def check_account_password(user, password: str) -> bool:
+    """``user.check_password``, where a signed-in account confirms its password (forms have the user, not the
+    request): counted first like a sign-in attempt. The right password starts the count again, as a sign-in
+    does (AXES_RESET_ON_SUCCESS): whoever typed it was not guessing."""
+    who = str(user.pk)
+    if _is_over("password-checks", who):
+        raise TooManyPasswordChecks
+    if user.check_password(password):
+        ThrottleCount.objects.filter(slot=_slot("password-checks", who)[0]).delete()
+        return True
+    return False
 
 
 def too_many(request: HttpRequest, what: str) -> HttpResponse:

@@ -257,3 +257,71 @@ def test_the_client_address_header_comes_from_the_environment():
         timeout=60,
     )
     assert result.stdout.strip() == "HTTP_X_REAL_IP", result.stderr
+
+
+# Wrong passwords where a signed-in account confirms its own (issue 22, item 8)
+
+PASSWORD_PAGES = {
+    "quiz:account-delete": lambda password: {"password": password},
+    "password_change": lambda password: {
+        "old_password": password,
+        "new_password1": "a brand new passphrase 7",
+        "new_password2": "a brand new passphrase 7",
+    },
+    "admin:password_change": lambda password: {
+        "old_password": password,
+        "new_password1": "a brand new passphrase 7",
+        "new_password2": "a brand new passphrase 7",
+    },
+}
+
+
+def confirm(client: Client, page: str, password: str):
+    return client.post(reverse(page), PASSWORD_PAGES[page](password))
+
+
+def is_password_throttled(response) -> bool:
+    return is_throttled(response, "Your password was entered wrongly") and "Nothing was changed" in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.parametrize("page", PASSWORD_PAGES)
+def test_guessing_the_password_of_a_signed_in_account_is_throttled(client, grace, fresh_throttles, page):
+    client.force_login(grace)
+    limit = limit_of("password-checks")
+    for _ in range(limit):
+        wrong = confirm(client, page, "guess")
+        assert wrong.status_code == 200 and "password" in wrong.content.decode().lower()
+    # Past the limit even the right password is not checked: a stolen session guesses no faster than a sign-in
+    # page.
+    assert is_password_throttled(confirm(client, page, PASSWORD))
+    grace.refresh_from_db()
+    assert grace.check_password(PASSWORD)
+    window = timezone.now() + timedelta(minutes=16)
+    with time_machine.travel(window, tick=False):
+        assert confirm(client, page, PASSWORD).status_code == 302
+
+
+def test_the_right_password_starts_the_count_again(client, grace, fresh_throttles):
+    client.force_login(grace)
+    limit = limit_of("password-checks")
+    password = PASSWORD
+    for n in range(3):
+        for _ in range(limit - 1):
+            assert confirm(client, "password_change", "guess").status_code == 200
+        new = f"another passphrase number {n}"
+        answer = client.post(
+            reverse("password_change"), {"old_password": password, "new_password1": new, "new_password2": new}
+        )
+        assert answer.status_code == 302
+        password = new
+
+
+def test_password_guesses_count_per_account(client, grace, user, fresh_throttles):
+    client.force_login(grace)
+    for _ in range(limit_of("password-checks") + 1):
+        confirm(client, "quiz:account-delete", "guess")
+    other = Client()
+    other.force_login(user)
+    assert confirm(other, "quiz:account-delete", "guess").status_code == 200  # its form error, not the 429
