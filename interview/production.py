@@ -12,6 +12,9 @@ DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 
 MIN_SECRET_KEY_LENGTH = 50  # Django's own deployment check asks for as much
 # A random key of 50 characters from secrets.token_urlsafe has ~35 distinct ones; "abcde" * 10 has 5.
 MIN_DISTINCT_CHARACTERS = 30
+# The status gunicorn's master reads as "App failed to load" and stops on. Any other status from a worker that
+# imported wsgi.py (gunicorn started without -c) makes the master fork another, for ever, never serving.
+APP_LOAD_ERROR = 4
 
 
 def unsafe_settings() -> list[str]:
@@ -33,9 +36,9 @@ def unsafe_settings() -> list[str]:
 def refuse_unsafe_settings(entry_point: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview.settings")
     if problems := unsafe_settings():
-        sys.exit(
-            f"{entry_point} refuses to start: " + "; ".join(problems) + ". (`make run` is for development.)"
-        )
+        reason = "; ".join(problems)
+        print(f"{entry_point} refuses to start: {reason}. (`make run` is for development.)", file=sys.stderr)
+        sys.exit(APP_LOAD_ERROR)
 
 
 def is_runserver() -> bool:

@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
-    "django_ratelimit",
     "django_tasks_db",
     "quiz",
 ]
@@ -118,16 +117,14 @@ else:
 DATABASES["default"] |= {"CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds the throttles' counts (quiz/throttles.py); in the database, so every app server shares them.
-# `manage.py createcachetable` makes the table (make run, make serve and the tests run it).
+# Django's cache, in the database so that every app server shares it. `manage.py createcachetable` makes the
+# table (make run, make serve and the tests run it). The throttles count in their own table (ThrottleCount),
+# where one statement adds one and reads the total: the cache's increment is a read then a write.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
-# django-ratelimit flags DatabaseCache because its increment is a read then a write: two requests at the same
-# instant may count once. A throttle that lets a burst through by a few is acceptable here; it never counts
-# too many, so it never locks anyone out wrongly.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 # Behind a proxy every request comes from the proxy's address: name the header it puts the client's in
-# (e.g. HTTP_X_REAL_IP), so throttles count per client.
-RATELIMIT_IP_META_KEY = env("DJANGO_CLIENT_IP_HEADER") or None
+# (e.g. HTTP_X_REAL_IP), so that lockouts and throttles count per client. quiz/client_address.py reads it,
+# for django-axes and for the throttles alike.
+CLIENT_IP_HEADER = env("DJANGO_CLIENT_IP_HEADER")
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -154,6 +151,7 @@ AXES_RESET_ON_SUCCESS = True
 # A retry while locked out must not restart the 15 minutes the lockout page promises.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "quiz.client_address.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # Lockouts are still logged (username and IP); verbose mode only adds a banner to every manage.py command.

@@ -1,12 +1,13 @@
 from django import forms
+from django.contrib.admin.forms import AdminPasswordChangeForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordChangeForm, UserCreationForm
 from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from quiz import exporter
+from quiz import exporter, throttles
 from quiz.models import Bank, Difficulty, Flag, Grade, Provenance, Question, Section
 from quiz.models.accounts import Preferences
 from quiz.rendering import MAX_MARKDOWN_CHARS, MarkdownError, render_markdown
@@ -58,9 +59,27 @@ class DeleteAccountForm(forms.Form):
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        if not throttles.check_account_password(self.user, password):
             raise forms.ValidationError("That is not your password. Nothing was deleted.")
         return password
+
+
+class CountedOldPassword:
+    """The old password of a password change, counted against guessing as deleting an account is."""
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        if not throttles.check_account_password(self.user, old_password):
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
+class AccountPasswordChangeForm(CountedOldPassword, PasswordChangeForm):
+    pass
+
+
+class AdminAccountPasswordChangeForm(CountedOldPassword, AdminPasswordChangeForm):
+    pass
 
 
 class SectionTreeChoices(ModelChoiceIterator):

@@ -32,21 +32,35 @@ class PrivateResponsesMiddleware:
 
 class AccountThrottleMiddleware:
     """Throttles on Django's own account views: sign-in attempts (the app's page and the
-    admin's) from an address that sent too many wrong passwords lately, whatever usernames it tried; and
-    password-reset mails, per mailbox and per address."""
+    admin's) from an address that sent too many wrong passwords lately, whatever usernames it tried;
+    password-reset mails, per mailbox and per address; and the 429 page for an account whose password was
+    asked for too often after wrong ones."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
-            if request.path in throttles.sign_in_pages() and throttles.is_over(request, "sign-in-failures"):
-                return throttles.too_many(request, "sign-in-failures")
+            if request.path in throttles.sign_in_pages():
+                # Counted before the password is checked, handed back unless it was wrong: simultaneous
+                # guesses cannot all pass a check none of them has counted in yet.
+                if throttles.hit(request, "sign-in-failures"):
+                    return throttles.too_many(request, "sign-in-failures")
+                response = self.get_response(request)
+                if not getattr(request, "sign_in_failed", False):
+                    throttles.refund(request, "sign-in-failures")
+                return response
             if request.path == reverse("password_reset"):
                 for what in ("password-reset-email", "password-reset-address"):
                     if throttles.hit(request, what):
                         return throttles.too_many(request, what)
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # Raised from a form's clean (deleting the account, changing the password, the admin's too).
+        if isinstance(exception, throttles.TooManyPasswordChecks):
+            return throttles.too_many(request, "password-checks")
+        return None
 
 
 class NotFoundPageMiddleware:

@@ -5,15 +5,14 @@ import itertools
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 from django.core.management import call_command
 
-from quiz.models import Question, Section
+from quiz.models import Question, Section, ThrottleCount
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database, with the cache table the throttles count in (`make run`/`serve` create it too)."""
+    """The test database, with Django's cache table (`make run` and `make serve` create it too)."""
     with django_db_blocker.unblock():
         call_command("createcachetable")
 
@@ -21,7 +20,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def fresh_throttles(db):
     """Throttle counts from zero: counts a transactional test committed outlive its flush."""
-    cache.clear()
+    ThrottleCount.objects.all().delete()
 
 
 @pytest.fixture(autouse=True)

@@ -165,6 +165,31 @@ def test_gunicorn_refuses_to_start_with_debug_on():
     assert "gunicorn (interview/gunicorn.conf.py) refuses to start: DEBUG is on" in result.stderr
 
 
+def test_gunicorn_started_without_the_config_refuses_and_exits_non_zero():
+    # Without -c, each worker loads wsgi.py, which refuses; had it exited 1, the master would fork another
+    # for ever (a supervisor sees a live server that never serves). It exits on its own, and not with 0.
+    result = subprocess.run(
+        [
+            os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+            "interview.wsgi:application",
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "--no-control-socket",
+        ],
+        cwd=settings.BASE_DIR,
+        env=development_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "The WSGI application (interview/wsgi.py) refuses to start: DEBUG is on" in result.stderr
+    assert "App failed to load" in result.stderr
+    assert result.stderr.count("Booting worker") == 1
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -187,3 +187,141 @@ def test_the_flag_cap_counts_per_address_across_accounts(db, question, fresh_thr
     refused = flag_as_new_account(limit_of("flags"))
     assert refused.status_code == 200 and "as many as we take" in refused.content.decode()
     assert Flag.objects.count() == limit_of("flags")
+
+
+# Behind a proxy: the client's address, read in one place for axes and the throttles (issue 22, item 4)
+
+PROXY = "127.0.0.1"
+
+
+@pytest.fixture
+def behind_a_proxy(settings):
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+
+
+def sign_in_through_proxy(page: str, password: str, client_ip: str, username: str = "grace"):
+    return Client().post(
+        reverse(page),
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_REAL_IP=client_ip,
+    )
+
+
+@pytest.mark.parametrize("page", SIGN_IN_PAGES)
+def test_behind_a_proxy_a_lockout_holds_only_the_client_that_guessed(
+    grace, behind_a_proxy, fresh_throttles, page
+):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in_through_proxy(page, "wrong password", "203.0.113.5")
+    assert is_locked_out(sign_in_through_proxy(page, PASSWORD, "203.0.113.5"))
+    assert sign_in_through_proxy(page, PASSWORD, "203.0.113.6").status_code == 302
+
+
+def test_behind_a_proxy_the_address_throttle_counts_per_client(db, behind_a_proxy, fresh_throttles):
+    get_user_model().objects.create_user("victim", password=PASSWORD)
+    for n in range(limit_of("sign-in-failures")):
+        sign_in_through_proxy("login", "Winter2026!", "203.0.113.7", username=f"name{n}")
+    assert is_throttled(sign_in_through_proxy("login", PASSWORD, "203.0.113.7", username="victim"), "wrong")
+    assert sign_in_through_proxy("login", PASSWORD, "203.0.113.8", username="victim").status_code == 302
+
+
+def test_the_client_address_is_the_one_the_proxy_wrote(rf, settings):
+    from quiz.client_address import client_address
+
+    settings.CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    # A client can send its own X-Forwarded-For; the proxy appends the address it saw, last.
+    forged = rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.9")
+    assert client_address(forged) == "203.0.113.9"
+    assert client_address(rf.get("/", REMOTE_ADDR="198.51.100.1")) == "198.51.100.1"  # not through the proxy
+    assert client_address(rf.get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="<script>")) == PROXY
+    settings.CLIENT_IP_HEADER = ""
+    assert client_address(forged) == PROXY
+
+
+def test_the_client_address_header_comes_from_the_environment():
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.CLIENT_IP_HEADER)"],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "interview.settings",
+            "DJANGO_CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "HTTP_X_REAL_IP", result.stderr
+
+
+# Wrong passwords where a signed-in account confirms its own (issue 22, item 8)
+
+PASSWORD_PAGES = {
+    "quiz:account-delete": lambda password: {"password": password},
+    "password_change": lambda password: {
+        "old_password": password,
+        "new_password1": "a brand new passphrase 7",
+        "new_password2": "a brand new passphrase 7",
+    },
+    "admin:password_change": lambda password: {
+        "old_password": password,
+        "new_password1": "a brand new passphrase 7",
+        "new_password2": "a brand new passphrase 7",
+    },
+}
+
+
+def confirm(client: Client, page: str, password: str):
+    return client.post(reverse(page), PASSWORD_PAGES[page](password))
+
+
+def is_password_throttled(response) -> bool:
+    return is_throttled(response, "Your password was entered wrongly") and "Nothing was changed" in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.parametrize("page", PASSWORD_PAGES)
+def test_guessing_the_password_of_a_signed_in_account_is_throttled(client, grace, fresh_throttles, page):
+    client.force_login(grace)
+    limit = limit_of("password-checks")
+    for _ in range(limit):
+        wrong = confirm(client, page, "guess")
+        assert wrong.status_code == 200 and "password" in wrong.content.decode().lower()
+    # Past the limit even the right password is not checked: a stolen session guesses no faster than a sign-in
+    # page.
+    assert is_password_throttled(confirm(client, page, PASSWORD))
+    grace.refresh_from_db()
+    assert grace.check_password(PASSWORD)
+    window = timezone.now() + timedelta(minutes=16)
+    with time_machine.travel(window, tick=False):
+        assert confirm(client, page, PASSWORD).status_code == 302
+
+
+def test_the_right_password_starts_the_count_again(client, grace, fresh_throttles):
+    client.force_login(grace)
+    limit = limit_of("password-checks")
+    password = PASSWORD
+    for n in range(3):
+        for _ in range(limit - 1):
+            assert confirm(client, "password_change", "guess").status_code == 200
+        new = f"another passphrase number {n}"
+        answer = client.post(
+            reverse("password_change"), {"old_password": password, "new_password1": new, "new_password2": new}
+        )
+        assert answer.status_code == 302
+        password = new
+
+
+def test_password_guesses_count_per_account(client, grace, user, fresh_throttles):
+    client.force_login(grace)
+    for _ in range(limit_of("password-checks") + 1):
+        confirm(client, "quiz:account-delete", "guess")
+    other = Client()
+    other.force_login(user)
+    assert confirm(other, "quiz:account-delete", "guess").status_code == 200  # its form error, not the 429

@@ -19,6 +19,7 @@ from quiz.models.interviews import MockInterview
 from quiz.models.overrides import KeyPointOverride
 from quiz.models.progress import LEECH_LAPSES, Bookmark, PracticeDay, QuestionNote, ReviewState
 from quiz.models.search import SearchTerm
+from quiz.models.throttles import ThrottleCount
 
 __all__ = [
     "GRADE_CUTOFFS",
@@ -43,5 +44,6 @@ __all__ = [
     "SearchTerm",
     "Section",
     "SectionResult",
+    "ThrottleCount",
     "suggested_grade",
 ]

@@ -64,12 +64,16 @@ def flag_answer(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 # The hourly cap counts per account in the database, and per address here: new accounts
-                # from one address share one allowance.
-                if flag is None and throttles.is_over(request, "flags"):
-                    raise Flag.TooManyFlags
-                flag, created = Flag.raise_or_update(request.user, question, **form.cleaned_data)
-                if created:
-                    throttles.count(request, "flags")
+                # from one address share one allowance, counted before the flag is raised and handed back
+                # if none is.
+                counted, created = flag is None, False
+                try:
+                    if counted and throttles.hit(request, "flags"):
+                        raise Flag.TooManyFlags
+                    flag, created = Flag.raise_or_update(request.user, question, **form.cleaned_data)
+                finally:
+                    if counted and not created:
+                        throttles.refund(request, "flags")
             except Flag.TooManyFlags:
                 form.add_error(
                     None,

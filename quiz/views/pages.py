@@ -37,20 +37,22 @@ def home(request: HttpRequest) -> HttpResponse:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("quiz:home")
-    if request.method == "POST" and throttles.is_over(request, "sign-up"):
+    # Counted before the account is made, handed back if none is: simultaneous sign-ups get a count each.
+    if request.method == "POST" and throttles.hit(request, "sign-up"):
         return throttles.too_many(request, "sign-up")
     form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                user = form.save()
-        except IntegrityError:
-            # Someone took the name between the form's check and the insert (simultaneous sign-ups).
-            form.add_error("username", "A user with that username already exists.")
-        else:
-            throttles.count(request, "sign-up")
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("quiz:home")
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    user = form.save()
+            except IntegrityError:
+                # Someone took the name between the form's check and the insert (simultaneous sign-ups).
+                form.add_error("username", "A user with that username already exists.")
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect("quiz:home")
+        throttles.refund(request, "sign-up")
     return render(request, "registration/signup.html", {"form": form})
 
 

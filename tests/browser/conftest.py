@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 
-from quiz.models import Difficulty, Question, Section
+from quiz.models import Difficulty, Question, Section, ThrottleCount
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would otherwise refuse to run here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -95,7 +94,7 @@ class PageProblems:
 def no_throttle_counts_carried_over(django_db_setup, django_db_blocker):
     """Every browser test signs up and in from 127.0.0.1; throttle counts must not carry over between them."""
     with django_db_blocker.unblock():
-        cache.clear()
+        ThrottleCount.objects.all().delete()
 
 
 @pytest.fixture
