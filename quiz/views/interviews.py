@@ -150,12 +150,18 @@ def _step_response(
         url = reverse("quiz:results", args=[interview.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     template = page_or_part(request, "quiz/interview.html", "question-card")
+    now = timezone.now()
+    # Under each grade button, when that grade brings the question back: from the card the step's read
+    # brought (``with_cards``), so the labels cost no query.
+    intervals = {}
+    if item.is_revealed and interview.updates_schedule:
+        intervals = item.review_card().next_intervals(now)
     context = {
         "interview": interview,
         "item": item,
         "answer_text": item.answer_text,
-        "now": timezone.now(),
-        "grades": [(grade, GRADE_MEANINGS[grade]) for grade in Grade],
+        "now": now,
+        "grades": [(grade, GRADE_MEANINGS[grade], intervals.get(grade)) for grade in Grade],
         "grade_cutoffs": GRADE_CUTOFFS,
         "answer_update": answer_update_for(item.question, request.user) if item.is_revealed else None,
         "notice": notice,
@@ -173,7 +179,8 @@ def _step_response(
 @login_required
 @vary_on_headers("HX-Request")
 def interview_step(request: HttpRequest, pk: int) -> HttpResponse:
-    return _step_response(request, MockInterview.at_step(request.user, pk) or _interview_for(request, pk))
+    interview = MockInterview.at_step(request.user, pk, with_cards=True)
+    return _step_response(request, interview or _interview_for(request, pk))
 
 
 ALREADY_DONE = (
@@ -202,7 +209,7 @@ def _refused(request: HttpRequest, interview: MockInterview, form: AnswerForm) -
 @vary_on_headers("HX-Request")
 @require_POST
 def reveal_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview, item = _step_for(request, pk, item_pk)
+    interview, item = _step_for(request, pk, item_pk, with_cards=True)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
@@ -239,7 +246,7 @@ def skip_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @require_POST
 def mark_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview, item = _step_for(request, pk, item_pk)
+    interview, item = _step_for(request, pk, item_pk, with_cards=True)
     # The form says the state wanted, not "toggle", so a double click cannot undo itself.
     form = MarkForm(request.POST)
     if not form.is_valid():
@@ -255,7 +262,7 @@ def mark_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @require_POST
 def hint_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """The next key point's gist, before Reveal; the typed text is kept."""
-    interview, item = _step_for(request, pk, item_pk)
+    interview, item = _step_for(request, pk, item_pk, with_cards=True)
     form = HintForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
