@@ -34,13 +34,40 @@ class SignUpForm(UserCreationForm):
 class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Preferences
-        fields = ("keyboard_shortcuts", "extra_time", "share_phrases")
+        fields = ("keyboard_shortcuts", "extra_time", "share_phrases", "new_per_day", "reviews_per_day")
         labels = {
             "keyboard_shortcuts": "Single-key shortcuts in interviews",
             "extra_time": "Extra time",
             "share_phrases": "Share what I typed when I correct the key-point checker",
+            "new_per_day": "New questions a day",
+            "reviews_per_day": "Reviews a day",
         }
         widgets = {"extra_time": forms.RadioSelect}
+        error_messages = {
+            field: {
+                "max_value": "At most %(limit_value)s a day.",
+                "min_value": "0 is the least (none a day).",
+                "invalid": "A whole number of questions, like 20.",
+            }
+            for field in ("new_per_day", "reviews_per_day")
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A post without a limit (a form from before the limits) keeps the limit as it is.
+        for name in ("new_per_day", "reviews_per_day"):
+            self.fields[name].required = False
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "class": "narrow-number"})
+
+    def _limit(self, name: str) -> int:
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value is None else value
+
+    def clean_new_per_day(self) -> int:
+        return self._limit("new_per_day")
+
+    def clean_reviews_per_day(self) -> int:
+        return self._limit("reviews_per_day")
 
 
 class DeleteAccountForm(forms.Form):
@@ -383,6 +410,20 @@ class NoteForm(forms.Form):
         label="Private note",
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+
+
+class ReviewStartForm(forms.Form):
+    ahead = forms.BooleanField(required=False)  # practise questions not yet due, leaving their schedule alone
+
+    @property
+    def practise_ahead(self) -> bool:
+        return self.is_valid() and self.cleaned_data["ahead"]
+
+
+class ScheduleActionForm(forms.Form):
+    """What to do to one's card: the state wanted, not "toggle", so a double click cannot undo itself."""
+
+    action = forms.ChoiceField(choices=[(a, a) for a in ("suspend", "unsuspend", "bury", "unbury")])
 
 
 class BookmarkForm(forms.Form):

@@ -28,6 +28,10 @@ class ReviewStateQuerySet(models.QuerySet):
         not_buried = models.Q(buried_until__isnull=True) | models.Q(buried_until__lte=now or timezone.now())
         return self.filter(not_buried, suspended=False)
 
+    def held(self, now: datetime | None = None) -> "ReviewStateQuerySet":
+        """Cards the user suspended, or buried until a later day: kept out of what the app picks for them."""
+        return self.filter(models.Q(suspended=True) | models.Q(buried_until__gt=now or timezone.now()))
+
     def not_due(self, now: datetime | None = None) -> "ReviewStateQuerySet":
         """Cards in rotation whose time has not come: what "practise ahead" offers, soonest due first."""
         now = now or timezone.now()
@@ -49,6 +53,15 @@ class ReviewStateQuerySet(models.QuerySet):
         """Each card marked ``is_due`` by ``due()`` itself, in the same query."""
         due = ReviewState.objects.due(now).filter(pk=models.OuterRef("pk"))
         return self.annotate(is_due=models.Exists(due))
+
+    def allowance(self, preferences, now: datetime | None = None) -> "DailyAllowance":
+        """What the user's daily limits (``Preferences``) leave for the rest of today."""
+        new, old = self.done_today(now)
+        return DailyAllowance(
+            new_left=max(preferences.new_per_day - new, 0),
+            reviews_left=max(preferences.reviews_per_day - old, 0),
+            preferences=preferences,
+        )
 
     def leeches(self) -> "ReviewStateQuerySet":
         return self.filter(lapses__gte=LEECH_LAPSES, question__retired=False)
@@ -84,6 +97,15 @@ def day_start(now: datetime) -> datetime:
     """The start of the user's day that holds ``now``. Days are UTC days here, as on the progress page and
     the week ahead (the app keeps no time zone per user)."""
     return datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DailyAllowance:
+    """New questions and reviews the daily limits still allow today (never below 0)."""
+
+    new_left: int
+    reviews_left: int
+    preferences: object  # the Preferences they come from, for the limits themselves
 
 
 LEECH_LAPSES = 4  # missed this many times after first learning it: the card needs a different approach
