@@ -353,3 +353,44 @@ def test_daily_limits_are_saved_and_a_form_without_them_keeps_them(client_in, us
     client_in.post(reverse("quiz:account"), {"extra_time": "none"})
     prefs = Preferences.for_user(user)
     assert (prefs.new_per_day, prefs.reviews_per_day) == (5, 50)
+
+
+# -- 3. Practise ahead: review early without touching the schedule
+
+
+def test_practising_ahead_takes_cards_not_yet_due_and_leaves_their_schedule_alone(
+    client_in, user, six_questions
+):
+    for question in six_questions[:3]:
+        _card(user, question, Grade.NAILED)  # due in days
+    _card(user, six_questions[3], Grade.MISSED)  # due now: a review session's, not practice ahead's
+    ReviewState.objects.filter(question=six_questions[2]).update(suspended=True)
+    before = {c.question_id: (c.due, c.stability, c.difficulty, c.reviews) for c in ReviewState.objects.all()}
+    now = START + timedelta(hours=1)
+    with time_machine.travel(now, tick=False):
+        response = client_in.post(reverse("quiz:review-start"), {"ahead": "on"}, follow=True)
+        session = MockInterview.objects.get()
+        for item in session.items.order_by("position"):
+            client_in.post(_item_url("reveal", item), {"answer_text": "x"})
+            if item.position == 0:
+                html = client_in.get(_step(session)).content.decode()
+            client_in.post(_item_url("grade", item), {"grade": Grade.MISSED})
+    assert response.redirect_chain[-1][0] == _step(session)
+    assert not session.updates_schedule and session.setup == {"review": True, "ahead": True}
+    assert set(session.items.values_list("question", flat=True)) == {q.pk for q in six_questions[:2]}
+    assert "Practice only: your schedule is not changed." in html and _intervals(html) == []
+    after = {c.question_id: (c.due, c.stability, c.difficulty, c.reviews) for c in ReviewState.objects.all()}
+    assert after == before
+    assert set(session.items.values_list("grade", flat=True)) == {Grade.MISSED}  # the practice is kept
+
+
+def test_home_offers_practice_ahead_and_says_what_it_does(client_in, user):
+    html = client_in.get(reverse("quiz:home")).content.decode()
+    assert 'name="ahead"' in html
+    assert "Practice only: your schedule is not changed." in html
+
+
+def test_practising_ahead_with_nothing_scheduled_says_so(client_in, user):
+    response = client_in.post(reverse("quiz:review-start"), {"ahead": "on"}, follow=True)
+    assert "Nothing waits to come due" in response.content.decode()
+    assert not MockInterview.objects.exists()
