@@ -19,9 +19,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from quiz import throttles
+from quiz import practice_from, throttles
 from quiz.diffing import answer_update_for
-from quiz.forms import AnswerForm, GradeForm, HintForm, InterviewSetupForm, MarkForm, ReviewStartForm
+from quiz.forms import (
+    AnswerForm,
+    GradeForm,
+    HintForm,
+    InterviewSetupForm,
+    MarkForm,
+    ReviewStartForm,
+    TimingForm,
+)
 from quiz.models import (
     GRADE_CUTOFFS,
     GRADE_MEANINGS,
@@ -139,11 +147,48 @@ def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInte
     )
 
 
+def _start_from_selection(request: HttpRequest, selection: practice_from.Selection) -> HttpResponse:
+    """The setup page for the questions a page named (``practice_from``): they are what the interview asks,
+    all of them; only the timing (none for a review session) and the schedule are chosen here."""
+    kind = MockInterview.Kind.REVIEW if request.GET.get("kind") == "review" else MockInterview.Kind.INTERVIEW
+    initial = {**QUICK_START, "timing": "untimed"} if kind == MockInterview.Kind.REVIEW else QUICK_START
+    form = TimingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if not selection.questions:
+            form.add_error(None, "No question matches this selection any more: go back and change it.")
+        else:
+            timed = kind == MockInterview.Kind.INTERVIEW
+            interview = MockInterview.start(
+                request.user,
+                selection.questions,
+                seconds_per_question=form.seconds_per_question if timed else None,
+                total_seconds=form.total_seconds if timed else None,
+                kind=kind,
+                updates_schedule=form.cleaned_data["updates_schedule"],
+                setup={**form.setup(), "selection": selection.query, "kind": kind},
+            )
+            return redirect("quiz:interview-step", interview.pk)
+    context = {
+        "form": form,
+        "selection": selection,
+        "kind": kind,
+        "other_kind_url": "?"
+        + selection.query
+        + ("" if kind == MockInterview.Kind.REVIEW else "&kind=review"),
+        "running": MockInterview.objects.for_user(request.user).unfinished().first(),
+        "max_questions": practice_from.MAX_QUESTIONS,
+    }
+    return render(request, "quiz/interview_from.html", context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def interview_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and throttles.hit(request, "interview-start"):
         return throttles.too_many(request, "interview-start")
+    # Started from a page's questions (a search, a section, bookmarks, one question): the URL names them.
+    if (selection := practice_from.selection_from(request.GET, request.user)) is not None:
+        return _start_from_selection(request, selection)
     if request.method == "POST":
         data = request.POST if "quick" not in request.POST else QUICK_START
         form = InterviewSetupForm(data)
