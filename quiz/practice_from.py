@@ -37,14 +37,20 @@ def is_selection(query: QueryDict) -> bool:
     return any(query.get(key) for key in ("question", *SELECTING))
 
 
-def selection_from(query: QueryDict, user) -> Selection | None:
-    """The questions ``query`` names for ``user``; None when it names no selection."""
-    if not is_selection(query):
-        return None
+def selection_query(query: QueryDict) -> QueryDict:
+    """The selection's own keys of ``query``, empty ones left out: what the setup page's URL carries."""
     kept = QueryDict(mutable=True)
     for key in KEYS:
         if values := [v for v in query.getlist(key) if v]:
             kept.setlist(key, values)
+    return kept
+
+
+def selection_from(query: QueryDict, user) -> Selection | None:
+    """The questions ``query`` names for ``user``; None when it names no selection."""
+    if not is_selection(query):
+        return None
+    kept = selection_query(query)
     if "question" in kept:
         return _one_question(kept, user)
     form = QuestionFilterForm(kept)

@@ -394,3 +394,10 @@ def test_practising_ahead_with_nothing_scheduled_says_so(client_in, user):
     response = client_in.post(reverse("quiz:review-start"), {"ahead": "on"}, follow=True)
     assert "Nothing waits to come due" in response.content.decode()
     assert not MockInterview.objects.exists()
+
+
+def test_the_week_ahead_leaves_out_suspended_cards(user, six_questions):
+    cards = [_card(user, q, Grade.NAILED) for q in six_questions[:2]]
+    cards[0].suspend()
+    week = ReviewState.objects.for_user(user).forecast(days=30, now=START + timedelta(minutes=1))
+    assert sum(n for _, n in week) == 1

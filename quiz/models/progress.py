@@ -77,12 +77,13 @@ class ReviewStateQuerySet(models.QuerySet):
 
     def forecast(self, days: int = 7, now: datetime | None = None) -> list[tuple[date, int]]:
         """How many reviews come due on each of the next ``days`` days (UTC), after ``now``: the ones due
-        already are ``due()``, counted apart, so "later today" never repeats them."""
+        already are ``due()``, counted apart, so "later today" never repeats them. Suspended cards never
+        come due."""
         now = now or timezone.now()
         today = now.date()
         horizon = datetime.combine(today + timedelta(days=days), time.min, tzinfo=UTC)
         rows = (
-            self.filter(due__gt=now, due__lt=horizon, question__retired=False)
+            self.filter(due__gt=now, due__lt=horizon, question__retired=False, suspended=False)
             .annotate(day=TruncDate("due"))
             .values("day")
             .annotate(n=models.Count("id"))

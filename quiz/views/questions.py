@@ -46,7 +46,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
     # ... and "Practise these" starts from the same query string (practice_from), once it selects something.
     practise_url = None
     if practice_from.is_selection(filters):
-        practise_url = f"{reverse('quiz:interview-new')}?{filters.urlencode()}"
+        practise_url = f"{reverse('quiz:interview-new')}?{practice_from.selection_query(filters).urlencode()}"
     context = {
         "form": form,
         "page": page,
