@@ -61,6 +61,11 @@ def test_a_sections_page_starts_a_review_session_of_that_section(client_in, user
     assert f'href="{NEW}?section={vision.pk}&amp;kind=review"' in listing
     page = client_in.get(NEW, {"section": vision.pk, "kind": "review"}).content.decode()
     assert "Review these questions" in page and "Questions in Vision" in page
+    assert f'action="{NEW}?section={vision.pk}&amp;kind=review"' in page
+    assert f'href="{NEW}?section={vision.pk}">Make it a timed mock interview instead' in page
+    interview_page = client_in.get(NEW, {"section": vision.pk}).content.decode()
+    assert f'action="{NEW}?section={vision.pk}"' in interview_page
+    assert f'href="{NEW}?section={vision.pk}&amp;kind=review">Review them untimed instead' in interview_page
     form = {"updates_schedule": "on", "timing": "untimed", "minutes": "3"}  # the page's hidden timing
     client_in.post(f"{NEW}?section={vision.pk}&kind=review", form)
     review = MockInterview.objects.get()

@@ -172,9 +172,7 @@ def _start_from_selection(request: HttpRequest, selection: practice_from.Selecti
         "form": form,
         "selection": selection,
         "kind": kind,
-        "other_kind_url": "?"
-        + selection.query
-        + ("" if kind == MockInterview.Kind.REVIEW else "&kind=review"),
+        "interview_url": f"{reverse('quiz:interview-new')}?{selection.query}",
         "running": MockInterview.objects.for_user(request.user).unfinished().first(),
         "max_questions": practice_from.MAX_QUESTIONS,
     }
