@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from quiz import exporter, throttles
-from quiz.models import Bank, Difficulty, Flag, Grade, Provenance, Question, Section
+from quiz.models import Bank, Difficulty, Flag, Grade, InterviewItem, Provenance, Question, Section
 from quiz.models.accounts import Preferences
 from quiz.rendering import MAX_MARKDOWN_CHARS, MarkdownError, render_markdown
 from quiz.search.query import SearchResult, search
@@ -35,13 +35,40 @@ class SignUpForm(UserCreationForm):
 class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Preferences
-        fields = ("keyboard_shortcuts", "extra_time", "share_phrases")
+        fields = ("keyboard_shortcuts", "extra_time", "share_phrases", "new_per_day", "reviews_per_day")
         labels = {
             "keyboard_shortcuts": "Single-key shortcuts in interviews",
             "extra_time": "Extra time",
             "share_phrases": "Share what I typed when I correct the key-point checker",
+            "new_per_day": "New questions a day",
+            "reviews_per_day": "Reviews a day",
         }
         widgets = {"extra_time": forms.RadioSelect}
+        error_messages = {
+            field: {
+                "max_value": "At most %(limit_value)s a day.",
+                "min_value": "0 is the least (none a day).",
+                "invalid": "A whole number of questions, like 20.",
+            }
+            for field in ("new_per_day", "reviews_per_day")
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A post without a limit (a form from before the limits) keeps the limit as it is.
+        for name in ("new_per_day", "reviews_per_day"):
+            self.fields[name].required = False
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "class": "narrow-number"})
+
+    def _limit(self, name: str) -> int:
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value is None else value
+
+    def clean_new_per_day(self) -> int:
+        return self._limit("new_per_day")
+
+    def clean_reviews_per_day(self) -> int:
+        return self._limit("reviews_per_day")
 
 
 class DeleteAccountForm(forms.Form):
@@ -162,30 +189,15 @@ class BankChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
-class InterviewSetupForm(forms.Form):
+class TimingForm(forms.Form):
+    """How long and whether it counts: what every interview's setup asks, wherever it starts from."""
+
     TIMING_CHOICES = [
         ("per_question", "Minutes per question"),
         ("total", "Minutes in all"),
         ("untimed", "Untimed"),
     ]
 
-    banks = BankChoiceField()
-    sections = SectionChoiceField(
-        queryset=Section.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked means all sections of the banks picked. A chapter includes its topics.",
-    )
-    difficulties = forms.MultipleChoiceField(
-        choices=Difficulty.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked means any difficulty.",
-    )
-    include_unanswered = forms.BooleanField(
-        required=False, label="Include questions that have no reference answer yet"
-    )
-    question_count = forms.IntegerField(label="Questions", min_value=1, max_value=50, initial=10)
     timing = forms.ChoiceField(choices=TIMING_CHOICES, initial="per_question", widget=forms.RadioSelect)
     minutes = forms.IntegerField(
         label="Minutes",
@@ -197,16 +209,6 @@ class InterviewSetupForm(forms.Form):
     updates_schedule = forms.BooleanField(
         required=False, initial=True, label="Count these grades towards my review schedule"
     )
-    follow_ups = forms.BooleanField(
-        required=False,
-        initial=True,
-        label="Ask follow-up questions",
-        help_text="After you grade a question that has follow-ups, they come next, within the same time.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["sections"].queryset = Section.objects.filter(retired=False).select_related("bank")
 
     def clean(self):
         cleaned = super().clean()
@@ -227,6 +229,40 @@ class InterviewSetupForm(forms.Form):
         return None
 
     def setup(self) -> dict:
+        data = self.cleaned_data
+        return {"timing": data["timing"], "minutes": data["minutes"]}
+
+
+class InterviewSetupForm(TimingForm):
+    banks = BankChoiceField()
+    sections = SectionChoiceField(
+        queryset=Section.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked means all sections of the banks picked. A chapter includes its topics.",
+    )
+    difficulties = forms.MultipleChoiceField(
+        choices=Difficulty.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked means any difficulty.",
+    )
+    include_unanswered = forms.BooleanField(
+        required=False, label="Include questions that have no reference answer yet"
+    )
+    question_count = forms.IntegerField(label="Questions", min_value=1, max_value=50, initial=10)
+    follow_ups = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Ask follow-up questions",
+        help_text="After you grade a question that has follow-ups, they come next, within the same time.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sections"].queryset = Section.objects.filter(retired=False).select_related("bank")
+
+    def setup(self) -> dict:
         """The choices as plain JSON, stored on the interview so it can be repeated."""
         data = self.cleaned_data
         return {
@@ -235,8 +271,7 @@ class InterviewSetupForm(forms.Form):
             "difficulties": list(data["difficulties"]),
             "include_unanswered": data["include_unanswered"],
             "question_count": data["question_count"],
-            "timing": data["timing"],
-            "minutes": data["minutes"],
+            **super().setup(),
             **({"follow_ups": True} if data["follow_ups"] else {}),
         }
 
@@ -354,6 +389,7 @@ class QuestionFilterForm(forms.Form):
     missed = forms.BooleanField(required=False, label="I missed it (last graded Missed or Partial)")
     due = forms.BooleanField(required=False, label="Due now")
     bookmarked = forms.BooleanField(required=False, label="Bookmarked")
+    marked = forms.BooleanField(required=False, label="Marked for later in an interview")
 
     def questions(self, user) -> QuerySet[Question]:
         """The active questions these filters select for ``user``, in bank order, with the user's badges."""
@@ -382,6 +418,9 @@ class QuestionFilterForm(forms.Form):
             questions = questions.filter(is_due=True)
         if data.get("bookmarked"):
             questions = questions.filter(is_bookmarked=True)
+        if data.get("marked"):
+            marked = InterviewItem.objects.for_user(user).filter(marked=True).values("question")
+            questions = questions.filter(pk__in=marked)
         return questions.order_by("position", "pk")
 
     def found(self, questions: QuerySet[Question]) -> SearchResult | None:
@@ -402,6 +441,20 @@ class NoteForm(forms.Form):
         label="Private note",
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+
+
+class ReviewStartForm(forms.Form):
+    ahead = forms.BooleanField(required=False)  # practise questions not yet due, leaving their schedule alone
+
+    @property
+    def practise_ahead(self) -> bool:
+        return self.is_valid() and self.cleaned_data["ahead"]
+
+
+class ScheduleActionForm(forms.Form):
+    """What to do to one's card: the state wanted, not "toggle", so a double click cannot undo itself."""
+
+    action = forms.ChoiceField(choices=[(a, a) for a in ("suspend", "unsuspend", "bury", "unbury")])
 
 
 class BookmarkForm(forms.Form):

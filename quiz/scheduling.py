@@ -47,6 +47,12 @@ def review(previous: CardState | None, grade: int, when: datetime) -> CardState:
     )
 
 
+def next_dues(previous: CardState | None, when: datetime) -> dict[int, datetime]:
+    """Per grade (1-4): when the card would come due if graded so at ``when``, by ``review`` itself, so the
+    interval shown under a grade button is the one that grade then sets. Pure computation: no database."""
+    return {grade: review(previous, grade, when).due for grade in RATING_FOR_GRADE}
+
+
 def _card_from(state: CardState) -> Card:
     return Card(
         card_id=CARD_ID,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quiz.views import account, banks, flags, history, interviews, overrides, pages, questions
+from quiz.views import account, banks, flags, history, interviews, overrides, pages, questions, schedule
 
 app_name = "quiz"
 urlpatterns = [
@@ -21,6 +21,9 @@ urlpatterns = [
     path("questions/<int:pk>/note/", questions.save_note, name="question-note"),
     path("questions/<int:pk>/bookmark/", questions.set_bookmark, name="question-bookmark"),
     path("questions/<int:pk>/flag/", flags.flag_answer, name="flag-answer"),
+    path("questions/<int:pk>/schedule/", schedule.set_schedule, name="question-schedule"),
+    path("questions/<int:pk>/reset/", schedule.reset_card, name="question-reset"),
+    path("account/suspended/", schedule.suspended, name="suspended"),
     path("my-flags/", flags.my_flags, name="my-flags"),
     path("review-queue/", flags.review_queue, name="review-queue"),
     path("review-queue/flags/<int:pk>/dismiss/", flags.dismiss_flag, name="flag-dismiss"),

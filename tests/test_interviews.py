@@ -120,10 +120,11 @@ def test_a_section_with_no_question_is_neither_offered_nor_accepted(client_in, b
 
 def test_a_quick_start_counts_no_sections(client_in, bank, django_assert_num_queries):
     # session, user; the start throttle (its count added and read in one statement, in a savepoint);
-    # the interview in progress (a one-click start must not end it); the questions picked, their follow-ups
-    # (none here); then in a savepoint: the preferences (extra time), the user's row locked, the open
-    # interviews (to end them), the interview and its items. No section is read: none was ticked.
-    with django_assert_num_queries(17):
+    # the interview in progress (a one-click start must not end it); the preferences and today's cards (the
+    # daily limit on new questions), the questions picked, their follow-ups (none here); then in a savepoint:
+    # the preferences (extra time), the user's row locked, the open interviews (to end them), the interview
+    # and its items. No section is read: none was ticked.
+    with django_assert_num_queries(19):
         client_in.post(reverse("quiz:interview-new"), {"quick": "1"})
     assert MockInterview.objects.get().question_count == 5
 

@@ -22,9 +22,20 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from quiz.models import Bank, BankUpload, Flag, Grade, KeyPointOverride, MockInterview, Question, Section
+from quiz.models import (
+    Bank,
+    BankUpload,
+    Flag,
+    Grade,
+    KeyPointOverride,
+    MockInterview,
+    Question,
+    ReviewState,
+    Section,
+)
 from quiz.tasks import import_upload
 
 ROLES = ["anonymous", "user", "other user", "reviewer", "staff", "bank clerk"]
@@ -120,6 +131,12 @@ TABLE: dict[str, Row] = {
         _quiz("/questions/{question}/bookmark/"), POST_ONLY, (LOGIN, *(ELSEWHERE,) * 4), {"bookmarked": "on"}
     ),
     "quiz:flag-answer": Row(_quiz("/questions/{question}/flag/"), SIGNED_IN),
+    # A review card is its user's own: suspending, burying or resetting another's is a 404.
+    "quiz:question-schedule": Row(
+        _quiz("/questions/{question}/schedule/"), POST_ONLY, OWNER_POST, {"action": "suspend"}
+    ),
+    "quiz:question-reset": Row(_quiz("/questions/{question}/reset/"), OWNER),
+    "quiz:suspended": Row(_quiz("/account/suspended/"), SIGNED_IN),
     "quiz:my-flags": Row(_quiz("/my-flags/"), SIGNED_IN),
     # -- reviewing: reviewers and staff; the permission check comes before the method check
     "quiz:review-queue": Row(_quiz("/review-queue/"), REVIEWERS),
@@ -229,6 +246,7 @@ def objects(db, make_question) -> dict:
     finished.end_early()
     upload = BankUpload.stash(owner, "team", {"a.md": b"# A\n\n### Why?\nBecause.\n"})
     running = MockInterview.start(owner, [question])  # started last: starting one ends any left open
+    ReviewState.record(owner.pk, question.pk, Grade.GOOD, timezone.now())  # the owner's card, to suspend
     clerk = users.create_user("clara", is_staff=True)
     clerk.user_permissions.add(Permission.objects.get(codename="add_bank"))
     access = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "ada", "http_accept": "*/*"}

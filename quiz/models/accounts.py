@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 
 
@@ -33,6 +34,20 @@ class Preferences(models.Model):
         help_text="When you untick a point the checker ticked, or tick one it did not, reviewers always see "
         "that it happened. With this on they also see the words you typed, to teach the checker new "
         "phrasings. Off: only the counts.",
+    )
+
+    # Daily limits (Anki's habit): at most this many questions new to the schedule, and this many reviews,
+    # each day; counted by ``ReviewStateQuerySet.done_today``.
+    new_per_day = models.PositiveSmallIntegerField(
+        default=20,
+        validators=[MaxValueValidator(999)],
+        help_text="Questions you have never graded that an interview may bring into your review schedule "
+        "each day. 0: none, only reviews. Questions you pick yourself (one question, a search) always come.",
+    )
+    reviews_per_day = models.PositiveSmallIntegerField(
+        default=200,
+        validators=[MaxValueValidator(9999)],
+        help_text="Questions a review session takes each day at most; the rest wait for tomorrow, still due.",
     )
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db import models
 from django.utils import timezone
 
 from quiz.models import followups
@@ -43,7 +44,12 @@ class InterviewSummary:
 
     @classmethod
     def of(cls, interview: "MockInterview") -> "InterviewSummary":
-        everything = list(interview.items.select_related("question__section").order_by("position"))
+        # Each question's card comes in the same read, for the page's suspend, bury and reset buttons.
+        own_card = models.Q(question__review_states__user=interview.user_id)
+        items = interview.items.annotate(
+            user_card=models.FilteredRelation("question__review_states", condition=own_card)
+        )
+        everything = list(items.select_related("question__section", "user_card").order_by("position"))
         # The score counts the questions; their follow-ups are the chains' depth (followups.Chain).
         items = [item for item in everything if item.follows_id is None]
         by_section: dict[int, SectionResult] = {}

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from quiz import scheduling
 from quiz.models.content import Grade, Question, Section
-from quiz.wording import percent_of
+from quiz.wording import interval_from, percent_of
 
 
 class ReviewStateQuerySet(models.QuerySet):
@@ -18,13 +18,50 @@ class ReviewStateQuerySet(models.QuerySet):
 
     def due(self, now: datetime | None = None) -> "ReviewStateQuerySet":
         """The one meaning of "due" (home count, review sessions, the bank's filter, a question's badge): the
-        card's review time has come, now, not later today. A session started from "N due" takes exactly N."""
-        return self.filter(due__lte=now or timezone.now(), question__retired=False)
+        card's review time has come, now, not later today, and the user has not suspended it or buried it
+        until a later day. A session started from "N due" takes exactly N (within the daily review limit)."""
+        now = now or timezone.now()
+        return self.in_rotation(now).filter(due__lte=now, question__retired=False)
+
+    def in_rotation(self, now: datetime | None = None) -> "ReviewStateQuerySet":
+        """Cards neither suspended nor buried at ``now``: the ones a review session may take."""
+        not_buried = models.Q(buried_until__isnull=True) | models.Q(buried_until__lte=now or timezone.now())
+        return self.filter(not_buried, suspended=False)
+
+    def held(self, now: datetime | None = None) -> "ReviewStateQuerySet":
+        """Cards the user suspended, or buried until a later day: kept out of what the app picks for them."""
+        return self.filter(models.Q(suspended=True) | models.Q(buried_until__gt=now or timezone.now()))
+
+    def not_due(self, now: datetime | None = None) -> "ReviewStateQuerySet":
+        """Cards in rotation whose time has not come: what "practise ahead" offers, soonest due first."""
+        now = now or timezone.now()
+        return self.in_rotation(now).filter(due__gt=now, question__retired=False).order_by("due")
+
+    def suspended(self) -> "ReviewStateQuerySet":
+        return self.filter(suspended=True)
+
+    def done_today(self, now: datetime | None = None) -> tuple[int, int]:
+        """(new cards, other cards) graded since the start of the user's day: what the daily limits count.
+        A card graded twice today counts once."""
+        since = day_start(now or timezone.now())
+        today = self.filter(last_review__gte=since)
+        new = models.Q(introduced_at__gte=since)
+        counts = today.aggregate(new=models.Count("pk", filter=new), old=models.Count("pk", filter=~new))
+        return counts["new"], counts["old"]
 
     def with_is_due(self, now: datetime | None = None) -> "ReviewStateQuerySet":
         """Each card marked ``is_due`` by ``due()`` itself, in the same query."""
         due = ReviewState.objects.due(now).filter(pk=models.OuterRef("pk"))
         return self.annotate(is_due=models.Exists(due))
+
+    def allowance(self, preferences, now: datetime | None = None) -> "DailyAllowance":
+        """What the user's daily limits (``Preferences``) leave for the rest of today."""
+        new, old = self.done_today(now)
+        return DailyAllowance(
+            new_left=max(preferences.new_per_day - new, 0),
+            reviews_left=max(preferences.reviews_per_day - old, 0),
+            preferences=preferences,
+        )
 
     def leeches(self) -> "ReviewStateQuerySet":
         return self.filter(lapses__gte=LEECH_LAPSES, question__retired=False)
@@ -40,12 +77,13 @@ class ReviewStateQuerySet(models.QuerySet):
 
     def forecast(self, days: int = 7, now: datetime | None = None) -> list[tuple[date, int]]:
         """How many reviews come due on each of the next ``days`` days (UTC), after ``now``: the ones due
-        already are ``due()``, counted apart, so "later today" never repeats them."""
+        already are ``due()``, counted apart, so "later today" never repeats them. Suspended cards never
+        come due."""
         now = now or timezone.now()
         today = now.date()
         horizon = datetime.combine(today + timedelta(days=days), time.min, tzinfo=UTC)
         rows = (
-            self.filter(due__gt=now, due__lt=horizon, question__retired=False)
+            self.filter(due__gt=now, due__lt=horizon, question__retired=False, suspended=False)
             .annotate(day=TruncDate("due"))
             .values("day")
             .annotate(n=models.Count("id"))
@@ -54,6 +92,21 @@ class ReviewStateQuerySet(models.QuerySet):
         for row in rows:
             counts[row["day"]] += row["n"]
         return list(counts.items())
+
+
+def day_start(now: datetime) -> datetime:
+    """The start of the user's day that holds ``now``. Days are UTC days here, as on the progress page and
+    the week ahead (the app keeps no time zone per user)."""
+    return datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DailyAllowance:
+    """New questions and reviews the daily limits still allow today (never below 0)."""
+
+    new_left: int
+    reviews_left: int
+    preferences: object  # the Preferences they come from, for the limits themselves
 
 
 LEECH_LAPSES = 4  # missed this many times after first learning it: the card needs a different approach
@@ -73,6 +126,11 @@ class ReviewState(models.Model):
     last_grade = models.PositiveSmallIntegerField(choices=Grade.choices, null=True, blank=True)
     reviews = models.PositiveIntegerField(default=0)
     lapses = models.PositiveIntegerField(default=0, help_text="Times graded Missed.")
+    # The user's own hold on the card: suspended until they unsuspend it; buried until the next day starts.
+    suspended = models.BooleanField(default=False)
+    buried_until = models.DateTimeField(null=True, blank=True)
+    # Its first grade (NULL on cards graded before this was kept): the daily limit on new questions counts it.
+    introduced_at = models.DateTimeField(null=True, blank=True)
 
     objects = ReviewStateQuerySet.as_manager()
 
@@ -92,6 +150,16 @@ class ReviewState(models.Model):
         )
 
     @property
+    def schedule_card(self) -> scheduling.CardState | None:
+        """The FSRS card a grade moves on: None before the first grade (or after a reset), a new card."""
+        return self.card if self.reviews else None
+
+    def next_intervals(self, now: datetime) -> dict[int, str]:
+        """Per grade: when this card comes back if graded so now, in words (the grade buttons' labels)."""
+        dues = scheduling.next_dues(self.schedule_card, now)
+        return {grade: interval_from(now, due) for grade, due in dues.items()}
+
+    @property
     def is_leech(self) -> bool:
         return self.lapses >= LEECH_LAPSES
 
@@ -106,22 +174,45 @@ class ReviewState(models.Model):
         """Apply one self-grade to the user's card for this question (creating it on first sight)."""
         return cls.card_of(user_id, question_id).review(grade, when)
 
+    def suspend(self, suspended: bool = True) -> None:
+        """Take the card out of review sessions until it is unsuspended (``suspended=False``)."""
+        ReviewState.objects.filter(pk=self.pk).update(suspended=suspended)
+        self.suspended = suspended
+
+    def bury(self, now: datetime | None = None) -> None:
+        """Leave the card out of review sessions until the user's next day starts; its schedule is kept."""
+        self.buried_until = day_start(now or timezone.now()) + timedelta(days=1)
+        ReviewState.objects.filter(pk=self.pk).update(buried_until=self.buried_until)
+
+    def unbury(self) -> None:
+        ReviewState.objects.filter(pk=self.pk).update(buried_until=None)
+        self.buried_until = None
+
+    def is_buried(self, now: datetime | None = None) -> bool:
+        return self.buried_until is not None and self.buried_until > (now or timezone.now())
+
+    def forget(self) -> None:
+        """Reset: the question leaves the schedule and its next grade starts it as new (the answers given
+        stay in the user's history). Deleting the row is the reset: a card is the (user, question) row."""
+        ReviewState.objects.filter(pk=self.pk).delete()
+
     SCHEDULE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "last_grade")
 
     def review(self, grade: int, when: datetime) -> "ReviewState":
         """Move this card on by one grade and write it, in the caller's transaction. The card was read
         before it: if another grade of the same question was written since (two tabs), read it again."""
         seen = self.reviews
-        card = scheduling.review(self.card if seen else None, grade, when)
+        card = scheduling.review(self.schedule_card, grade, when)
         self.state, self.step = card.state, card.step
         self.stability, self.difficulty = card.stability, card.difficulty
         self.due, self.last_review = card.due, card.last_review
         self.last_grade = grade
         self.reviews, self.lapses = seen + 1, self.lapses + (grade == Grade.MISSED)
         if not seen:
+            self.introduced_at = when
             # The first grade inserts; if the same question's first grade in another tab won the race, this
             # one's card replaces it (its grade is still on its interview).
-            fields = [*self.SCHEDULE_FIELDS, "reviews", "lapses"]
+            fields = [*self.SCHEDULE_FIELDS, "reviews", "lapses", "introduced_at"]
             ReviewState.objects.bulk_create(
                 [self], update_conflicts=True, unique_fields=["user", "question"], update_fields=fields
             )

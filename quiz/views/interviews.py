@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,9 +19,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from quiz import throttles
+from quiz import practice_from, throttles
 from quiz.diffing import answer_update_for
-from quiz.forms import AnswerForm, GradeForm, HintForm, InterviewSetupForm, MarkForm
+from quiz.forms import (
+    AnswerForm,
+    GradeForm,
+    HintForm,
+    InterviewSetupForm,
+    MarkForm,
+    ReviewStartForm,
+    TimingForm,
+)
 from quiz.models import (
     GRADE_CUTOFFS,
     GRADE_MEANINGS,
@@ -28,6 +37,7 @@ from quiz.models import (
     Grade,
     InterviewItem,
     MockInterview,
+    Preferences,
     Question,
     ReviewState,
     hints,
@@ -78,6 +88,33 @@ def _ends_without_asking(request: HttpRequest, kind: str, setup: dict) -> bool:
     return not (running.kind == kind and running.setup == setup and running.created_at >= double_click)
 
 
+NEW_LIMIT_REACHED = (
+    "Today's limit on new questions ({limit}, in your account) left room for {room}: the rest of this "
+    "interview is questions you have met before."
+)
+
+
+def _pick(request: HttpRequest, questions, count: int, updates_schedule: bool) -> list[Question]:
+    """Up to ``count`` of ``questions``, fresh first, leaving out the ones the user suspended or buried. An
+    interview that counts towards the schedule brings no more questions new to it than today's limit
+    leaves (``Preferences.new_per_day``), and fills up with questions met before."""
+    cards = ReviewState.objects.for_user(request.user)
+    questions = questions.exclude(pk__in=cards.held().values("question")).fresh_first_for(request.user)
+    if not updates_schedule:
+        return list(questions[:count])
+    allowance = cards.allowance(Preferences.for_user(request.user))
+    if allowance.new_left >= count:
+        return list(questions[:count])
+    scheduled = Exists(cards.filter(question=OuterRef("pk")))
+    new = list(questions.exclude(scheduled)[: allowance.new_left + 1])
+    taken = new[: allowance.new_left]
+    picked = taken + list(questions.filter(scheduled)[: count - len(taken)])
+    if len(new) > len(taken):
+        limit = allowance.preferences.new_per_day
+        messages.info(request, NEW_LIMIT_REACHED.format(limit=limit, room=counted(len(taken), "new one")))
+    return picked
+
+
 def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInterview | None:
     data = form.cleaned_data
     # Follow-ups are asked after their question (followups.py), never as questions of their own.
@@ -87,7 +124,7 @@ def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInte
         questions = questions.filter(difficulty__in=data["difficulties"])
     if not data["include_unanswered"]:
         questions = questions.answered()
-    picked = list(questions.fresh_first_for(request.user)[: data["question_count"]])
+    picked = _pick(request, questions, data["question_count"], data["updates_schedule"])
     if not picked:
         form.add_error(
             None, "No question matches these choices. Tick more sections or include unanswered ones."
@@ -110,11 +147,46 @@ def _start_from_form(request: HttpRequest, form: InterviewSetupForm) -> MockInte
     )
 
 
+def _start_from_selection(request: HttpRequest, selection: practice_from.Selection) -> HttpResponse:
+    """The setup page for the questions a page named (``practice_from``): they are what the interview asks,
+    all of them; only the timing (none for a review session) and the schedule are chosen here."""
+    kind = MockInterview.Kind.REVIEW if request.GET.get("kind") == "review" else MockInterview.Kind.INTERVIEW
+    initial = {**QUICK_START, "timing": "untimed"} if kind == MockInterview.Kind.REVIEW else QUICK_START
+    form = TimingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if not selection.questions:
+            form.add_error(None, "No question matches this selection any more: go back and change it.")
+        else:
+            timed = kind == MockInterview.Kind.INTERVIEW
+            interview = MockInterview.start(
+                request.user,
+                selection.questions,
+                seconds_per_question=form.seconds_per_question if timed else None,
+                total_seconds=form.total_seconds if timed else None,
+                kind=kind,
+                updates_schedule=form.cleaned_data["updates_schedule"],
+                setup={**form.setup(), "selection": selection.query, "kind": kind},
+            )
+            return redirect("quiz:interview-step", interview.pk)
+    context = {
+        "form": form,
+        "selection": selection,
+        "kind": kind,
+        "interview_url": f"{reverse('quiz:interview-new')}?{selection.query}",
+        "running": MockInterview.objects.for_user(request.user).unfinished().first(),
+        "max_questions": practice_from.MAX_QUESTIONS,
+    }
+    return render(request, "quiz/interview_from.html", context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def interview_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and throttles.hit(request, "interview-start"):
         return throttles.too_many(request, "interview-start")
+    # Started from a page's questions (a search, a section, bookmarks, one question): the URL names them.
+    if (selection := practice_from.selection_from(request.GET, request.user)) is not None:
+        return _start_from_selection(request, selection)
     if request.method == "POST":
         data = request.POST if "quick" not in request.POST else QUICK_START
         form = InterviewSetupForm(data)
@@ -150,12 +222,18 @@ def _step_response(
         url = reverse("quiz:results", args=[interview.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     template = page_or_part(request, "quiz/interview.html", "question-card")
+    now = timezone.now()
+    # Under each grade button, when that grade brings the question back: from the card the step's read
+    # brought (``with_cards``), so the labels cost no query.
+    intervals = {}
+    if item.is_revealed and interview.updates_schedule:
+        intervals = item.review_card().next_intervals(now)
     context = {
         "interview": interview,
         "item": item,
         "answer_text": item.answer_text,
-        "now": timezone.now(),
-        "grades": [(grade, GRADE_MEANINGS[grade]) for grade in Grade],
+        "now": now,
+        "grades": [(grade, GRADE_MEANINGS[grade], intervals.get(grade)) for grade in Grade],
         "grade_cutoffs": GRADE_CUTOFFS,
         "answer_update": answer_update_for(item.question, request.user) if item.is_revealed else None,
         "notice": notice,
@@ -173,7 +251,8 @@ def _step_response(
 @login_required
 @vary_on_headers("HX-Request")
 def interview_step(request: HttpRequest, pk: int) -> HttpResponse:
-    return _step_response(request, MockInterview.at_step(request.user, pk) or _interview_for(request, pk))
+    interview = MockInterview.at_step(request.user, pk, with_cards=True)
+    return _step_response(request, interview or _interview_for(request, pk))
 
 
 ALREADY_DONE = (
@@ -202,7 +281,7 @@ def _refused(request: HttpRequest, interview: MockInterview, form: AnswerForm) -
 @vary_on_headers("HX-Request")
 @require_POST
 def reveal_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview, item = _step_for(request, pk, item_pk)
+    interview, item = _step_for(request, pk, item_pk, with_cards=True)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
@@ -239,7 +318,7 @@ def skip_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @vary_on_headers("HX-Request")
 @require_POST
 def mark_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    interview, item = _step_for(request, pk, item_pk)
+    interview, item = _step_for(request, pk, item_pk, with_cards=True)
     # The form says the state wanted, not "toggle", so a double click cannot undo itself.
     form = MarkForm(request.POST)
     if not form.is_valid():
@@ -255,7 +334,7 @@ def mark_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @require_POST
 def hint_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """The next key point's gist, before Reveal; the typed text is kept."""
-    interview, item = _step_for(request, pk, item_pk)
+    interview, item = _step_for(request, pk, item_pk, with_cards=True)
     form = HintForm(request.POST)
     if not form.is_valid():
         return _refused(request, interview, form)
@@ -319,6 +398,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "grade_labels": dict(Grade.choices),
             "points_missed": points_missed,
             "points_missed_window": POINTS_MISSED_WINDOW,
+            "now": timezone.now(),
         },
     )
 
@@ -353,21 +433,53 @@ def practise_missed(request: HttpRequest, pk: int) -> HttpResponse:
 
 REVIEW_SESSION_SIZE = 20
 REVIEW_SETUP = {"review": True}
+# Practising ahead is practice only: the grades are kept in the history, the cards' schedules are not touched.
+REVIEW_AHEAD_SETUP = {"review": True, "ahead": True}
+REVIEW_LIMIT_REACHED = (
+    "You have done today's {limit} reviews (your daily limit): the rest stay due for tomorrow. "
+    "Change the limit in your account, or practise ahead without changing your schedule."
+)
+
+
+def _review_questions(request: HttpRequest, ahead: bool) -> list[Question] | None:
+    """The questions of a review session: the due ones, most overdue first, within today's review limit;
+    practising ahead, the ones not yet due, soonest first. None: the daily limit leaves no room."""
+    cards = ReviewState.objects.for_user(request.user).select_related("question")
+    if ahead:
+        return [card.question for card in cards.not_due()[:REVIEW_SESSION_SIZE]]
+    allowance = ReviewState.objects.for_user(request.user).allowance(Preferences.for_user(request.user))
+    due = cards.due().order_by("due")
+    if not allowance.reviews_left:
+        if due.exists():
+            messages.info(request, REVIEW_LIMIT_REACHED.format(limit=allowance.preferences.reviews_per_day))
+            return None
+        return []
+    return [card.question for card in due[: min(REVIEW_SESSION_SIZE, allowance.reviews_left)]]
 
 
 @login_required
 @require_POST
 def review_start(request: HttpRequest) -> HttpResponse:
-    """A review session: the questions whose spaced-repetition time has come, most overdue first, untimed."""
+    """A review session, untimed: what is due (``ahead``: not due yet, practice only)."""
     if throttles.hit(request, "interview-start"):
         return throttles.too_many(request, "interview-start")
-    due = ReviewState.objects.for_user(request.user).due().order_by("due").select_related("question")
-    questions = [state.question for state in due[:REVIEW_SESSION_SIZE]]
-    if not questions:
-        messages.info(request, "Nothing is due now. Come back later, or take a mock interview.")
+    ahead = ReviewStartForm(request.POST).practise_ahead
+    questions = _review_questions(request, ahead)
+    if questions is None:
         return redirect("quiz:home")
-    if _ends_without_asking(request, MockInterview.Kind.REVIEW, REVIEW_SETUP):
+    if not questions:
+        messages.info(
+            request,
+            "Nothing waits to come due: grade questions in an interview first."
+            if ahead
+            else "Nothing is due now. Come back later, or take a mock interview.",
+        )
+        return redirect("quiz:home")
+    setup = REVIEW_AHEAD_SETUP if ahead else REVIEW_SETUP
+    if _ends_without_asking(request, MockInterview.Kind.REVIEW, setup):
         messages.info(request, LEFT_RUNNING)
         return redirect("quiz:home")
-    review = MockInterview.start(request.user, questions, kind=MockInterview.Kind.REVIEW, setup=REVIEW_SETUP)
+    review = MockInterview.start(
+        request.user, questions, kind=MockInterview.Kind.REVIEW, setup=setup, updates_schedule=not ahead
+    )
     return redirect("quiz:interview-step", review.pk)

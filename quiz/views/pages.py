@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from quiz import throttles
 from quiz.forms import SignUpForm
-from quiz.models import Flag, MockInterview, ReviewState, Section
+from quiz.models import Flag, MockInterview, Preferences, ReviewState, Section
 
 FLAG_NEWS_SHOWN = 5
 
@@ -26,6 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["recent"] = interviews.finished()[:5]
         reviews = ReviewState.objects.for_user(request.user)
         context["due_now"] = reviews.due().count()
+        context["allowance"] = reviews.allowance(Preferences.for_user(request.user))
         context["forecast"] = reviews.forecast(days=7)
         # What reviewers made of this user's flags since they last looked at My flags.
         news = Flag.objects.for_user(request.user).with_unseen_outcome().select_related("question")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from quiz import bank_imports, decks, exporter
+from quiz import bank_imports, decks, exporter, practice_from
 from quiz.diffing import answer_update_for
 from quiz.forms import BookmarkForm, NoteForm, QuestionFilterForm
 from quiz.models import Bookmark, InterviewItem, Question, QuestionNote, ReviewState, Section
@@ -43,7 +43,18 @@ def question_list(request: HttpRequest) -> HttpResponse:
     filters = request.GET.copy()
     filters.pop("page", None)
     export_url = f"{reverse('quiz:questions-export')}?{filters.urlencode()}"
-    context = {"form": form, "page": page, "export_url": export_url, "found": found}
+    # ... and "Practise these" starts from the same query string (practice_from), once it selects something.
+    practise_url = None
+    if practice_from.is_selection(filters):
+        practise_url = f"{reverse('quiz:interview-new')}?{practice_from.selection_query(filters).urlencode()}"
+    context = {
+        "form": form,
+        "page": page,
+        "export_url": export_url,
+        "practise_url": practise_url,
+        "max_questions": practice_from.MAX_QUESTIONS,
+        "found": found,
+    }
     return render(request, template, context)
 
 

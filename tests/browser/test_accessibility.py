@@ -21,7 +21,7 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from quiz.content_loader import load_file
-from quiz.models import BankUpload, Flag, Grade, MockInterview, Question
+from quiz.models import BankUpload, Flag, Grade, MockInterview, Question, ReviewState
 from quiz.tasks import import_upload
 from tests.conftest import reviewers_group
 from tests.test_url_roles import ROLES, TABLE, expected
@@ -70,12 +70,20 @@ def objects(bank) -> dict:
         finished.reveal(item, answer_text=TYPED)  # results and progress show ticks and calibration
         finished.grade(item, grade, answer_text=f"My answer: {LONG_CODE}")
     finished.end_early()
+    # One question suspended: the suspended list shows a row, the results and question pages the badge.
+    ReviewState.objects.filter(user=owner, question=bank[5]).update(suspended=True)
     unrevealed = MockInterview.start(owner, bank[3:5], total_seconds=600)
     upload = BankUpload.stash(owner, "team", {"sql.md": f"# SQL\n\n### What is a join?\n{ANSWER}\n".encode()})
     clerk = users.create_user("clara", is_staff=True)  # staff holding only the permission to add banks
     clerk.user_permissions.add(Permission.objects.get(codename="add_bank"))
     return {
-        "extra pages": {"user": [f"/interviews/{unrevealed.pk}/"]},  # the table's running one is revealed
+        "extra pages": {
+            "user": [
+                f"/interviews/{unrevealed.pk}/",  # the table's running one is revealed
+                "/interviews/new/?q=generator",  # practise from a search, or from one question (issue 27)
+                f"/interviews/new/?question={bank[1].pk}&kind=review",
+            ]
+        },
         "users": {
             "anonymous": None,
             "user": owner,
