@@ -11,6 +11,7 @@ page is forgotten when one is added.
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,20 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from quiz.models import Bank, BankUpload, Flag, Grade, KeyPointOverride, MockInterview, Question, Section
+from quiz.models import (
+    Bank,
+    BankUpload,
+    Flag,
+    Grade,
+    InterviewPlan,
+    KeyPointOverride,
+    MockInterview,
+    Question,
+    Section,
+)
 from quiz.tasks import import_upload
 
 ROLES = ["anonymous", "user", "other user", "reviewer", "staff", "bank clerk"]
@@ -160,6 +172,12 @@ TABLE: dict[str, Row] = {
     "quiz:item-answer": Row(
         _quiz("/interviews/{running}/items/{item}/answer/"), POST_ONLY, OWNER_POST, {"answer_text": "x"}
     ),
+    # -- interview dates: only their owner sees them; the method is checked before the owner
+    "quiz:plans": Row(_quiz("/plans/"), SIGNED_IN),
+    "quiz:plan-new": Row(_quiz("/plans/new/"), SIGNED_IN),
+    "quiz:plan-edit": Row(_quiz("/plans/{plan}/"), OWNER),
+    "quiz:plan-delete": Row(_quiz("/plans/{plan}/delete/"), POST_ONLY, OWNER_POST),
+    "quiz:plan-start": Row(_quiz("/plans/{plan}/start/"), POST_ONLY, OWNER_POST),
     # -- admin: staff only. Questions, sections and interviews are never added or deleted there.
     "admin:index": Row(_quiz("/admin/"), staff(200, clerk=200)),
     "admin:login": Row(_quiz("/admin/login/"), (200, 200, 200, 200, "/admin/", "/admin/")),
@@ -266,6 +284,7 @@ def objects(db, make_question) -> dict:
         "bank": Bank.objects.get(),
         "upload": upload,
         "task": DBTaskResult.objects.get(id=import_upload.enqueue(upload.pk).id),
+        "plan": InterviewPlan.objects.create(user=owner, date=timezone.now().date() + timedelta(days=30)),
     }
 
 

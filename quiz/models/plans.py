@@ -155,9 +155,11 @@ class InterviewPlan(models.Model):
 
     def _projection(self, syllabus: "Syllabus", calendar: planning.Calendar) -> planning.Projection:
         # Following the plan forward costs tens of milliseconds per run (bench_plan.py); the answer only
-        # changes with the plan, the day and the user's reviews, so each process keeps the recent ones.
-        latest = max((c.last_review for c in syllabus.cards if c is not None and c.last_review), default=None)
-        key = (self.pk, self.updated_at, calendar.today, len(syllabus.ids), syllabus.introduced_today, latest)
+        # changes with the plan, the day and the syllabus's cards, so each process keeps the recent ones.
+        key = (
+            *(self.pk, self.date, self.minutes_per_day, self.target_percent, calendar),
+            *(hash(tuple(syllabus.ids)), hash(tuple(syllabus.cards)), syllabus.introduced_today),
+        )
         if (found := _projections.get(key)) is not None:
             _projections.move_to_end(key)
             return found
