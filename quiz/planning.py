@@ -40,6 +40,7 @@ DEFER_RECALL = 0.8
 FINAL_DAYS = (2, 7)  # the final pass's shortest and longest
 SESSION_HOUR = 9  # the simulated day's practice starts at 09:00 UTC; the interview is at that hour too
 SAMPLE = 120  # "at this pace" follows at most this many cards of the syllabus
+CHART_POINTS = 60  # recall is tracked on at most this many days up to the date
 MINUTES_STEP = 5  # "N more minutes a day" is said in steps of this
 MAX_MINUTES = 600
 GUESSES = 3
@@ -225,7 +226,8 @@ class Followed:
     cards: list[CardState | None]
     minutes: list[float]  # spent on each practice day
     undone: list[int]  # questions of each day's work left for lack of minutes
-    recall: list[float]  # mean predicted recall at the end of each day (unseen: 0), the last on the date
+    # Mean predicted recall (unseen: 0) on the days tracked, the last on the date: (day, recall).
+    recall: list[tuple[date, float]]
 
 
 def follow(
@@ -252,7 +254,8 @@ def follow(
     choose = choose or day_plan
     spent: list[float] = []
     undone: list[int] = []
-    recall: list[float] = []
+    recall: list[tuple[date, float]] = []
+    stride = max(1, math.ceil((exam - today).days / CHART_POINTS))  # the date is always tracked
     credit = 0.0
     size = calendar_size or len(cards)
     day = today
@@ -284,8 +287,8 @@ def follow(
         spent.append(used)
         undone.append(left)
         day += timedelta(days=1)
-        if track_recall:
-            recall.append(_mean_recall(cards, moment(day)))
+        if track_recall and (exam - day).days % stride == 0:
+            recall.append((day, _mean_recall(cards, moment(day))))
     return Followed(cards, spent, undone, recall)
 
 
@@ -379,13 +382,14 @@ def project(
         )
 
     followed = run(minutes, track=True)
-    recall = followed.recall[-1] if followed.recall else _mean_recall(sample, moment(calendar.exam))
-    days = [calendar.today + timedelta(days=n + 1) for n in range(len(followed.recall))]
+    days = [day for day, _ in followed.recall]
+    recall_by_day = [recall for _, recall in followed.recall]
+    recall = recall_by_day[-1] if recall_by_day else _mean_recall(sample, moment(calendar.exam))
     stop = [_mean_recall(sample, moment(day)) for day in days]
     needed: int | None = minutes
     if recall < target:
         needed = _minutes_for(run, minutes, recall, target, moment(calendar.exam), scale)
-    return Projection(minutes, recall, target, days, followed.recall, stop, needed, len(sample), len(cards))
+    return Projection(minutes, recall, target, days, recall_by_day, stop, needed, len(sample), len(cards))
 
 
 def _minutes_for(
