@@ -249,7 +249,8 @@ def main() -> int:
     ]
     table = ["| | " + " | ".join(SCHEDULES) + " |", "|---|" + "---:|" * len(SCHEDULES)]
     for label, key, fmt in columns:
-        table.append(f"| {label} | " + " | ".join(fmt.format(figures[n][key]) for n in SCHEDULES) + " |")
+        cells = (figures[n][key] for n in SCHEDULES)
+        table.append(f"| {label} | " + " | ".join("–" if v != v else fmt.format(v) for v in cells) + " |")
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "MISSED"
