@@ -284,3 +284,14 @@ def test_progress_draws_the_forecast_with_a_table_per_section(client_in, user, s
     table = html[html.index("Recall day by day as a table") :]
     days = re.findall(r'<tr><th scope="row">([^<]+)</th>', table)
     assert days[0] == charts.day_label(TODAY + timedelta(days=1)) and days[19] == charts.day_label(plan.date)
+
+
+def test_a_plan_whose_questions_were_all_retired_says_so(client_in, user, syllabus):
+    plan = make_plan(user)
+    plan.sections.add(syllabus[0].section)
+    Question.objects.filter(section=syllabus[0].section).update(retired=True)
+    status = plan.status()
+    assert status.question_count == 0 and status.today.todo == [] and status.readiness.percent == 0
+    html = client_in.get(HOME).content.decode()
+    assert "No question is left in the sections this plan covers" in html
+    assert client_in.get(PROGRESS).status_code == 200
