@@ -9,10 +9,12 @@ The rules, from the first practice day (today) to the day before the interview:
 - New questions: the ones never seen, introduced evenly so that the last is seen ``BUFFER_DAYS`` before the
   final pass begins (its first reviews come before the pass, not in it). Late in the plan, the rest are
   spread over the days left.
-- The final pass: over the last few days every card is shown once more, the ones the forecast rates lowest
-  first, so each card's last review is close to the date. A card due in those days counts as passed once
-  reviewed. The pass lasts as many days as its cards take at the plan's minutes a day (2 to 7), so it asks
-  no more of a day than a normal one.
+- The final pass: over the last days every card is shown once more, so each card's last review is close to
+  the date. A card fading below DEFER_RECALL goes first, then the steadiest: the least stable, shown last,
+  have the fewest days to fade. A card due in those days is one of the pass's, so a day asks no more than its
+  share. The pass lasts a sixth of the plan (2 to 7 days), longer when its reviews would take more than half
+  the minutes a day. In the days just before it, a due review that would still be remembered when the pass
+  opens waits for it rather than coming twice in a few days.
 - Nothing piles up: the day's new questions and its share of the final pass are quotas over the days left,
   so a day skipped spreads over the rest rather than landing on one.
 
@@ -36,14 +38,14 @@ from quiz.scheduling import CardState
 NEW_MINUTES = 4.0
 REVIEW_MINUTES = 2.0
 BUFFER_DAYS = 3
-DEFER_RECALL = 0.8
+DEFER_RECALL = 0.8  # a card recalled at least this well can wait a few days for the final pass
 FINAL_DAYS = (2, 7)  # the final pass's shortest and longest
 SESSION_HOUR = 9  # the simulated day's practice starts at 09:00 UTC; the interview is at that hour too
 SAMPLE = 120  # "at this pace" follows at most this many cards of the syllabus
 CHART_POINTS = 60  # recall is tracked on at most this many days up to the date
 MINUTES_STEP = 5  # "N more minutes a day" is said in steps of this
 MAX_MINUTES = 600
-GUESSES = 3
+GUESSES = 3  # runs at most when looking for the minutes that reach the target (after two)
 GOOD, AGAIN = 3, 1
 
 
