@@ -375,3 +375,82 @@ def calibration_table_rows(by_section: list[tuple[str, list[tuple[int, int] | No
         for title, cells in by_section
     )
     return mark_safe("".join(rows))  # noqa: S308 - numbers from the caller; the only text is escaped
+
+
+# Readiness: recall day by day up to an interview date, keeping to the plan and stopping now
+
+
+@dataclass
+class ReadinessChart:
+    width: int
+    height: int
+    left: int
+    right: int
+    grid: list[GridLine]
+    days: list[date]
+    keep: list[int]  # percent recalled on each day, keeping to the plan
+    stop: list[int]  # the same, practising no more
+    keep_line: str
+    stop_line: str
+    target: int
+    target_y: float
+    axis: list[AxisLabel]
+    summary: str
+
+    @property
+    def table_rows_html(self) -> SafeString:
+        """The accessible table's rows: each day, both percents; the date's row last."""
+        rows = [
+            f'<tr><th scope="row">{day_label(day)}</th>'
+            f'<td class="num">{keep}%</td><td class="num">{stop}%</td></tr>'
+            for day, keep, stop in zip(self.days, self.keep, self.stop, strict=True)
+        ]
+        return mark_safe("".join(rows))  # noqa: S308 - dates and numbers made here
+
+
+def readiness_chart(
+    days: list[date],
+    keep: list[float],
+    stop: list[float],
+    target: int,
+    *,
+    width: int = 960,
+    height: int = 240,
+) -> ReadinessChart | None:
+    """``days`` oldest first (the last is the interview date), recall 0-1 on each keeping to the plan and
+    stopping now; ``target`` in percent."""
+    if not days:
+        return None
+    frame = PercentFrame(width, height, count=len(days))
+    keep_pc = [round(100 * r) for r in keep]
+    stop_pc = [round(100 * r) for r in stop]
+
+    def line(percents: list[int]) -> str:
+        return " ".join(f"{frame.x_of(i):g},{frame.y_of(p):g}" for i, p in enumerate(percents))
+
+    axis = [AxisLabel(int(frame.x_of(0)), height - 6, f"{days[0].day} {MONTH_NAMES[days[0].month - 1]}")]
+    if len(days) > 1:
+        last = days[-1]
+        axis.append(
+            AxisLabel(int(frame.x_of(len(days) - 1)), height - 6, f"{last.day} {MONTH_NAMES[last.month - 1]}")
+        )
+    summary = (
+        f"Keeping to the plan: {keep_pc[-1]}% recalled on {day_label(days[-1])}; practising no more from "
+        f"today: {stop_pc[-1]}%. Target {target}%."
+    )
+    return ReadinessChart(
+        width=width,
+        height=height,
+        left=frame.left,
+        right=frame.right,
+        grid=frame.grid(),
+        days=days,
+        keep=keep_pc,
+        stop=stop_pc,
+        keep_line=line(keep_pc),
+        stop_line=line(stop_pc),
+        target=target,
+        target_y=frame.y_of(target),
+        axis=axis,
+        summary=summary,
+    )

@@ -8,8 +8,19 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from quiz import exporter, throttles
-from quiz.models import Bank, Difficulty, Flag, Grade, InterviewItem, Provenance, Question, Section
+from quiz.models import (
+    Bank,
+    Difficulty,
+    Flag,
+    Grade,
+    InterviewItem,
+    InterviewPlan,
+    Provenance,
+    Question,
+    Section,
+)
 from quiz.models.accounts import Preferences
+from quiz.models.plans import utc_today
 from quiz.rendering import MAX_MARKDOWN_CHARS, MarkdownError, render_markdown
 from quiz.search.query import SearchResult, search
 
@@ -570,3 +581,53 @@ class BankUploadForm(forms.Form):
         help_text="Letters, digits and hyphens. An existing bank's name updates that bank; left empty, the "
         "archive's folder or the bank's title gives it.",
     )
+
+
+PLAN_YEARS_AHEAD = 2  # further than this is a typo more often than a plan
+
+
+class PlanForm(forms.ModelForm):
+    """An interview date: what it covers, the recall aimed for and the minutes a day to practise."""
+
+    banks = BankChoiceField()
+    sections = SectionChoiceField(
+        queryset=Section.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked means all sections of the banks picked. A chapter includes its topics.",
+    )
+
+    class Meta:
+        model = InterviewPlan
+        fields = ["title", "date", "banks", "sections", "target_percent", "minutes_per_day"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {
+            "date": "The day of the interview (UTC). Practice runs up to the day before.",
+            "target_percent": "The share of the questions you want to recall on the day: 90% is a strong "
+            "aim; 99% is the most the forecast will plan for.",
+            "minutes_per_day": "What you can give on a normal day. The plan says if it is not enough.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sections"].queryset = Section.objects.filter(retired=False).select_related("bank")
+        self.fields["title"].widget.attrs["placeholder"] = "e.g. Acme on-site"
+        for name in ("target_percent", "minutes_per_day"):
+            self.fields[name].widget.attrs["inputmode"] = "numeric"
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        today = utc_today()
+        if day <= today:
+            raise forms.ValidationError("Choose a day after today: a plan needs at least a day to practise.")
+        if (day - today).days > 365 * PLAN_YEARS_AHEAD:
+            raise forms.ValidationError(f"Choose a day within {PLAN_YEARS_AHEAD} years.")
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        if "banks" in cleaned and "sections" in cleaned:
+            questions = Question.objects.active().filter(parent=None).in_banks(list(cleaned["banks"]))
+            if not questions.in_sections(list(cleaned["sections"])).exists():
+                self.add_error("sections", "No question is in these banks and sections: tick others.")
+        return cleaned

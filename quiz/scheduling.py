@@ -63,3 +63,17 @@ def _card_from(state: CardState) -> Card:
         due=state.due,
         last_review=state.last_review,
     )
+
+
+# FSRS's forgetting curve, R(t) = (1 + FACTOR * t / S) ** DECAY, with the scheduler's own parameters: the
+# readiness forecast (quiz/planning.py) computes it for every card of a syllabus, so it is plain arithmetic
+# here rather than a Card built per call.
+DECAY = -_scheduler.parameters[20]
+FACTOR = 0.9 ** (1 / DECAY) - 1
+
+
+def retrievability(stability: float | None, elapsed_days: float) -> float:
+    """The chance of recalling a card ``elapsed_days`` after its last review (0 for a card never learned)."""
+    if not stability:
+        return 0.0
+    return (1 + FACTOR * max(elapsed_days, 0.0) / stability) ** DECAY

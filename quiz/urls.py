@@ -1,6 +1,17 @@
 from django.urls import path
 
-from quiz.views import account, banks, flags, history, interviews, overrides, pages, questions, schedule
+from quiz.views import (
+    account,
+    banks,
+    flags,
+    history,
+    interviews,
+    overrides,
+    pages,
+    plans,
+    questions,
+    schedule,
+)
 
 app_name = "quiz"
 urlpatterns = [
@@ -35,6 +46,11 @@ urlpatterns = [
         overrides.accept_phrasing,
         name="key-point-phrasing",
     ),
+    path("plans/", plans.plan_list, name="plans"),
+    path("plans/new/", plans.plan_new, name="plan-new"),
+    path("plans/<int:pk>/", plans.plan_edit, name="plan-edit"),
+    path("plans/<int:pk>/delete/", plans.plan_delete, name="plan-delete"),
+    path("plans/<int:pk>/start/", plans.plan_start, name="plan-start"),
     path("interviews/new/", interviews.interview_new, name="interview-new"),
     path("review/", interviews.review_start, name="review-start"),
     path("interviews/<int:pk>/", interviews.interview_step, name="interview-step"),

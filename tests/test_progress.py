@@ -214,8 +214,8 @@ def test_progress_query_count_does_not_grow_with_sessions(
     # session, user; mastery counts, sections; questions per day for the heatmap, the days practised for the
     # streak; trend; missed most and their questions; leeches; the banks to pick from; the menu's "Review
     # queue" check; the calibration of grades against ticked key points (where its latest items start, its
-    # sums by section and by day); the depth reached in follow-ups
-    with django_assert_num_queries(16):
+    # sums by section and by day); the depth reached in follow-ups; the interview dates coming up
+    with django_assert_num_queries(17):
         html = page(client_in)
     assert streak_shown(html) == ("1" if sessions == 1 else "188")  # 500 sessions 9 hours apart: 188 days
 

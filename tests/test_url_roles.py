@@ -11,6 +11,7 @@ page is forgotten when one is added.
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from quiz.models import (
     BankUpload,
     Flag,
     Grade,
+    InterviewPlan,
     KeyPointOverride,
     MockInterview,
     Question,
@@ -177,6 +179,12 @@ TABLE: dict[str, Row] = {
     "quiz:item-answer": Row(
         _quiz("/interviews/{running}/items/{item}/answer/"), POST_ONLY, OWNER_POST, {"answer_text": "x"}
     ),
+    # -- interview dates: only their owner sees them; the method is checked before the owner
+    "quiz:plans": Row(_quiz("/plans/"), SIGNED_IN),
+    "quiz:plan-new": Row(_quiz("/plans/new/"), SIGNED_IN),
+    "quiz:plan-edit": Row(_quiz("/plans/{plan}/"), OWNER),
+    "quiz:plan-delete": Row(_quiz("/plans/{plan}/delete/"), POST_ONLY, OWNER_POST),
+    "quiz:plan-start": Row(_quiz("/plans/{plan}/start/"), POST_ONLY, OWNER_POST),
     # -- admin: staff only. Questions, sections and interviews are never added or deleted there.
     "admin:index": Row(_quiz("/admin/"), staff(200, clerk=200)),
     "admin:login": Row(_quiz("/admin/login/"), (200, 200, 200, 200, "/admin/", "/admin/")),
@@ -284,6 +292,7 @@ def objects(db, make_question) -> dict:
         "bank": Bank.objects.get(),
         "upload": upload,
         "task": DBTaskResult.objects.get(id=import_upload.enqueue(upload.pk).id),
+        "plan": InterviewPlan.objects.create(user=owner, date=timezone.now().date() + timedelta(days=30)),
     }
 
 

@@ -17,6 +17,7 @@ from quiz.models.interview_items import InterviewItem
 from quiz.models.interview_results import InterviewSummary, SectionResult
 from quiz.models.interviews import MockInterview
 from quiz.models.overrides import KeyPointOverride
+from quiz.models.plans import InterviewPlan
 from quiz.models.progress import LEECH_LAPSES, Bookmark, PracticeDay, QuestionNote, ReviewState
 from quiz.models.search import SearchTerm
 from quiz.models.throttles import ThrottleCount
@@ -33,6 +34,7 @@ __all__ = [
     "Grade",
     "Provenance",
     "InterviewItem",
+    "InterviewPlan",
     "InterviewSummary",
     "KeyPointOverride",
     "MockInterview",

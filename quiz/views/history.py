@@ -27,6 +27,7 @@ from quiz.models import (
     Bank,
     Grade,
     InterviewItem,
+    InterviewPlan,
     MockInterview,
     PracticeDay,
     ReviewState,
@@ -141,6 +142,38 @@ def practice(user, today: date) -> tuple[dict, bool]:
     return context, bool(days_practised)
 
 
+PLANS_SHOWN = 3
+
+
+def plan_forecasts(user) -> list[dict]:
+    """For each coming interview date: its status, the chart of recall day by day, and the forecast per
+    section (title, questions, seen, percent), in syllabus order."""
+    plans = InterviewPlan.objects.for_user(user).upcoming().prefetch_related("banks", "sections")
+    statuses = [plan.status() for plan in plans[:PLANS_SHOWN]]
+    wanted = {pk for status in statuses for pk in status.readiness.by_section}
+    titles = dict(Section.objects.filter(pk__in=wanted).values_list("pk", "title")) if wanted else {}
+    forecasts = []
+    for status in statuses:
+        projection = status.projection
+        forecasts.append(
+            {
+                "status": status,
+                "chart": charts.readiness_chart(
+                    projection.days,
+                    projection.recall_by_day,
+                    projection.stop_by_day,
+                    status.plan.target_percent,
+                ),
+                "chart_id": f"readiness-{status.plan.pk}",
+                "sections": [
+                    (titles.get(pk, "?"), count, seen, percent_of(recall, 1))
+                    for pk, (count, seen, recall) in status.readiness.by_section.items()
+                ],
+            }
+        )
+    return forecasts
+
+
 @login_required
 def progress(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -169,6 +202,7 @@ def progress(request: HttpRequest) -> HttpResponse:
         "grade_cutoffs": GRADE_CUTOFFS,
         "banks": list(Bank.objects.all()),
         "bank": bank,
+        "plan_forecasts": plan_forecasts(request.user),
     }
     context["has_history"] = bool(
         practised or mastery or context["trend"] or context["missed"] or context["leeches"]

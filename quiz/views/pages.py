@@ -7,11 +7,12 @@ from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from quiz import throttles
+from quiz import planning, throttles
 from quiz.forms import SignUpForm
-from quiz.models import Flag, MockInterview, Preferences, ReviewState, Section
+from quiz.models import Flag, InterviewPlan, MockInterview, Preferences, ReviewState, Section
 
 FLAG_NEWS_SHOWN = 5
+HOME_PLANS = 3  # interview dates shown with today's share, nearest first
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -31,6 +32,9 @@ def home(request: HttpRequest) -> HttpResponse:
         # What reviewers made of this user's flags since they last looked at My flags.
         news = Flag.objects.for_user(request.user).with_unseen_outcome().select_related("question")
         context["flag_news"] = list(news.order_by("-reviewed_at")[:FLAG_NEWS_SHOWN])
+        plans = InterviewPlan.objects.for_user(request.user).upcoming().prefetch_related("banks", "sections")
+        context["plans"] = [plan.status() for plan in plans[:HOME_PLANS]]
+        context["max_minutes"] = planning.MAX_MINUTES
     return render(request, "quiz/home.html", context)
 
 

@@ -10,6 +10,7 @@ One context per role, its pages visited in turn; colour scheme and width change 
 
 import json
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from quiz.content_loader import load_file
-from quiz.models import BankUpload, Flag, Grade, MockInterview, Question, ReviewState
+from quiz.models import BankUpload, Flag, Grade, InterviewPlan, MockInterview, Question, ReviewState
 from quiz.tasks import import_upload
 from tests.conftest import reviewers_group
 from tests.test_url_roles import ROLES, TABLE, expected
@@ -108,6 +109,10 @@ def objects(bank) -> dict:
         "bank": question.section.bank,
         "upload": upload,
         "task": DBTaskResult.objects.get(id=import_upload.enqueue(upload.pk).id),
+        # Home shows today's share of it, progress its forecast chart and table.
+        "plan": InterviewPlan.objects.create(
+            user=owner, title="Acme on-site: the ML loop", date=date.today() + timedelta(days=21)
+        ),
     }
 
 
