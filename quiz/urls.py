@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quiz.views import account, banks, flags, history, interviews, overrides, pages, questions
+from quiz.views import account, banks, flags, history, interviews, overrides, pages, peers, questions
 
 app_name = "quiz"
 urlpatterns = [
@@ -44,4 +44,16 @@ urlpatterns = [
     path("interviews/<int:pk>/items/<int:item_pk>/mark/", interviews.mark_item, name="item-mark"),
     path("interviews/<int:pk>/items/<int:item_pk>/hint/", interviews.hint_item, name="item-hint"),
     path("interviews/<int:pk>/items/<int:item_pk>/answer/", interviews.save_answer, name="item-answer"),
+    path("peer/new/", peers.peer_new, name="peer-new"),
+    path("peer/join/<str:token>/", peers.peer_join, name="peer-join"),
+    path("peer/<int:pk>/", peers.peer_interview, name="peer-interview"),
+    path("peer/<int:pk>/poll/", peers.peer_poll, name="peer-poll"),
+    path("peer/<int:pk>/invite/", peers.peer_invite, name="peer-invite"),
+    path("peer/<int:pk>/invite/revoke/", peers.peer_invite_revoke, name="peer-invite-revoke"),
+    path("peer/<int:pk>/invite/new/", peers.peer_invite_new, name="peer-invite-new"),
+    path("peer/<int:pk>/items/<int:item_pk>/notes/", peers.peer_notes, name="peer-notes"),
+    path("peer/<int:pk>/items/<int:item_pk>/assess/", peers.peer_assess, name="peer-assess"),
+    path("peer/<int:pk>/leave/", peers.peer_leave, name="peer-leave"),
+    path("peer/<int:pk>/results/", peers.peer_results, name="peer-results"),
+    path("peer/<int:pk>/switch/", peers.peer_switch, name="peer-switch"),
 ]
