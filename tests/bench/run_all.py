@@ -57,6 +57,7 @@ def main() -> int:
         ("bench_feedback.py", ()),
         ("bench_search.py", ()),
         ("bench_rendering.py", ("--random", "100")),
+        ("bench_peer.py", ()),
         ("load_interviews.py", ()),
         ("load_interviews.py", ("--kill",)),
     ]
@@ -92,6 +93,7 @@ def main() -> int:
         "python tests/bench/bench_feedback.py                      # the key-point matcher alone",
         "python tests/bench/bench_search.py [--database-url URL]   # search: top-3 hits, time at 10,000",
         "python tests/bench/bench_rendering.py                     # the slowest accepted markdown",
+        "python tests/bench/bench_peer.py [--pairs 100]            # peer interview polls: CPU, 100 pairs",
         "python tests/bench/profile_loop.py [--profile reveal]     # CPU per loop request, no server",
         "```",
         "",
