@@ -631,3 +631,49 @@ class PlanForm(forms.ModelForm):
             if not questions.in_sections(list(cleaned["sections"])).exists():
                 self.add_error("sections", "No question is in these banks and sections: tick others.")
         return cleaned
+
+
+class PeerAssessmentForm(forms.Form):
+    """The interviewer's checklist, rubric, grade and notes for one answer (quiz/peers.py), and the step
+    they take with it."""
+
+    ACTIONS = ["save", "hint", "follow_up", "next", "end"]
+    LEVELS = [(level, str(level)) for level in range(1, 5)]
+
+    ticks = forms.TypedMultipleChoiceField(
+        choices=[(i, i) for i in range(100)],
+        coerce=int,
+        required=False,
+        error_messages={"invalid_choice": "That key point is not on this question."},
+    )
+    correctness = forms.TypedChoiceField(choices=LEVELS, coerce=int, required=False, empty_value=None)
+    depth = forms.TypedChoiceField(choices=LEVELS, coerce=int, required=False, empty_value=None)
+    communication = forms.TypedChoiceField(choices=LEVELS, coerce=int, required=False, empty_value=None)
+    grade = forms.TypedChoiceField(
+        choices=Grade.choices,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": "Pick one of the four grades."},
+    )
+    notes = BrowserTextField(
+        required=False,
+        max_length=5000,
+        strip=False,
+        error_messages={
+            "max_length": "Your notes are over %(limit_value)d characters (they have %(show_value)d)."
+        },
+    )
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") in ("follow_up", "next") and not cleaned.get("grade"):
+            self.add_error("grade", "Choose a grade for this answer before moving on: it is the candidate's.")
+        return cleaned
+
+    def assessment_fields(self) -> dict:
+        """The fields that came through cleaning (all of them on a valid form)."""
+        data = self.cleaned_data
+        fields = {name: data.get(name) for name in ("correctness", "depth", "communication", "grade")}
+        return {**fields, "notes": data.get("notes", ""), "ticks": sorted(set(data.get("ticks", [])))}

@@ -217,6 +217,8 @@
     const active = document.activeElement;
     // Typing in the bank's search box swaps the results: the caret stays where it is.
     if (active && active !== document.body && document.contains(active)) return;
+    // A part that follows a peer's actions (data-polled) moves focus only to what it marks: a new question.
+    if (root.matches("[data-polled]") && !root.querySelector("[data-focus-target]")) return;
     focusable(focusTarget(root)).focus();
   });
 
@@ -257,6 +259,29 @@
     note.hidden = !cut && count < max * LIMIT_SHOWN_FROM;
     note.classList.toggle("is-over", Boolean(cut) || count >= max);
   });
+
+  // -- parts that poll (a peer interview's screens): they send the ETag of what they show, and a 304 (nothing
+  // changed) leaves them as they are, where htmx would otherwise swap in the empty body.
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 304) event.detail.shouldSwap = false;
+  });
+
+  // A "Copy" button (data-copy: the id of the field to copy), shown only where the clipboard can be written.
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    if (!navigator.clipboard) continue;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      const field = document.getElementById(button.dataset.copy);
+      navigator.clipboard.writeText(field.value).then(
+        () => announce("Link copied."),
+        () => {
+          field.select();
+          announce("Copying was refused: the link is selected, copy it with your keyboard.");
+        },
+      );
+    });
+  }
 
   // An autosave the server refused (too long, or the question closed meanwhile) says why beside the box.
   document.addEventListener("htmx:responseError", function (event) {

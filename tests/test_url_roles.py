@@ -1,8 +1,10 @@
 """Who may open what: every URL pattern in the URLconf, requested by each role, answers as the table says.
 
 Roles: anonymous; the user who owns the interviews, notes and flags; another user; a reviewer (the
-"Reviewers" group); staff (a superuser); a bank clerk (staff holding only the permission to add banks). A row
-of five answers gives the clerk the other user's; a row of six says what the clerk gets. GET for every page;
+"Reviewers" group); staff (a superuser); a bank clerk (staff holding only the permission to add banks); the
+interviewer of the user's peer interview. A row of five answers gives the clerk the other user's; a row of six
+says what the clerk gets. The interviewer gets the other user's answer unless a row of seven says otherwise:
+they see the peer interview they conduct and nothing else of the user's. GET for every page;
 for views that only take POST, GET must answer 405 (or send a stranger to sign in first) and POST is checked
 too, each POST rolled back afterwards. A URL in the URLconf that is missing from the table fails the test: no
 page is forgotten when one is added.
@@ -26,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from quiz import peers
 from quiz.models import (
     Bank,
     BankUpload,
@@ -34,13 +37,14 @@ from quiz.models import (
     InterviewPlan,
     KeyPointOverride,
     MockInterview,
+    PeerInvite,
     Question,
     ReviewState,
     Section,
 )
 from quiz.tasks import import_upload
 
-ROLES = ["anonymous", "user", "other user", "reviewer", "staff", "bank clerk"]
+ROLES = ["anonymous", "user", "other user", "reviewer", "staff", "bank clerk", "interviewer"]
 LOGIN = "/accounts/login/?next="  # a redirect to the sign-in page
 ADMIN_LOGIN = "/admin/login/?next="
 HOME = "/"
@@ -54,12 +58,33 @@ OWNER = (LOGIN, 200, 404, 404, 404)
 POST_ONLY = (LOGIN, 405, 405, 405, 405)
 OWNER_POST = (LOGIN, ELSEWHERE, 404, 404, 404)
 BANK_IMPORTERS = (LOGIN, 403, 403, 403, 200, 200)
+# A peer interview: its candidate (the user) and its interviewer, nobody else.
+PEER_SIDES = (LOGIN, 200, 404, 404, 404, 404, 200)
+PEER_CANDIDATE_POST = (LOGIN, ELSEWHERE, 404, 404, 404, 404, 404)
+PEER_INTERVIEWER_POST = (LOGIN, 404, 404, 404, 404, 404, ELSEWHERE)
+PEER_EITHER_POST = (LOGIN, ELSEWHERE, 404, 404, 404, 404, ELSEWHERE)
 
 
 def staff(status, clerk=403) -> tuple:
     """An admin page: everyone but staff is sent to the admin's sign-in page; the clerk, staff with only
     the permission to add banks, is refused what that permission does not cover."""
     return (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, status, clerk)
+
+
+def open_peer_interview(
+    candidate, interviewer, questions: list[Question]
+) -> tuple[MockInterview, PeerInvite]:
+    """A running peer interview of ``candidate``, joined by ``interviewer`` through its link. Started with
+    nothing else of the candidate's open, as ``MockInterview.start`` ends any other: call it first, then
+    reopen it (``reopen_peer_interview``) once the other interviews are started."""
+    interview, invite = peers.start(candidate, questions)
+    return peers.accept(invite.token, interviewer), invite
+
+
+def reopen_peer_interview(interview: MockInterview) -> None:
+    """Starting another interview ended this one; the table needs both open, as two tabs could have them."""
+    MockInterview.objects.filter(pk=interview.pk).update(finished_at=None, ending="")
+    interview.refresh_from_db()
 
 
 @dataclass(frozen=True)
@@ -185,6 +210,28 @@ TABLE: dict[str, Row] = {
     "quiz:plan-edit": Row(_quiz("/plans/{plan}/"), OWNER),
     "quiz:plan-delete": Row(_quiz("/plans/{plan}/delete/"), POST_ONLY, OWNER_POST),
     "quiz:plan-start": Row(_quiz("/plans/{plan}/start/"), POST_ONLY, OWNER_POST),
+    # -- peer interviews: the candidate and the interviewer, each their own side
+    "quiz:peer-new": Row(_quiz("/peer/new/"), POST_ONLY, (LOGIN, 422, 422, 422, 422)),
+    # The link was used by the interviewer: the candidate is told it is theirs, anyone else that it is used.
+    "quiz:peer-join": Row(
+        lambda o: f"/peer/join/{o['invite'].token}/", (LOGIN, 403, 410, 410, 410, 410, ELSEWHERE)
+    ),
+    "quiz:peer-interview": Row(_quiz("/peer/{peer}/"), PEER_SIDES),
+    "quiz:peer-poll": Row(_quiz("/peer/{peer}/poll/"), PEER_SIDES),
+    "quiz:peer-invite": Row(_quiz("/peer/{peer}/invite/"), PEER_CANDIDATE_POST),  # joined: on to the screen
+    "quiz:peer-invite-revoke": Row(_quiz("/peer/{peer}/invite/revoke/"), POST_ONLY, PEER_CANDIDATE_POST),
+    "quiz:peer-invite-new": Row(_quiz("/peer/{peer}/invite/new/"), POST_ONLY, PEER_CANDIDATE_POST),
+    "quiz:peer-notes": Row(
+        _quiz("/peer/{peer}/items/{peer_item}/notes/"), POST_ONLY, PEER_CANDIDATE_POST, {"answer_text": "x"}
+    ),
+    "quiz:peer-assess": Row(
+        _quiz("/peer/{peer}/items/{peer_item}/assess/"), POST_ONLY, PEER_INTERVIEWER_POST, {"notes": "x"}
+    ),
+    "quiz:peer-leave": Row(_quiz("/peer/{peer}/leave/"), POST_ONLY, PEER_EITHER_POST),
+    "quiz:peer-results": Row(
+        _quiz("/peer/{peer}/results/"), (LOGIN, ELSEWHERE, 404, 404, 404, 404, ELSEWHERE)
+    ),
+    "quiz:peer-switch": Row(_quiz("/peer/{peer}/switch/"), POST_ONLY, PEER_EITHER_POST),
     # -- admin: staff only. Questions, sections and interviews are never added or deleted there.
     "admin:index": Row(_quiz("/admin/"), staff(200, clerk=200)),
     "admin:login": Row(_quiz("/admin/login/"), (200, 200, 200, 200, "/admin/", "/admin/")),
@@ -247,6 +294,8 @@ def objects(db, make_question) -> dict:
     owner = users.create_user("ada")
     reviewer = users.create_user("rita")
     reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    interviewer = users.create_user("ivan")
+    peer, invite = open_peer_interview(owner, interviewer, [make_question()])
     question = make_question()
     question.answer_md = "Edited once, so the question has two revisions."
     question.save()
@@ -255,6 +304,7 @@ def objects(db, make_question) -> dict:
     upload = BankUpload.stash(owner, "team", {"a.md": b"# A\n\n### Why?\nBecause.\n"})
     running = MockInterview.start(owner, [question])  # started last: starting one ends any left open
     ReviewState.record(owner.pk, question.pk, Grade.GOOD, timezone.now())  # the owner's card, to suspend
+    reopen_peer_interview(peer)
     clerk = users.create_user("clara", is_staff=True)
     clerk.user_permissions.add(Permission.objects.get(codename="add_bank"))
     access = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "ada", "http_accept": "*/*"}
@@ -265,8 +315,12 @@ def objects(db, make_question) -> dict:
             "reviewer": reviewer,
             "staff": users.create_superuser("grace"),
             "bank clerk": clerk,
+            "interviewer": interviewer,
         },
         "owner": owner,
+        "peer": peer,
+        "peer_item": peer.current_item(),
+        "invite": invite,
         "question": question,
         "question_type": ContentType.objects.get_for_model(Question),
         "revision": question.history.order_by("history_date").first().history_id,
@@ -311,8 +365,11 @@ def _matches(got: int | str, want, objects: dict) -> bool:
 
 
 def expected(answers: tuple, role: str):
-    """A row's answer for ``role``; a row of five gives the bank clerk the other user's."""
-    if role == "bank clerk" and len(answers) == len(ROLES) - 1:
+    """A row's answer for ``role``; a row of five gives the bank clerk the other user's, a row of five or six
+    gives the interviewer the other user's."""
+    if role == "bank clerk" and len(answers) == 5:
+        return answers[ROLES.index("other user")]
+    if role == "interviewer" and len(answers) < len(ROLES):
         return answers[ROLES.index("other user")]
     return answers[ROLES.index(role)]
 

@@ -17,6 +17,7 @@ from quiz.models.interview_items import InterviewItem
 from quiz.models.interview_results import InterviewSummary, SectionResult
 from quiz.models.interviews import MockInterview
 from quiz.models.overrides import KeyPointOverride
+from quiz.models.peers import PeerAssessment, PeerInvite
 from quiz.models.plans import InterviewPlan
 from quiz.models.progress import LEECH_LAPSES, Bookmark, PracticeDay, QuestionNote, ReviewState
 from quiz.models.search import SearchTerm
@@ -38,6 +39,8 @@ __all__ = [
     "InterviewSummary",
     "KeyPointOverride",
     "MockInterview",
+    "PeerAssessment",
+    "PeerInvite",
     "PracticeDay",
     "Preferences",
     "Question",

@@ -22,6 +22,10 @@ class MockInterviewQuerySet(models.QuerySet):
     def for_user(self, user) -> "MockInterviewQuerySet":
         return self.filter(user=user)
 
+    def for_peer(self, user) -> "MockInterviewQuerySet":
+        """Peer interviews the user sits as candidate or conducts as interviewer (quiz/peers.py)."""
+        return self.filter(models.Q(user=user) | models.Q(interviewer=user), kind=MockInterview.Kind.PEER)
+
     @staticmethod
     def _over(now: datetime | None) -> Q:
         # Finished, or its deadline has passed: a read needs no write to know an interview ran out of time.
@@ -63,6 +67,7 @@ class MockInterview(models.Model):
     class Kind(models.TextChoices):
         INTERVIEW = "interview", "Mock interview"
         REVIEW = "review", "Review session"
+        PEER = "peer", "Peer interview"
 
     class Ending(models.TextChoices):
         COMPLETED = "completed", "Completed"
@@ -83,6 +88,16 @@ class MockInterview(models.Model):
     question_count = models.PositiveIntegerField(default=0)
     # The choices it was set up with, so "practise again" can repeat them.
     setup = models.JSONField(default=dict, blank=True)
+    # A peer interview's interviewer (quiz/models/peers.py), and a counter every change to it bumps: a peer's
+    # screen polls with it as its ETag, so a poll with nothing new costs one small read.
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interviews_conducted",
+    )
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = MockInterviewQuerySet.as_manager()
 
@@ -192,7 +207,7 @@ class MockInterview(models.Model):
         # A conditional UPDATE, so two requests racing to finish agree on one ending.
         now = now or timezone.now()
         updated = MockInterview.objects.filter(pk=self.pk, finished_at__isnull=True).update(
-            finished_at=now, ending=ending
+            finished_at=now, ending=ending, version=models.F("version") + 1
         )
         if updated:
             self.finished_at, self.ending = now, ending

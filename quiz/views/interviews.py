@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -65,14 +65,21 @@ def _item_for(interview: MockInterview, item_pk: int) -> InterviewItem:
     return get_object_or_404(interview.items.select_related("question"), pk=item_pk)
 
 
+def _solo(interview: MockInterview) -> MockInterview:
+    """A peer interview's steps are its interviewer's (quiz/views/peers.py): none of them here."""
+    if interview.kind == MockInterview.Kind.PEER:
+        raise Http404("A peer interview is run from its own screens.")
+    return interview
+
+
 def _step_for(
     request: HttpRequest, pk: int, item_pk: int, with_cards: bool = False
 ) -> tuple[MockInterview, InterviewItem]:
     """The interview and the item posted: for the question asked now, both from one query."""
     interview = MockInterview.at_step(request.user, pk, with_cards=with_cards)
     if interview is not None and (item := interview.current_item()).pk == item_pk:
-        return interview, item
-    interview = _interview_for(request, pk)
+        return _solo(interview), item
+    interview = _solo(_interview_for(request, pk))
     return interview, _item_for(interview, item_pk)
 
 
@@ -218,6 +225,9 @@ def _step_response(
     """The current state of the interview: the question card, or the results once it is over.
 
     ``refused`` is a form the server turned down: the card shows its error and keeps the text as typed."""
+    if interview.kind == MockInterview.Kind.PEER:
+        url = reverse("quiz:peer-interview", args=[interview.pk])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if interview.is_over() or (item := interview.current_item()) is None:
         url = reverse("quiz:results", args=[interview.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
@@ -349,7 +359,7 @@ def hint_item(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @require_POST
 def save_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """Autosave of the typed answer while the candidate writes (htmx, every pause in typing)."""
-    interview = _interview_for(request, pk)
+    interview = _solo(_interview_for(request, pk))
     item = _item_for(interview, item_pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
@@ -383,6 +393,8 @@ def end_interview(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     interview = _interview_for(request, pk)
+    if interview.kind == MockInterview.Kind.PEER:
+        return redirect("quiz:peer-results", interview.pk)
     if not interview.is_over() and interview.current_item() is not None:
         messages.info(request, "This interview is still running: here is where you left off.")
         return redirect("quiz:interview-step", interview.pk)

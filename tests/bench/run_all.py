@@ -58,6 +58,7 @@ def main() -> int:
         ("bench_search.py", ()),
         ("bench_rendering.py", ("--random", "100")),
         ("bench_plan.py", ()),
+        ("bench_peer.py", ()),
         ("load_interviews.py", ()),
         ("load_interviews.py", ("--kill",)),
     ]
@@ -94,6 +95,7 @@ def main() -> int:
         "python tests/bench/bench_search.py [--database-url URL]   # search: top-3 hits, time at 10,000",
         "python tests/bench/bench_rendering.py                     # the slowest accepted markdown",
         "python tests/bench/bench_plan.py                          # plan to a date: simulated learners",
+        "python tests/bench/bench_peer.py [--pairs 100]            # peer interview polls: CPU, 100 pairs",
         "python tests/bench/profile_loop.py [--profile reveal]     # CPU per loop request, no server",
         "```",
         "",

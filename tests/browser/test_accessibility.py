@@ -21,11 +21,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
+from quiz import peers
 from quiz.content_loader import load_file
 from quiz.models import BankUpload, Flag, Grade, InterviewPlan, MockInterview, Question, ReviewState
 from quiz.tasks import import_upload
 from tests.conftest import reviewers_group
-from tests.test_url_roles import ROLES, TABLE, expected
+from tests.test_url_roles import ROLES, TABLE, expected, open_peer_interview, reopen_peer_interview
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +35,14 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DESKTOP = {"width": 1280, "height": 860}
 PHONES = [{"width": 390, "height": 844}, {"width": 320, "height": 640}]
 # Not pages: a health check, a download, the admin's JavaScript catalogue, a redirect to the icon.
-NOT_PAGES = {"quiz:healthz", "quiz:export", "quiz:questions-export", "admin:jsi18n", "favicon"}
+NOT_PAGES = {
+    "quiz:healthz",
+    "quiz:export",
+    "quiz:questions-export",
+    "admin:jsi18n",
+    "favicon",
+    "quiz:peer-poll",
+}
 
 LONG_CODE = "result = " + " + ".join(f"very_long_variable_name_{i}" for i in range(12))
 WIDE_TABLE = (
@@ -64,6 +72,10 @@ def objects(bank) -> dict:
     question = bank[0]
     question.answer_md = ANSWER
     question.save()
+    interviewer = users.create_user("ivan")
+    # The peer interview's screens with the answer's long code line and wide table, typed notes beside it.
+    peer, invite = open_peer_interview(owner, interviewer, [question, *bank[1:3]])
+    peers.save_notes(peer, peer.current_item(), TYPED)
     running = MockInterview.start(owner, bank[:3], seconds_per_question=180)
     running.reveal(running.current_item(), answer_text=TYPED)
     finished = MockInterview.start(owner, bank, total_seconds=600)
@@ -74,6 +86,7 @@ def objects(bank) -> dict:
     # One question suspended: the suspended list shows a row, the results and question pages the badge.
     ReviewState.objects.filter(user=owner, question=bank[5]).update(suspended=True)
     unrevealed = MockInterview.start(owner, bank[3:5], total_seconds=600)
+    reopen_peer_interview(peer)
     upload = BankUpload.stash(owner, "team", {"sql.md": f"# SQL\n\n### What is a join?\n{ANSWER}\n".encode()})
     clerk = users.create_user("clara", is_staff=True)  # staff holding only the permission to add banks
     clerk.user_permissions.add(Permission.objects.get(codename="add_bank"))
@@ -92,8 +105,12 @@ def objects(bank) -> dict:
             "reviewer": reviewer,
             "staff": users.create_superuser("grace"),
             "bank clerk": clerk,
+            "interviewer": interviewer,
         },
         "owner": owner,
+        "peer": peer,
+        "peer_item": peer.current_item(),
+        "invite": invite,
         "question": question,
         "question_type": ContentType.objects.get_for_model(Question),
         "revision": question.history.order_by("history_date").first().history_id,
