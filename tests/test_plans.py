@@ -261,10 +261,10 @@ def test_home_query_count_with_a_plan_does_not_grow(
         review(user, question)
     plan = make_plan(user)
     plan.sections.add(section)
-    # session, user; the bank tree; the running interview, recent ones, due count, due forecast, flag news;
-    # the menu's review-queue check; plans with their banks and sections; the section tree; the plan's
-    # questions, its cards and what was graded today
-    with django_assert_num_queries(16):
+    # session, user; the bank tree; the running interview, recent ones, due count, the preferences and
+    # today's cards (the daily limits), due forecast, flag news; the menu's review-queue check; plans with
+    # their banks and sections; the section tree; the plan's questions, its cards and what was graded today
+    with django_assert_num_queries(18):
         response = client_in.get(HOME)
     assert response.status_code == 200
 
