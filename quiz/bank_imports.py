@@ -37,6 +37,8 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # one file, uncompressed
 MAX_TOTAL_BYTES = 20 * 1024 * 1024  # every file read, uncompressed
 MAX_PATH = 250  # Section.source_path holds 300
 SAMPLES = 5
+SHOWN_IGNORED = 50  # runs of ignored lines listed before "show all"
+GARBLED = frozenset({"literal-markdown", "stripped-math", "dangling-reference"})
 READ = (".md", ".markdown")
 
 
@@ -225,6 +227,10 @@ class DryRun:
     samples: list[Sample] = field(default_factory=list)
     problems: list[importer.Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Lost content first: every run of ignored lines (file:line, reason), then answers and prompts that will
+    # show markdown as text or lost their maths.
+    ignored: list[content_report.IgnoredRun] = field(default_factory=list)
+    garbled: list[importer.Finding] = field(default_factory=list)
     replaces: bool = False  # a bank with this slug exists: the import updates it
     added: int = 0  # questions the import adds, changes (prompt or answer) and retires in that bank
     changed: int = 0
@@ -233,6 +239,22 @@ class DryRun:
     @property
     def total(self) -> content_report.FileSummary:
         return content_report.total(self.files)
+
+    @property
+    def ignored_shown(self) -> list[content_report.IgnoredRun]:
+        return self.ignored[:SHOWN_IGNORED]
+
+    @property
+    def ignored_more(self) -> list[content_report.IgnoredRun]:
+        return self.ignored[SHOWN_IGNORED:]
+
+    @property
+    def ignored_by_reason(self) -> list[tuple[str, int]]:
+        """Each reason with the number of ignored lines it accounts for, most first."""
+        counts: dict[str, int] = {}
+        for run in self.ignored:
+            counts[run.reason] = counts.get(run.reason, 0) + run.count
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
     @property
     def can_import(self) -> bool:
@@ -255,6 +277,8 @@ def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -
         return report
     report.title, report.source, report.licence = parsed.title or slug, parsed.source, parsed.licence
     report.files = content_report.summarize(parsed)
+    report.ignored = content_report.ignored_runs(parsed)
+    report.garbled = content_report.garbled_content(parsed)
     report.notes += [str(note) for note in parsed.notes]
     try:  # every question as the import will render it (file:line for each refused), without rendering
         records = importer.fixture_records(parsed, renderer=_checked)
