@@ -142,11 +142,24 @@ def why_ignored(text: str) -> str:
 
 def ignored_runs(bank: ParsedBank) -> list[IgnoredRun]:
     """Every run of ignored lines in bank order, each with its reason."""
-    return [
-        IgnoredRun(source.path, line, count, text, why_ignored(text))
-        for source in bank.files
-        for line, count, text in source.ignored_runs
+    boilerplate = {block[:60]: files for block, files in bank.boilerplate.items()}
+    runs = []
+    for source in bank.files:
+        for line, count, text in source.ignored_runs:
+            files = boilerplate.get(normalise(text)[:60])
+            reason = f"boilerplate repeated in {files} files" if files else why_ignored(text)
+            runs.append(IgnoredRun(source.path, line, count, text, reason))
+    return runs
+
+
+def set_aside(bank: ParsedBank) -> list[str]:
+    """What the import leaves out on purpose: tables of contents, boilerplate dropped from answers."""
+    found = [str(n) for source in bank.files for n in source.notes if n.kind == "contents"]
+    found += [
+        f"boilerplate in {files} files, dropped from every answer: {block[:120]!r}"
+        for block, files in sorted(bank.boilerplate.items(), key=lambda item: (-item[1], item[0]))
     ]
+    return found
 
 
 def _python_errors(markdown_text: str) -> list[str]:

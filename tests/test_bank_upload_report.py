@@ -2,6 +2,7 @@
 first 50 runs then "show all"; lost or garbled content before the editors' notes; stripped maths told
 precisely."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from quiz import bank_imports, content_report, importer
+from quiz.models import BankUpload
 from tests.test_bank_upload import UPLOAD, zip_file
 
 # A file whose every section ends on a stray paragraph: 60 runs of ignored lines, each its own.
@@ -100,3 +102,82 @@ def test_stripped_maths_is_reported_only_where_maths_went_missing(prompt, stripp
     source = importer.parse_general(f"### {prompt}\n\nAn answer.\n", "m.md")
     kinds = [f.kind for f in content_report.garbled_content(importer.ParsedBank([source]))]
     assert ("stripped-math" in kinds) is stripped
+
+
+# -- whole repositories, names and order --
+
+TOP = "ml-interview-questions-main"
+REPOSITORY = {
+    f"{TOP}/README.md": "# ML interview questions\n\n- [Basics](QA_4.md)\n",
+    f"{TOP}/CONTRIBUTING.md": "# Contributing\n\n## How do I add a question?\n\nOpen a PR.\n",
+    f"{TOP}/CODE_OF_CONDUCT.md": "# Code of conduct\n\nBe kind.\n",
+    f"{TOP}/.github/PULL_REQUEST_TEMPLATE.md": "### What does this change?\n\nDescribe it.\n",
+    f"{TOP}/QA_100.md": "# Hundred\n\n### What is a hundredth question?\n\nThe last one.\n",
+    f"{TOP}/QA_4.md": "# Four\n\n### What is the fourth question?\n\nAn early one.\n",
+    f"{TOP}/QA_20.md": "# Twenty\n\n### What is the twentieth question?\n\nA middle one.\n",
+}
+
+
+def test_a_whole_repository_upload_skips_its_own_files_and_sorts_naturally(staff_client):
+    detail = staff_client.post(UPLOAD, {"files": zip_file(REPOSITORY, "ml-interview-questions-main.zip")})[
+        "Location"
+    ]
+    page = staff_client.get(detail).content.decode()
+    upload = BankUpload.objects.get()
+    assert upload.slug == "ml-interview-questions"  # GitHub's "-main" names no bank
+    rows = re.findall(r'<th scope="row"><code>([^<]+)</code>', page)
+    assert rows == ["QA_4.md", "QA_20.md", "QA_100.md", "README.md"]
+    skipped = page.split('data-testid="dry-run-skipped"')[1].split("</p>")[0]
+    for path in (".github/PULL_REQUEST_TEMPLATE.md", "CODE_OF_CONDUCT.md", "CONTRIBUTING.md"):
+        assert f"<code>{path}</code>" in skipped
+    assert "How do I add a question?" not in page
+    assert "Import 3 questions" in page
+
+
+def test_the_dry_run_unticks_files_and_the_import_leaves_them_out(staff_client):
+    detail = staff_client.post(UPLOAD, {"files": zip_file(REPOSITORY, "checkout.zip")})["Location"]
+    upload = BankUpload.objects.get()
+    kept = ["QA_4.md", "QA_20.md", "README.md"]
+    response = staff_client.post(f"/banks/uploads/{upload.pk}/files/", {"files": kept})
+    assert response.status_code == 302 and response["Location"] == detail
+    page = staff_client.get(detail).content.decode()
+    assert "QA_100.md</code></th>" not in page and "Import 2 questions" in page
+    assert 'value="QA_100.md">' in page and 'value="QA_4.md" checked>' in page  # ticked again later
+    upload.refresh_from_db()
+    assert set(upload.source_files()) == set(kept)  # the rest stay stashed, to be ticked again
+    staff_client.post(f"/banks/uploads/{upload.pk}/files/", {"files": []})  # nothing ticked: refused
+    upload.refresh_from_db()
+    assert upload.excluded == sorted(set(REPOSITORY_PATHS) - set(kept))
+
+
+def test_unticking_files_needs_the_import_permission(client, user):
+    stashed = BankUpload.stash(user, "team", {"a.md": b"### Why?\nBecause.\n", "b.md": b"### How?\nSo.\n"})
+    client.force_login(user)
+    response = client.post(f"/banks/uploads/{stashed.pk}/files/", {"files": ["a.md"]})
+    assert response.status_code in (403, 404)
+    stashed.refresh_from_db()
+    assert stashed.excluded == []
+
+
+REPOSITORY_PATHS = [path.removeprefix(f"{TOP}/") for path in REPOSITORY]
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("machine-learning-interview-questions-and-answers-2025", "machine-learning-interview-questions-and"),
+        ("Awesome LLM Interview Questions-main", "awesome-llm-interview-questions"),
+        ("data-science-interview-master", "data-science-interview"),
+        ("a" * 60, "a" * 40),  # one word longer than a slug: cut, there is no other way
+    ],
+)
+def test_a_suggested_slug_is_cut_between_words_and_loses_githubs_suffix(name, slug):
+    assert bank_imports.suggested_slug(name) == slug
+    assert len(slug) <= bank_imports.MAX_SLUG
+
+
+def test_files_are_read_in_natural_order():
+    bank = importer.parse_bank(
+        {f"QA_{n}.md": f"# Part {n}\n\n### What is part {n}?\n\nPart {n}.\n" for n in (100, 4, 20, 1)}
+    )
+    assert [f.path for f in bank.files] == ["QA_1.md", "QA_4.md", "QA_20.md", "QA_100.md"]

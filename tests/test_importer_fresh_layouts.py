@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from quiz import importer
+from quiz import content_report, importer
 from quiz.importer import read_sources
 from quiz.rendering import render_markdown
 
@@ -239,3 +239,71 @@ def test_a_list_under_a_quoted_paragraph_renders_as_a_list(fresh):
     assert drift.count("<li>") == 3 and "<ul>" in drift and "> -" not in drift
     assert card.count("<li>") == 3 and "<ol>" in card
     assert ignored(source) == []
+
+
+def test_an_index_table_linking_to_answer_files_is_a_table_of_contents(fresh):
+    readme = fresh["README.md"]
+    assert readme.questions == []  # not a second copy of the questions the files answer
+    assert [(n.line, n.kind, n.message) for n in readme.notes] == [
+        (6, "contents", "a table of contents: 4 rows link to questions answered in the bank's files")
+    ]
+    assert ignored(readme) == []
+
+
+def test_an_index_table_whose_files_are_missing_imports_its_questions_without_link_answers():
+    table = (
+        "| Q# | Question | Answer |\n|---|---|---|\n"
+        "| 1 | What is weight decay? | [Answer](answers/weight-decay.md) |\n"
+        "| 2 | What is early stopping? | Stopping when validation loss stops falling. |\n"
+    )
+    (source,) = importer.parse_bank({"README.md": table}).files
+    assert asked(source) == [
+        (3, "What is weight decay?", ""),  # a bare link answers nothing
+        (4, "What is early stopping?", "Stopping when validation loss stops falling."),
+    ]
+
+
+BOILERPLATE = Path(__file__).parent / "banks" / "fresh-boilerplate"
+COFFEE = "☕ Found this useful? Buy the author a coffee so the remaining answers get written sooner."
+STAR = "⭐ Star the repository to hear when new questions land."
+
+
+def test_a_block_repeated_across_the_banks_files_is_dropped_and_listed():
+    bank = importer.parse_bank(read_sources(BOILERPLATE))
+    answers = {q.prompt_md: q.answer_md for f in bank.files for q in f.questions}
+    assert answers == {
+        "Why do residual connections help very deep networks?": "They give gradients a short path back to "
+        "early layers, so a 100-layer network trains like a shallow one.",
+        "What does dropout do at inference time?": "Nothing: every unit is kept and, with inverted dropout, "
+        "no rescaling is needed.",
+        "What does temperature do when sampling?": "It divides the logits before the softmax: below 1 "
+        "sharpens the distribution, above 1 flattens it.",
+        "What is reciprocal rank fusion?": "It merges ranked lists by summing 1 / (k + rank) for each "
+        "document, so no scores need calibrating.",
+        "Why chunk documents before embedding them?": "An embedding of a whole document blurs its topics; "
+        "chunks keep each passage findable.",
+        "What is a p-value?": "The probability, under the null hypothesis, of a result at least as extreme "
+        "as the one observed.",
+        "What is statistical power?": "The probability of rejecting the null hypothesis when it is false; it "
+        "grows with the sample size.",
+    }
+    assert bank.boilerplate == {COFFEE.lower(): 4, STAR.lower(): 4}
+    (models,) = [f for f in bank.files if f.path == "language-models.md"]
+    assert ignored(models) == [(9, f"2 lines from {COFFEE[:60]!r}")]  # under "## Support this work"
+    runs = content_report.ignored_runs(bank)
+    assert [(r.path, r.line, r.reason) for r in runs] == [
+        ("language-models.md", 9, "boilerplate repeated in 4 files")
+    ]
+    assert content_report.set_aside(bank) == [
+        f"boilerplate in 4 files, dropped from every answer: {COFFEE.lower()!r}",
+        f"boilerplate in 4 files, dropped from every answer: {STAR.lower()!r}",
+    ]
+
+
+def test_a_block_two_files_share_is_content_not_boilerplate():
+    shared = "Use a held-out set the model never saw while tuning its hyperparameters."
+    files = {f"{n}.md": f"# {n}\n\n### What is split {n}?\n\n{shared}\n" for n in ("a", "b")}
+    files["c.md"] = "# c\n\n### What is split c?\n\nSomething else entirely, said in other words.\n"
+    bank = importer.parse_bank(files)
+    assert bank.boilerplate == {}
+    assert [q.answer_md for f in bank.files for q in f.questions][:2] == [shared, shared]

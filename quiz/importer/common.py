@@ -130,7 +130,10 @@ class ParsedBank:
     source: str = ""
     licence: str = ""
     indexes: dict[str, int] = field(default_factory=dict)  # index file -> its non-blank lines (all used)
-    skipped: list[str] = field(default_factory=list)  # files bank.toml says to skip
+    skipped: list[str] = field(default_factory=list)  # files bank.toml says to skip, repository files
+    boilerplate: dict[str, int] = field(
+        default_factory=dict
+    )  # blocks dropped from answers -> files with them
 
 
 # -- lines and fences --

@@ -60,6 +60,7 @@ class _Reader(
         self.kinds: list[str] = []
         self.chunks = chunks(text, path)
         self.lists_ask = lists_ask
+        self.bank_paths: frozenset[str] = frozenset()
 
     def read(self, title: str | None) -> SourceFile:
         index = 0

@@ -30,7 +30,8 @@ class Command(BaseCommand):
         self, *args, paths: list[Path], slug: str | None, dry_run: bool, show_all: bool = False, **options
     ) -> None:
         sources, notes, suggested = self.read(paths)
-        slug = bank_imports.bank_slug(slug or suggested or paths[0].stem)
+        folder = suggested or paths[0].stem
+        slug = bank_imports.bank_slug(slug) if slug else bank_imports.suggested_slug(folder)
         if not slug:
             raise CommandError("give the bank a name with --slug (letters, digits and hyphens)")
         report = bank_imports.dry_run(slug, sources, notes)
@@ -85,6 +86,10 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.WARNING(f"  {run}  ({run.reason})"))
             if report.ignored_more and not show_all:
                 self.stdout.write(f"  … {len(report.ignored_more)} more runs: --all lists every one")
+        if report.set_aside:
+            self.stdout.write(f"Left out on purpose: {len(report.set_aside)}")
+            for item in report.set_aside:
+                self.stdout.write(f"  {item}")
         if report.garbled:
             self.stdout.write(f"Prompts and answers that would show garbled: {len(report.garbled)}")
             for finding in report.garbled:
