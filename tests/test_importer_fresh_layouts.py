@@ -307,3 +307,76 @@ def test_a_block_two_files_share_is_content_not_boilerplate():
     bank = importer.parse_bank(files)
     assert bank.boilerplate == {}
     assert [q.answer_md for f in bank.files for q in f.questions][:2] == [shared, shared]
+
+
+def test_full_width_question_marks_ask_and_bullets_under_a_bold_topic_answer_it():
+    text = (
+        "# 注意力\n\n"
+        "- **Encoder**\n"
+        "    - Self-attention over the whole input, then a feed-forward layer.\n"
+        "    - Each sub-layer sits inside a residual connection.\n"
+        "- **为什么要除以根号 d_k？**\n"
+        "\n"
+        "    Without it the dot products grow with $d_k$ and push the softmax into its flat tails.\n"
+    )
+    source = importer.parse_general(text, "zh.md")
+    assert asked(source) == [
+        (
+            3,
+            "Encoder",
+            "- Self-attention over the whole input, then a feed-forward layer.\n"
+            "- Each sub-layer sits inside a residual connection.",
+        ),
+        (
+            6,
+            "为什么要除以根号 d_k？",
+            "Without it the dot products grow with $d_k$ and push the softmax into its flat tails.",
+        ),
+    ]
+    assert ignored(source) == []
+
+
+def test_a_question_label_under_a_q_heading_goes_on_asking_and_a_difficulty_label_rates_it():
+    text = (
+        "## Serving\n\n"
+        "### Q: Why batch requests on a GPU server?\n\n"
+        "**Difficulty:** Hard\n"
+        "**Question:** Your p99 latency doubled after you turned on dynamic batching; explain the "
+        "trade-off.\n"
+        "**What a strong answer includes:**\n\n"
+        "- Throughput rises because the GPU runs full matrices.\n"
+        "- Each request may wait for the batch window.\n"
+    )
+    source = importer.parse_general(text, "serving.md")
+    assert [(q.prompt_md, q.difficulty) for q in source.questions] == [
+        (
+            "Why batch requests on a GPU server?\n\nYour p99 latency doubled after you turned on dynamic "
+            "batching; explain the trade-off.",
+            "hard",
+        )
+    ]
+    assert source.questions[0].answer_md == (
+        "**What a strong answer includes:**\n\n- Throughput rises because the GPU runs full matrices.\n"
+        "- Each request may wait for the batch window."
+    )
+
+
+def test_a_file_that_copies_anothers_questions_is_left_out_with_a_note():
+    questions = "".join(f"### What is metric {n}?\n\nMetric {n} measures thing {n}.\n\n" for n in range(1, 8))
+    bank = importer.parse_bank(
+        {"QUESTION_BANK.md": f"# Bank\n\n{questions}", "README.md": f"# Read me\n\n{questions}"}
+    )
+    assert [f.path for f in bank.files] == ["QUESTION_BANK.md"]
+    assert [(n.path, n.kind) for n in bank.notes] == [("README.md", "copy")]
+
+
+def test_a_table_listing_question_numbers_by_topic_is_an_index_not_questions():
+    text = (
+        "# Handbook\n\n| Topic | Questions | Count |\n|---|---|---|\n| Foundations | 1--3, 11, 15 | 5 |\n"
+        "| Ensembles | 16, 32--35 | 5 |\n\n"
+        "### Q1: What is supervised learning?\n\nLearning from labelled pairs.\n"
+    )
+    source = importer.parse_general(text, "handbook.md")
+    assert asked(source) == [(8, "What is supervised learning?", "Learning from labelled pairs.")]
+    assert [(n.line, n.kind) for n in source.notes] == [(3, "contents")]
+    assert ignored(source) == []

@@ -26,6 +26,7 @@ from quiz.importer.common import (
     SourceFile,
     decode,
     follow_up_key,
+    normalise,
     parse_heading,
     question_key,
     slugify,
@@ -304,6 +305,31 @@ def parse_file(
     return parse_general(text, path, title, markers, lists_ask or layout == "list", bank_paths)
 
 
+COPY_SHARE = 0.9  # of a file's questions already asked by one file before it: a copy (a synced README)
+
+
+def _without_copies(files: list[SourceFile], notes: list[Finding]) -> list[SourceFile]:
+    """Files whose questions another file already asks (a README a script fills from the question file),
+    left out with a note: one bank asks each question once."""
+    kept: list[tuple[SourceFile, set[str]]] = []
+    for source in files:
+        prompts = {normalise(q.prompt_md) for q in source.questions}
+        original = next(
+            (
+                other
+                for other, asked in kept
+                if len(prompts) >= 5 and len(prompts & asked) >= COPY_SHARE * len(prompts)
+            ),
+            None,
+        )
+        if original is None:
+            kept.append((source, prompts))
+            continue
+        message = f"asks the questions {original.path} asks ({len(prompts)}): a copy, left out"
+        notes.append(Finding(source.path, 1, "copy", message))
+    return [source for source, _ in kept]
+
+
 def parse_bank(sources: Mapping[str, bytes | str]) -> ParsedBank:
     """Parse every file (keys: posix paths relative to the bank's root); all problems are raised together."""
     problems: list[Problem] = []
@@ -353,6 +379,7 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> ParsedBank:
             notes.append(Finding(path, 1, "no-questions", f"read as {source.layout}, no question found"))
     if problems:
         raise ContentError(problems)
+    files = _without_copies(files, notes)
     boilerplate = find_boilerplate(texts, [source.path for source in files])
     taken: dict[str, str] = {}
     for i, source in enumerate(files):

@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 
 EASY, MEDIUM, HARD = "easy", "medium", "hard"
+ASKS = ("?", "\uff1f")  # a question mark, and the full-width one of Chinese and Japanese banks
 UNRATED = "unrated"
 TAGS = {"e": EASY, "m": MEDIUM, "h": HARD, "easy": EASY, "medium": MEDIUM, "hard": HARD}
 # What banks put after a question to rate it (alexeygrigorev/data-science-interviews: 👶 ⭐️ 🚀).
@@ -199,7 +200,7 @@ def words_start(text: str) -> str:
 def looks_like_question(text: str) -> bool:
     """Ends with "?" or starts with a word that asks or sets a task ("Explain…", "Describe…")."""
     plain = text.rstrip(" \t*_`")
-    return plain.endswith("?") or words_start(plain) in QUESTION_WORDS
+    return plain.endswith(ASKS) or words_start(plain) in QUESTION_WORDS
 
 
 def looks_like_list_question(text: str) -> bool:
@@ -247,7 +248,7 @@ def follow_up(text: str, markers: dict[str, str], heading: bool) -> tuple[str | 
     if match[0].count("*") == 2 or match[0].count("_") == 2:  # "**Follow-up: [M] all in bold?**"
         rest = rest.rstrip(" \t").removesuffix(match[0][:2])
     difficulty, prompt = split_difficulty(rest, markers)
-    if not prompt or not (heading or difficulty or prompt.rstrip(" \t*_").endswith("?")):
+    if not prompt or not (heading or difficulty or prompt.rstrip(" \t*_").endswith(ASKS)):
         return None
     return difficulty, prompt
 
@@ -272,6 +273,27 @@ def drop_leading_symbols(text: str) -> str:
     ):
         i += 1
     return text[i:] if i < len(text) else text
+
+
+LEVEL_LABEL_RE = re.compile(
+    r"(?:\*\*|__)?(?:difficulty|level)[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*([a-z]+)[ \t]*(?:\*\*|__)?[ \t]*$",
+    re.IGNORECASE,
+)
+LEVELS = {"easy": EASY, "beginner": EASY, "basic": EASY, "medium": MEDIUM, "intermediate": MEDIUM}
+LEVELS |= {"hard": HARD, "advanced": HARD, "expert": HARD}
+
+
+def level_label(text: str) -> str | None:
+    """``**Difficulty:** Medium`` -> "medium"; None for any other line."""
+    if text[:1] not in ("*", "_", "D", "d", "L", "l") or not (found := LEVEL_LABEL_RE.match(text)):
+        return None
+    return LEVELS.get(found[1].lower())
+
+
+def wholly_bold(text: str) -> bool:
+    """``**Encoder**``: one bold span and nothing else."""
+    text = text.strip()
+    return len(text) > 4 and text[:2] == text[-2:] in ("**", "__") and text.count(text[:2]) == 2
 
 
 def clean_prompt(prompt: str) -> str:

@@ -10,6 +10,11 @@ from quiz.importer.common import Code, Finding, Text
 LINK_TARGET_RE = re.compile(r"\]\(<?([^()<>\s]+)>?(?:[ \t]+\"[^\"]*\")?\)")
 
 
+def _cell(row: str, column: int) -> str:
+    cells = table_cells(row)
+    return cells[column] if column < len(cells) else ""
+
+
 class BlockQuestions:
     def maths(self, index: int, closing: str) -> int:
         """A display-maths block in an answer (``$$``/``\\[`` on a line of its own, up to its closing line):
@@ -99,6 +104,13 @@ class BlockQuestions:
         self.close()
         self.draft.use(rows[0].no, rows[1].no)
         linked = sum(1 for row in rows[2:] if self.links_into_bank(table_cells(row.text)))
+        numbers = sum(1 for row in rows[2:] if not any(c.isalpha() for c in _cell(row.text, question)))
+        if numbers * 2 > len(rows) - 2:
+            # "| Topic | Questions | Count |" with "1--3, 11, 15" in it: an index by question number
+            self.draft.use(*(row.no for row in rows))
+            message = f"a table of contents: {len(rows) - 2} rows list question numbers"
+            self.draft.notes.append(Finding(self.path, rows[0].no, "contents", message))
+            return index
         if linked and linked * 2 >= len(rows) - 2:
             # "| Q# | Question | [Answer](qa/q1.md) |": an index of questions the bank's files answer
             self.draft.use(*(row.no for row in rows))

@@ -93,7 +93,8 @@ class HeadingSurvey:
             task = first in TASK_WORDS and len(text.split()) > 2 and "question" not in text.lower()
             if first == "how" and text.lower().startswith(("how to ", "how it works")):
                 task = False
-            asks = "?" in text[-8:] or task or (prefixed and words.lstrip().lower()[:1] == "q")
+            ends = text[-8:]
+            asks = "?" in ends or "？" in ends or task or (prefixed and words.lstrip().lower()[:1] == "q")
             leaves.append((no, level, leaf and body and not _is_label(words), asks))
         # Siblings: headings of one level under the same parent heading.
         groups: dict[tuple[int, int], list[int]] = {}

@@ -37,6 +37,7 @@ class _Open:
     answer: list[tuple[str, bool]] = field(default_factory=list)
     answering: bool = False  # the prompt has ended, what follows is answer
     prompt_open: bool = True  # the next line may still continue a wrapped prompt
+    q_heading: bool = False  # a "### Q: …" heading: a "Question:" line under it goes on asking
     answer_from: int = 0  # lines before this one still belong to the prompt (up to "Answer:", a shown block)
     more_prompt: list[tuple[str, bool]] = field(default_factory=list)
 
