@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import io
 import posixpath
+import re
 import stat
 import zipfile
 import zlib
@@ -37,6 +38,8 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # one file, uncompressed
 MAX_TOTAL_BYTES = 20 * 1024 * 1024  # every file read, uncompressed
 MAX_PATH = 250  # Section.source_path holds 300
 SAMPLES = 5
+SHOWN_IGNORED = 50  # runs of ignored lines listed before "show all"
+GARBLED = frozenset({"literal-markdown", "stripped-math", "dangling-reference"})
 READ = (".md", ".markdown")
 
 
@@ -44,8 +47,22 @@ class UploadRefused(ValueError):
     """The upload cannot be read; the message says why, in words for the person who sent it."""
 
 
+MAX_SLUG = 40
+GITHUB_SUFFIX_RE = re.compile(r"[-_](?:main|master)$", re.IGNORECASE)
+
+
 def bank_slug(name: str) -> str:
-    return slugify(name)[:40].strip("-")
+    """``name`` as a bank's slug, at most 40 characters, cut between words, never inside one."""
+    slug = slugify(name)
+    if len(slug) > MAX_SLUG:
+        cut = slug[: MAX_SLUG + 1].rsplit("-", 1)[0]
+        slug = cut if cut and len(cut) < len(slug[: MAX_SLUG + 1]) else slug[:MAX_SLUG]
+    return slug.strip("-")
+
+
+def suggested_slug(folder: str) -> str:
+    """A bank's slug from its folder's name, less the "-main" or "-master" GitHub's archives add."""
+    return bank_slug(GITHUB_SUFFIX_RE.sub("", folder))
 
 
 def bank_version(sources: dict[str, bytes | str]) -> str:
@@ -136,7 +153,7 @@ def read_upload(files) -> tuple[dict[str, bytes], list[str], str]:
     if not suggested and "bank.toml" in sources:
         with contextlib.suppress(importer.ContentError):
             suggested = importer.read_manifest(sources["bank.toml"].decode("utf-8", "replace")).title
-    return sources, notes, bank_slug(suggested)
+    return sources, notes, suggested_slug(suggested)
 
 
 def _checked_path(name: str) -> str:
@@ -211,6 +228,8 @@ class Sample:
     path: str
     prompt_html: str
     answer_html: str
+    line: int = 0
+    why: str = ""  # a suspicious one: what the dry run found in it
 
 
 @dataclass
@@ -223,8 +242,16 @@ class DryRun:
     licence: str
     files: list[content_report.FileSummary] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
+    suspicious: list[Sample] = field(default_factory=list)  # questions the garbled findings name, rendered
     problems: list[importer.Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Lost content first: every run of ignored lines (file:line, reason), then answers and prompts that will
+    # show markdown as text or lost their maths.
+    ignored: list[content_report.IgnoredRun] = field(default_factory=list)
+    garbled: list[importer.Finding] = field(default_factory=list)
+    set_aside: list[str] = field(default_factory=list)  # tables of contents, boilerplate: left out on purpose
+    skipped: list[str] = field(default_factory=list)  # repository files and files bank.toml skips
+    importing: int = 0  # the questions the import writes, as it will count them
     replaces: bool = False  # a bank with this slug exists: the import updates it
     added: int = 0  # questions the import adds, changes (prompt or answer) and retires in that bank
     changed: int = 0
@@ -233,6 +260,22 @@ class DryRun:
     @property
     def total(self) -> content_report.FileSummary:
         return content_report.total(self.files)
+
+    @property
+    def ignored_shown(self) -> list[content_report.IgnoredRun]:
+        return self.ignored[:SHOWN_IGNORED]
+
+    @property
+    def ignored_more(self) -> list[content_report.IgnoredRun]:
+        return self.ignored[SHOWN_IGNORED:]
+
+    @property
+    def ignored_by_reason(self) -> list[tuple[str, int]]:
+        """Each reason with the number of ignored lines it accounts for, most first."""
+        counts: dict[str, int] = {}
+        for run in self.ignored:
+            counts[run.reason] = counts.get(run.reason, 0) + run.count
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
     @property
     def can_import(self) -> bool:
@@ -255,12 +298,17 @@ def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -
         return report
     report.title, report.source, report.licence = parsed.title or slug, parsed.source, parsed.licence
     report.files = content_report.summarize(parsed)
+    report.ignored = content_report.ignored_runs(parsed)
+    report.garbled = content_report.garbled_content(parsed)
+    report.set_aside = content_report.set_aside(parsed)
     report.notes += [str(note) for note in parsed.notes]
+    report.skipped = parsed.skipped
     try:  # every question as the import will render it (file:line for each refused), without rendering
         records = importer.fixture_records(parsed, renderer=_checked)
     except importer.ContentError as error:
         report.problems = error.problems
         return report
+    report.importing = sum(1 for record in records if record["model"] == "quiz.question")
     if report.replaces:
         _count_changes(report, records)
     answered = [q for source in parsed.files for q in source.questions if q.answer_md.strip()]
@@ -269,6 +317,12 @@ def dry_run(slug: str, sources: dict[str, bytes | str], notes: list[str] = ()) -
             f'{without} of {len(answered)} answers have no key points (a closing "Key points:" list), so '
             "candidates get no checklist to tick and no suggested grade for them."
         )
+    by_place = {(q.source_path, q.source_line): q for source in parsed.files for q in source.questions}
+    for finding in report.garbled:
+        question = by_place.get((finding.path, finding.line))
+        if question is not None and len(report.suspicious) < SAMPLES:
+            prompt, answer = render_markdown(question.prompt_md), render_markdown(question.answer_md)
+            report.suspicious.append(Sample(finding.path, prompt, answer, finding.line, finding.message))
     for source in parsed.files:
         for question in source.questions[: SAMPLES - len(report.samples)]:
             report.samples.append(

@@ -11,10 +11,17 @@ from quiz.importer import ContentError, Finding, ParsedBank, ParsedSection
 from quiz.importer.common import Code, chunks, normalise
 
 # Inline math was stripped from Chip Huyen's questions: "Given a vector , find", "two vectors and .",
-# "What is ?", "the dot product of and is maximum".
+# "What is ?", "the dot product of and is maximum", "find a such that". Precise, so spacing in prose is no
+# finding: a space before "?" or ":" after a noun ("What is Deep Learning ?") is French typography, and
+# "of such" is English.
 STRIPPED_MATH_RES = (
-    re.compile(r"(?<=\w) +[,.;:?!](?=\s|$)"),
-    re.compile(r"\b(?:a|an|the|of|between|with|by|from)\s+(?:and|or|is|are|such)\b"),
+    re.compile(r"(?<=\w) +[,.](?=\s|$)"),
+    re.compile(
+        r"\b(?:is|are|of|and|or|the|a|an|between|with|by|from|to|than|for|vector|vectors|matrix|matrices)"
+        r" +[?!;:](?=\s|$)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\b(?:a|an|the|of|between|with|by|from)\s+(?:(?:and|or|is|are)\b|such\s+that\b)"),
 )
 # A list item that introduces sub-items ("- When you need:") followed by an item at its own depth: the dump
 # lost the nesting. And "It uses: - one - two" run together on one line.
@@ -97,6 +104,64 @@ def total(rows: list[FileSummary]) -> FileSummary:
     )
 
 
+@dataclass(frozen=True)
+class IgnoredRun:
+    """A run of ignored lines (blank lines between): where it starts, how many lines, why."""
+
+    path: str
+    line: int
+    count: int
+    text: str
+    reason: str
+
+    def __str__(self) -> str:
+        lines = f"{self.count} lines" if self.count > 1 else "1 line"
+        return f"{self.path}:{self.line}: {lines}: {self.text[:80]!r}"
+
+
+LINK_ONLY_RE = re.compile(r"(?:[-*+]|\d{1,9}[.)])?[ \t]*!?\[[^\]]*\]\([^)]*\)[ \t]*[.,;:]?")
+ITEM_RE = re.compile(r"(?:[-*+]|\d{1,9}[.)])[ \t]")
+
+
+def why_ignored(text: str) -> str:
+    """Why a run starting with ``text`` went into no question, said by what the line is."""
+    if text.startswith("|"):
+        return "a table with no Question column, outside any question"
+    if text.startswith(("```", "~~~")):
+        return "code outside any question"
+    if text.startswith("<"):
+        return "HTML outside any question"
+    if LINK_ONLY_RE.fullmatch(text):
+        return "a link or image outside any question (a reading list, a badge)"
+    if ITEM_RE.match(text):
+        return "a list item that does not ask, outside any question"
+    if text.startswith(">"):
+        return "a quote outside any question"
+    return "text outside any question or section introduction"
+
+
+def ignored_runs(bank: ParsedBank) -> list[IgnoredRun]:
+    """Every run of ignored lines in bank order, each with its reason."""
+    boilerplate = {block[:60]: files for block, files in bank.boilerplate.items()}
+    runs = []
+    for source in bank.files:
+        for line, count, text in source.ignored_runs:
+            files = boilerplate.get(normalise(text)[:60])
+            reason = f"boilerplate repeated in {files} files" if files else why_ignored(text)
+            runs.append(IgnoredRun(source.path, line, count, text, reason))
+    return runs
+
+
+def set_aside(bank: ParsedBank) -> list[str]:
+    """What the import leaves out on purpose: tables of contents, boilerplate dropped from answers."""
+    found = [str(n) for source in bank.files for n in source.notes if n.kind == "contents"]
+    found += [
+        f"boilerplate in {files} files, dropped from every answer: {block[:120]!r}"
+        for block, files in sorted(bank.boilerplate.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return found
+
+
 def _python_errors(markdown_text: str) -> list[str]:
     """What ``compile`` says about each python block. Never raises: a block nested too deep to compile
     (``"1+" * 20000``) is a finding like any other."""
@@ -132,6 +197,39 @@ def _flattened_lists(markdown_text: str) -> list[str]:
     return problems
 
 
+CODE_SPAN_RE = re.compile(r"`[^`\n]*`")
+
+
+def literal_markdown(markdown_text: str) -> str | None:
+    """What a reader would see as markdown symbols once rendered: a fence marker that opens no code block
+    (one indented too deep, or inside a paragraph), or a ``**`` that closes nothing."""
+    try:
+        parts = chunks(markdown_text, "answer")
+    except ContentError:
+        return "a code fence that is never closed"
+    paragraph: list[tuple[int, str]] = []
+
+    def unmatched_bold() -> str | None:
+        text = CODE_SPAN_RE.sub("", " ".join(line for _, line in paragraph))
+        # "**kwargs" in prose is meant; a paragraph opening or closing on a lone "**" is a label's leftover
+        if text.count("**") % 2 and (text.lstrip().startswith("**") or text.rstrip().endswith("**")):
+            return f"line {paragraph[0][0]}: a ** that closes nothing shows as is"
+        return None
+
+    for part in parts:
+        if isinstance(part, Code) and part.raw[0][:1] in (" ", "\t"):
+            return f"line {part.no}: a code fence indented under a list item shows as text, not code"
+        if isinstance(part, Code) or not part.text.strip():
+            if paragraph and (found := unmatched_bold()):
+                return found
+            paragraph = []
+            continue
+        if "```" in part.text or "~~~" in part.text:
+            return f"line {part.no}: a code fence marker shows as text: {part.text.strip()[:60]!r}"
+        paragraph.append((part.no, part.text))
+    return unmatched_bold() if paragraph else None
+
+
 def editorial_gaps(question) -> list[tuple[str, str]]:
     """What the bank's editors still owe a question: a difficulty, a nested list, key points, a review."""
     gaps = []
@@ -154,6 +252,27 @@ def editorial_gaps(question) -> list[tuple[str, str]]:
     if question.provenance is None or question.provenance.kind == "upstream":
         gaps.append(("not-reviewed", "upstream answer nobody has reviewed yet"))
     return gaps
+
+
+def garbled_content(bank: ParsedBank) -> list[Finding]:
+    """Prompts and answers a candidate would see garbled: markdown shown as text, maths gone, a prompt
+    pointing at what it does not show."""
+    found = []
+    for source in bank.files:
+        for question in source.questions:
+            where = (question.source_path, question.source_line)
+            for field, text in (("prompt", question.prompt_md), ("answer", question.answer_md)):
+                if text and (shown := literal_markdown(text)):
+                    found.append(Finding(*where, "literal-markdown", f"the {field}'s {shown}"))
+            if any(r.search(question.prompt_md) for r in STRIPPED_MATH_RES):
+                found.append(
+                    Finding(
+                        *where, "stripped-math", f"looks like math went missing: {question.prompt_md[:100]}"
+                    )
+                )
+            if why := dangling_reference(question):
+                found.append(Finding(*where, "dangling-reference", why))
+    return found
 
 
 def content_findings(bank: ParsedBank) -> list[Finding]:
@@ -184,6 +303,9 @@ def content_findings(bank: ParsedBank) -> list[Finding]:
                 Finding(*where, "code-does-not-compile", e) for e in _python_errors(question.answer_md)
             )
             found.extend(Finding(*where, kind, message) for kind, message in editorial_gaps(question))
+            for field, text in (("prompt", question.prompt_md), ("answer", question.answer_md)):
+                if text and (shown := literal_markdown(text)):
+                    found.append(Finding(*where, "literal-markdown", f"the {field}'s {shown}"))
             if why := dangling_reference(question):
                 found.append(Finding(*where, "dangling-reference", why))
             texts = [question.prompt_md]

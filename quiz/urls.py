@@ -29,6 +29,7 @@ urlpatterns = [
     path("banks/upload/", banks.upload, name="bank-upload"),
     path("banks/uploads/<int:pk>/", banks.upload_detail, name="bank-upload-detail"),
     path("banks/uploads/<int:pk>/import/", banks.upload_import, name="bank-upload-import"),
+    path("banks/uploads/<int:pk>/files/", banks.upload_files, name="bank-upload-files"),
     path("questions/<int:pk>/", questions.question, name="question"),
     path("questions/<int:pk>/note/", questions.save_note, name="question-note"),
     path("questions/<int:pk>/bookmark/", questions.set_bookmark, name="question-bookmark"),

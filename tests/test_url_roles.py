@@ -150,6 +150,12 @@ TABLE: dict[str, Row] = {
         (LOGIN, 403, 403, 403, 405, 405),
         (LOGIN, 403, 403, 403, ELSEWHERE, ELSEWHERE),
     ),
+    "quiz:bank-upload-files": Row(
+        _quiz("/banks/uploads/{upload}/files/"),
+        (LOGIN, 403, 403, 403, 405, 405),
+        (LOGIN, 403, 403, 403, ELSEWHERE, ELSEWHERE),
+        {"files": "a.md"},
+    ),
     # Notes and bookmarks belong to whoever saves them: anyone signed in may keep one on any question.
     "quiz:question-note": Row(
         _quiz("/questions/{question}/note/"), POST_ONLY, (LOGIN, *(ELSEWHERE,) * 4), {"text": "x"}

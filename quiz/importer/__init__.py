@@ -23,10 +23,12 @@ from quiz.importer.bank import (
     detect_layout,
     dump_fixture,
     fixture_records,
+    natural_key,
     parse_bank,
     parse_file,
     read_manifest,
     read_sources,
+    repository_file,
 )
 from quiz.importer.common import (
     ContentError,
@@ -60,6 +62,7 @@ __all__ = [
     "follow_up_key",
     "dump_fixture",
     "fixture_records",
+    "natural_key",
     "parse_bank",
     "parse_chapter",
     "parse_file",
@@ -67,4 +70,5 @@ __all__ = [
     "question_key",
     "read_manifest",
     "read_sources",
+    "repository_file",
 ]

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from quiz.answer_parts import rendered_fields
+from quiz.importer.boilerplate import drop_boilerplate, find_boilerplate
 from quiz.importer.common import (
     FENCE_RE,
     RULE_RE,
@@ -25,6 +26,7 @@ from quiz.importer.common import (
     SourceFile,
     decode,
     follow_up_key,
+    normalise,
     parse_heading,
     question_key,
     slugify,
@@ -47,6 +49,45 @@ LAYOUTS = ("chapter", "qna", "list", "index", "skip")
 LINK_RE = re.compile(r"^[ \t]*(?:\d+\.|[*+-])[ \t]+\[([^\]]+)\]\(([^)]*)\)")
 LINK_LINE_RE = re.compile(r"(?:\d{1,9}[.)]|[*+-]|#{1,6})?[ \t]*\[[^\[\]]*\]\([^()]*\)[ \t]*[.,;:]?")
 TAGGED_ITEM_RE = re.compile(r"[ \t]*\d{1,9}[.)][ \t]+\[[EMH]\]", re.IGNORECASE)
+
+
+# What a repository holds beside its questions: never a bank's content (a whole checkout uploaded as is).
+REPOSITORY_FILES = frozenset(
+    {
+        "contributing",
+        "code_of_conduct",
+        "code-of-conduct",
+        "license",
+        "licence",
+        "changelog",
+        "changes",
+        "history",
+        "security",
+        "support",
+        "authors",
+        "contributors",
+        "funding",
+        "pull_request_template",
+        "issue_template",
+        "governance",
+        "maintainers",
+        "codeowners",
+        "notice",
+    }
+)
+REPOSITORY_FOLDERS = (".github/", ".gitlab/", "docs/adr/", "node_modules/", ".vscode/")
+
+
+def repository_file(path: str) -> bool:
+    """Whether ``path`` is a repository's own file (CONTRIBUTING.md, LICENSE.md, .github/…), not questions."""
+    lowered = path.lower()
+    stem = posixpath.splitext(posixpath.basename(lowered))[0]
+    return stem in REPOSITORY_FILES or any(f"/{lowered}".find(f"/{d}") >= 0 for d in REPOSITORY_FOLDERS)
+
+
+def natural_key(path: str) -> tuple:
+    """``QA_4.md`` before ``QA_100.md``: the numbers in a path compare as numbers."""
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", path)))
 
 
 def read_sources(root: Path) -> dict[str, bytes]:
@@ -200,7 +241,9 @@ def _reading_order(
 ) -> list[tuple[str, str | None]]:
     """Question files in the order the index files link them, with the link text as title; then the rest."""
     order: dict[str, str | None] = {}
-    by_name = {_squash(posixpath.splitext(posixpath.basename(p))[0]): p for p in sorted(texts)}
+    by_name = {
+        _squash(posixpath.splitext(posixpath.basename(p))[0]): p for p in sorted(texts, key=natural_key)
+    }
     visited: set[str] = set()
 
     def visit(index: str) -> None:
@@ -227,7 +270,7 @@ def _reading_order(
     for index in indexes:
         if index not in visited:
             visit(index)
-    for path in sorted(texts):
+    for path in sorted(texts, key=natural_key):
         if layouts[path] not in ("index", "skip"):
             order.setdefault(path, None)
     return list(order.items())
@@ -260,11 +303,37 @@ def parse_file(
     title: str | None = None,
     difficulty: dict[str, str] | None = None,
     lists_ask: bool = False,
+    bank_paths: frozenset[str] = frozenset(),
 ) -> SourceFile:
     markers = {**DEFAULT_MARKERS, **(difficulty or {})}
     if layout == "chapter":
         return parse_chapter(text, path, title, markers)
-    return parse_general(text, path, title, markers, lists_ask=lists_ask or layout == "list")
+    return parse_general(text, path, title, markers, lists_ask or layout == "list", bank_paths)
+
+
+COPY_SHARE = 0.9  # of a file's questions already asked by one file before it: a copy (a synced README)
+
+
+def _without_copies(files: list[SourceFile], notes: list[Finding]) -> list[SourceFile]:
+    """Files whose questions another file already asks (a README a script fills from the question file),
+    left out with a note: one bank asks each question once."""
+    kept: list[tuple[SourceFile, set[str]]] = []
+    for source in files:
+        prompts = {normalise(q.prompt_md) for q in source.questions}
+        original = next(
+            (
+                other
+                for other, asked in kept
+                if len(prompts) >= 5 and len(prompts & asked) >= COPY_SHARE * len(prompts)
+            ),
+            None,
+        )
+        if original is None:
+            kept.append((source, prompts))
+            continue
+        message = f"asks the questions {original.path} asks ({len(prompts)}): a copy, left out"
+        notes.append(Finding(source.path, 1, "copy", message))
+    return [source for source, _ in kept]
 
 
 def parse_bank(sources: Mapping[str, bytes | str]) -> ParsedBank:
@@ -285,6 +354,9 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> ParsedBank:
     layouts: dict[str, str] = {}
     for path, text in texts.items():
         rule = manifest.files.get(path, FileRule())
+        if not rule.layout and repository_file(path):
+            layouts[path] = "skip"
+            continue
         try:
             layouts[path] = rule.layout or detect_layout(text)
         except ContentError as exc:
@@ -293,6 +365,7 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> ParsedBank:
         raise ContentError(problems)
     notes: list[Finding] = []
     files: list[SourceFile] = []
+    question_files = frozenset(p for p in texts if layouts[p] not in ("index", "skip"))
     for path, title in _reading_order(texts, layouts, notes):
         rule = manifest.files.get(path, FileRule())
         try:
@@ -302,6 +375,7 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> ParsedBank:
                 layouts[path],
                 rule.title or title,
                 {**manifest.difficulty, **rule.difficulty},
+                bank_paths=question_files,
             )
         except ContentError as exc:
             problems.extend(exc.problems)
@@ -311,6 +385,8 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> ParsedBank:
             notes.append(Finding(path, 1, "no-questions", f"read as {source.layout}, no question found"))
     if problems:
         raise ContentError(problems)
+    files = _without_copies(files, notes)
+    boilerplate = find_boilerplate(texts, [source.path for source in files])
     taken: dict[str, str] = {}
     for i, source in enumerate(files):
         if (other := taken.get(source.root.key)) is not None:
@@ -330,8 +406,11 @@ def parse_bank(sources: Mapping[str, bytes | str]) -> ParsedBank:
     indexes = {
         p: sum(1 for line in t.split("\n") if line.strip()) for p, t in texts.items() if layouts[p] == "index"
     }
-    skipped = sorted(p for p in texts if layouts[p] == "skip")
-    return ParsedBank(files, notes, manifest.title, manifest.source, manifest.licence, indexes, skipped)
+    skipped = sorted((p for p in texts if layouts[p] == "skip"), key=natural_key)
+    parsed = ParsedBank(files, notes, manifest.title, manifest.source, manifest.licence, indexes, skipped)
+    drop_boilerplate(parsed, boilerplate)
+    parsed.boilerplate = boilerplate
+    return parsed
 
 
 # -- what comes out --

@@ -5,6 +5,7 @@ import re
 
 from quiz.importer import markers as m
 from quiz.importer.common import clean_answer
+from quiz.importer.shapes import as_github_shows
 
 STRUCTURE_RE = re.compile(r"(?:-{3,}|\*{3,}|_{3,}|<br[ \t]*/?>|<hr[ \t]*/?>)", re.IGNORECASE)
 TABLE_SEPARATOR_RE = re.compile(r":?-{1,}:?")
@@ -64,7 +65,7 @@ def finish_answer(lines: list[tuple[str, bool]]) -> str:
         if labelled:
             lines = [*lines[:i], *([(rest, False)] if rest.strip() else []), *lines[i + 1 :]]
         break
-    answer = clean_answer(lines)
+    answer = as_github_shows(clean_answer(lines))
     # "Answer here", then a <br/> spacer: a placeholder all the same
     words = "\n".join(line for line in answer.split("\n") if not STRUCTURE_RE.fullmatch(line.strip()))
     return "" if m.means_unanswered(words) else answer

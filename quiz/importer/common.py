@@ -24,6 +24,9 @@ MAX_SECTIONS = 2_000
 MAX_NESTING = 40
 
 FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^`\s]*)")
+# A fence indented under a list item ("1. **Question**" then "    ```python"), as GitHub renders it: code.
+NESTED_FENCE_RE = re.compile(r"^ {4,16}(`{3,}|~{3,})[ \t]*([^`\s]*)")
+LIST_START_RE = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)")
 RULE_RE = re.compile(r"^ {0,3}-{3,}[ \t]*$")
 
 
@@ -104,6 +107,8 @@ class SourceFile:
     lines: int = 0
     ignored: list[int] = field(default_factory=list)
     used: frozenset[int] = frozenset()  # lines in a question, an answer, a heading or the introduction
+    # Each run of ignored lines (blank lines between): its first line, how many lines, the first's text.
+    ignored_runs: list[tuple[int, int, str]] = field(default_factory=list)
 
     @property
     def root(self) -> ParsedSection:
@@ -125,7 +130,10 @@ class ParsedBank:
     source: str = ""
     licence: str = ""
     indexes: dict[str, int] = field(default_factory=dict)  # index file -> its non-blank lines (all used)
-    skipped: list[str] = field(default_factory=list)  # files bank.toml says to skip
+    skipped: list[str] = field(default_factory=list)  # files bank.toml says to skip, repository files
+    boilerplate: dict[str, int] = field(
+        default_factory=dict
+    )  # blocks dropped from answers -> files with them
 
 
 # -- lines and fences --
@@ -166,6 +174,7 @@ def chunks(text: str, path: str) -> list[Text | Code]:
     out: list[Text | Code] = []
     code: Code | None = None
     fence = ""
+    in_list = False  # the lines since a list item are all indented or blank: a fence there may be indented
     for no, line in enumerate(text.split("\n"), 1):
         if len(line) > MAX_LINE:
             raise ContentError([Problem(path, no, f"line longer than {MAX_LINE:,} characters")])
@@ -174,7 +183,13 @@ def chunks(text: str, path: str) -> list[Text | Code]:
                 raise ContentError(
                     [Problem(path, no, f"lists or quotes nested more than {MAX_NESTING} deep")]
                 )
-            match = FENCE_RE.match(line) if line.lstrip(" ")[:1] in ("`", "~") else None
+            match = None
+            if line.lstrip(" ")[:1] in ("`", "~"):
+                match = FENCE_RE.match(line) or (in_list and NESTED_FENCE_RE.match(line)) or None
+            elif line[:1] in (" ", "\t"):
+                in_list = in_list or bool(LIST_START_RE.match(line))
+            elif line:
+                in_list = line[0] in "-*+0123456789" and bool(LIST_START_RE.match(line))
             if match:
                 fence = match[1]
                 code = Code(no, match[2].lower(), [], [line])
@@ -321,6 +336,7 @@ class Draft:
     notes: list[Finding] = field(default_factory=list)
     stack: list[int] = field(default_factory=lambda: [0])
     used: set[int] = field(default_factory=set)
+    runs: list[tuple[int, int, str]] = field(default_factory=list)  # of ignored lines, as ``_ignored`` finds
 
     def use(self, *lines: int) -> None:
         self.used.update(lines)
@@ -342,6 +358,7 @@ class Draft:
                 text = lines[start - 1].strip()
                 what = f"{text[:60]!r}" if count == 1 else f"{count} lines from {text[:60]!r}"
                 self.notes.append(Finding(self.path, start, "ignored", what))
+                self.runs.append((start, count, text[:200]))
                 first = i + 1
         return len(blank) - sum(blank), ignored
 
@@ -449,7 +466,9 @@ class Draft:
                 raise ContentError([Problem(self.path, question.source_line, problem)])
         lines, ignored = self._ignored()
         used = frozenset(self.used)
-        return SourceFile(self.path, sections, questions, self.notes, self.layout, lines, ignored, used)
+        return SourceFile(
+            self.path, sections, questions, self.notes, self.layout, lines, ignored, used, self.runs
+        )
 
 
 def file_key_and_title(path: str, title: str | None, heading: str | None) -> tuple[str, str]:

@@ -5,9 +5,11 @@ no nested repetition, so its time grows with the line's length and no faster.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 EASY, MEDIUM, HARD = "easy", "medium", "hard"
+ASKS = ("?", "\uff1f")  # a question mark, and the full-width one of Chinese and Japanese banks
 UNRATED = "unrated"
 TAGS = {"e": EASY, "m": MEDIUM, "h": HARD, "easy": EASY, "medium": MEDIUM, "hard": HARD}
 # What banks put after a question to rate it (alexeygrigorev/data-science-interviews: 👶 ⭐️ 🚀).
@@ -93,7 +95,8 @@ QUESTION_WORDS = frozenset(
 )
 SCENARIO_WORDS = frozenset(["say", "given", "let", "assume", "consider", "if", "you", "we", "in", "for"])
 ANSWER_LABEL_RE = re.compile(
-    r"(?:\*\*|__)?(?:a[ \t]*:|ans\.|ans\b|answers?\b|solution\b)(?:\*\*|__)?[ \t]*:?(?:\*\*|__)?[ \t]*",
+    r"(?:\*\*|__)?(?:a[ \t]*:|ans\.|ans\b|(?:(?:strong|short|sample|model|ideal|expected|example|suggested|"
+    r"good|best|brief|quick|detailed|my)[ \t]+)?answers?\b|solution\b)(?:\*\*|__)?[ \t]*:?(?:\*\*|__)?[ \t]*",
     re.IGNORECASE,
 )
 QUESTION_LABEL_RE = re.compile(
@@ -101,6 +104,15 @@ QUESTION_LABEL_RE = re.compile(
 )
 INLINE_ANSWER_RE = re.compile(r"(?:\*\*|__)(?:a|ans|answer)[ \t]*[:.]?(?:\*\*|__)|\banswer:", re.IGNORECASE)
 NO_ANSWER = frozenset({"", "tbd", "tba", "todo", "answer here", "not answered", "no answer", "...", "…"})
+# Words that defer the answer ("Coming soon!", "To be added", "WIP", "Answer will be added later"): no answer.
+PLACEHOLDER_RE = re.compile(
+    r"(?:answers?[ \t]+)?(?:coming[ \t]+soon|to[ \t]+(?:be[ \t]+)?(?:added|written|updated|done|do|come)"
+    r"|(?:will[ \t]+be|to[ \t]+be)[ \t]+(?:added|written|updated)(?:[ \t]+(?:soon|later))?"
+    r"|wip|work[ \t]+in[ \t]+progress|pending|under[ \t]+construction|placeholder"
+    r"|not[ \t]+(?:yet[ \t]+)?answered(?:[ \t]+yet)?|tbd|todo|tba)"
+    r"[ \t]*[.!…]*",
+    re.IGNORECASE,
+)
 SOURCE_LINK_RE = re.compile(r"\[\[[^\[\]]*\](?:\([^()\s]*\)\]|\]\([^()\s]*\))")
 MARKER_RE = re.compile(r"(\d{1,9}[.)]|[-*+]|[a-z][.)]|[ivx]{2,5}[.)])(?=[ \t]|$)", re.IGNORECASE)
 TAG_RE = re.compile(r"<[^<>]{0,300}>")
@@ -188,7 +200,7 @@ def words_start(text: str) -> str:
 def looks_like_question(text: str) -> bool:
     """Ends with "?" or starts with a word that asks or sets a task ("Explain…", "Describe…")."""
     plain = text.rstrip(" \t*_`")
-    return plain.endswith("?") or words_start(plain) in QUESTION_WORDS
+    return plain.endswith(ASKS) or words_start(plain) in QUESTION_WORDS
 
 
 def looks_like_list_question(text: str) -> bool:
@@ -198,7 +210,8 @@ def looks_like_list_question(text: str) -> bool:
 
 def answer_label(text: str) -> tuple[bool, str]:
     """Whether ``text`` opens with an answer label (``Answer:``, ``**Ans.**``, ``A:``, a line that is only
-    "Answer"), and the rest. "Answer the question." and "Answer." are no labels."""
+    "Answer", "✅ Strong answer:"), and the rest. "Answer the question." and "Answer." are no labels."""
+    text = drop_leading_symbols(text) if text[:1] > "~" else text
     match = ANSWER_LABEL_RE.match(text)
     if not match:
         return False, text
@@ -235,14 +248,69 @@ def follow_up(text: str, markers: dict[str, str], heading: bool) -> tuple[str | 
     if match[0].count("*") == 2 or match[0].count("_") == 2:  # "**Follow-up: [M] all in bold?**"
         rest = rest.rstrip(" \t").removesuffix(match[0][:2])
     difficulty, prompt = split_difficulty(rest, markers)
-    if not prompt or not (heading or difficulty or prompt.rstrip(" \t*_").endswith("?")):
+    if not prompt or not (heading or difficulty or prompt.rstrip(" \t*_").endswith(ASKS)):
         return None
     return difficulty, prompt
 
 
 def means_unanswered(answer: str) -> bool:
-    plain = answer.strip().strip("*_`.").strip()
-    return plain.lower() in NO_ANSWER or plain.upper() == "NOT ANSWERED"
+    plain = drop_leading_symbols(answer.strip().strip("*_`.").strip()).strip("*_`.!…()[] ")
+    return (
+        plain.lower() in NO_ANSWER or plain.upper() == "NOT ANSWERED" or bool(PLACEHOLDER_RE.fullmatch(plain))
+    )
+
+
+def drop_leading_symbols(text: str) -> str:
+    """``🔹 Q7: Explain …`` -> ``Q7: Explain …``: the emoji and pictographs a bank leads its headings with."""
+    i = 0
+    while (
+        i < len(text)
+        and i < 20
+        and (
+            text[i] in " \t\u200d\ufe0f\u20e3"
+            or (text[i] > "~" and unicodedata.category(text[i]) in ("So", "Cs", "Co"))
+        )
+    ):
+        i += 1
+    return text[i:] if i < len(text) else text
+
+
+LEVEL_LABEL_RE = re.compile(
+    r"(?:\*\*|__)?(?:difficulty|level)[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*([a-z]+)[ \t]*(?:\*\*|__)?[ \t]*$",
+    re.IGNORECASE,
+)
+LEVELS = {"easy": EASY, "beginner": EASY, "basic": EASY, "medium": MEDIUM, "intermediate": MEDIUM}
+LEVELS |= {"hard": HARD, "advanced": HARD, "expert": HARD}
+
+
+def level_label(text: str) -> str | None:
+    """``**Difficulty:** Medium`` -> "medium"; None for any other line."""
+    if text[:1] not in ("*", "_", "D", "d", "L", "l") or not (found := LEVEL_LABEL_RE.match(text)):
+        return None
+    return LEVELS.get(found[1].lower())
+
+
+def wholly_bold(text: str) -> bool:
+    """``**Encoder**``: one bold span and nothing else."""
+    text = text.strip()
+    return len(text) > 4 and text[:2] == text[-2:] in ("**", "__") and text.count(text[:2]) == 2
+
+
+def clean_prompt(prompt: str) -> str:
+    """A prompt without the labels a bank leaves in it: a leading emoji, ``Q1:``, ``**`` around or after
+    it."""
+    text = drop_leading_symbols(prompt.strip())
+    if (label := QUESTION_LABEL_RE.match(text)) and label.end() < len(text) and "*" not in label[0]:
+        text = text[label.end() :]
+    for mark in ("**", "__"):
+        if text.count(mark) % 2 == 1:
+            if text.endswith(mark):  # "What is X?**": the bold's other half went with the label
+                text = text[: -len(mark)].rstrip()
+            elif text.startswith(mark):
+                text = text[len(mark) :].lstrip()
+        if text.startswith(mark) and text.endswith(mark) and text.count(mark) == 2 and len(text) > 4:
+            text = text[len(mark) : -len(mark)].strip()  # "**What is X?**" as a whole: the bold says nothing
+    return text or prompt.strip()
 
 
 def plain_html(text: str) -> str:

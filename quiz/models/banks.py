@@ -132,6 +132,9 @@ class BankUpload(models.Model):
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was queued, or its worker last reported a step."
     )
+    excluded = models.JSONField(
+        default=list, blank=True, help_text="Paths unticked on the dry run: kept, neither read nor imported."
+    )
 
     objects = BankUploadQuerySet.as_manager()
 
@@ -147,7 +150,14 @@ class BankUpload(models.Model):
         return cls.objects.create(uploaded_by=user, slug=slug, sources=encoded)
 
     def source_files(self) -> dict[str, bytes]:
-        return {path: base64.b64decode(data) for path, data in self.sources.items()}
+        """The files the dry run and the import read: every one uploaded but those unticked."""
+        skip = set(self.excluded)
+        return {path: base64.b64decode(data) for path, data in self.sources.items() if path not in skip}
+
+    def choose_files(self, paths: list[str]) -> None:
+        """Keep only ``paths`` (of those uploaded) in the dry run and the import; the rest stay stashed."""
+        self.excluded = sorted(set(self.sources) - set(paths))
+        self.save(update_fields=["excluded"])
 
     @property
     def is_finished(self) -> bool:

@@ -114,7 +114,28 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notes = request.session.get(f"upload-notes-{stashed.pk}", [])
     report = bank_imports.dry_run(stashed.slug, stashed.source_files(), notes)
     refusal = import_refusal(request.user, report)
-    return render(request, template, {"upload": stashed, "report": report, "refusal": refusal})
+    choices = [
+        (path, path not in stashed.excluded, bank_imports.importer.repository_file(path))
+        for path in sorted(stashed.sources, key=bank_imports.importer.natural_key)
+        if path != bank_imports.importer.MANIFEST
+    ]
+    context = {"upload": stashed, "report": report, "refusal": refusal, "choices": choices}
+    return render(request, template, context)
+
+
+@bank_importer_required
+@require_POST
+def upload_files(request: HttpRequest, pk: int) -> HttpResponse:
+    """Untick files (a whole repository's CONTRIBUTING, its drafts) and see the dry run again without them."""
+    stashed = get_object_or_404(BankUpload, pk=pk)
+    chosen = [path for path in request.POST.getlist("files") if path in stashed.sources]
+    if stashed.status != BankUpload.Status.CHECKED:
+        messages.error(request, "This upload is already imported or importing: its files stay as they are.")
+    elif not any(path.lower().endswith(bank_imports.READ) for path in chosen):
+        messages.error(request, "Keep at least one markdown file ticked.")
+    else:
+        stashed.choose_files(chosen)
+    return redirect("quiz:bank-upload-detail", stashed.pk)
 
 
 @bank_importer_required

@@ -27,7 +27,11 @@ def parse_general(
     title: str | None = None,
     difficulty_markers: dict[str, str] | None = None,
     lists_ask: bool = False,
+    bank_paths: frozenset[str] = frozenset(),
 ) -> SourceFile:
     """``lists_ask``: read every numbered item as a question, as a file whose lists mostly ask does (the
-    exporter's check that an answer survives in any such file)."""
-    return _Reader(text, path, difficulty_markers or m.DEFAULT_MARKERS, lists_ask).read(title)
+    exporter's check that an answer survives in any such file). ``bank_paths``: the bank's other files, so a
+    table of questions linking to their answers there is known for a table of contents."""
+    reader = _Reader(text, path, difficulty_markers or m.DEFAULT_MARKERS, lists_ask)
+    reader.bank_paths = bank_paths
+    return reader.read(title)

@@ -1,8 +1,18 @@
 """Multi-line blocks read whole: display maths in an answer, ``<details>`` blocks and question tables."""
 
+import posixpath
+import re
+
 from quiz.importer import markers as m
 from quiz.importer.blocks import ANSWER_SUMMARIES, LEVEL_WORDS, TABLE_SEPARATOR_RE, split_details, table_cells
-from quiz.importer.common import Code, Text
+from quiz.importer.common import Code, Finding, Text
+
+LINK_TARGET_RE = re.compile(r"\]\(<?([^()<>\s]+)>?(?:[ \t]+\"[^\"]*\")?\)")
+
+
+def _cell(row: str, column: int) -> str:
+    cells = table_cells(row)
+    return cells[column] if column < len(cells) else ""
 
 
 class BlockQuestions:
@@ -59,6 +69,19 @@ class BlockQuestions:
         self.close()
         return index
 
+    def links_into_bank(self, cells: list[str]) -> bool:
+        """Whether a cell of the row links to another markdown file of the bank."""
+        for cell in cells:
+            for target in LINK_TARGET_RE.findall(cell):
+                if target.startswith(("http:", "https:", "mailto:", "#")):
+                    continue
+                path = posixpath.normpath(
+                    posixpath.join(posixpath.dirname(self.path), target.split("#", 1)[0])
+                )
+                if path in self.bank_paths and path != self.path:
+                    return True
+        return False
+
     def table(self, index: int) -> int:
         rows: list[Text] = []
         while index < len(self.chunks):
@@ -80,6 +103,20 @@ class BlockQuestions:
         answer = next((i for i, c in enumerate(columns) if c in ("answer", "answers")), None)
         self.close()
         self.draft.use(rows[0].no, rows[1].no)
+        linked = sum(1 for row in rows[2:] if self.links_into_bank(table_cells(row.text)))
+        numbers = sum(1 for row in rows[2:] if not any(c.isalpha() for c in _cell(row.text, question)))
+        if numbers * 2 > len(rows) - 2:
+            # "| Topic | Questions | Count |" with "1--3, 11, 15" in it: an index by question number
+            self.draft.use(*(row.no for row in rows))
+            message = f"a table of contents: {len(rows) - 2} rows list question numbers"
+            self.draft.notes.append(Finding(self.path, rows[0].no, "contents", message))
+            return index
+        if linked and linked * 2 >= len(rows) - 2:
+            # "| Q# | Question | [Answer](qa/q1.md) |": an index of questions the bank's files answer
+            self.draft.use(*(row.no for row in rows))
+            message = f"a table of contents: {linked} rows link to questions answered in the bank's files"
+            self.draft.notes.append(Finding(self.path, rows[0].no, "contents", message))
+            return index
         for row in rows[2:]:
             cells = table_cells(row.text)
             prompt = cells[question] if question < len(cells) else ""
@@ -92,7 +129,12 @@ class BlockQuestions:
             opened = self.start(
                 row.no, prompt, LEVEL_WORDS.get(word, difficulty), "table", follows=follow_up is not None
             )
-            if answer is not None and answer < len(cells) and cells[answer]:
-                opened.answer.append((cells[answer], False))
+            if (
+                answer is not None
+                and answer < len(cells)
+                and cells[answer]
+                and not m.link_only(cells[answer])
+            ):
+                opened.answer.append((cells[answer], False))  # a bare link is no answer
             self.close()
         return index

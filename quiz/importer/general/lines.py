@@ -4,6 +4,7 @@ from quiz.importer import markers as m
 from quiz.importer.blocks import STRUCTURE_RE
 from quiz.importer.common import MAX_TITLE, Code, ContentError, Problem, parse_heading
 from quiz.importer.general.contents import TOC_TITLES, _number
+from quiz.importer.general.heading_survey import heading_words
 from quiz.importer.general.survey import BLOCK_START_RE
 
 
@@ -29,6 +30,17 @@ class LineReading:
         if opened is not None and opened.kind == "heading":
             if opened.item is not None and self.ends_follow_up(no, line, opened.item):
                 return
+            if indent == 0 and (labelled := m.question_label(stripped))[0]:
+                if opened.q_heading:  # "### Q: Why …?" then "**Question:** Explain …": one question
+                    opened.raw.prompt += "\n\n" + m.clean_prompt(labelled[1])
+                    self.draft.use(no)
+                    return
+                if self.question_line(no, stripped):
+                    return  # "Q: …" after a heading question's answer: the next question
+            if (level := m.level_label(stripped)) is not None:
+                opened.raw.difficulty = level  # "**Difficulty:** Medium" under the question
+                self.draft.use(no)
+                return
             self.answer(no, line)
             return
         if self.question_line(no, stripped):
@@ -45,6 +57,14 @@ class LineReading:
             return
         if opened is not None:
             if opened.prompt_open and opened.kind in ("item", "label") and not BLOCK_START_RE.match(stripped):
+                asked = opened.raw.prompt.rstrip(" *_").endswith(m.ASKS)
+                if line[:1] not in " \t" and self.folded(opened.raw.prompt, stripped):
+                    # "1. What is bagging?" then "What is boosting?" with no blank line: two questions
+                    self.start(no, stripped, None, opened.kind, item=opened.item)
+                    return
+                if asked and line[:1] not in " \t" and not opened.answer_from:
+                    self.answer(no, line)  # "**Q3: What is X?**" then its answer on the next line
+                    return
                 opened.raw.prompt += " " + stripped
                 self.draft.use(no)
             else:
@@ -105,7 +125,7 @@ class LineReading:
         prefixed, text = m.strip_prefix(text)
         if text.rstrip("*_ ").endswith(":") and not numbered:
             return None  # "**Example:**"
-        if text.endswith("?") or difficulty or numbered or prefixed or m.looks_like_question(text):
+        if text.endswith(m.ASKS) or difficulty or numbered or prefixed or m.looks_like_question(text):
             return difficulty, text
         return None
 
@@ -121,12 +141,13 @@ class LineReading:
                 raise ContentError([Problem(self.path, no, "follow-up heading has no question")])
             self.start_follow_up(no, *follow_up, level=level, answering=True, prompt_open=False)
             return
-        difficulty, text = m.split_difficulty(words, self.markers)
+        bare = m.drop_leading_symbols(words)  # "🔹 Q7: Explain …" asks as "Q7: Explain …" does
+        difficulty, text = m.split_difficulty(bare, self.markers)
         prefixed, text = m.strip_prefix(text)
-        q_prefix = prefixed and words.lstrip("[ EMHemh]").lower().startswith("q")
-        if q_prefix and (number := _number(words)):
+        q_prefix = prefixed and bare.lstrip("[ EMHemh]").lower().startswith("q")
+        if q_prefix and (number := _number(bare)):
             self.numbers.add(number)
-        asks = text.endswith("?") or q_prefix or difficulty is not None
+        asks = text.endswith(m.ASKS) or q_prefix or difficulty is not None
         if opened is not None and m.answer_label(words) == (True, ""):
             self.draft.use(no)  # "### Answer": a label, not text
             opened.answering, opened.prompt_open = True, False
@@ -144,7 +165,16 @@ class LineReading:
         if not labels and (
             asks or long or numbered_question or (not deeper and self.imperative(text, prefixed))
         ):
-            self.start(no, text, difficulty, "heading", level=level, answering=True, prompt_open=False)
+            opened = self.start(
+                no, text, difficulty, "heading", level=level, answering=True, prompt_open=False
+            )
+            opened.q_heading = q_prefix
+            return
+        surveyed = self.heading_survey.get(no)
+        if not labels and not deeper and surveyed and (surveyed.sets_task or surveyed.topic_among_questions):
+            # "## 🔹 Q7: Explain …", "### Provide an overview of …", "#### Types of kernels" among questions
+            prompt = heading_words(words, self.markers)[1]
+            self.start(no, prompt, difficulty, "heading", level=level, answering=True, prompt_open=False)
             return
         self.close()
         self.draft.use(no)
@@ -157,6 +187,16 @@ class LineReading:
             return
         self.intro = False
         self.section = self.draft.open_section(level, words, no)
+
+    @staticmethod
+    def folded(prompt: str, line: str) -> bool:
+        """Whether ``line``, right under a prompt that has asked, asks a question of its own."""
+        return (
+            prompt.rstrip(" *_").endswith(m.ASKS)
+            and line.rstrip(" *_").endswith(m.ASKS)
+            and m.words_start(line) in m.QUESTION_WORDS
+            and len(line.split()) > 2
+        )
 
     @staticmethod
     def imperative(text: str, numbered: bool) -> bool:

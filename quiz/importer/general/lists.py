@@ -11,7 +11,13 @@ class ListQuestions:
         if opened is not None and opened.kind == "item":
             asked = opened.item
             if item.kind == "letter" or item.indent > asked.indent + 1:
-                if opened.answering:
+                # Under "- **Topic**" or "- What is X?" a bullet answers; "a." and "i." items ask with it.
+                complete = (
+                    item.kind != "letter"
+                    and "\n" not in opened.raw.prompt
+                    and (asked.text.rstrip(" *_").endswith(m.ASKS) or m.wholly_bold(asked.text))
+                )
+                if opened.answering or complete:
                     self.answer(no, line)
                 else:
                     opened.raw.prompt += "\n" + line[asked.indent :].rstrip()

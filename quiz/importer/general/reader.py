@@ -13,13 +13,17 @@ from quiz.importer.common import (
     RawQuestion,
     SourceFile,
     chunks,
+    clean_answer,
     file_key_and_title,
 )
 from quiz.importer.general.block_questions import BlockQuestions
 from quiz.importer.general.contents import TableOfContents
+from quiz.importer.general.heading_survey import HeadingSurvey
 from quiz.importer.general.lines import LineReading
 from quiz.importer.general.lists import ListQuestions
+from quiz.importer.general.prompt_parts import PromptParts
 from quiz.importer.general.survey import ListSurvey
+from quiz.importer.shapes import as_github_shows
 
 
 @dataclass
@@ -33,9 +37,14 @@ class _Open:
     answer: list[tuple[str, bool]] = field(default_factory=list)
     answering: bool = False  # the prompt has ended, what follows is answer
     prompt_open: bool = True  # the next line may still continue a wrapped prompt
+    q_heading: bool = False  # a "### Q: …" heading: a "Question:" line under it goes on asking
+    answer_from: int = 0  # lines before this one still belong to the prompt (up to "Answer:", a shown block)
+    more_prompt: list[tuple[str, bool]] = field(default_factory=list)
 
 
-class _Reader(LineReading, ListQuestions, TableOfContents, BlockQuestions, ListSurvey):
+class _Reader(
+    LineReading, ListQuestions, TableOfContents, BlockQuestions, ListSurvey, HeadingSurvey, PromptParts
+):
     def __init__(
         self, text: str, path: str, difficulty_markers: dict[str, str], lists_ask: bool = False
     ) -> None:
@@ -52,6 +61,7 @@ class _Reader(LineReading, ListQuestions, TableOfContents, BlockQuestions, ListS
         self.kinds: list[str] = []
         self.chunks = chunks(text, path)
         self.lists_ask = lists_ask
+        self.bank_paths: frozenset[str] = frozenset()
 
     def read(self, title: str | None) -> SourceFile:
         index = 0
@@ -86,22 +96,29 @@ class _Reader(LineReading, ListQuestions, TableOfContents, BlockQuestions, ListS
             raise ContentError([Problem(self.path, no, "question has no text")])
         if len(self.draft.questions) >= MAX_QUESTIONS:
             self.draft.too_many(no, "questions", MAX_QUESTIONS)
-        raw = RawQuestion(self.section, "", prompt.strip(), "", difficulty or m.UNRATED, no, follows)
+        raw = RawQuestion(self.section, "", m.clean_prompt(prompt), "", difficulty or m.UNRATED, no, follows)
         self.draft.questions.append(raw)
         if not follows:  # a file's layout is how its questions are asked, whatever its follow-ups look like
             self.kinds.append(kind)
         self.draft.use(no)
         self.open = _Open(raw, kind, **how)
+        self.open.answer_from = self.prompt_end(no, raw.prompt, kind)
         self.intro = self.in_toc = False
         return self.open
 
     def close(self) -> None:
         if self.open is not None:
+            if more := clean_answer(self.open.more_prompt):
+                self.open.raw.prompt += "\n\n" + as_github_shows(more)
             self.open.raw.answer = finish_answer(self.open.answer)
             self.open = None
 
     def answer(self, no: int, text: str, is_code: bool = False) -> None:
         assert self.open is not None
+        if no < self.open.answer_from:
+            self.open.more_prompt.append((text, is_code))
+            self.draft.use(no)
+            return
         self.open.answer.append((text, is_code))
         self.open.answering = True
         self.open.prompt_open = False

@@ -41,7 +41,7 @@ class ListSurvey:
 
         def count() -> None:
             if item is not None:
-                first, ends = m.words_start(item[2]), item[2].rstrip(" \t*_`").endswith("?")
+                first, ends = m.words_start(item[2]), item[2].rstrip(" \t*_`").endswith(m.ASKS)
                 counts[item[1]][0] += 1
                 counts[item[1]][1] += ends or first in m.QUESTION_WORDS or first in m.SCENARIO_WORDS
                 if ends or first in m.QUESTION_WORDS:

@@ -118,7 +118,8 @@ class Command(BaseCommand):
         self.stdout.write("\nContent report")
         for path, count in unanswered.items():
             self.stdout.write(f"  {path}: {count} unanswered")
-        for finding in findings:
+        # Lost content first (ignored lines, garbled prompts), then what the editors still owe the bank.
+        for finding in sorted(findings, key=lambda f: f.kind not in LOST):
             if finding.kind != "unanswered" or verbose:
                 line = f"  {finding}"
                 self.stdout.write(self.style.WARNING(line) if finding.kind in WARNINGS else line)
@@ -129,3 +130,4 @@ class Command(BaseCommand):
 
 
 WARNINGS = frozenset({"ignored", "no-questions"})
+LOST = WARNINGS | {"literal-markdown", "stripped-math", "dangling-reference", "missing-file", "contents"}

@@ -22,14 +22,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Report what would be imported; write nothing."
         )
+        parser.add_argument(
+            "--all", action="store_true", dest="show_all", help="List every run of ignored lines, not 50."
+        )
 
-    def handle(self, *args, paths: list[Path], slug: str | None, dry_run: bool, **options) -> None:
+    def handle(
+        self, *args, paths: list[Path], slug: str | None, dry_run: bool, show_all: bool = False, **options
+    ) -> None:
         sources, notes, suggested = self.read(paths)
-        slug = bank_imports.bank_slug(slug or suggested or paths[0].stem)
+        folder = suggested or paths[0].stem
+        slug = bank_imports.bank_slug(slug) if slug else bank_imports.suggested_slug(folder)
         if not slug:
             raise CommandError("give the bank a name with --slug (letters, digits and hyphens)")
         report = bank_imports.dry_run(slug, sources, notes)
-        self.show(report)
+        self.show(report, show_all)
         if report.problems:
             raise CommandError("the markdown has problems, nothing was imported")
         if dry_run:
@@ -59,7 +65,7 @@ class Command(BaseCommand):
             for handle in handles:
                 handle.close()
 
-    def show(self, report: bank_imports.DryRun) -> None:
+    def show(self, report: bank_imports.DryRun, show_all: bool = False) -> None:
         verb = "updates" if report.replaces else "creates"
         self.stdout.write(
             f"Bank {report.slug} ({verb} it): {report.title} {report.source} {report.licence}".rstrip()
@@ -71,5 +77,22 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{row.path:<40}  {row.layout:<7}  {row.questions:>9}  {row.answered:>8}  {row.ignored:>7}"
             )
+        # Lost content first, then what the editors owe the bank.
+        if report.ignored:
+            self.stdout.write(f"Ignored lines: {report.total.ignored}, by reason:")
+            for reason, count in report.ignored_by_reason:
+                self.stdout.write(f"  {count:>6}  {reason}")
+            for run in report.ignored if show_all else report.ignored_shown:
+                self.stdout.write(self.style.WARNING(f"  {run}  ({run.reason})"))
+            if report.ignored_more and not show_all:
+                self.stdout.write(f"  … {len(report.ignored_more)} more runs: --all lists every one")
+        if report.set_aside:
+            self.stdout.write(f"Left out on purpose: {len(report.set_aside)}")
+            for item in report.set_aside:
+                self.stdout.write(f"  {item}")
+        if report.garbled:
+            self.stdout.write(f"Prompts and answers that would show garbled: {len(report.garbled)}")
+            for finding in report.garbled:
+                self.stdout.write(self.style.WARNING(f"  {finding}"))
         for note in report.notes:
             self.stdout.write(f"  {note}")
