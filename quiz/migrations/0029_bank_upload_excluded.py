@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quiz', '0023_flag_outcome_seen_at'),
+        ('quiz', '0028_peer_interviews'),
     ]
 
     operations = [
