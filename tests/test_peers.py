@@ -543,3 +543,18 @@ def test_a_third_user_sees_nothing_of_the_peer_interview(joined):
         stranger.post(reverse("quiz:peer-assess", args=[joined.pk, item.pk]), {"action": "end"}).status_code
         == 404
     )
+
+
+def test_results_page_offers_the_mirror_to_the_side_that_did_not_switch(joined, user, interviewer):
+    peers.leave(joined)
+    client = client_for(user)
+    page = client.get(reverse("quiz:peer-results", args=[joined.pk])).content.decode()
+    assert "?part=next" in page and "Switch roles" in page
+    url = reverse("quiz:peer-poll", args=[joined.pk]) + "?part=next"
+    etag = f'"peer-{joined.pk}-candidate-{MockInterview.objects.get(pk=joined.pk).version}"'
+    assert client.get(url, headers={**HTMX, "If-None-Match": etag}).status_code == 304
+    client_for(interviewer).post(reverse("quiz:peer-switch", args=[joined.pk]))
+    html = client.get(url, headers={**HTMX, "If-None-Match": etag}).content.decode()
+    assert "Go to the mirror interview" in html
+    assert 'data-announce="Roles switched: the mirror interview has started."' in html
+    assert "hx-trigger" not in html  # the polls stop once it is there

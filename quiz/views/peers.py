@@ -210,13 +210,16 @@ def peer_poll(request: HttpRequest, pk: int) -> HttpResponse:
     state = peers.poll_state(request.user, pk)
     if state is None:
         raise Http404
-    if state.over:
+    on_results = request.GET.get("part") == "next"  # the results page, waiting for Switch roles
+    if state.over and not on_results:
         return HttpResponseClientRedirect(reverse("quiz:peer-results", args=[pk]))
     etag = _etag(pk, state.role, state.version)
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
         response["ETag"] = etag
         return response
+    if on_results:
+        return _results_next(request, pk)
     interview = _peer_interview(request, pk)
     item = interview.current_item()
     if item is None or (state.role == peers.CANDIDATE and request.GET.get("waiting")):
@@ -239,6 +242,16 @@ def peer_poll(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(html)
     response["ETag"] = context["etag"]
     response["Cache-Control"] = "no-cache, private"
+    return response
+
+
+def _results_next(request: HttpRequest, pk: int) -> HttpResponse:
+    """The results page's "Next" part, as it stands: with the mirror interview once either side made it."""
+    interview = _peer_interview(request, pk)
+    context = {"interview": interview, "mirror": peers.mirror_of(interview), "polled": True}
+    context.update(_polled(interview, interview.role))
+    response = HttpResponse(render_to_string("quiz/peer_results.html#peer-next", context, request))
+    response["ETag"] = context["etag"]
     return response
 
 
@@ -338,6 +351,7 @@ def peer_results(request: HttpRequest, pk: int) -> HttpResponse:
         "chains": chains(items),
         "grade_labels": dict(Grade.choices),
         "mirror": peers.mirror_of(interview),
+        **_polled(interview, interview.role),
     }
     return render(request, "quiz/peer_results.html", context)
 

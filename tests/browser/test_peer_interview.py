@@ -182,7 +182,8 @@ def test_a_whole_peer_interview_in_two_browsers(open_page, sign_in, candidate, i
     # Switch roles: the interviewer is now the candidate, the same two people.
     grace.get_by_role("button", name="Switch roles").click()
     expect(grace.locator(".peer-role")).to_contain_text("You are the candidate")
-    ada.reload()
+    # The candidate's results page learns of it by its poll, and says so.
+    expect(ada.locator("#announcer")).to_have_text("Roles switched: the mirror interview has started.")
     ada.get_by_role("link", name="Go to the mirror interview").click()
     expect(ada.locator(".peer-role")).to_contain_text("You are interviewing grace")
     mirror = MockInterview.objects.get(user=interviewer)
