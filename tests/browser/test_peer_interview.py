@@ -101,6 +101,7 @@ def test_a_whole_peer_interview_in_two_browsers(open_page, sign_in, candidate, i
     # The interviewer opens the link, is asked, and joins.
     sign_in(grace, interviewer.username)
     grace.goto(link)
+    check_page(grace, "join page")
     grace.get_by_role("button", name="Join as the interviewer").click()
     expect(grace.locator("#question-heading")).to_contain_text("bias-variance", timeout=MATCHER)
     expect(grace.locator(".reference-answer")).to_contain_text("underfit")
