@@ -125,7 +125,7 @@ def peer_join(request: HttpRequest, token: str) -> HttpResponse:
     invite = PeerInvite.objects.select_related("interview__user").filter(token=token).first()
     if request.method == "GET":
         try:
-            _check_invite(invite, request.user)
+            peers.check_invite(invite, request.user)
         except peers.InviteRefused as refused:
             return _refused_invite(request, refused)
         if invite.accepted_by_id == request.user.pk:
@@ -136,21 +136,6 @@ def peer_join(request: HttpRequest, token: str) -> HttpResponse:
     except peers.InviteRefused as refused:
         return _refused_invite(request, refused)
     return redirect("quiz:peer-interview", interview.pk)
-
-
-def _check_invite(invite: PeerInvite | None, user) -> None:
-    """The reasons ``peers.accept`` would refuse, checked before the join page offers the button."""
-    if invite is None:
-        raise peers.InviteRefused("This invite link is not one we know. Check that it was copied whole.", 404)
-    if invite.interview.user_id == user.pk:
-        raise peers.InviteRefused(
-            "This is your own invite link: send it to the person who will interview you.", 403
-        )
-    if invite.accepted_by_id == user.pk:
-        return
-    state = invite.state()
-    if state != PeerInvite.State.OPEN or invite.interview.is_over():
-        peers.accept(invite.token, user)  # raises with the reason, as the join itself would
 
 
 def _refused_invite(request: HttpRequest, refused: peers.InviteRefused) -> HttpResponse:
