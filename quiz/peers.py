@@ -123,22 +123,18 @@ def _poll_sql() -> str:
     )
 
 
-def accept(token: str, user, now: datetime | None = None) -> MockInterview:
-    """Make ``user`` the interviewer of the interview the link ``token`` is for; starts its clock.
-
-    Raises ``InviteRefused`` (with the reason) for the candidate's own link, a link used, revoked or expired,
-    or an interview that is over. The joining user who already accepted it gets the interview back."""
-    now = now or timezone.now()
-    invite = PeerInvite.objects.select_related("interview").filter(token=token).first()
+def check_invite(invite: PeerInvite | None, user, now: datetime | None = None) -> None:
+    """Raise ``InviteRefused`` (with the reason, for the page) unless ``user`` may join with ``invite``: not
+    the candidate's own link, nor one used, revoked or expired, nor an interview that is over. The user who
+    already joined with it passes (opening the link again takes them back to their screen)."""
     if invite is None:
         raise InviteRefused("This invite link is not one we know. Check that it was copied whole.", 404)
-    interview = invite.interview
-    if interview.user_id == user.pk:
+    if invite.interview.user_id == user.pk:
         raise InviteRefused(
             "This is your own invite link: send it to the person who will interview you.", 403
         )
-    if invite.accepted_by_id == user.pk:
-        return interview
+    if invite.accepted_by_id is not None and invite.accepted_by_id == user.pk:
+        return
     state = invite.state(now)
     if state == PeerInvite.State.USED:
         raise InviteRefused("This invite link has already been used: someone else is the interviewer.")
@@ -146,8 +142,19 @@ def accept(token: str, user, now: datetime | None = None) -> MockInterview:
         raise InviteRefused("This invite link was withdrawn by the candidate. Ask them for a new one.")
     if state == PeerInvite.State.EXPIRED:
         raise InviteRefused("This invite link has expired (links last 24 hours). Ask for a new one.")
-    if interview.is_over(now):
+    if invite.interview.is_over(now):
         raise InviteRefused("This interview has already ended.")
+
+
+def accept(token: str, user, now: datetime | None = None) -> MockInterview:
+    """Make ``user`` the interviewer of the interview the link ``token`` is for (``check_invite`` says when
+    not), and start its clock."""
+    now = now or timezone.now()
+    invite = PeerInvite.objects.select_related("interview").filter(token=token).first()
+    check_invite(invite, user, now)
+    interview = invite.interview
+    if invite.accepted_by_id == user.pk:
+        return interview
     with transaction.atomic():
         # Conditional writes: of two people opening the link at once, one becomes the interviewer.
         taken = PeerInvite.objects.filter(

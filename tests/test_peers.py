@@ -543,3 +543,33 @@ def test_a_third_user_sees_nothing_of_the_peer_interview(joined):
         stranger.post(reverse("quiz:peer-assess", args=[joined.pk, item.pk]), {"action": "end"}).status_code
         == 404
     )
+
+
+def test_results_page_offers_the_mirror_to_the_side_that_did_not_switch(joined, user, interviewer):
+    peers.leave(joined)
+    client = client_for(user)
+    page = client.get(reverse("quiz:peer-results", args=[joined.pk])).content.decode()
+    assert "?part=next" in page and "Switch roles" in page
+    url = reverse("quiz:peer-poll", args=[joined.pk]) + "?part=next"
+    etag = f'"peer-{joined.pk}-candidate-{MockInterview.objects.get(pk=joined.pk).version}"'
+    assert client.get(url, headers={**HTMX, "If-None-Match": etag}).status_code == 304
+    client_for(interviewer).post(reverse("quiz:peer-switch", args=[joined.pk]))
+    html = client.get(url, headers={**HTMX, "If-None-Match": etag}).content.decode()
+    assert "Go to the mirror interview" in html
+    assert 'data-announce="Roles switched: the mirror interview has started."' in html
+    assert "hx-trigger" not in html  # the polls stop once it is there
+
+
+def test_a_double_click_on_start_gives_one_peer_interview_and_one_link(user, questions):
+    first, _ = peers.start(user, [questions[0]], setup={"question_count": 1})
+    again, invite = peers.start(user, [questions[0]], setup={"question_count": 1})
+    assert again.pk == first.pk and MockInterview.objects.filter(user=user).count() == 1
+    assert PeerInvite.objects.filter(interview=first).count() == 1 and invite.state() == PeerInvite.State.OPEN
+
+
+def test_starting_a_peer_interview_later_is_a_new_one(user, questions):
+    first, _ = peers.start(user, [questions[0]], setup={"question_count": 1})
+    with time_machine.travel(timezone.now() + timedelta(seconds=MockInterview.DOUBLE_START_SECONDS + 1)):
+        second, _ = peers.start(user, [questions[0]], setup={"question_count": 1})
+    first.refresh_from_db()
+    assert second.pk != first.pk and first.ending == MockInterview.Ending.ENDED_EARLY

@@ -125,7 +125,7 @@ def peer_join(request: HttpRequest, token: str) -> HttpResponse:
     invite = PeerInvite.objects.select_related("interview__user").filter(token=token).first()
     if request.method == "GET":
         try:
-            _check_invite(invite, request.user)
+            peers.check_invite(invite, request.user)
         except peers.InviteRefused as refused:
             return _refused_invite(request, refused)
         if invite.accepted_by_id == request.user.pk:
@@ -136,21 +136,6 @@ def peer_join(request: HttpRequest, token: str) -> HttpResponse:
     except peers.InviteRefused as refused:
         return _refused_invite(request, refused)
     return redirect("quiz:peer-interview", interview.pk)
-
-
-def _check_invite(invite: PeerInvite | None, user) -> None:
-    """The reasons ``peers.accept`` would refuse, checked before the join page offers the button."""
-    if invite is None:
-        raise peers.InviteRefused("This invite link is not one we know. Check that it was copied whole.", 404)
-    if invite.interview.user_id == user.pk:
-        raise peers.InviteRefused(
-            "This is your own invite link: send it to the person who will interview you.", 403
-        )
-    if invite.accepted_by_id == user.pk:
-        return
-    state = invite.state()
-    if state != PeerInvite.State.OPEN or invite.interview.is_over():
-        peers.accept(invite.token, user)  # raises with the reason, as the join itself would
 
 
 def _refused_invite(request: HttpRequest, refused: peers.InviteRefused) -> HttpResponse:
@@ -210,13 +195,16 @@ def peer_poll(request: HttpRequest, pk: int) -> HttpResponse:
     state = peers.poll_state(request.user, pk)
     if state is None:
         raise Http404
-    if state.over:
+    on_results = request.GET.get("part") == "next"  # the results page, waiting for Switch roles
+    if state.over and not on_results:
         return HttpResponseClientRedirect(reverse("quiz:peer-results", args=[pk]))
     etag = _etag(pk, state.role, state.version)
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
         response["ETag"] = etag
         return response
+    if on_results:
+        return _results_next(request, pk)
     interview = _peer_interview(request, pk)
     item = interview.current_item()
     if item is None or (state.role == peers.CANDIDATE and request.GET.get("waiting")):
@@ -239,6 +227,16 @@ def peer_poll(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(html)
     response["ETag"] = context["etag"]
     response["Cache-Control"] = "no-cache, private"
+    return response
+
+
+def _results_next(request: HttpRequest, pk: int) -> HttpResponse:
+    """The results page's "Next" part, as it stands: with the mirror interview once either side made it."""
+    interview = _peer_interview(request, pk)
+    context = {"interview": interview, "mirror": peers.mirror_of(interview), "polled": True}
+    context.update(_polled(interview, interview.role))
+    response = HttpResponse(render_to_string("quiz/peer_results.html#peer-next", context, request))
+    response["ETag"] = context["etag"]
     return response
 
 
@@ -338,6 +336,7 @@ def peer_results(request: HttpRequest, pk: int) -> HttpResponse:
         "chains": chains(items),
         "grade_labels": dict(Grade.choices),
         "mirror": peers.mirror_of(interview),
+        **_polled(interview, interview.role),
     }
     return render(request, "quiz/peer_results.html", context)
 

@@ -195,6 +195,9 @@ def in_process(tmp: Path) -> dict:
 # -- 2. under gunicorn
 
 
+NO_ANSWER = common.Response(599, {}, b"", 0.0)  # no HTTP answer came back: counted as an error
+
+
 class Screen:
     """One side of a pair: polls with the ETag of what it shows, as htmx does with the page's hx-headers."""
 
@@ -202,7 +205,10 @@ class Screen:
         self.client, self.url, self.etag = client, f"/peer/{pk}/poll/{query}", ""
 
     def poll(self) -> tuple[str, common.Response]:
-        response = self.client.request("GET", self.url, htmx=True, headers={"If-None-Match": self.etag})
+        try:
+            response = self.client.request("GET", self.url, htmx=True, headers={"If-None-Match": self.etag})
+        except common.ConnectionFailed:
+            return "GET poll", NO_ANSWER
         if response.status == 200:
             self.etag = response.header("etag") or ""
         return "GET poll", response
@@ -217,7 +223,10 @@ class Typist:
 
     def save(self) -> tuple[str, common.Response]:
         self.text += f" {self.rng.choice(['bias', 'variance', 'regularisation', 'recall'])} matters here."
-        return "POST notes", self.client.request("POST", self.url, {"answer_text": self.text}, htmx=True)
+        try:
+            return "POST notes", self.client.request("POST", self.url, {"answer_text": self.text}, htmx=True)
+        except common.ConnectionFailed:
+            return "POST notes", NO_ANSWER
 
 
 def client_with_session(port: int, session: str) -> Client:
@@ -249,10 +258,13 @@ def under_gunicorn(args, tmp: Path) -> dict:
         ]
         screens, typists = [], []
         for pk, item_pk, candidate, interviewer in pairs:
-            candidate_client = client_with_session(server.port, candidate)
             screens.append(Screen(client_with_session(server.port, interviewer), pk))
-            screens.append(Screen(candidate_client, pk, f"?item={item_pk}&hints=0"))
-            typists.append(Typist(candidate_client, pk, item_pk, random.Random(rng.random())))
+            screens.append(
+                Screen(client_with_session(server.port, candidate), pk, f"?item={item_pk}&hints=0")
+            )
+            # Its own connection, as a browser's autosave beside a poll would have.
+            typist_client = client_with_session(server.port, candidate)
+            typists.append(Typist(typist_client, pk, item_pk, random.Random(rng.random())))
 
         print(f"The question loop alone at {args.rate:g} req/s for {args.seconds:g} s ...", flush=True)
         results["loop_alone"] = summarize(fixed_rate([lp.next for lp in loopers], args.rate, args.seconds))
@@ -298,7 +310,7 @@ def _loop_p99(figures: dict) -> float:
 
 def markdown(r: dict, args) -> str:
     lines = [
-        "## Peer interview polls",
+        "### Peer interview polls (bench_peer.py)",
         "",
         f"`python tests/bench/bench_peer.py --pairs {args.pairs} --seconds {args.seconds:g}` — "
         f"{r['machine']}; load average before/after: {r['load_before']} / {r['load_after']}.",
@@ -307,7 +319,7 @@ def markdown(r: dict, args) -> str:
     if "cpu" in r:
         c = r["cpu"]
         lines += [
-            "### A poll with nothing new, in one process",
+            "#### A poll with nothing new, in one process",
             "",
             f"HTTP {c['status']}; {c['queries']} queries, {c['beyond_session_and_user']} beyond the "
             f"session's and the user's (`{c['sql'][-1][:90]}…`). "
@@ -325,7 +337,7 @@ def markdown(r: dict, args) -> str:
         alone, together = _loop_p99(load["loop_alone"]), _loop_p99(load["loop_with_pairs"])
         polls = load["polls"].get("GET poll", {"n": 0, "p50": 0, "p99": 0})
         lines += [
-            f"### {args.pairs} pairs polling every second under gunicorn, {args.seconds:g} s each run",
+            f"#### {args.pairs} pairs polling every second under gunicorn, {args.seconds:g} s each run",
             "",
             f"{2 * args.pairs} screens, each polling once a second with its ETag; every candidate saves a "
             f"line every {args.typing_every:g} s. The question loop runs at {args.rate:g} req/s beside them, "

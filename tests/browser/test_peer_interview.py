@@ -65,6 +65,11 @@ def check_page(page, where: str) -> None:
     page.set_viewport_size(size)
 
 
+def saves(response, text: str) -> bool:
+    """Is ``response`` the interviewer's autosave of a form holding ``text`` (as the form encodes it)?"""
+    return "/assess/" in response.url and text in (response.request.post_data or "")
+
+
 def focused_id(page) -> str:
     return page.evaluate("() => document.activeElement && document.activeElement.id")
 
@@ -73,8 +78,10 @@ def test_a_whole_peer_interview_in_two_browsers(open_page, sign_in, candidate, i
     parent, follow_up = chain
     ada = open_page(permissions=["clipboard-read", "clipboard-write"])
     grace = open_page()
+    polls: list[int] = []  # the statuses of the interviewer's polls: 304 when nothing changed
     for page in (ada, grace):
         page.context.set_default_timeout(POLLED)
+    grace.on("response", lambda response: "/poll/" in response.url and polls.append(response.status))
 
     # The candidate starts a peer interview from the setup page, with the setup page's choices.
     sign_in(ada, candidate.username)
@@ -94,6 +101,7 @@ def test_a_whole_peer_interview_in_two_browsers(open_page, sign_in, candidate, i
     # The interviewer opens the link, is asked, and joins.
     sign_in(grace, interviewer.username)
     grace.goto(link)
+    check_page(grace, "join page")
     grace.get_by_role("button", name="Join as the interviewer").click()
     expect(grace.locator("#question-heading")).to_contain_text("bias-variance", timeout=MATCHER)
     expect(grace.locator(".reference-answer")).to_contain_text("underfit")
@@ -111,6 +119,10 @@ def test_a_whole_peer_interview_in_two_browsers(open_page, sign_in, candidate, i
     expect(grace.get_by_test_id("candidate-notes")).to_have_text(NOTES)
     expect(grace.locator("#suggestion-0")).to_contain_text("covered")
     assert focused_id(ada) == "answer-text"  # the candidate's own polls left the box alone
+    # Nothing typed for a while: the interviewer's next polls carry the ETag and come back 304, no body.
+    seen = len(polls)
+    grace.wait_for_event("response", lambda response: "/poll/" in response.url and response.status == 304)
+    assert 200 in polls[:seen] or 200 in polls
 
     # A hint: given by the interviewer, announced to the candidate, whose typing is not interrupted.
     grace.get_by_role("button", name="Give a hint").click()
@@ -129,7 +141,7 @@ def test_a_whole_peer_interview_in_two_browsers(open_page, sign_in, candidate, i
     grace.get_by_role("radio", name="3 Clear and ordered").check()
     grace.get_by_role("radio", name="Good Correct, minor gaps").check()
     # A pause in typing saves: everything so far goes with it.
-    with grace.expect_response(lambda response: "/assess/" in response.url) as saved:
+    with grace.expect_response(lambda response: saves(response, "regularisation")) as saved:
         grace.get_by_label("Your notes for them").fill("Name the regularisation levers next time.")
     assert saved.value.status == 200
     expect(grace.locator("#assess-status")).to_contain_text("Saved")
@@ -150,7 +162,9 @@ def test_a_whole_peer_interview_in_two_browsers(open_page, sign_in, candidate, i
     check_page(grace, "interviewer's screen, follow-up")
 
     # The interviewer grades the follow-up and ends; both land on the results.
-    grace.get_by_role("radio", name="Nailed Complete and crisp, interview-ready").check()
+    # The grade's autosave is let finish: leaving the page at once would abort it (the button posts it too).
+    with grace.expect_response(lambda response: saves(response, "grade=4")):
+        grace.get_by_role("radio", name="Nailed Complete and crisp, interview-ready").check()
     grace.get_by_role("button", name="End the interview").click()
     for page in (grace, ada):
         expect(page.get_by_role("heading", name="Peer interview results", level=1)).to_be_visible()
@@ -169,7 +183,8 @@ def test_a_whole_peer_interview_in_two_browsers(open_page, sign_in, candidate, i
     # Switch roles: the interviewer is now the candidate, the same two people.
     grace.get_by_role("button", name="Switch roles").click()
     expect(grace.locator(".peer-role")).to_contain_text("You are the candidate")
-    ada.reload()
+    # The candidate's results page learns of it by its poll, and says so.
+    expect(ada.locator("#announcer")).to_have_text("Roles switched: the mirror interview has started.")
     ada.get_by_role("link", name="Go to the mirror interview").click()
     expect(ada.locator(".peer-role")).to_contain_text("You are interviewing grace")
     mirror = MockInterview.objects.get(user=interviewer)
