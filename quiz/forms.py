@@ -354,6 +354,13 @@ class QuestionFilterForm(forms.Form):
     missed = forms.BooleanField(required=False, label="I missed it (last graded Missed or Partial)")
     due = forms.BooleanField(required=False, label="Due now")
     bookmarked = forms.BooleanField(required=False, label="Bookmarked")
+    MINE = ("missed", "due", "bookmarked")
+
+    def __init__(self, *args, visitor: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if visitor:  # signed out: no history to filter by
+            for name in self.MINE:
+                del self.fields[name]
 
     def questions(self, user) -> QuerySet[Question]:
         """The active questions these filters select for ``user``, in bank order, with the user's badges."""
@@ -363,7 +370,8 @@ class QuestionFilterForm(forms.Form):
         questions = (
             Question.objects.active().select_related("section").defer("answer_html", "imported_answer_md")
         )
-        questions = questions.with_user_badges(user, timezone.now())
+        if user.is_authenticated:
+            questions = questions.with_user_badges(user, timezone.now())
         if data.get("bank"):
             questions = questions.in_banks([data["bank"]])
         if data.get("section"):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quiz.views import account, banks, flags, history, interviews, overrides, pages, questions
+from quiz.views import account, banks, flags, history, interviews, overrides, pages, questions, sample
 
 app_name = "quiz"
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
     path("banks/uploads/<int:pk>/", banks.upload_detail, name="bank-upload-detail"),
     path("banks/uploads/<int:pk>/import/", banks.upload_import, name="bank-upload-import"),
     path("questions/<int:pk>/", questions.question, name="question"),
+    path("try/", sample.try_sample, name="try"),
     path("questions/<int:pk>/note/", questions.save_note, name="question-note"),
     path("questions/<int:pk>/bookmark/", questions.set_bookmark, name="question-bookmark"),
     path("questions/<int:pk>/flag/", flags.flag_answer, name="flag-answer"),
