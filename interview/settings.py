@@ -137,6 +137,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Signed-out visitors may browse the bank's questions (the list and each question's page, never anyone's
+# answers or data) and try a sample question; 0 sends them to the sign-in page instead.
+BANK_OPEN_TO_VISITORS = env_bool("DJANGO_BANK_OPEN_TO_VISITORS", True)
 
 # Background work (a bank import): Django's tasks framework, queued in the database by django-tasks-db and run
 # by `manage.py db_worker`, which `make run` and `make serve` start beside the web server.

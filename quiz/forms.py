@@ -401,6 +401,13 @@ class QuestionFilterForm(forms.Form):
     due = forms.BooleanField(required=False, label="Due now")
     bookmarked = forms.BooleanField(required=False, label="Bookmarked")
     marked = forms.BooleanField(required=False, label="Marked for later in an interview")
+    MINE = ("missed", "due", "bookmarked", "marked")
+
+    def __init__(self, *args, visitor: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if visitor:  # signed out: no history to filter by
+            for name in self.MINE:
+                del self.fields[name]
 
     def questions(self, user) -> QuerySet[Question]:
         """The active questions these filters select for ``user``, in bank order, with the user's badges."""
@@ -410,7 +417,8 @@ class QuestionFilterForm(forms.Form):
         questions = (
             Question.objects.active().select_related("section").defer("answer_html", "imported_answer_md")
         )
-        questions = questions.with_user_badges(user, timezone.now())
+        if user.is_authenticated:
+            questions = questions.with_user_badges(user, timezone.now())
         if data.get("bank"):
             questions = questions.in_banks([data["bank"]])
         if data.get("section"):

@@ -49,6 +49,7 @@ LIMITS: dict[str, tuple[Callable[[HttpRequest], str], str, str]] = {
     "interview-start": (_account, "60/h", "an hour"),  # interviews and review sessions one account starts
     "sign-in-failures": (_address, "30/15m", "15 minutes"),  # wrong passwords from one address, any username
     "flags": (_address, "20/h", "an hour"),  # new answer flags from one address, any account
+    "sample-tries": (_address, "30/h", "an hour"),  # visitors' answers to the sample question, checked
     # Wrong passwords where a signed-in account confirms one (deleting it, changing the password): as many as
     # axes allows a sign-in before its lockout, so a stolen session guesses no faster than a sign-in page.
     "password-checks": (_account, "5/15m", "15 minutes"),

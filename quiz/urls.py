@@ -11,6 +11,7 @@ from quiz.views import (
     peers,
     plans,
     questions,
+    sample,
     schedule,
 )
 
@@ -31,6 +32,7 @@ urlpatterns = [
     path("banks/uploads/<int:pk>/import/", banks.upload_import, name="bank-upload-import"),
     path("banks/uploads/<int:pk>/files/", banks.upload_files, name="bank-upload-files"),
     path("questions/<int:pk>/", questions.question, name="question"),
+    path("try/", sample.try_sample, name="try"),
     path("questions/<int:pk>/note/", questions.save_note, name="question-note"),
     path("questions/<int:pk>/bookmark/", questions.set_bookmark, name="question-bookmark"),
     path("questions/<int:pk>/flag/", flags.flag_answer, name="flag-answer"),

@@ -4,7 +4,9 @@ gets, and the decorator that lets a view through only for users a rule allows.""
 import functools
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
@@ -31,3 +33,16 @@ def allowed_if(rule: Callable[..., bool]) -> Callable[[Callable], Callable]:
         return wrapped
 
     return decorator
+
+
+def open_to_visitors(view: Callable) -> Callable:
+    """A page of the bank that signed-out visitors may see too, while settings.BANK_OPEN_TO_VISITORS is on;
+    otherwise, as @login_required, the sign-in page first. The view shows a visitor nobody's data."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated and not settings.BANK_OPEN_TO_VISITORS:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -479,18 +479,20 @@ def test_another_users_bookmark_post_only_touches_their_own(client_in, other_cli
 # Access
 
 
-@pytest.mark.parametrize("name", ["quiz:question", "quiz:question-note", "quiz:question-bookmark"])
+@pytest.mark.parametrize("name", ["quiz:question-note", "quiz:question-bookmark"])
 def test_anonymous_is_sent_to_sign_in(client, question, name):
-    url = reverse(name, args=[question.pk])
-    response = client.post(url, {"text": "x"}) if name != "quiz:question" else client.get(url)
+    response = client.post(reverse(name, args=[question.pk]), {"text": "x", "bookmarked": "on"})
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
-    assert not QuestionNote.objects.exists()
+    assert not QuestionNote.objects.exists() and not Bookmark.objects.exists()
 
 
-def test_anonymous_bank_is_sent_to_sign_in(client, db):
-    response = client.get(QUESTIONS)
-    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+def test_anonymous_bank_is_sent_to_sign_in_when_closed_to_visitors(client, question, settings):
+    # Open to visitors by default (tests/test_visitors.py); DJANGO_BANK_OPEN_TO_VISITORS=0 closes it.
+    settings.BANK_OPEN_TO_VISITORS = False
+    for url in (QUESTIONS, question_url(question)):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
 def test_posts_need_post(client_in, question):

@@ -138,8 +138,10 @@ TABLE: dict[str, Row] = {
     "quiz:account": Row(_quiz("/account/"), SIGNED_IN),
     "quiz:account-delete": Row(_quiz("/account/delete/"), SIGNED_IN),
     "quiz:export": Row(_quiz("/account/export/?format=csv"), SIGNED_IN),
-    "quiz:questions": Row(_quiz("/questions/"), SIGNED_IN),
-    "quiz:question": Row(_quiz("/questions/{question}/"), SIGNED_IN),
+    # The bank is open to visitors (settings.BANK_OPEN_TO_VISITORS): its questions, never anyone's data.
+    "quiz:questions": Row(_quiz("/questions/"), EVERYONE),
+    "quiz:question": Row(_quiz("/questions/{question}/"), EVERYONE),
+    "quiz:try": Row(_quiz("/try/"), EVERYONE),
     "quiz:questions-export": Row(_quiz("/questions/export/?format=csv"), SIGNED_IN),
     "quiz:banks": Row(_quiz("/banks/"), SIGNED_IN),
     # Adding a bank: staff with the permission to add banks (the superuser here) only.

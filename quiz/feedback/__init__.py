@@ -39,6 +39,7 @@ from quiz.feedback.vocabulary import STOPWORDS
 __all__ = [
     "TICK",
     "UNSURE",
+    "coverage_state",
     "MAX_ANSWER_WORDS",
     "STOPWORDS",
     "Options",
@@ -48,6 +49,11 @@ __all__ = [
     "key_point_feedback",
     "warm_up",
 ]
+
+
+def coverage_state(score: float) -> str:
+    """How a card shows a key point's score: "covered" (pre-ticked), "unsure" (asked about) or "missing"."""
+    return "covered" if score >= TICK else "unsure" if score >= UNSURE else "missing"
 
 
 def warm_up() -> bool:

@@ -288,10 +288,7 @@ class InterviewItem(models.Model):
         """Per key point shown: "covered" (pre-ticked), "unsure" (asked about, not ticked) or "missing", as
         the matcher scored it at reveal; answers scored before the unsure band count as covered or missing."""
         scores = self.coverage or [1.0 if ticked else 0.0 for ticked in self.ticks]
-        return [
-            "covered" if score >= feedback.TICK else "unsure" if score >= feedback.UNSURE else "missing"
-            for score in scores
-        ]
+        return [feedback.coverage_state(score) for score in scores]
 
     @property
     def points_covered(self) -> list[str]:

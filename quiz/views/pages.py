@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import login
 from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -15,11 +16,24 @@ FLAG_NEWS_SHOWN = 5
 HOME_PLANS = 3  # interview dates shown with today's share, nearest first
 
 
+def chapters(sections: list[Section]) -> list[tuple[Section, list[Section]]]:
+    """Sections in tree order (``with_totals``) as each top-level one with the sections below it, so that a
+    two-column list never parts a chapter from its topics."""
+    groups: list[tuple[Section, list[Section]]] = []
+    for section in sections:
+        if section.depth == 0 or not groups:
+            groups.append((section, []))
+        else:
+            groups[-1][1].append(section)
+    return groups
+
+
 def home(request: HttpRequest) -> HttpResponse:
     sections = Section.objects.filter(retired=False).with_totals()
     context = {
-        "sections": sections,
+        "chapters": chapters(sections),
         "question_total": sum(s.question_count for s in sections),
+        "bank_open": request.user.is_authenticated or settings.BANK_OPEN_TO_VISITORS,
     }
     if request.user.is_authenticated:
         interviews = MockInterview.objects.for_user(request.user)

@@ -2,7 +2,8 @@
 
 The list is a GET form, so a search is a shareable URL; htmx asks for the ``results`` part of the same page
 as the user types. A question's page shows the user's own history on it and keeps their private note and
-bookmark; both POSTs swap their own part with htmx and redirect back without JavaScript.
+bookmark; both POSTs swap their own part with htmx and redirect back without JavaScript. Signed-out visitors
+see the list and the questions' pages with none of that (settings.BANK_OPEN_TO_VISITORS).
 """
 
 from django.contrib import messages
@@ -22,16 +23,16 @@ from quiz.forms import BookmarkForm, NoteForm, QuestionFilterForm
 from quiz.models import Bookmark, InterviewItem, Question, QuestionNote, ReviewState, Section
 from quiz.search.excerpt import excerpt
 from quiz.search.query import Ranked
-from quiz.view_helpers import page_or_part
+from quiz.view_helpers import open_to_visitors, page_or_part
 
 PAGE_SIZE = 25
 ANSWERS_PER_PAGE = 10  # of your own answers, on a question's page
 
 
-@login_required
+@open_to_visitors
 @vary_on_headers("HX-Request")
 def question_list(request: HttpRequest) -> HttpResponse:
-    form = QuestionFilterForm(request.GET)
+    form = QuestionFilterForm(request.GET, visitor=not request.user.is_authenticated)
     questions = form.questions(request.user)
     if found := form.found(questions):
         questions = Ranked(questions.defer(None).defer("imported_answer_md"), found.ids)
@@ -60,6 +61,8 @@ def question_list(request: HttpRequest) -> HttpResponse:
 
 def _question_for(request: HttpRequest, pk: int) -> Question:
     """The question, with the user's bookmark state; a retired one only for users who have touched it."""
+    if not request.user.is_authenticated:
+        return get_object_or_404(Question.objects.active().select_related("section", "parent"), pk=pk)
     mine = Bookmark.objects.filter(user=request.user, question=OuterRef("pk"))
     question = get_object_or_404(
         Question.objects.select_related("section", "parent").annotate(is_bookmarked=Exists(mine)), pk=pk
@@ -76,6 +79,9 @@ def _question_for(request: HttpRequest, pk: int) -> Question:
 
 
 def _question_context(request: HttpRequest, question: Question, note_form: NoteForm | None = None) -> dict:
+    section_path = Section.objects.tree().ancestry(question.section_id)[::-1]
+    if not request.user.is_authenticated:
+        return {"question": question, "section_path": section_path}
     if note_form is None:
         note = QuestionNote.objects.filter(user=request.user, question=question).first()
         note_form = NoteForm(initial={"text": note.text if note else ""})
@@ -89,7 +95,7 @@ def _question_context(request: HttpRequest, question: Question, note_form: NoteF
     answers = Paginator(history, ANSWERS_PER_PAGE).get_page(request.GET.get("page"))
     return {
         "question": question,
-        "section_path": Section.objects.tree().ancestry(question.section_id)[::-1],
+        "section_path": section_path,
         "answers": answers,
         "review": ReviewState.objects.for_user(request.user).filter(question=question).with_is_due().first(),
         "note_form": note_form,
@@ -98,7 +104,7 @@ def _question_context(request: HttpRequest, question: Question, note_form: NoteF
     }
 
 
-@login_required
+@open_to_visitors
 def question(request: HttpRequest, pk: int) -> HttpResponse:
     question = _question_for(request, pk)
     return render(request, "quiz/question.html", _question_context(request, question))
