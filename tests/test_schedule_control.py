@@ -347,6 +347,8 @@ def test_daily_limits_are_validated(client_in, user, value, error):
 
 
 def test_daily_limits_are_saved_and_a_form_without_them_keeps_them(client_in, user):
+    defaults = Preferences.for_user(user)
+    assert (defaults.new_per_day, defaults.reviews_per_day) == (20, 200)  # as the README says
     client_in.post(
         reverse("quiz:account"), {"extra_time": "none", "new_per_day": "5", "reviews_per_day": "50"}
     )
