@@ -138,6 +138,20 @@ def test_preferences_are_saved_per_user(client_in, user, intruder):
     assert "Preferences saved." in client_in.get(ACCOUNT).content.decode()
 
 
+def test_every_saved_preference_is_on_the_form_so_saving_keeps_it(client_in, user):
+    # A preference the form holds but the page does not show is posted as "off" by every save.
+    prefs = Preferences.for_user(user)
+    prefs.share_phrases = True
+    prefs.save()
+    html = client_in.get(ACCOUNT).content.decode()
+    form = client_in.get(ACCOUNT).context["form"]
+    for name in form.fields:
+        assert f'name="{name}"' in html, name
+    posted = {name: form[name].value() for name in form.fields}
+    client_in.post(ACCOUNT, {name: value for name, value in posted.items() if value not in (False, None)})
+    assert Preferences.for_user(user).share_phrases is True
+
+
 def test_an_unknown_extra_time_is_a_form_error(client_in, user):
     response = client_in.post(ACCOUNT, {"extra_time": "10"})
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
