@@ -1,5 +1,6 @@
 """Small builders shared by the tests. A test module's own fixture of the same name wins over these."""
 
+import datetime
 import itertools
 
 import pytest
@@ -18,9 +19,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def fresh_throttles(db):
-    """Throttle counts from zero: counts a transactional test committed outlive its flush."""
+def fresh_throttles(db, time_machine):
+    """Throttle counts from zero: counts a transactional test committed outlive its flush. The clock stands
+    at the start of every limit's window (a quarter past, a whole hour), so a slow run cannot cross into a
+    new window halfway through a test and start the count again."""
     ThrottleCount.objects.all().delete()
+    time_machine.move_to(datetime.datetime(2026, 12, 7, 10, 0, 1, tzinfo=datetime.UTC), tick=False)
 
 
 @pytest.fixture(autouse=True)
