@@ -25,7 +25,10 @@ def database_url() -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, django_db_setup, django_db_blocker):
     folder = tmp_path_factory.mktemp("races")
-    settings_module = {"DJANGO_SETTINGS_MODULE": "tests.fast_hash_settings"}
+    settings_module = {
+        "DJANGO_SETTINGS_MODULE": "tests.fast_hash_settings",
+        "TEST_STATIC_ROOT": folder / "static",
+    }
     if connection.vendor == "postgresql":
         env = production_env(database_url=database_url(), **settings_module)
     else:
