@@ -244,14 +244,20 @@ class TimingForm(forms.Form):
         return {"timing": data["timing"], "minutes": data["minutes"]}
 
 
-class InterviewSetupForm(TimingForm):
-    banks = BankChoiceField()
+def syllabus_fields() -> tuple[forms.Field, forms.Field]:
+    """The banks and sections a setup or a plan covers (the form's __init__ gives the sections' queryset)."""
+    banks = BankChoiceField()  # made first: a form lists its fields in the order they were made
     sections = SectionChoiceField(
         queryset=Section.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked means all sections of the banks picked. A chapter includes its topics.",
     )
+    return banks, sections
+
+
+class InterviewSetupForm(TimingForm):
+    banks, sections = syllabus_fields()
     difficulties = forms.MultipleChoiceField(
         choices=Difficulty.choices,
         required=False,
@@ -597,13 +603,7 @@ PLAN_YEARS_AHEAD = 2  # further than this is a typo more often than a plan
 class PlanForm(forms.ModelForm):
     """An interview date: what it covers, the recall aimed for and the minutes a day to practise."""
 
-    banks = BankChoiceField()
-    sections = SectionChoiceField(
-        queryset=Section.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked means all sections of the banks picked. A chapter includes its topics.",
-    )
+    banks, sections = syllabus_fields()
 
     class Meta:
         model = InterviewPlan
