@@ -188,13 +188,13 @@ def test_every_non_blank_line_is_used_or_ignored_never_both(lines):
 def test_fuzz_any_text_imports_or_stops_with_a_problem_within_a_second(runs):
     # Runs of repeated lines: the shapes that made parsers quadratic (many equal headings, long lines).
     text = "\n".join(line.replace("\r", " ") * 1 for line, count in runs for _ in range(count))
-    started = time.process_time()
+    started = time.thread_time()
     try:
         bank = importer.parse_bank({"a.md": text})
         content_report.content_findings(bank)
     except importer.ContentError as error:
         assert all(str(problem).startswith("a.md:") for problem in error.problems)
-    assert time.process_time() - started < 1.0
+    assert time.thread_time() - started < 1.0
 
 
 HOSTILE = {
@@ -254,7 +254,7 @@ def test_every_hostile_input_has_its_outcome_written_down():
 @pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_input_under_a_megabyte_is_read_or_refused_within_a_second(name):
     text, expected = HOSTILE[name], HOSTILE_OUTCOME[name]
-    started = time.process_time()
+    started = time.thread_time()
     try:
         bank = importer.parse_bank({"a.md": text})
         content_report.content_findings(bank)
@@ -263,4 +263,4 @@ def test_hostile_input_under_a_megabyte_is_read_or_refused_within_a_second(name)
     else:
         assert sum(len(source.questions) for source in bank.files) == expected
     if len(text.encode()) < 1_000_000:
-        assert time.process_time() - started < 1.0
+        assert time.thread_time() - started < 1.0

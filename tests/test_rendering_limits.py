@@ -39,14 +39,15 @@ HOSTILE_UNITS = [
 
 
 def timed_render(text: str) -> float:
-    """CPU seconds, the least of three renders: the suite may share the machine with much else, and CPU time
-    is what a render costs."""
+    """CPU seconds of this thread, the least of three renders: the machine may be shared with much else, and
+    the process with a live server's threads (whose CPU ``process_time`` counts too); the render's own CPU
+    time is what a request costs."""
     times = []
     for _ in range(3):
-        began = time.process_time()
+        began = time.thread_time()
         with contextlib.suppress(MarkdownTooDeep):
             render_markdown(text)
-        times.append(time.process_time() - began)
+        times.append(time.thread_time() - began)
         if times[-1] < RENDER_BOUND:
             break
     return min(times)
@@ -94,10 +95,10 @@ def test_known_slow_constructs_render_quickly_up_to_the_limits(unit):
 
 
 def test_a_run_of_brackets_is_refused_at_once():
-    began = time.process_time()
+    began = time.thread_time()
     with pytest.raises(MarkdownTooLarge, match="markup characters"):
         render_markdown("[" * 20000)  # Python-Markdown is superlinear in a run of brackets
-    assert time.process_time() - began < RENDER_BOUND
+    assert time.thread_time() - began < RENDER_BOUND
 
 
 @settings(
