@@ -207,7 +207,7 @@ def detect_layout(text: str) -> str:
         if first in "Ff*_" and FOLLOW_UP_RE.match(stripped):
             after_item = 1  # a chapter item's follow-up: answered by the fence under it, as the item is
             continue
-        if first == "-" and RULE_RE.match(line):
+        if stripped[:3] == "---" and RULE_RE.match(line):
             after_item = 0
             continue
         if after_item == 2:

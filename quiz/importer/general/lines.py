@@ -53,7 +53,7 @@ class LineReading:
                 if rest.strip():
                     self.answer(no, rest)
                 return
-        if (item := m.list_item(line)) is not None and self.list_item(no, line, item):
+        if (item := self.list_item_of(line)) is not None and self.list_item(no, line, item):
             return
         if opened is not None:
             if opened.prompt_open and opened.kind in ("item", "label") and not BLOCK_START_RE.match(stripped):

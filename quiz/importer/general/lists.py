@@ -55,7 +55,7 @@ class ListQuestions:
 
     def ends_follow_up(self, no: int, line: str, asked: m.Item) -> bool:
         """The list's next question under a follow-up heading in a list file: it starts there."""
-        item = m.list_item(line)
+        item = self.list_item_of(line)
         if item is None or item.kind != asked.kind or item.indent > asked.indent or not self.asks(item, no):
             return False
         self.start_item(no, item)

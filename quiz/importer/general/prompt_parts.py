@@ -49,7 +49,7 @@ class PromptParts:
                 return chunk.no  # "**Answer:**", "A:", "✅ Strong answer:"
             if m.question_label(stripped)[0] or (kind == "bold" and stripped.startswith(("**", "__"))):
                 return 0
-            if kind == "item" and (item := m.list_item(chunk.text)) and item.indent < 2:
+            if kind == "item" and (item := self.list_item_of(chunk.text)) and item.indent < 2:
                 return 0
         return 0
 

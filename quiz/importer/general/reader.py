@@ -62,6 +62,15 @@ class _Reader(
         self.chunks = chunks(text, path)
         self.lists_ask = lists_ask
         self.bank_paths: frozenset[str] = frozenset()
+        self.items: dict[str, m.Item | None] = {}
+
+    def list_item_of(self, line: str) -> m.Item | None:
+        """``markers.list_item``, once per distinct line: the survey and the reading both ask of every line."""
+        try:
+            return self.items[line]
+        except KeyError:
+            found = self.items[line] = m.list_item(line)
+            return found
 
     def read(self, title: str | None) -> SourceFile:
         index = 0

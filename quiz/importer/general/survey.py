@@ -54,7 +54,7 @@ class ListSurvey:
                 continue
             if item is None and chunk.text.lstrip(" \t")[:1] not in LIST_OR_HEADING:
                 continue  # neither a list item, a numbered heading nor a wrapped item's next line
-            found = m.list_item(chunk.text)
+            found = self.list_item_of(chunk.text)
             stripped = chunk.text.strip()
             if found is None and item is not None and stripped and not BLOCK_START_RE.match(stripped):
                 item = (item[0], item[1], f"{item[2]} {stripped}")
