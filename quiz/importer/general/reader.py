@@ -65,7 +65,7 @@ class _Reader(
         self.items: dict[str, m.Item | None] = {}
 
     def list_item_of(self, line: str) -> m.Item | None:
-        """``markers.list_item``, once per distinct line: the survey and the reading both ask of every line."""
+        """``markers.list_item``, once per distinct line: the survey and the reading both ask of each line."""
         try:
             return self.items[line]
         except KeyError:
