@@ -1,5 +1,7 @@
 """Response rules that hold for every page, so no view can forget them."""
 
+import functools
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -8,7 +10,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.defaults import page_not_found
 
-from quiz import throttles
+from quiz import peers, throttles
 
 # TRACE echoes the request (cookies included) back; nothing here needs it, nor CONNECT.
 REFUSED_METHODS = {"TRACE", "CONNECT"}
@@ -86,3 +88,30 @@ class NotFoundPageMiddleware:
         if settings.DEBUG and isinstance(exception, Http404):
             return page_not_found(request, exception)
         return None
+
+
+class PeerPollMiddleware:
+    """A peer screen's poll with nothing new, answered 304 before the session, the user and the rest of the
+    stack are loaded: 200 screens poll every second, and most polls find nothing. The ETag the screen sends
+    was signed for its session when the view (which checks who may see what) sent the screen
+    (``peers.unchanged_since``); any other poll, and any poll once something changed, goes through the
+    whole stack to the view."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        etag = request.headers.get("If-None-Match")
+        if etag and request.method == "GET" and (match := _poll_path().fullmatch(request.path_info)):
+            session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+            if session_key and peers.unchanged_since(etag, session_key, int(match[1])):
+                response = HttpResponse(status=304)
+                response["ETag"] = etag
+                patch_cache_control(response, no_store=True, private=True)
+                return response
+        return self.get_response(request)
+
+
+@functools.cache
+def _poll_path() -> re.Pattern:
+    return re.compile(re.escape(reverse("quiz:peer-poll", args=[1])).replace("/1/", r"/(\d{1,19})/"))

@@ -12,11 +12,13 @@ a poll with nothing new reads that one number (``poll_state``) and answers 304.
 """
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from quiz import feedback
 from quiz.answer_parts import key_point_alternatives
@@ -110,6 +112,48 @@ def poll_state(user, pk: int, now: datetime | None = None) -> PollState | None:
         return None
     version, candidate_id, over = row
     return PollState(version, CANDIDATE if candidate_id == user.pk else INTERVIEWER, bool(over))
+
+
+def poll_etag(session_key: str, pk: int, role: str, version: int) -> str:
+    """The ETag a screen polls with: the version it shows, signed for the session it was shown to, so that
+    ``unchanged_since`` can answer that session's next poll without loading the session or the user."""
+    return f'"peer-{pk}-{role}-{version}-{_poll_mac(session_key, pk, role, version)}"'
+
+
+def _poll_mac(session_key: str, pk: int, role: str, version: int) -> str:
+    return salted_hmac(
+        "quiz.peers.poll_etag", f"{session_key}:{pk}:{role}:{version}", algorithm="sha256"
+    ).hexdigest()[:24]
+
+
+_POLL_ETAG_RE = re.compile(r'"peer-(\d{1,19})-(candidate|interviewer)-(\d{1,19})-([0-9a-f]{24})"')
+
+
+def unchanged_since(etag: str, session_key: str, pk: int, now: datetime | None = None) -> bool:
+    """Whether the interview is still, and not over, at the version of ``etag``, an ETag this app gave to
+    the session ``session_key``: then a poll is answered 304 after one read of one row, with no session or
+    user loaded (quiz.middleware.PeerPollMiddleware). The signature stands for the permission checked when
+    the ETag was issued; a signed-out session learns at most that nothing changed, and the first change
+    sends it through the whole stack, to the sign-in page."""
+    match = _POLL_ETAG_RE.fullmatch(etag)
+    if match is None or int(match[1]) != pk:
+        return False
+    version = int(match[3])
+    if not constant_time_compare(match[4], _poll_mac(session_key, pk, match[2], version)):
+        return False
+    now = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_version_sql(), [now, pk, MockInterview.Kind.PEER])
+        row = cursor.fetchone()
+    return row is not None and row[0] == version and not row[1]
+
+
+@functools.cache
+def _version_sql() -> str:
+    table = connection.ops.quote_name(MockInterview._meta.db_table)
+    over = "finished_at IS NOT NULL OR (deadline IS NOT NULL AND deadline <= %s)"
+    # The model's own table name, quoted; every value is a parameter.
+    return f"SELECT version, CASE WHEN {over} THEN 1 ELSE 0 END FROM {table} WHERE id = %s AND kind = %s"  # noqa: S608
 
 
 @functools.cache

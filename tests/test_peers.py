@@ -58,6 +58,11 @@ def client_for(user) -> Client:
     return client
 
 
+def poll_etag_of(client: Client, pk: int, role: str, version: int) -> str:
+    """The ETag the app would give ``client``'s session for that screen at that version."""
+    return peers.poll_etag(client.cookies["sessionid"].value, pk, role, version)
+
+
 @pytest.fixture
 def peer(user, questions):
     """A peer interview of ``user`` over the first question (with its follow-up) and the second, 5 minutes
@@ -438,10 +443,44 @@ def test_a_poll_with_nothing_new_is_a_304_after_one_query(joined, interviewer, d
     url = reverse("quiz:peer-poll", args=[joined.pk])
     first = client.get(url, headers=HTMX)
     etag = first["ETag"]
-    client.get(url)  # the session is read once before counting starts
-    with django_assert_num_queries(3):  # session, user, the interview's version
+    with django_assert_num_queries(1):  # the interview's version: no session, no user
         again = client.get(url, headers={**HTMX, "If-None-Match": etag})
     assert again.status_code == 304 and again["ETag"] == etag
+    assert "no-store" in again["Cache-Control"] and "private" in again["Cache-Control"]
+
+
+def test_a_poll_etag_holds_only_for_the_session_it_was_sent_to(joined, interviewer):
+    """Another session (another browser, or someone who copied the ETag) sending it goes through the whole
+    stack, where the view checks who may see what: the interviewer's second browser gets the screen anew."""
+    url = reverse("quiz:peer-poll", args=[joined.pk])
+    etag = client_for(interviewer).get(url, headers=HTMX)["ETag"]
+    response = client_for(interviewer).get(url, headers={**HTMX, "If-None-Match": etag})
+    assert response.status_code == 200 and response["ETag"] != etag
+    stranger = client_for(get_user_model().objects.create_user("stranger", password="pw-stranger-1"))
+    assert stranger.get(url, headers={**HTMX, "If-None-Match": etag}).status_code == 404
+
+
+def test_a_signed_out_session_gets_nothing_once_the_interview_changes(joined, user, interviewer):
+    client = client_for(interviewer)
+    url = reverse("quiz:peer-poll", args=[joined.pk])
+    etag = client.get(url, headers=HTMX)["ETag"]
+    cookie = client.cookies["sessionid"].value
+    client.post(reverse("logout"))
+    replay = Client()
+    replay.cookies["sessionid"] = cookie
+    peers.save_notes(joined, current(joined), "typed after sign-out")
+    response = replay.get(url, headers={**HTMX, "If-None-Match": etag})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert b"typed after sign-out" not in response.content
+
+
+def test_a_poll_etag_with_a_forged_signature_goes_to_the_view(joined, interviewer):
+    client = client_for(interviewer)
+    url = reverse("quiz:peer-poll", args=[joined.pk])
+    etag = client.get(url, headers=HTMX)["ETag"]
+    forged = etag[:-25] + "0" * 24 + '"'
+    response = client.get(url, headers={**HTMX, "If-None-Match": forged})
+    assert response.status_code == 200 and response["ETag"] == etag
 
 
 def test_a_change_changes_the_etag_and_the_poll_brings_it(joined, user, interviewer):
@@ -491,10 +530,14 @@ def test_waiting_room_poll_moves_the_candidate_on_when_the_interviewer_joins(pee
     client = client_for(user)
     url = reverse("quiz:peer-poll", args=[interview.pk]) + "?waiting=1"
     etag = client.get(reverse("quiz:peer-invite", args=[interview.pk])).content.decode()
-    before = client.get(url, headers={**HTMX, "If-None-Match": f'"peer-{interview.pk}-candidate-0"'})
+    before = client.get(
+        url, headers={**HTMX, "If-None-Match": poll_etag_of(client, interview.pk, "candidate", 0)}
+    )
     assert before.status_code == 304 and etag
     peers.accept(invite.token, interviewer)
-    after = client.get(url, headers={**HTMX, "If-None-Match": f'"peer-{interview.pk}-candidate-0"'})
+    after = client.get(
+        url, headers={**HTMX, "If-None-Match": poll_etag_of(client, interview.pk, "candidate", 0)}
+    )
     assert after["HX-Redirect"] == reverse("quiz:peer-interview", args=[interview.pk])
 
 
@@ -551,7 +594,7 @@ def test_results_page_offers_the_mirror_to_the_side_that_did_not_switch(joined, 
     page = client.get(reverse("quiz:peer-results", args=[joined.pk])).content.decode()
     assert "?part=next" in page and "Switch roles" in page
     url = reverse("quiz:peer-poll", args=[joined.pk]) + "?part=next"
-    etag = f'"peer-{joined.pk}-candidate-{MockInterview.objects.get(pk=joined.pk).version}"'
+    etag = poll_etag_of(client, joined.pk, "candidate", MockInterview.objects.get(pk=joined.pk).version)
     assert client.get(url, headers={**HTMX, "If-None-Match": etag}).status_code == 304
     client_for(interviewer).post(reverse("quiz:peer-switch", args=[joined.pk]))
     html = client.get(url, headers={**HTMX, "If-None-Match": etag}).content.decode()

@@ -147,10 +147,15 @@ def dangerous_url(value: str) -> bool:
 
 
 def _htmx_attributes(page: list[Element]) -> Counter:
-    # Ids, CSRF tokens and query strings (search pages repeat the query in their links) differ between two
-    # renders of the same page; the rest must match, as many times as on the benign page.
+    # Ids, CSRF tokens, signatures (a peer screen's ETag) and query strings (search pages repeat the query in
+    # their links) differ between two renders of the same page; the rest must match, as many times as on the
+    # benign page.
     return Counter(
-        (element.tag, name, re.sub(r"\d+", "N", CSRF_TOKEN.sub("TOKEN", value.split("?")[0])))
+        (
+            element.tag,
+            name,
+            re.sub(r"\b[0-9a-f]{24}\b|\d+", "N", CSRF_TOKEN.sub("TOKEN", value.split("?")[0])),
+        )
         for element in page
         for name, value in element.attrs
         if name.startswith(("hx-", "data-hx-"))

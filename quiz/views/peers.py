@@ -2,9 +2,10 @@
 
 Every page works without JavaScript (a Refresh link and plain form posts); with it, each screen's live part
 polls every 2 seconds with the interview's version as its ETag, and a poll with nothing new is answered
-304 after one query (``peers.poll_state``). Who may see what is checked here, in each view: the candidate
-and the interviewer each reach the interview through ``MockInterview.objects.for_peer``, and only their
-own role's steps.
+304 after one query, by ``quiz.middleware.PeerPollMiddleware`` before the session is loaded, or here
+(``peers.poll_state``) for a session the ETag was not signed for. Who may see what is checked here, in each
+view: the candidate and the interviewer each reach the interview through ``MockInterview.objects.for_peer``,
+and only their own role's steps.
 """
 
 import json
@@ -42,13 +43,9 @@ def _open_item(interview: MockInterview, item_pk: int) -> InterviewItem:
     return get_object_or_404(interview.items.select_related("question__parent"), pk=item_pk)
 
 
-def _etag(interview_pk: int, role: str, version: int) -> str:
-    return f'"peer-{interview_pk}-{role}-{version}"'
-
-
-def _polled(interview: MockInterview, role: str) -> dict:
+def _polled(request: HttpRequest, interview: MockInterview, role: str) -> dict:
     """What a polled part carries: the ETag of what it shows, sent back as If-None-Match."""
-    etag = _etag(interview.pk, role, interview.version)
+    etag = peers.poll_etag(request.session.session_key or "", interview.pk, role, interview.version)
     return {"etag": etag, "poll_headers": json.dumps({"If-None-Match": etag})}
 
 
@@ -93,7 +90,7 @@ def peer_invite(request: HttpRequest, pk: int) -> HttpResponse:
         "invite": invite,
         "state": invite.state() if invite else None,
         "link": link,
-        **_polled(interview, peers.CANDIDATE),
+        **_polled(request, interview, peers.CANDIDATE),
     }
     return render(request, "quiz/peer_invite.html", context)
 
@@ -164,7 +161,7 @@ def peer_interview(request: HttpRequest, pk: int) -> HttpResponse:
     if interview.is_over() or item is None:
         return redirect("quiz:peer-results", interview.pk)
     context = _screen_context(interview, item)
-    context.update(_polled(interview, interview.role))
+    context.update(_polled(request, interview, interview.role))
     if interview.role == peers.CANDIDATE:
         return render(request, "quiz/peer_candidate.html", context)
     return render(request, "quiz/peer_interviewer.html", {**context, **_interviewer_context(item)})
@@ -198,7 +195,7 @@ def peer_poll(request: HttpRequest, pk: int) -> HttpResponse:
     on_results = request.GET.get("part") == "next"  # the results page, waiting for Switch roles
     if state.over and not on_results:
         return HttpResponseClientRedirect(reverse("quiz:peer-results", args=[pk]))
-    etag = _etag(pk, state.role, state.version)
+    etag = peers.poll_etag(request.session.session_key or "", pk, state.role, state.version)
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
         response["ETag"] = etag
@@ -210,7 +207,7 @@ def peer_poll(request: HttpRequest, pk: int) -> HttpResponse:
     if item is None or (state.role == peers.CANDIDATE and request.GET.get("waiting")):
         # The interviewer joined the candidate's waiting room, or the last question closed: a new screen.
         return HttpResponseClientRedirect(reverse("quiz:peer-interview", args=[pk]))
-    context = {**_screen_context(interview, item), **_polled(interview, state.role)}
+    context = {**_screen_context(interview, item), **_polled(request, interview, state.role)}
     if state.role == peers.CANDIDATE:
         shown_item = request.GET.get("item", "")
         context["new_item"] = shown_item != str(item.pk)
@@ -234,7 +231,7 @@ def _results_next(request: HttpRequest, pk: int) -> HttpResponse:
     """The results page's "Next" part, as it stands: with the mirror interview once either side made it."""
     interview = _peer_interview(request, pk)
     context = {"interview": interview, "mirror": peers.mirror_of(interview), "polled": True}
-    context.update(_polled(interview, interview.role))
+    context.update(_polled(request, interview, interview.role))
     response = HttpResponse(render_to_string("quiz/peer_results.html#peer-next", context, request))
     response["ETag"] = context["etag"]
     return response
@@ -275,7 +272,7 @@ def peer_assess(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                 "Not saved: " + " ".join(e for es in form.errors.values() for e in es), status=422
             )
         context = {**_screen_context(interview, item), **_interviewer_context(item, form)}
-        context.update(_polled(interview, peers.INTERVIEWER))
+        context.update(_polled(request, interview, peers.INTERVIEWER))
         return render(request, "quiz/peer_interviewer.html", context, status=422)
     peers.save_assessment(interview, item, form.assessment_fields())
     action, grade = form.cleaned_data["action"] or "save", form.cleaned_data["grade"]
@@ -336,7 +333,7 @@ def peer_results(request: HttpRequest, pk: int) -> HttpResponse:
         "chains": chains(items),
         "grade_labels": dict(Grade.choices),
         "mirror": peers.mirror_of(interview),
-        **_polled(interview, interview.role),
+        **_polled(request, interview, interview.role),
     }
     return render(request, "quiz/peer_results.html", context)
 

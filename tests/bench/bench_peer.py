@@ -4,7 +4,8 @@
 1. In one process (Django's test client, the bench's production settings, a fresh SQLite database): the
    queries of an interviewer's poll answered 304 (nothing new), and its median CPU time beside
    /bench/constant's (a view that does nothing, behind the same middleware).
-   Goals: at most 1 query beyond the session's and the user's; at most 2 ms CPU.
+   Goals: at most 1 query beyond the session's and the user's; at most 2 ms CPU. (The poll is answered by
+   quiz.middleware.PeerPollMiddleware before the session and the user are read: its one query is the version.)
 2. Under gunicorn (interview/gunicorn.conf.py, production settings): the question loop of bench_loop.py at a
    fixed rate alone, then the same loop while ``--pairs`` peer pairs (two screens each) poll once a second,
    every candidate typing a line every ``--typing-every`` seconds (an autosave, then one full poll on each
