@@ -198,6 +198,25 @@ def test_keyword_salad_gets_nothing_ticked_and_no_good_grade():
     assert suggested_grade([s >= TICK for s in scores], salad) == Grade.MISSED
 
 
+def test_salad_of_compound_terms_and_keywords_is_still_salad():
+    """"Out-of-fold", "hold-out" and "GROUP BY" hold stopwords ("of", "out", "by"), but as parts of terms they
+    make no sentence: a list of them is keyword salad all the same."""
+    points = [
+        "k-fold cross-validation estimates out-of-sample error",
+        "Target encoding must be fitted out-of-fold to avoid leakage",
+    ]
+    salad = (
+        "k-fold cross-validation out-of-sample error hold-out set out-of-fold target encoding leakage "
+        "GROUP BY ORDER BY one-hot two-way fan-in"
+    )
+    assert covered(points, salad) == [False, False]
+
+
+def test_a_terse_answer_with_verbs_is_no_salad():
+    points = ["One-hot encoding creates a 0/1 column per category"]
+    assert covered(points, "one-hot creates a dummy 0/1 column for each category") == [True]
+
+
 def test_a_long_buzzword_paste_suggests_at_most_partial():
     points = [L1_SPARSE, "L2 regularization shrinks all weights smoothly", PRECISION, RECALL]
     paste = " ".join(

@@ -36,6 +36,8 @@ _CLAIM_WORDS = _wordset(
     is are was were be been being has have had does do did can cannot could will would should must may
     might gives give makes make means mean takes take uses use helps help lets let causes cause reduces
     reduce increases increase not no never because so than when if then which that
+    creates turns converts maps splits learns trains predicts measures penalises penalizes punishes keeps
+    removes adds computes returns
     """
 )
 _CODE_FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
@@ -73,8 +75,26 @@ def is_salad(text: str, words: list[str]) -> bool:
         return True
     if len(prose) < 8:
         return False
-    function = sum(w in STOPWORDS or w in _CLAIM_WORDS for w in prose)
-    return function < SALAD_FUNCTION_SHARE * len(prose)
+    return _function_words(text) < SALAD_FUNCTION_SHARE * len(prose)
+
+
+_NUMERALS = _wordset("one two three four five six seven eight nine ten")
+_PROSE_WORD = re.compile(r"[a-z']+")
+
+
+def _function_words(text: str) -> int:
+    """How many words of ``text``'s prose make a sentence of it: stopwords and claim words written as words of
+    their own. Parts of compounds ("fan-in", "out-of-fold"), capitalised keywords ("ORDER BY", "ON") and
+    numerals ("two-tower", "one") are names in a list of terms, not the grammar of a claim."""
+    count = 0
+    for token in _CODE_SPAN.sub(" ", _CODE_FENCE.sub(" ", text)).split():
+        word = token.strip(".,;:!?()[]{}\"'*")
+        if len(word) > 1 and word.isupper():
+            continue
+        lowered = word.lower()
+        if _PROSE_WORD.fullmatch(lowered) and lowered not in _NUMERALS:
+            count += lowered in STOPWORDS or lowered in _CLAIM_WORDS
+    return count
 
 
 def _words_outside_code(text: str, words: list[str]) -> list[str]:
