@@ -199,7 +199,7 @@ def test_keyword_salad_gets_nothing_ticked_and_no_good_grade():
 
 
 def test_salad_of_compound_terms_and_keywords_is_still_salad():
-    """"Out-of-fold", "hold-out" and "GROUP BY" hold stopwords ("of", "out", "by"), but as parts of terms they
+    """ "Out-of-fold", "hold-out" and "GROUP BY" hold stopwords ("of", "out", "by"), but as parts of terms they
     make no sentence: a list of them is keyword salad all the same."""
     points = [
         "k-fold cross-validation estimates out-of-sample error",
