@@ -198,9 +198,34 @@ def test_keyword_salad_gets_nothing_ticked_and_no_good_grade():
     assert suggested_grade([s >= TICK for s in scores], salad) == Grade.MISSED
 
 
+@pytest.mark.parametrize(
+    ("point", "false", "true"),
+    [
+        (
+            "Early stopping keeps the checkpoint with the lowest validation loss",
+            "early stopping keeps the checkpoint with the highest validation loss",
+            "early stopping keeps the checkpoint whose validation loss was lowest",
+        ),
+        (
+            "Exclude the outage period from the training data",
+            "keep the outage period in the training data so the model learns it",
+            "exclude the outage window from the training data",
+        ),
+        (
+            "Batch normalisation statistics are computed before the activation",
+            "batch normalisation statistics are computed after the activation",
+            "the batch norm statistics get computed before the activation is applied",
+        ),
+    ],
+)
+def test_a_contrary_word_in_the_points_place_is_not_ticked(point, false, true):
+    assert covered([point], false) == [False]
+    assert covered([point], true) == [True]
+
+
 def test_salad_of_compound_terms_and_keywords_is_still_salad():
-    """ "Out-of-fold", "hold-out" and "GROUP BY" hold stopwords ("of", "out", "by"), but as parts of terms they
-    make no sentence: a list of them is keyword salad all the same."""
+    """Terms such as "out-of-fold", "hold-out" and "GROUP BY" hold stopwords ("of", "out", "by"), but as parts
+    of terms they make no sentence: a list of them is keyword salad all the same."""
     points = [
         "k-fold cross-validation estimates out-of-sample error",
         "Target encoding must be fitted out-of-fold to avoid leakage",
