@@ -32,7 +32,7 @@ from quiz.models import (
     Section,
     hints,
 )
-from quiz.models.content import suggested_grade
+from quiz.models.content import answer_ceiling, suggested_grade
 from quiz.models.followups import follow_ups_of
 from quiz.models.peers import Criterion
 
@@ -307,7 +307,7 @@ def leave(interview: MockInterview, now: datetime | None = None) -> None:
 class Suggestion:
     index: int
     point: str
-    state: str  # "covered", "unsure" or "missing", as the matcher read the candidate's notes
+    state: str  # "covered", "unsure", "contradicted" or "missing", as the matcher read the candidate's notes
     phrase: str
     ticked: bool
 
@@ -318,25 +318,23 @@ def suggestions(item: InterviewItem, ticks: list[int]) -> list[Suggestion]:
     points = item.question.key_points
     if not points:
         return []
-    scores, phrases = feedback.key_point_feedback(
+    reading = feedback.key_point_feedback(
         points, item.answer_text, key_point_alternatives(item.question.answer_md)
     )
     return [
-        Suggestion(
-            i,
-            point,
-            "covered" if score >= feedback.TICK else "unsure" if score >= feedback.UNSURE else "missing",
-            phrase,
-            i in ticks,
-        )
-        for i, (point, score, phrase) in enumerate(zip(points, scores, phrases, strict=False))
+        Suggestion(i, point, feedback.coverage_state(score, contradicted), phrase, i in ticks)
+        for i, (point, score, phrase, contradicted) in enumerate(zip(points, *reading, strict=False))
     ]
 
 
-def suggested(item: InterviewItem, ticks: list[int]) -> int | None:
-    """The grade the interviewer's ticks suggest (a hinted answer is at most Good)."""
+def suggested(item: InterviewItem, ticks: list[int], shown: list[Suggestion]) -> int | None:
+    """The grade the interviewer's ticks suggest: a hinted answer is at most Good, notes that contradict a
+    key point (as ``shown`` beside the checklist) at most Partial."""
     marks = [i in ticks for i in range(len(item.question.key_points))]
-    return suggested_grade(marks, item.answer_text, ceiling=hints.ceiling(item.hints_used))
+    contradicted = any(suggestion.state == "contradicted" for suggestion in shown)
+    return suggested_grade(
+        marks, item.answer_text, ceiling=answer_ceiling(hints.ceiling(item.hints_used), contradicted)
+    )
 
 
 def mirror_of(interview: MockInterview) -> MockInterview | None:

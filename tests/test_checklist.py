@@ -425,3 +425,44 @@ def test_calibration_reads_the_latest_graded_items_only(user, regularisation):
     assert [(c.grade, c.count) for c in calibration.overall] == [(Grade.GOOD, 2)]
     assert [month for month, _ in calibration.by_month] == [date(2026, 9, 1), date(2026, 10, 1)]
     assert [title for title, _ in calibration.by_section] == [regularisation.section.title]
+
+
+# Says the first two points and the contrary of the third: the card says so, and the suggestion is capped.
+CONTRADICTING_ANSWER = (
+    "L1 makes the weights sparse: many coefficients end up at exactly zero.\n"
+    "L2 shrinks every weight smoothly towards zero.\n"
+    "Regularisation increases overfitting."
+)
+
+
+def test_an_answer_that_contradicts_a_point_is_told_so_and_suggested_partial_at_most(client, user, interview):
+    item = first_item(interview)
+    interview.reveal(item, answer_text=CONTRADICTING_ANSWER)
+    item.refresh_from_db()
+    assert item.matcher_states() == ["covered", "covered", "contradicted"]
+    assert item.contradicted == [False, False, True]
+    assert expected_grade(2, 3) >= Grade.GOOD  # what the ticks alone would suggest
+    assert item.suggested_grade == Grade.PARTIAL
+    client.force_login(user)
+    html = client.get(reverse("quiz:interview-step", args=[interview.pk])).content.decode()
+    row = re.search(r'<li class="is-contradicted">.*?</li>', html, re.DOTALL).group(0)
+    assert "checked" not in row and 'aria-describedby="contradicted-2"' in row
+    assert "Says otherwise?" in row and "Regularisation increases overfitting" in row
+    assert f'data-grade-cap="{Grade.PARTIAL.value}"' in html
+    assert "seems to contradict a key point, so the suggestion is Partial at most" in html
+    # Ticking every point (the candidate meant it after all) still suggests Partial at most.
+    client.post(
+        item_url("grade", item),
+        {"grade": Grade.GOOD, "answer": CONTRADICTING_ANSWER, "ticks_shown": "1", "ticks": [0, 1, 2]},
+    )
+    item.refresh_from_db()
+    assert item.ticks == [True, True, True] and item.suggested_grade == Grade.PARTIAL
+    assert item.grade == Grade.GOOD  # the candidate's own grade stands
+
+
+def test_a_correct_answer_contradicts_nothing(interview):
+    item = first_item(interview)
+    interview.reveal(item, answer_text=ANSWER)
+    item.refresh_from_db()
+    assert item.contradicted == [False, False, False]
+    assert item.grade_cap is None

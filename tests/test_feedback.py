@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from quiz import feedback
-from quiz.feedback import TICK, UNSURE, key_point_coverage
+from quiz.feedback import TICK, UNSURE, key_point_coverage, key_point_feedback
 from quiz.feedback.vocabulary import ml_synonyms
 from quiz.importer.bank import parse_bank, read_sources
 from quiz.models import GRADE_CUTOFFS, Grade, suggested_grade
@@ -486,3 +486,14 @@ def test_an_alternative_phrasing_covers_a_point_said_that_way_and_only_a_few_are
     # The newest phrasings are read; older ones beyond the limit are not (each costs a scoring).
     old_first = [[answer, "unrelated one", "unrelated two"]]
     assert key_point_coverage(point, answer, old_first)[0] < TICK
+
+
+def test_a_negated_claim_is_read_as_contradicted_with_the_phrase_that_says_it():
+    points = ["Accuracy hides the minority class", "Report precision and recall per class"]
+    reading = key_point_feedback(points, "Accuracy never hides the minority class, so report accuracy alone.")
+    assert reading.contradicted == [True, False]
+    assert reading.scores[0] < TICK and reading.phrases[0] == "Accuracy never hides the minority class"
+    said = key_point_feedback(
+        points, "accuracy hides the minority class; report precision and recall per class"
+    )
+    assert said.contradicted == [False, False] and all(score >= TICK for score in said.scores)

@@ -289,7 +289,23 @@ def test_hint_from_the_interviewer_reaches_the_candidate_and_caps_the_suggestion
     assert item.hints_used == 1
     html = client_for(user).get(reverse("quiz:peer-interview", args=[joined.pk])).content.decode()
     assert "Accuracy hides the minority class" in html  # the first hint's gist
-    assert peers.suggested(item, [0, 1, 2]) == Grade.GOOD  # every point ticked, but hinted
+    ticks = [0, 1, 2]
+    assert (
+        peers.suggested(item, ticks, peers.suggestions(item, ticks)) == Grade.GOOD
+    )  # all ticked, but hinted
+
+
+def test_notes_that_contradict_a_point_suggest_partial_at_most_to_the_interviewer(joined, interviewer):
+    item = current(joined)
+    points = item.question.key_points
+    peers.save_notes(joined, item, "Accuracy never hides the minority class, so just report accuracy.")
+    item.refresh_from_db()
+    ticks = list(range(len(points)))
+    shown = peers.suggestions(item, ticks)
+    assert "contradicted" in {row.state for row in shown}
+    assert peers.suggested(item, ticks, shown) == Grade.PARTIAL  # every point ticked, one said otherwise
+    html = client_for(interviewer).get(reverse("quiz:peer-interview", args=[joined.pk])).content.decode()
+    assert "Matcher: says otherwise" in html
 
 
 def test_interviewers_grade_feeds_the_candidates_schedule_and_tallies(joined, interviewer, user):

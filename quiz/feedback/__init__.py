@@ -30,6 +30,7 @@ from quiz.feedback.embeddings import embeddings_loaded
 from quiz.feedback.scoring import (
     TICK,
     UNSURE,
+    Reading,
     features,
     key_point_coverage,
     key_point_feedback,
@@ -43,6 +44,7 @@ __all__ = [
     "MAX_ANSWER_WORDS",
     "STOPWORDS",
     "Options",
+    "Reading",
     "embeddings_loaded",
     "features",
     "key_point_coverage",
@@ -51,9 +53,12 @@ __all__ = [
 ]
 
 
-def coverage_state(score: float) -> str:
-    """How a card shows a key point's score: "covered" (pre-ticked), "unsure" (asked about) or "missing"."""
-    return "covered" if score >= TICK else "unsure" if score >= UNSURE else "missing"
+def coverage_state(score: float, contradicted: bool = False) -> str:
+    """How a card shows a key point: "covered" (pre-ticked), "unsure" (asked about), "contradicted" (the
+    answer seems to say otherwise: shown with the phrase that does) or "missing"."""
+    if score >= TICK:
+        return "covered"
+    return "contradicted" if contradicted else "unsure" if score >= UNSURE else "missing"
 
 
 def warm_up() -> bool:

@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from quiz.feedback import claims
 from quiz.feedback.analysis import (
@@ -454,15 +455,16 @@ def judge(score: float, row: dict) -> float:
 
 
 def _score(key_points: list[str], answer_text: str, options: Options) -> list[float]:
-    return [score for score, _ in _best_windows(key_points, answer_text, options)]
+    return [score for score, _, _ in _best_windows(key_points, answer_text, options)]
 
 
 def _best_windows(
     key_points: list[str], answer_text: str, options: Options
-) -> list[tuple[float, tuple[int, int] | None]]:
-    """Per key point: its score and the span of answer words (begin, end) that says it best, if any."""
+) -> list[tuple[float, tuple[int, int] | None, tuple[int, int] | None]]:
+    """Per key point: its score, the span of answer words (begin, end) that says it best, if any, and the
+    span of a window that talks about the point (MIXED_LEXICAL of its words) and says otherwise, if any."""
     if not answer_text or not answer_text.strip():
-        return [(0.0, None)] * len(key_points)
+        return [(0.0, None, None)] * len(key_points)
     use_embeddings = options.embeddings and _embedding_model() is not None
     weights = WEIGHTS if use_embeddings else WEIGHTS_WITHOUT_EMBEDDINGS
     rows_per_point, points, windows = _features(key_points, answer_text, options)
@@ -470,11 +472,7 @@ def _best_windows(
     # vouched for, each is at most unsure (the candidate confirms what they meant).
     if options.claims and len(points) >= 2:
         said_against = sum(
-            any(
-                row["against"] or row["contradiction"] >= 0.6 or row["negation"] >= 0.5
-                for row in rows
-                if row["lexical"] >= MIXED_LEXICAL
-            )
+            any(_says_against(row) for row in rows if row["lexical"] >= MIXED_LEXICAL)
             for rows in rows_per_point
         )
         if said_against >= max(MIXED_POINTS, MIXED_SHARE * len(points)):
@@ -483,11 +481,25 @@ def _best_windows(
     for point, rows in zip(points, rows_per_point, strict=True):
         scores = [combine(row, weights) for row in rows]
         if not scores:
-            best.append((0.0, None))
+            best.append((0.0, None, None))
             continue
         w = max(range(len(scores)), key=scores.__getitem__)
-        best.append((round(scores[w], 4), _found_span(point, windows[w])))
+        against = None
+        if options.claims and scores[w] < TICK:
+            w_against = max(
+                (i for i, row in enumerate(rows) if row["lexical"] >= MIXED_LEXICAL and _says_against(row)),
+                key=lambda i: rows[i]["lexical"],
+                default=None,
+            )
+            if w_against is not None:
+                against = _found_span(point, windows[w_against])
+        best.append((round(scores[w], 4), _found_span(point, windows[w]), against))
     return best
+
+
+def _says_against(row: dict) -> bool:
+    """A window that says a contrary word, swaps who does what, or negates most of the point."""
+    return bool(row["against"]) or row["contradiction"] >= 0.6 or row["negation"] >= 0.5
 
 
 def _found_span(point: Point, window: Window) -> tuple[int, int]:
@@ -506,11 +518,23 @@ ALTERNATIVES_PER_POINT = 2
 MAX_ALTERNATIVES = 6
 
 
+class Reading(NamedTuple):
+    """What the matcher read in an answer, per key point: its score, the phrase of the answer that says it
+    best (or, for a point the answer contradicts, the phrase that does; "" when missing), and whether the
+    answer contradicts it: a window that talks about the point says a contrary word, swaps who does what or
+    negates it, and nothing says the point. Such an answer is suggested Partial at most
+    (``quiz.models.content.suggested_grade``)."""
+
+    scores: list[float]
+    phrases: list[str]
+    contradicted: list[bool]
+
+
 def key_point_feedback(
     key_points: list[str], answer_text: str, alternatives: list[list[str]] | None = None
-) -> tuple[list[float], list[str]]:
-    """``key_point_coverage`` with, per key point, the phrase of the answer that says it best ("" when the
-    point is missing): the text as typed, for the card to highlight (covered) or ask about (unsure).
+) -> Reading:
+    """``key_point_coverage`` with the phrases behind it and the points the answer contradicts (``Reading``):
+    the text as typed, for the card to highlight (covered), ask about (unsure) or question (contradicted).
 
     The phrase is cut from the answer's whitespace-separated chunks; a chunk that the matcher reads as
     several words ("snake_case", "a==b") is shown whole."""
@@ -532,12 +556,13 @@ def key_point_feedback(
     chunks = [m for m in re.finditer(r"\S+", text)]
     chunk_of = [c for c, chunk in enumerate(chunks) for _ in _words(chunk.group())]
     phrases = []
-    for score, span in best:
-        if score < UNSURE or span is None or not chunk_of:
+    for score, span, against in best:
+        shown = against if against is not None else span if score >= UNSURE else None
+        if shown is None or not chunk_of:
             phrases.append("")
             continue
-        first = chunks[chunk_of[min(span[0], len(chunk_of) - 1)]]
-        last = chunks[chunk_of[min(span[1] - 1, len(chunk_of) - 1)]]
+        first = chunks[chunk_of[min(shown[0], len(chunk_of) - 1)]]
+        last = chunks[chunk_of[min(shown[1] - 1, len(chunk_of) - 1)]]
         phrase = text[first.start() : last.end()]
         phrases.append(phrase.strip(" \t\n,;:.!?\"'()[]"))
-    return [score for score, _ in best], phrases
+    return Reading([score for score, _, _ in best], phrases, [against is not None for _, _, against in best])

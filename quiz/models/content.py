@@ -390,6 +390,14 @@ def suggested_grade(ticks: list[bool], answer_text: str, *, ceiling: Grade | Non
     return min(grade, ceiling) if ceiling is not None else grade
 
 
+def answer_ceiling(hint_ceiling: Grade | None, contradicted: bool) -> Grade | None:
+    """The best grade an answer may be suggested: Good at most once hints were taken (``hints.ceiling``),
+    Partial at most when the matcher read it contradicting a key point (``quiz.feedback.Reading``): an
+    answer that says something false is not "correct, minor gaps", whatever else it ticks."""
+    caps = [cap for cap in (hint_ceiling, Grade.PARTIAL if contradicted else None) if cap is not None]
+    return min(caps, default=None)
+
+
 GRADE_MEANINGS = {
     Grade.MISSED: "Couldn't answer, or got it wrong",
     Grade.PARTIAL: "Some key points, real gaps",

@@ -10,7 +10,7 @@ from django.db import models
 
 from quiz import feedback
 from quiz.models import hints
-from quiz.models.content import Grade, Question, Section, suggested_grade
+from quiz.models.content import Grade, Question, Section, answer_ceiling, suggested_grade
 from quiz.models.progress import ReviewState
 
 POINTS_MISSED_WINDOW = 500  # answers the results page's "points I keep missing" reads, newest first
@@ -158,6 +158,8 @@ class InterviewItem(models.Model):
     key_points_shown = models.JSONField(default=list, blank=True)
     coverage = models.JSONField(default=list, blank=True)
     matched_phrases = models.JSONField(default=list, blank=True)
+    # Per key point shown: whether the matcher read the typed answer saying otherwise (quiz.feedback.Reading).
+    contradicted = models.JSONField(default=list, blank=True)
     ticks = models.JSONField(default=list, blank=True, help_text="Per key point shown: ticked as covered.")
     suggested_grade = models.PositiveSmallIntegerField(
         choices=Grade.choices, null=True, blank=True, help_text="What the ticked share suggested."
@@ -178,7 +180,14 @@ class InterviewItem(models.Model):
         default=0, help_text="Key points shown as hints before Reveal."
     )
 
-    FEEDBACK_FIELDS = ("key_points_shown", "coverage", "matched_phrases", "ticks", "suggested_grade")
+    FEEDBACK_FIELDS = (
+        "key_points_shown",
+        "coverage",
+        "matched_phrases",
+        "contradicted",
+        "ticks",
+        "suggested_grade",
+    )
 
     objects = InterviewItemQuerySet.as_manager()
 
@@ -261,7 +270,7 @@ class InterviewItem(models.Model):
         """Score the typed answer against the key points (and their alternative phrasings) and pre-tick the
         covered ones (at reveal only)."""
         self.key_points_shown = list(key_points)
-        self.coverage, self.matched_phrases = feedback.key_point_feedback(
+        self.coverage, self.matched_phrases, self.contradicted = feedback.key_point_feedback(
             self.key_points_shown, self.answer_text, alternatives
         )
         self.confirm_ticks(i for i, score in enumerate(self.coverage) if score >= feedback.TICK)
@@ -269,8 +278,12 @@ class InterviewItem(models.Model):
     def confirm_ticks(self, ticked) -> None:
         ticked = set(ticked)
         self.ticks = [i in ticked for i in range(len(self.key_points_shown))]
-        cap = hints.ceiling(self.hints_used)
-        self.suggested_grade = suggested_grade(self.ticks, self.answer_text, ceiling=cap)
+        self.suggested_grade = suggested_grade(self.ticks, self.answer_text, ceiling=self.grade_cap)
+
+    @property
+    def grade_cap(self) -> Grade | None:
+        """The best grade the ticks may suggest: after hints, or when the answer contradicts a key point."""
+        return answer_ceiling(hints.ceiling(self.hints_used), any(self.contradicted or ()))
 
     def checklist(self) -> list["ChecklistRow"]:
         """The key points for the card after Reveal: ticked or not, what the matcher made of each, and the
@@ -285,10 +298,12 @@ class InterviewItem(models.Model):
         ]
 
     def matcher_states(self) -> list[str]:
-        """Per key point shown: "covered" (pre-ticked), "unsure" (asked about, not ticked) or "missing", as
-        the matcher scored it at reveal; answers scored before the unsure band count as covered or missing."""
+        """Per key point shown: "covered" (pre-ticked), "unsure" (asked about, not ticked), "contradicted" or
+        "missing", as the matcher scored it at reveal; answers scored before the unsure band count as covered
+        or missing."""
         scores = self.coverage or [1.0 if ticked else 0.0 for ticked in self.ticks]
-        return [feedback.coverage_state(score) for score in scores]
+        contradicted = self.contradicted or [False] * len(scores)
+        return [feedback.coverage_state(s, c) for s, c in zip(scores, contradicted, strict=False)]
 
     @property
     def points_covered(self) -> list[str]:

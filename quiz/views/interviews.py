@@ -250,7 +250,8 @@ def _step_response(
         "hints": hints.shown(item),
         "hints_left": hints.left(item),
         "hint_given": hint_given,  # focus and announce the new hint, not the question
-        "grade_cap": hints.ceiling(item.hints_used),
+        "grade_cap": item.grade_cap,
+        "contradicted": any(item.contradicted or ()),
     }
     if refused is not None:
         context["answer_text"] = refused.data.get("answer_text", item.answer_text)

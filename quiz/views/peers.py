@@ -170,11 +170,12 @@ def peer_interview(request: HttpRequest, pk: int) -> HttpResponse:
 def _interviewer_context(item: InterviewItem, form: PeerAssessmentForm | None = None) -> dict:
     assessment = peers.assessment_of(item)
     ticks = form.cleaned_data.get("ticks", []) if form is not None and form.is_bound else assessment.ticks
+    suggestions = peers.suggestions(item, ticks)
     return {
         "assessment": assessment,
         "form": form,
-        "suggestions": peers.suggestions(item, ticks),
-        "suggested": peers.suggested(item, ticks),
+        "suggestions": suggestions,
+        "suggested": peers.suggested(item, ticks, suggestions),
         "has_follow_up": peers.has_follow_up(item),
         "rubric": [
             (name, label, getattr(assessment, name), sorted(RUBRIC_LEVELS[name].items()))

@@ -36,10 +36,10 @@ def sample_question() -> Question:
 def verdicts(question: Question, answer: str) -> list[dict]:
     # As an interview's Reveal reads it, with the phrasings reviewers accepted for each point.
     alternatives = key_point_alternatives(question.answer_md)
-    scores, phrases = feedback.key_point_feedback(question.key_points, answer, alternatives)
+    reading = feedback.key_point_feedback(question.key_points, answer, alternatives)
     return [
-        {"point": point, "phrase": phrase, "state": feedback.coverage_state(score)}
-        for point, score, phrase in zip(question.key_points, scores, phrases, strict=True)
+        {"point": point, "phrase": phrase, "state": feedback.coverage_state(score, contradicted)}
+        for point, score, phrase, contradicted in zip(question.key_points, *reading, strict=True)
     ]
 
 

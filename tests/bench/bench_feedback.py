@@ -51,6 +51,7 @@ django.setup()
 from quiz import feedback  # noqa: E402
 from quiz.feedback import embeddings, scoring  # noqa: E402
 from quiz.models import Grade, suggested_grade  # noqa: E402
+from quiz.models.content import answer_ceiling  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "feedback_eval.toml"
 FRESH = sorted((ROOT / "tests" / "data").glob("feedback_fresh_*.toml"))
@@ -78,7 +79,7 @@ def word_overlap(key_points: list[str], answer: str) -> list[float]:
 
 
 METHODS = {
-    "matcher": lambda kp, a: feedback.key_point_coverage(kp, a),
+    "matcher": lambda kp, a: feedback.key_point_feedback(kp, a),
     "without embeddings": lambda kp, a: scoring._score(kp, a, feedback.Options(embeddings=False)),
     "without stemming/synonyms/typos": lambda kp, a: scoring._score(kp, a, feedback.Options(synonyms=False)),
     "without negation/contrasts": lambda kp, a: scoring._score(kp, a, feedback.Options(contradictions=False)),
@@ -94,6 +95,13 @@ def paste(question: dict, words: int = 10_000) -> str:
     return " ".join(rng.choice(pool) for _ in range(words))
 
 
+def _read(result) -> tuple[list[float], bool]:
+    """Scores, and whether the answer contradicts a point (the matcher's ``Reading`` says; others cannot)."""
+    if isinstance(result, feedback.Reading):
+        return result.scores, any(result.contradicted)
+    return result, False
+
+
 def evaluate(questions: list[dict], scorer) -> dict:
     pairs = ticked = tp = unsure = labelled = found = 0
     orderable = ordered = compared = false_below = 0
@@ -101,7 +109,7 @@ def evaluate(questions: list[dict], scorer) -> dict:
     for q in questions:
         means: dict[str, list[float]] = {}
         for answer in q["answer"]:
-            scores = scorer(q["key_points"], answer["text"])
+            scores, contradicted = _read(scorer(q["key_points"], answer["text"]))
             for score, label in zip(scores, answer["covered"], strict=True):
                 pairs += 1
                 ticked += score >= feedback.TICK
@@ -110,7 +118,8 @@ def evaluate(questions: list[dict], scorer) -> dict:
                 labelled += bool(label)
                 found += score >= feedback.UNSURE and bool(label)
             means.setdefault(answer["kind"], []).append(sum(scores) / len(scores) if scores else 0.0)
-            grade = suggested_grade([s >= feedback.TICK for s in scores], answer["text"])
+            ticks = [s >= feedback.TICK for s in scores]
+            grade = suggested_grade(ticks, answer["text"], ceiling=answer_ceiling(None, contradicted))
             if answer["kind"] in BAD_KINDS:
                 bad += 1
                 praised += grade is not None and grade >= Grade.GOOD
@@ -126,7 +135,9 @@ def evaluate(questions: list[dict], scorer) -> dict:
             false_below += mean["false"] < mean["strong"]
     pastes_capped = 0
     for q in questions:
-        grade = suggested_grade([s >= feedback.TICK for s in scorer(q["key_points"], paste(q))], "pasted")
+        scores, contradicted = _read(scorer(q["key_points"], paste(q)))
+        ticks = [s >= feedback.TICK for s in scores]
+        grade = suggested_grade(ticks, "pasted", ceiling=answer_ceiling(None, contradicted))
         pastes_capped += grade is None or grade <= Grade.PARTIAL
 
     def share(part: int, whole: int) -> float | None:
