@@ -458,6 +458,10 @@ def test_an_answer_that_contradicts_a_point_is_told_so_and_suggested_partial_at_
     item.refresh_from_db()
     assert item.ticks == [True, True, True] and item.suggested_grade == Grade.PARTIAL
     assert item.grade == Grade.GOOD  # the candidate's own grade stands
+    # The candidate overrode the checker there: the reviewers' view of corrections counts it.
+    override = item.overrides.get()
+    assert (override.index, override.state, override.ticked) == (2, "contradicted", True)
+    assert override.get_state_display() == "Read as saying otherwise"
 
 
 def test_a_correct_answer_contradicts_nothing(interview):

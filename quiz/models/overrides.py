@@ -55,13 +55,14 @@ class KeyPointOverride(models.Model):
     class State(models.TextChoices):
         COVERED = "covered", "Pre-ticked"
         UNSURE = "unsure", "Unsure"
+        CONTRADICTED = "contradicted", "Read as saying otherwise"
         MISSING = "missing", "Missing"
 
     item = models.ForeignKey("quiz.InterviewItem", on_delete=models.CASCADE, related_name="overrides")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="key_point_overrides")
     index = models.PositiveSmallIntegerField(help_text="The key point's position in the list shown.")
     key_point = models.TextField(help_text="The key point as it was shown.")
-    state = models.CharField(max_length=8, choices=State.choices, help_text="What the matcher made of it.")
+    state = models.CharField(max_length=12, choices=State.choices, help_text="What the matcher made of it.")
     score = models.FloatField()
     ticked = models.BooleanField(help_text="What the candidate said: ticked (covered) or not.")
     phrase = models.TextField(blank=True, help_text="What the candidate typed, only when they share it.")
