@@ -151,6 +151,12 @@ def test_a_visitor_answers_the_sample_and_sees_what_it_covers_and_nothing_is_kep
     assert not MockInterview.objects.exists()
 
 
+def test_a_sample_answer_that_says_a_point_the_other_way_is_told_so(client, sample):
+    html = client.post(TRY, {"answer_text": "High variance means underfitting."}).content.decode()
+    row = re.search(r'<li class="is-contradicted">high variance means overfitting.*?</li>', html, re.DOTALL)
+    assert row and "Says otherwise?" in row.group(0) and "<q>High variance means</q>" in row.group(0)
+
+
 def test_an_empty_sample_answer_shows_the_key_points_unchecked(client, sample):
     html = client.post(TRY, {"answer_text": ""}).content.decode()
     assert "You typed nothing, so nothing was checked" in html and "high bias means underfitting" in html
