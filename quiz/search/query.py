@@ -18,7 +18,7 @@ from rapidfuzz.distance import Levenshtein
 
 from quiz.search.analysis import STOPWORDS, token_terms, words
 from quiz.search.analysis import terms as analysed
-from quiz.search.vocabulary import abbreviations
+from quiz.search.vocabulary import abbreviations, spelled_out
 
 # Of the questions found, how many the final order is computed for (the rest follow in the database's order).
 RERANKED = 100
@@ -193,8 +193,10 @@ def search(text: str, within=None) -> SearchResult:
     # the question a person wants states the words), and only the first RERANKED; the rest follow in id order.
     sql, params = engine(wanted, excluded, every=False)
     matching = _ids(db, sql, params)
+    if not matching:
+        return SearchResult(suggestion=suggestion)
     prompt_only = len(matching) > RANKED_IN_FULL
-    best = _ids(db, *engine(wanted, excluded, every=False, ranked=True, prompt_only=prompt_only))
+    best = _ids(db, *engine(wanted, excluded, every=False, ranked=matching, prompt_only=prompt_only))
     every = set(_ids(db, *engine(wanted, excluded, every=True))) if len(wanted) > 1 else set(matching)
     # The filters run over the matches alone, and no filter at all reads only the retired questions' index:
     # checking every match against the questions' rows (long texts) costs more than the search itself.
@@ -256,6 +258,7 @@ def _rank(db: str, candidates, wanted: list[Clause], every: set[int], counts: di
     total = max(counts.values(), default=1) + 1
     position = {pk: i for i, pk in enumerate(candidates)}
     terms = {term for clause in wanted for phrase in clause.alternatives for term in phrase}
+    joined = set(spelled_out().values())
     rarity = [max(_idf(p, counts, total) for p in clause.alternatives) for clause in wanted]
 
     def key(pk: int):
@@ -267,7 +270,7 @@ def _rank(db: str, candidates, wanted: list[Clause], every: set[int], counts: di
         ]
         found = zip(rarity, in_prompt, anywhere, strict=True)
         weight = sum(r * (3 if said else 1) for r, said, there in found if there)
-        content = [t for t in prompt.split() if t not in STOPWORDS] or [""]
+        content = [t for t in prompt.split() if t not in STOPWORDS and t not in joined] or [""]
         focus = sum(1 for t in content if t in terms) / len(content)
         defines = _defines(prompt_md, terms)
         weight = -round(weight, 6)
@@ -281,17 +284,24 @@ def _rank(db: str, candidates, wanted: list[Clause], every: set[int], counts: di
 # The databases' own syntax for the same query.
 
 
+def _indexed(phrase: Phrase) -> Phrase:
+    """What the index holds for ``phrase``: a spelled-out abbreviation is one term of its own there."""
+    joined = spelled_out().get(phrase)
+    return (joined,) if joined else phrase
+
+
 def _fts5(clauses: list[Clause], joiner: str) -> str:
     def alternative(phrase: Phrase) -> str:
-        return '"' + " ".join(phrase) + '"'
+        return '"' + " ".join(_indexed(phrase)) + '"'
 
     either = ("(" + " OR ".join(alternative(p) for p in c.alternatives) + ")" for c in clauses)
     return f" {joiner} ".join(either)
 
 
-def _sqlite(wanted, excluded, every: bool, ranked=False, prompt_only=False) -> tuple[str, list]:
-    """The ids matching the clauses in id order; ``ranked``: the first RERANKED by FTS5's bm25 (a prompt
-    match weighs ten answer matches), of those whose prompt matches when ``prompt_only``."""
+def _sqlite(wanted, excluded, every: bool, ranked=(), prompt_only=False) -> tuple[str, list]:
+    """The ids matching the clauses in id order; given the ``ranked`` ids (those matching), the first
+    RERANKED by FTS5's bm25 (a prompt match weighs ten answer matches), of those whose prompt matches when
+    ``prompt_only``."""
     match = _fts5(wanted, "AND" if every else "OR")
     if prompt_only:
         match = f"{{search_prompt}} : ({match})"
@@ -305,28 +315,32 @@ def _sqlite(wanted, excluded, every: bool, ranked=False, prompt_only=False) -> t
 
 def _tsquery(clauses: list[Clause], joiner: str) -> str:
     def alternative(phrase: Phrase) -> str:
-        return "(" + " <-> ".join(phrase) + ")"
+        return "(" + " <-> ".join(_indexed(phrase)) + ")"
 
     return f" {joiner} ".join("(" + " | ".join(alternative(p) for p in c.alternatives) + ")" for c in clauses)
 
 
-def _postgresql(wanted, excluded, every: bool, ranked=False, prompt_only=False) -> tuple[str, list]:
-    """The ids matching the clauses in id order; ``ranked``: the first RERANKED by ts_rank (the prompt weighs
-    A, the answer B), of those whose prompt matches (by the prompt's own vector) when ``prompt_only``.
+def _postgresql(wanted, excluded, every: bool, ranked=(), prompt_only=False) -> tuple[str, list]:
+    """The ids matching the clauses in id order; given the ``ranked`` ids (those matching), the first
+    RERANKED by ts_rank (the prompt weighs A, the answer B), of those whose prompt matches (by the prompt's
+    own vector) when ``prompt_only``.
 
-    The matches come through ``quiz_question_matches`` (migration 0024): from the GIN index, never a scan."""
+    The matches come through ``quiz_question_matches`` (migration 0024): from the GIN index, never a scan; the
+    ranking reads the ranked ids' rows by primary key."""
     query = _tsquery(wanted, "&" if every else "|")
     if excluded:
         query = f"({query}) & !({_tsquery(excluded, '|')})"
     if not ranked:
         return "SELECT id FROM quiz_question_matches(to_tsquery('simple', %s)) AS id ORDER BY id", [query]
-    return (_RANKED_BY_PROMPT if prompt_only else _RANKED), [query]
+    if prompt_only:
+        return _RANKED_BY_PROMPT, [query]
+    return _RANKED, [query, list(ranked)]
 
 
 # Constants: the user's words are the one parameter.
 _RANKED = (
     "SELECT q.id FROM quiz_question q, to_tsquery('simple', %s) query "  # noqa: S608
-    "WHERE q.id IN (SELECT quiz_question_matches(query)) "
+    "WHERE q.id = ANY(%s) "
     f"ORDER BY ts_rank(q.search_vector, query) DESC, q.id LIMIT {RERANKED}"
 )
 _RANKED_BY_PROMPT = (

@@ -34,3 +34,12 @@ def abbreviations() -> dict[str | Phrase, list[Phrase]]:
                     if (term,) not in found.get(phrase, []):
                         found.setdefault(phrase, []).append((term,))
     return found
+
+
+@lru_cache(maxsize=1)
+def spelled_out() -> dict[Phrase, str]:
+    """Each phrase an abbreviation stands for -> the one term the index adds wherever a text says it
+    ("mean squared error" -> "meansquarerror"). A query for the phrase then reads one term of the index, not a
+    phrase the database must check against each candidate's positions (PostgreSQL reads every candidate's
+    whole vector for that). Joined, not the abbreviation: "lr" stands for two things."""
+    return {key: "".join(key) for key in abbreviations() if isinstance(key, tuple)}
