@@ -74,11 +74,26 @@ def test_a_typo_finds_the_question_and_offers_the_banks_spelling(client_in, make
     assert listed(response)[0] == "What is gradient descent?"
     html = response.content.decode()
     assert "Did you mean" in html and "?q=gradient%20descent" in html
-    assert found("backpropogation") == []  # used by one question only: not likely enough to correct to
-    for n in range(5):
-        make_question(prompt_md=f"Backpropagation {n}?", answer_md="Gradients flow back.")
+    # No question uses the word typed: the bank's nearest word, used by one question only, is the likelier.
+    assert found("backpropogation") == ["What is backpropagation?"]
+    # A word the bank uses is a word: corrected only towards one ten times as common (and five at least).
+    make_question(prompt_md="What is a tenser?", answer_md="A word of its own.")
     rebuild_vocabulary()
-    assert "What is backpropagation?" in found("backpropogation")
+    assert found("tenser") == ["What is a tenser?"]
+    for n in range(10):  # eleven questions say "tensor"
+        make_question(prompt_md=f"Tensor {n}?", answer_md="An array.")
+    rebuild_vocabulary()
+    assert found("tenser")[0] == "What is a tenser?" and "What is a tensor?" in found("tenser")
+
+
+def test_a_typo_is_compared_as_typed_not_only_as_stemmed(make_question):
+    # The stemmer cuts "hallucination" to "hallucin" but leaves the typo whole: four letters apart as terms.
+    make_question(prompt_md="What is hallucination in an LLM product?", answer_md="Made-up facts.")
+    make_question(prompt_md="What is a tensor?", answer_md="An array.")
+    rebuild_vocabulary()
+    result = search("hallucinaton")
+    assert result.suggestion == "hallucination"
+    assert found("hallucinaton") == ["What is hallucination in an LLM product?"]
 
 
 def test_every_word_above_some_and_the_prompt_above_the_answer(make_question):
@@ -105,6 +120,48 @@ def test_the_question_asking_what_a_term_is_comes_before_those_using_it(make_que
         "What is meant by the regularization path?",
         "Explain regularization and the trade-off it makes in a model.",
     }
+
+
+def test_a_prompt_asking_how_the_term_works_is_about_it(make_question):
+    make_question(prompt_md="What is reward hacking in RLHF?", answer_md="Gaming the reward model.")
+    make_question(prompt_md="Is a gain from RLHF just longer answers?", answer_md="Control for length.")
+    make_question(
+        prompt_md="Walk through the RLHF pipeline: reward model, policy, KL penalty.", answer_md="…"
+    )
+    make_question(prompt_md="Why can a canary release miss a slow leak?", answer_md="Too short.")
+    make_question(prompt_md="How does a canary release work for a new model version?", answer_md="…")
+    assert found("rlhf")[0] == "Walk through the RLHF pipeline: reward model, policy, KL penalty."
+    assert found("canary release")[0] == "How does a canary release work for a new model version?"
+
+
+def test_words_typed_together_rank_the_prompt_saying_them_together_first(make_question):
+    make_question(prompt_md="Why is the error of the mean squared?", answer_md="Its variance.")
+    make_question(prompt_md="Why is mean squared error sensitive to outliers?", answer_md="It squares.")
+    assert found("mean squared error")[0] == "Why is mean squared error sensitive to outliers?"
+
+
+def test_words_naming_one_thing_need_not_both_be_said(make_question):
+    # "scaling" and "normalisation" name one concept in the shared vocabulary (quiz/feedback/vocabulary.py).
+    make_question(prompt_md="How do you normalise features that drift?", answer_md="Rolling statistics.")
+    make_question(prompt_md="Why exclude normalisation layers from weight decay?", answer_md="Scale-free.")
+    make_question(prompt_md="Why is feature scaling important?", answer_md="Distances and gradients.")
+    result = search("feature scaling normalisation")
+    assert found("feature scaling normalisation")[0] == "Why is feature scaling important?"
+    assert result.with_every_word == 2  # the third holds neither "feature" nor "features"
+    # Saying both still ranks above saying one: a comparison finds the questions comparing first.
+    make_question(prompt_md="How does Adam differ from SGD?", answer_md="Per-weight steps.")
+    make_question(prompt_md="Explain Adam.", answer_md="Moments.")
+    assert found("adam sgd")[0] == "How does Adam differ from SGD?"
+
+
+def test_a_word_written_with_hyphens_or_joined_finds_both(make_question):
+    make_question(prompt_md="Can F1 be used for a multi-class problem?", answer_md="Macro or micro.")
+    make_question(prompt_md="How does multiclass logistic regression work?", answer_md="Softmax.")
+    make_question(prompt_md="What is a class?", answer_md="A label.")
+    both = ["Can F1 be used for a multi-class problem?", "How does multiclass logistic regression work?"]
+    assert sorted(found("multiclass")) == both
+    assert sorted(found("multi-class")) == both
+    assert found('"multi class"') == ["Can F1 be used for a multi-class problem?"]
 
 
 def test_excerpts_render_maths_and_code_as_the_answer_does(client_in, make_question):
@@ -157,19 +214,21 @@ def test_any_text_in_the_box_is_a_search_never_an_error(client_in, make_question
 
 
 def test_the_bundled_banks_find_what_a_person_means(db):
-    """The labelled queries (tests/data/search_queries.toml) over the bundled banks: the question wanted is
-    in the top 3 for at least 90% of them. The vocabulary is built by the load, never by a page view."""
+    """The labelled queries (tests/data/search_queries.toml, and the round written after the ranking was
+    tuned on it: search_queries_round3.toml) over the bundled banks: the question wanted is in the top 3 for
+    at least 90% of each. The vocabulary is built by the load, never by a page view."""
     call_command("load_content", verbosity=0)
     terms = SearchTerm.objects.count()
     assert terms > 1000
-    queries = tomllib.loads(QUERIES.read_text())["query"]
     keys = dict(Question.objects.values_list("pk", "key"))
-    misses = [
-        query["text"]
-        for query in queries
-        if not any(keys[pk].startswith(tuple(query["want"])) for pk in search(query["text"]).ids[:3])
-    ]
-    assert len(misses) <= len(queries) // 10, misses
+    for path in (QUERIES, QUERIES.with_name("search_queries_round3.toml")):
+        queries = tomllib.loads(path.read_text())["query"]
+        misses = [
+            query["text"]
+            for query in queries
+            if not any(keys[pk].startswith(tuple(query["want"])) for pk in search(query["text"]).ids[:3])
+        ]
+        assert len(misses) <= len(queries) // 10, (path.name, misses)
     assert SearchTerm.objects.count() == terms
 
 

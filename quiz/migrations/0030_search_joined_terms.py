@@ -1,5 +1,6 @@
-"""Search: each spelled-out abbreviation a question says ("mean squared error") is one more term of its index
-(quiz.search.index), so a query for it reads the index alone; questions stored before are indexed again."""
+"""Search: each spelled-out abbreviation a question says ("mean squared error") and each word written with
+hyphens ("multi-class") is one more term of its index (quiz.search.index), so a query for it reads the index
+alone and "multiclass" finds "multi-class"; questions stored before are indexed again."""
 
 from django.db import migrations
 
