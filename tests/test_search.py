@@ -248,3 +248,17 @@ def test_a_search_without_filters_costs_the_same_queries_at_any_size(
     with django_assert_num_queries(11):
         response = client_in.get(QUESTIONS, {"q": "gradient"})
     assert len(listed(response)) == 20  # 5 + the 15 active ones
+
+
+def test_past_many_matches_the_prompts_choose_whom_to_rank(make_question, monkeypatch):
+    # Past RANKED_IN_FULL matches the database ranks only the questions whose prompt matches (on PostgreSQL
+    # through the prompt vector's index, migration 0030); those answering in the answer alone still follow.
+    monkeypatch.setattr("quiz.search.query.RANKED_IN_FULL", 1)
+    make_question(prompt_md="Compare Adam with RMSProp.", answer_md="Both adapt; gradient descent too.")
+    make_question(prompt_md="What is gradient descent?", answer_md="Step against the gradient.")
+    make_question(prompt_md="Compare gradient descent with Adam and with Newton's method.", answer_md="…")
+    assert found("gradient descent") == [
+        "What is gradient descent?",
+        "Compare gradient descent with Adam and with Newton's method.",
+        "Compare Adam with RMSProp.",
+    ]

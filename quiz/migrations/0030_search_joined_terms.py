@@ -1,8 +1,31 @@
 """Search: each spelled-out abbreviation a question says ("mean squared error") and each word written with
 hyphens ("multi-class") is one more term of its index (quiz.search.index), so a query for it reads the index
-alone and "multiclass" finds "multi-class"; questions stored before are indexed again."""
+alone and "multiclass" finds "multi-class"; questions stored before are indexed again.
+
+PostgreSQL: ``quiz_question_best_prompts`` ranks the questions whose prompt matches through the prompt
+vector's GIN index, as ``quiz_question_matches`` (0024) finds the matches: for a common word the planner reads
+every row instead (31 ms at 10,000 questions, 7 ms through the index; its cost model does not count testing
+each row's vector).
+"""
 
 from django.db import migrations
+
+FORWARD = [
+    """CREATE FUNCTION quiz_question_best_prompts(query tsquery, n integer) RETURNS SETOF bigint
+        LANGUAGE sql STABLE SET enable_seqscan = off
+        AS $$ SELECT id FROM quiz_question WHERE search_prompt_vector @@ query
+              ORDER BY ts_rank(search_prompt_vector, query) DESC, id LIMIT n $$""",
+]
+BACKWARD = ["DROP FUNCTION IF EXISTS quiz_question_best_prompts(tsquery, integer)"]
+
+
+def run(statements):
+    def operation(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for statement in statements:
+                schema_editor.execute(statement)
+
+    return operation
 
 
 def reindex(apps, schema_editor):
@@ -20,5 +43,8 @@ class Migration(migrations.Migration):
         ("quiz", "0029_bank_upload_excluded"),
     ]
 
-    # Backwards the added terms stay: they only ever add matches the query asked for.
-    operations = [migrations.RunPython(reindex, migrations.RunPython.noop)]
+    operations = [
+        migrations.RunPython(run(FORWARD), run(BACKWARD)),
+        # Backwards the added terms stay: they only ever add matches the query asked for.
+        migrations.RunPython(reindex, migrations.RunPython.noop),
+    ]

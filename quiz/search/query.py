@@ -13,8 +13,10 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db import connections, models
+from django.db.models import Case, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from rapidfuzz.distance import Levenshtein
@@ -302,14 +304,15 @@ _DEFINING = (
 )
 
 
-def _defines(prompt_md: str, terms: set[str]) -> bool:
-    """Whether ``prompt_md`` asks what one of ``terms`` is: its subject starts with the term."""
+@lru_cache(maxsize=8192)
+def _defined(prompt_md: str) -> str:
+    """The term a prompt asks what it is or how it works (its subject's first), or ""."""
     for pattern in _DEFINING:
         asked = pattern.match(prompt_md)
         subject = analysed(asked["subject"][:200]) if asked else []
         if subject:
-            return subject[0] in terms
-    return False
+            return subject[0]
+    return ""
 
 
 def _rank(db: str, candidates, wanted: list[Clause], groups, every: set[int], counts) -> list[int]:
@@ -317,11 +320,13 @@ def _rank(db: str, candidates, wanted: list[Clause], groups, every: set[int], co
 
     top = candidates[:RERANKED]
     # A question holding every word holds each somewhere: only the others' (long) answers are read.
-    prompts = Question.objects.using(db).filter(pk__in=top).values_list("pk", "search_prompt", "prompt_md")
     others = [pk for pk in top if pk not in every]
-    answers = Question.objects.using(db).filter(pk__in=others).values_list("pk", "search_answer")
-    answers = dict(answers) if others else {}
-    rows = {pk: (f" {prompt} ", f" {answers.get(pk, '')} ", md) for pk, prompt, md in prompts}
+    answer = Value("")
+    if others:
+        answer = Case(When(pk__in=others, then="search_answer"), default=answer, output_field=TextField())
+    found = Question.objects.using(db).filter(pk__in=top)
+    found = found.values_list("pk", "search_prompt", "prompt_md", answer)
+    rows = {pk: (f" {prompt} ", f" {said} ", md) for pk, prompt, md, said in found}
     total = max(counts.values(), default=1) + 1
     position = {pk: i for i, pk in enumerate(candidates)}
     terms = {term for clause in wanted for phrase in clause.alternatives for term in phrase}
@@ -350,7 +355,7 @@ def _rank(db: str, candidates, wanted: list[Clause], groups, every: set[int], co
         weight = sum(3 * said or max(r.values()) for r, said, held in found if held)
         content = [t for t in prompt.split() if t not in STOPWORDS and t not in joined] or [""]
         focus = sum(1 for t in content if t in terms) / len(content)
-        defines = _defines(prompt_md, terms)
+        defines = _defined(prompt_md) in terms
         weight = -round(weight, 6)
         return (
             *(pk not in every, -sum(anywhere), -sum(in_prompt), -together),
@@ -406,8 +411,9 @@ def _postgresql(wanted, excluded, every: bool, ranked=(), prompt_only=False) -> 
     RERANKED by ts_rank (the prompt weighs A, the answer B), of those whose prompt matches (by the prompt's
     own vector) when ``prompt_only``.
 
-    The matches come through ``quiz_question_matches`` (migration 0024): from the GIN index, never a scan; the
-    ranking reads the ranked ids' rows by primary key."""
+    The matches come through ``quiz_question_matches`` (migration 0024) and the prompts' ranking through
+    ``quiz_question_best_prompts`` (0030): from the GIN indexes, never a scan; the full ranking reads the
+    ranked ids' rows by primary key."""
     query = _tsquery(wanted, "&" if every else "|")
     if excluded:
         query = f"({query}) & !({_tsquery(excluded, '|')})"
@@ -424,11 +430,8 @@ _RANKED = (
     "WHERE q.id = ANY(%s) "
     f"ORDER BY ts_rank(q.search_vector, query) DESC, q.id LIMIT {RERANKED}"
 )
-_RANKED_BY_PROMPT = (
-    "SELECT q.id FROM quiz_question q, to_tsquery('simple', %s) query "  # noqa: S608
-    "WHERE q.search_prompt_vector @@ query "
-    f"ORDER BY ts_rank(q.search_prompt_vector, query) DESC, q.id LIMIT {RERANKED}"
-)
+# Through the prompt vector's index (migration 0030): never a scan of every row.
+_RANKED_BY_PROMPT = f"SELECT quiz_question_best_prompts(to_tsquery('simple', %s), {RERANKED})"
 
 
 _ENGINES = {False: _sqlite, True: _postgresql}
