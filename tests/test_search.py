@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from quiz.models import Question, SearchTerm
@@ -44,6 +46,23 @@ def test_abbreviations_find_what_they_stand_for_and_back(make_question):
     assert found("principal component analysis") == ["Explain PCA."]
 
 
+def test_a_spelled_out_abbreviation_is_read_from_the_index_alone(make_question):
+    # A phrase makes PostgreSQL read each candidate's whole vector to check positions (43 ms at 10,000
+    # questions for "log loss vs mse"); the index holds the spelled-out phrase as one term instead.
+    make_question(prompt_md="Why is mean squared error sensitive to outliers?", answer_md="It squares.")
+    make_question(prompt_md="What does MSE measure?", answer_md="The average squared miss.")
+    make_question(prompt_md="Is the error of the mean squared?", answer_md="Its variance is.")
+    with CaptureQueriesContext(connection) as queries:
+        result = search("mse").ids
+    prompts = dict(Question.objects.values_list("pk", "prompt_md"))
+    assert sorted(prompts[pk] for pk in result) == [
+        "What does MSE measure?",
+        "Why is mean squared error sensitive to outliers?",
+    ]
+    sent = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "<->" not in sent and "mean squar error" not in sent
+
+
 def test_a_typo_finds_the_question_and_offers_the_banks_spelling(client_in, make_question):
     make_question(prompt_md="What is gradient descent?", answer_md="Step against the gradient.")
     for n in range(6):  # the bank's word must be common enough to be the likelier spelling
@@ -55,11 +74,26 @@ def test_a_typo_finds_the_question_and_offers_the_banks_spelling(client_in, make
     assert listed(response)[0] == "What is gradient descent?"
     html = response.content.decode()
     assert "Did you mean" in html and "?q=gradient%20descent" in html
-    assert found("backpropogation") == []  # used by one question only: not likely enough to correct to
-    for n in range(5):
-        make_question(prompt_md=f"Backpropagation {n}?", answer_md="Gradients flow back.")
+    # No question uses the word typed: the bank's nearest word, used by one question only, is the likelier.
+    assert found("backpropogation") == ["What is backpropagation?"]
+    # A word the bank uses is a word: corrected only towards one ten times as common (and five at least).
+    make_question(prompt_md="What is a tenser?", answer_md="A word of its own.")
     rebuild_vocabulary()
-    assert "What is backpropagation?" in found("backpropogation")
+    assert found("tenser") == ["What is a tenser?"]
+    for n in range(10):  # eleven questions say "tensor"
+        make_question(prompt_md=f"Tensor {n}?", answer_md="An array.")
+    rebuild_vocabulary()
+    assert found("tenser")[0] == "What is a tenser?" and "What is a tensor?" in found("tenser")
+
+
+def test_a_typo_is_compared_as_typed_not_only_as_stemmed(make_question):
+    # The stemmer cuts "hallucination" to "hallucin" but leaves the typo whole: four letters apart as terms.
+    make_question(prompt_md="What is hallucination in an LLM product?", answer_md="Made-up facts.")
+    make_question(prompt_md="What is a tensor?", answer_md="An array.")
+    rebuild_vocabulary()
+    result = search("hallucinaton")
+    assert result.suggestion == "hallucination"
+    assert found("hallucinaton") == ["What is hallucination in an LLM product?"]
 
 
 def test_every_word_above_some_and_the_prompt_above_the_answer(make_question):
@@ -86,6 +120,48 @@ def test_the_question_asking_what_a_term_is_comes_before_those_using_it(make_que
         "What is meant by the regularization path?",
         "Explain regularization and the trade-off it makes in a model.",
     }
+
+
+def test_a_prompt_asking_how_the_term_works_is_about_it(make_question):
+    make_question(prompt_md="What is reward hacking in RLHF?", answer_md="Gaming the reward model.")
+    make_question(prompt_md="Is a gain from RLHF just longer answers?", answer_md="Control for length.")
+    make_question(
+        prompt_md="Walk through the RLHF pipeline: reward model, policy, KL penalty.", answer_md="…"
+    )
+    make_question(prompt_md="Why can a canary release miss a slow leak?", answer_md="Too short.")
+    make_question(prompt_md="How does a canary release work for a new model version?", answer_md="…")
+    assert found("rlhf")[0] == "Walk through the RLHF pipeline: reward model, policy, KL penalty."
+    assert found("canary release")[0] == "How does a canary release work for a new model version?"
+
+
+def test_words_typed_together_rank_the_prompt_saying_them_together_first(make_question):
+    make_question(prompt_md="Why is the error of the mean squared?", answer_md="Its variance.")
+    make_question(prompt_md="Why is mean squared error sensitive to outliers?", answer_md="It squares.")
+    assert found("mean squared error")[0] == "Why is mean squared error sensitive to outliers?"
+
+
+def test_words_naming_one_thing_need_not_both_be_said(make_question):
+    # "scaling" and "normalisation" name one concept in the shared vocabulary (quiz/feedback/vocabulary.py).
+    make_question(prompt_md="How do you normalise features that drift?", answer_md="Rolling statistics.")
+    make_question(prompt_md="Why exclude normalisation layers from weight decay?", answer_md="Scale-free.")
+    make_question(prompt_md="Why is feature scaling important?", answer_md="Distances and gradients.")
+    result = search("feature scaling normalisation")
+    assert found("feature scaling normalisation")[0] == "Why is feature scaling important?"
+    assert result.with_every_word == 2  # the third holds neither "feature" nor "features"
+    # Saying both still ranks above saying one: a comparison finds the questions comparing first.
+    make_question(prompt_md="How does Adam differ from SGD?", answer_md="Per-weight steps.")
+    make_question(prompt_md="Explain Adam.", answer_md="Moments.")
+    assert found("adam sgd")[0] == "How does Adam differ from SGD?"
+
+
+def test_a_word_written_with_hyphens_or_joined_finds_both(make_question):
+    make_question(prompt_md="Can F1 be used for a multi-class problem?", answer_md="Macro or micro.")
+    make_question(prompt_md="How does multiclass logistic regression work?", answer_md="Softmax.")
+    make_question(prompt_md="What is a class?", answer_md="A label.")
+    both = ["Can F1 be used for a multi-class problem?", "How does multiclass logistic regression work?"]
+    assert sorted(found("multiclass")) == both
+    assert sorted(found("multi-class")) == both
+    assert found('"multi class"') == ["Can F1 be used for a multi-class problem?"]
 
 
 def test_excerpts_render_maths_and_code_as_the_answer_does(client_in, make_question):
@@ -138,19 +214,21 @@ def test_any_text_in_the_box_is_a_search_never_an_error(client_in, make_question
 
 
 def test_the_bundled_banks_find_what_a_person_means(db):
-    """The labelled queries (tests/data/search_queries.toml) over the bundled banks: the question wanted is
-    in the top 3 for at least 90% of them. The vocabulary is built by the load, never by a page view."""
+    """The labelled queries (tests/data/search_queries.toml, and the round written after the ranking was
+    tuned on it: search_queries_round3.toml) over the bundled banks: the question wanted is in the top 3 for
+    at least 90% of each. The vocabulary is built by the load, never by a page view."""
     call_command("load_content", verbosity=0)
     terms = SearchTerm.objects.count()
     assert terms > 1000
-    queries = tomllib.loads(QUERIES.read_text())["query"]
     keys = dict(Question.objects.values_list("pk", "key"))
-    misses = [
-        query["text"]
-        for query in queries
-        if not any(keys[pk].startswith(tuple(query["want"])) for pk in search(query["text"]).ids[:3])
-    ]
-    assert len(misses) <= len(queries) // 10, misses
+    for path in (QUERIES, QUERIES.with_name("search_queries_round3.toml")):
+        queries = tomllib.loads(path.read_text())["query"]
+        misses = [
+            query["text"]
+            for query in queries
+            if not any(keys[pk].startswith(tuple(query["want"])) for pk in search(query["text"]).ids[:3])
+        ]
+        assert len(misses) <= len(queries) // 10, (path.name, misses)
     assert SearchTerm.objects.count() == terms
 
 
@@ -170,3 +248,17 @@ def test_a_search_without_filters_costs_the_same_queries_at_any_size(
     with django_assert_num_queries(11):
         response = client_in.get(QUESTIONS, {"q": "gradient"})
     assert len(listed(response)) == 20  # 5 + the 15 active ones
+
+
+def test_past_many_matches_the_prompts_choose_whom_to_rank(make_question, monkeypatch):
+    # Past RANKED_IN_FULL matches the database ranks only the questions whose prompt matches (on PostgreSQL
+    # through the prompt vector's index, migration 0030); those answering in the answer alone still follow.
+    monkeypatch.setattr("quiz.search.query.RANKED_IN_FULL", 1)
+    make_question(prompt_md="Compare Adam with RMSProp.", answer_md="Both adapt; gradient descent too.")
+    make_question(prompt_md="What is gradient descent?", answer_md="Step against the gradient.")
+    make_question(prompt_md="Compare gradient descent with Adam and with Newton's method.", answer_md="…")
+    assert found("gradient descent") == [
+        "What is gradient descent?",
+        "Compare gradient descent with Adam and with Newton's method.",
+        "Compare Adam with RMSProp.",
+    ]

@@ -16,6 +16,8 @@ _STEMMER = Stemmer.Stemmer("english")
 # A word, or a name joined by dots and underscores (df.dropna, linear_model, torch.nn.Module).
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:[._][a-z0-9]+)*")
 _PARTS_RE = re.compile(r"[a-z0-9]+")
+# A word written with hyphens ("multi-class", "k-means", "trade-off"), which people also write joined.
+_COMPOUND_RE = re.compile(r"(?<![a-z0-9._-])[a-z0-9]+(?:-[a-z0-9]+)+(?![a-z0-9_]|[.-][a-z0-9])")
 
 # Words too common to help find a question. Kept short: "not", "without", "no" and the like stay, so a phrase
 # keeps its meaning.
@@ -118,3 +120,27 @@ def token_terms(token: str, *, keep_stopwords: bool = False) -> list[str]:
 def terms(text: str) -> list[str]:
     """Every term of ``text`` in order: what the index holds for a prompt or an answer."""
     return [term for token in words(text) for term in token_terms(token)]
+
+
+def compounds(text: str) -> list[str]:
+    """The words of ``text`` written with hyphens, each as the term of the word written joined ("multi-class"
+    gives "multiclass"): the index holds them after the terms, so "multiclass" finds "multi-class"."""
+    return [joined(parts) for parts in _compound_parts(text)]
+
+
+def query_compounds(text: str) -> dict[tuple[str, ...], str]:
+    """A query's words written with hyphens: the words' terms in order -> the term of the word joined."""
+    found = {}
+    for parts in _compound_parts(text):
+        terms = tuple(stem(part) for part in parts if part not in STOPWORDS)
+        if len(terms) > 1:
+            found[terms] = joined(parts)
+    return found
+
+
+def _compound_parts(text: str) -> list[list[str]]:
+    return [match.split("-") for match in _COMPOUND_RE.findall(_ascii_lower(text))]
+
+
+def joined(parts: list[str]) -> str:
+    return stem("".join(parts))

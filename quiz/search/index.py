@@ -10,13 +10,30 @@ rebuilt after each content load or bank import.
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from quiz.search.analysis import terms, token_terms, words
+from quiz.search.analysis import compounds, terms, token_terms, words
+from quiz.search.vocabulary import spelled_out
 
 
 def search_fields(prompt_md: str, answer_md: str, group_title: str = "") -> dict[str, str]:
     """The values of a question's two search columns. The group title is part of what the prompt asks."""
-    prompt = " ".join(terms(f"{group_title}\n{prompt_md}" if group_title else prompt_md))
-    return {"search_prompt": prompt, "search_answer": " ".join(terms(answer_md))}
+    prompt = _indexed(f"{group_title}\n{prompt_md}" if group_title else prompt_md)
+    return {"search_prompt": prompt, "search_answer": _indexed(answer_md)}
+
+
+def _indexed(text: str) -> str:
+    """The terms of ``text``, then one term for each spelled-out abbreviation among them (``spelled_out``) and
+    for each word written with hyphens (``compounds``): at the end, so a phrase still reads as written."""
+    found = terms(text)
+    joined = spelled_out()
+    longest = max((len(phrase) for phrase in joined), default=0)
+    extra = dict.fromkeys(
+        joined[phrase]
+        for i in range(len(found))
+        for n in range(2, longest + 1)
+        if (phrase := tuple(found[i : i + n])) in joined
+    )
+    extra |= dict.fromkeys(compounds(text))
+    return " ".join(found + list(extra))
 
 
 def vocabulary_rows(questions: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, int]]:

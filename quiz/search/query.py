@@ -1,30 +1,36 @@
 """A query, read the way a person means it, and the questions that answer it, best first.
 
 The box takes words, "a phrase" and -without. A question matches when it holds any of the words (or their
-other spellings, abbreviations, or the bank's word for a typo); questions that hold every word come first,
-then by how much of the query their prompt states, how rare the matched words are, and how little else the
-prompt is about ("What is gradient descent?" before "Compare gradient descent with Adam"). Both databases
-only find candidates; the order is computed here, the same on both.
+other spellings, abbreviations, the word written with or without hyphens, or the bank's word for a typo);
+questions that hold every word come first (two words of the query that name one thing in the shared
+vocabulary count as one), then by how much of the query their prompt states, the words typed together that
+it says together, how rare the matched words are, whether it asks what the term is or how it works, and how
+little else the prompt is about ("What is gradient descent?" before "Compare gradient descent with Adam").
+Both databases only find candidates; the order is computed here, the same on both.
 """
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db import connections, models
+from django.db.models import Case, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from rapidfuzz.distance import Levenshtein
 
-from quiz.search.analysis import STOPWORDS, token_terms, words
+from quiz.search.analysis import STOPWORDS, query_compounds, token_terms, words
 from quiz.search.analysis import terms as analysed
-from quiz.search.vocabulary import abbreviations
+from quiz.search.vocabulary import abbreviations, concepts, spelled_out
 
 # Of the questions found, how many the final order is computed for (the rest follow in the database's order).
 RERANKED = 100
 # Up to this many matches the database ranks them all (prompt and answer) to choose those RERANKED; past it,
-# only those matching in the prompt.
-RANKED_IN_FULL = 1000
+# only those matching in the prompt. Ranking in full reads each match's whole vector (PostgreSQL: ~20 ms for
+# 1,000); the labelled queries' top 3 are the same at 150, 300 and 1,000.
+RANKED_IN_FULL = 300
 # A word used by at most this many questions is checked against the bank's words for a likelier spelling (one
 # used by ten times as many questions, and at least five).
 RARE = 3
@@ -63,7 +69,7 @@ def parse(text: str) -> tuple[list[Clause], list[Clause]]:
         else:
             negated, typed = match[3], match[4]
             clauses = [_word_clause(token) for token in words(typed)]
-            clauses = [clause for clause in clauses if clause.alternatives]
+            clauses = _join_compounds([clause for clause in clauses if clause.alternatives], typed)
         (excluded if negated else wanted).extend(clauses)
     return _join_spelled_out(wanted), excluded
 
@@ -83,6 +89,17 @@ def _word_clause(token: str) -> Clause:
     alternatives = [(terms[0],)]
     alternatives += [phrase for phrase in abbreviations().get(terms[0], ()) if phrase not in alternatives]
     return Clause(token, alternatives)
+
+
+def _join_compounds(clauses: list[Clause], typed: str) -> list[Clause]:
+    """A word typed with hyphens ("multi-class") is one clause: its parts in order, or the word joined."""
+    for parts, term in query_compounds(typed).items():
+        for i in range(len(clauses) - len(parts) + 1):
+            run = clauses[i : i + len(parts)]
+            if tuple(clause.alternatives[0] for clause in run) == tuple((part,) for part in parts):
+                clauses[i : i + len(parts)] = [Clause("-".join(c.typed for c in run), [parts, (term,)])]
+                break
+    return clauses
 
 
 def _join_spelled_out(clauses: list[Clause]) -> list[Clause]:
@@ -106,6 +123,26 @@ def _join_spelled_out(clauses: list[Clause]) -> list[Clause]:
     return clauses
 
 
+def _same_things(clauses: list[Clause]) -> list[list[int]]:
+    """The clauses grouped by what they name: words of one query that the shared vocabulary
+    (quiz/feedback/vocabulary.py) gives as names of one concept ("feature scaling normalisation") are one
+    group. A question holds every word when it says each group one way or another; saying both still ranks
+    above saying one ("sgd vs adam")."""
+    named = concepts()
+    groups: list[list[int]] = []
+    for i, clause in enumerate(clauses):
+        first = clause.alternatives[0]
+        mine = named.get(first[0], frozenset()) if len(first) == 1 else frozenset()
+        for group in groups:
+            other = clauses[group[0]].alternatives[0]
+            if mine and len(other) == 1 and mine & named.get(other[0], frozenset()):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
 def _vocabulary(clauses: list[Clause]) -> dict[str, tuple[str, int]]:
     """term -> (the word people write for it, how many questions use it), for every term of ``clauses``."""
     from quiz.models import SearchTerm
@@ -116,8 +153,11 @@ def _vocabulary(clauses: list[Clause]) -> dict[str, tuple[str, int]]:
 
 
 def _correct(clauses: list[Clause], known: dict[str, tuple[str, int]]) -> dict[str, str]:
-    """Add the bank's likelier spelling to each one-word clause whose word the bank (almost) never uses.
+    """Add the bank's likelier spelling to each one-word clause whose word the bank (almost) never uses: one
+    used by ten times as many questions, and at least five; when no question uses the word, any the bank uses.
 
+    Words are compared as typed and as terms: a typo often breaks the stemmer's suffix rules ("hallucinaton"
+    stays whole where "hallucination" gives "hallucin"), so the terms are far apart when the words are not.
     Returns typed word -> the bank's word, and adds the corrections' counts to ``known``. One query for all.
     """
     from quiz.models import SearchTerm
@@ -137,24 +177,31 @@ def _correct(clauses: list[Clause], known: dict[str, tuple[str, int]]) -> dict[s
     for clause in rare:
         term = clause.alternatives[0][0]
         reach = _reach(term)
+        typed, typed_reach = clause.typed, _reach(clause.typed)
         near |= models.Q(
             term__startswith=term[0], length__gte=len(term) - reach, length__lte=len(term) + reach
         )
+        near |= models.Q(
+            word__startswith=typed[0],
+            word_length__gte=len(typed) - typed_reach,
+            word_length__lte=len(typed) + typed_reach,
+        )
     candidates = list(
-        SearchTerm.objects.annotate(length=Length("term"))
+        SearchTerm.objects.annotate(length=Length("term"), word_length=Length("word"))
         .filter(near)
         .values_list("term", "word", "questions")
     )
     corrections = {}
     for clause in rare:
-        term = clause.alternatives[0][0]
-        floor = max(4, known.get(term, ("", 0))[1] * 10)
+        term, typed = clause.alternatives[0][0], clause.typed
+        uses = known.get(term, ("", 0))[1]
+        floor = max(4, uses * 10) if uses else 0
         scored = [
-            (Levenshtein.distance(term, other), -count, other, word)
+            (min(_distance(term, other), _distance(typed, word)), -count, other, word)
             for other, word, count in candidates
-            if count > floor and other[0] == term[0]
+            if count > floor and other != term
         ]
-        scored = [row for row in scored if row[0] <= _reach(term)]
+        scored = [row for row in scored if row[0] < math.inf]
         if scored:
             _, count, other, word = min(scored)
             clause.alternatives.append((other,))
@@ -166,6 +213,14 @@ def _correct(clauses: list[Clause], known: dict[str, tuple[str, int]]) -> dict[s
 def _reach(term: str) -> int:
     """How many edits a typo of ``term`` may be from the bank's word."""
     return 1 if len(term) <= 5 else 2
+
+
+def _distance(typed: str, bank: str) -> float:
+    """Edits from ``typed`` to ``bank`` when it is within reach (same first letter), else infinity."""
+    if typed[:1] != bank[:1]:
+        return math.inf
+    distance = Levenshtein.distance(typed, bank, score_cutoff=_reach(typed))
+    return distance if distance <= _reach(typed) else math.inf
 
 
 def _idf(phrase: Phrase, counts: dict[str, int], total: int) -> float:
@@ -193,9 +248,16 @@ def search(text: str, within=None) -> SearchResult:
     # the question a person wants states the words), and only the first RERANKED; the rest follow in id order.
     sql, params = engine(wanted, excluded, every=False)
     matching = _ids(db, sql, params)
+    if not matching:
+        return SearchResult(suggestion=suggestion)
     prompt_only = len(matching) > RANKED_IN_FULL
-    best = _ids(db, *engine(wanted, excluded, every=False, ranked=True, prompt_only=prompt_only))
-    every = set(_ids(db, *engine(wanted, excluded, every=True))) if len(wanted) > 1 else set(matching)
+    best = _ids(db, *engine(wanted, excluded, every=False, ranked=matching, prompt_only=prompt_only))
+    groups = _same_things(wanted)
+    merged = [
+        Clause(" ".join(wanted[i].typed for i in group), [p for i in group for p in wanted[i].alternatives])
+        for group in groups
+    ]
+    every = set(_ids(db, *engine(merged, excluded, every=True))) if len(merged) > 1 else set(matching)
     # The filters run over the matches alone, and no filter at all reads only the retired questions' index:
     # checking every match against the questions' rows (long texts) costs more than the search itself.
     if within is None:
@@ -212,7 +274,7 @@ def search(text: str, within=None) -> SearchResult:
     first |= dict.fromkeys(pk for pk in matching if pk in allowed)
     candidates = list(first)
     counts = {term: count for term, (_, count) in known.items()}
-    ranked = _rank(db, candidates, wanted, every, counts)
+    ranked = _rank(db, candidates, wanted, groups, every, counts)
     marked = frozenset(term for clause in wanted for phrase in clause.alternatives for term in phrase)
     return SearchResult(ranked, len(every), suggestion, marked)
 
@@ -228,50 +290,78 @@ def _says(padded: str, phrase: Phrase) -> bool:
     return f" {' '.join(phrase)} " in padded
 
 
-# A prompt asking what something is ("What is regularization …?", "Explain dropout"): the question about it.
-_DEFINING = re.compile(
-    r"\s*(?:what\s+(?:is|are)(?:\s+meant\s+by)?|what\s+do\s+you\s+(?:mean|understand)\s+by|explain|define"
-    r"|describe)\s+(?:(?:a|an|the)\s+)?(?P<subject>.*)",
-    re.IGNORECASE | re.DOTALL,
+# A prompt asking what something is or how it works ("What is regularization …?", "Explain dropout", "Walk
+# through the RLHF pipeline", "How does a canary release work?"): the question about it.
+_DEFINING = (
+    re.compile(
+        r"\s*(?:what\s+(?:is|are)(?:\s+meant\s+by)?|what\s+do\s+you\s+(?:mean|understand)\s+by|explain"
+        r"|define|describe|walk\s+(?:me\s+)?through)\s+(?:(?:a|an|the)\s+)?(?P<subject>.*)",
+        re.IGNORECASE | re.DOTALL,
+    ),
+    re.compile(
+        r"\s*how\s+(?:does|do|is|are)\s+(?:(?:a|an|the)\s+)?(?P<subject>[^,.?]*?)\s+work\b",
+        re.IGNORECASE,
+    ),
 )
 
 
-def _defines(prompt_md: str, terms: set[str]) -> bool:
-    """Whether ``prompt_md`` asks what one of ``terms`` is: its subject starts with the term."""
-    asked = _DEFINING.match(prompt_md)
-    subject = analysed(asked["subject"][:200]) if asked else []
-    return bool(subject) and subject[0] in terms
+@lru_cache(maxsize=8192)
+def _defined(prompt_md: str) -> str:
+    """The term a prompt asks what it is or how it works (its subject's first), or ""."""
+    for pattern in _DEFINING:
+        asked = pattern.match(prompt_md)
+        subject = analysed(asked["subject"][:200]) if asked else []
+        if subject:
+            return subject[0]
+    return ""
 
 
-def _rank(db: str, candidates, wanted: list[Clause], every: set[int], counts: dict[str, int]) -> list[int]:
+def _rank(db: str, candidates, wanted: list[Clause], groups, every: set[int], counts) -> list[int]:
     from quiz.models import Question
 
     top = candidates[:RERANKED]
     # A question holding every word holds each somewhere: only the others' (long) answers are read.
-    prompts = Question.objects.using(db).filter(pk__in=top).values_list("pk", "search_prompt", "prompt_md")
     others = [pk for pk in top if pk not in every]
-    answers = Question.objects.using(db).filter(pk__in=others).values_list("pk", "search_answer")
-    answers = dict(answers) if others else {}
-    rows = {pk: (f" {prompt} ", f" {answers.get(pk, '')} ", md) for pk, prompt, md in prompts}
+    answer = Value("")
+    if others:
+        answer = Case(When(pk__in=others, then="search_answer"), default=answer, output_field=TextField())
+    found = Question.objects.using(db).filter(pk__in=top)
+    found = found.values_list("pk", "search_prompt", "prompt_md", answer)
+    rows = {pk: (f" {prompt} ", f" {said} ", md) for pk, prompt, md, said in found}
     total = max(counts.values(), default=1) + 1
     position = {pk: i for i, pk in enumerate(candidates)}
     terms = {term for clause in wanted for phrase in clause.alternatives for term in phrase}
-    rarity = [max(_idf(p, counts, total) for p in clause.alternatives) for clause in wanted]
+    joined = set(spelled_out().values())
+    group_of = {i: g for g, group in enumerate(groups) for i in group}
+    rarity = [{p: _idf(p, counts, total) for p in clause.alternatives} for clause in wanted]
 
     def key(pk: int):
         prompt, answer, prompt_md = rows.get(pk, ("  ", "  ", ""))
-        in_prompt = [any(_says(prompt, p) for p in c.alternatives) for c in wanted]
-        anywhere = [
+        # Per clause, how rare the rarest way of saying it that the prompt uses (the word typed before the
+        # bank's commoner spelling of it); 0 when the prompt does not say it.
+        said_rarity = [max((r for p, r in c.items() if _says(prompt, p)), default=0) for c in rarity]
+        in_prompt = [r > 0 for r in said_rarity]
+        there = [
             said or pk in every or any(_says(answer, p) for p in c.alternatives)
             for said, c in zip(in_prompt, wanted, strict=True)
         ]
-        found = zip(rarity, in_prompt, anywhere, strict=True)
-        weight = sum(r * (3 if said else 1) for r, said, there in found if there)
-        content = [t for t in prompt.split() if t not in STOPWORDS] or [""]
+        anywhere = [any(there[i] for i in group) for group in groups]
+        there = [anywhere[group_of[i]] for i in range(len(wanted))]
+        # Words typed side by side that the prompt also says side by side, in order ("feature scaling").
+        together = sum(
+            any(_says(prompt, a + b) for a in first.alternatives for b in then.alternatives)
+            for first, then in itertools.pairwise(wanted)
+        )
+        found = zip(rarity, said_rarity, there, strict=True)
+        weight = sum(3 * said or max(r.values()) for r, said, held in found if held)
+        content = [t for t in prompt.split() if t not in STOPWORDS and t not in joined] or [""]
         focus = sum(1 for t in content if t in terms) / len(content)
-        defines = _defines(prompt_md, terms)
+        defines = _defined(prompt_md) in terms
         weight = -round(weight, 6)
-        return (pk not in every, -sum(anywhere), -sum(in_prompt), weight, not defines, -focus, position[pk])
+        return (
+            *(pk not in every, -sum(anywhere), -sum(in_prompt), -together),
+            *(weight, not defines, -focus, position[pk]),
+        )
 
     # The rest keep the database's order, those with every word first.
     tail = candidates[RERANKED:]
@@ -281,17 +371,24 @@ def _rank(db: str, candidates, wanted: list[Clause], every: set[int], counts: di
 # The databases' own syntax for the same query.
 
 
+def _indexed(phrase: Phrase) -> Phrase:
+    """What the index holds for ``phrase``: a spelled-out abbreviation is one term of its own there."""
+    joined = spelled_out().get(phrase)
+    return (joined,) if joined else phrase
+
+
 def _fts5(clauses: list[Clause], joiner: str) -> str:
     def alternative(phrase: Phrase) -> str:
-        return '"' + " ".join(phrase) + '"'
+        return '"' + " ".join(_indexed(phrase)) + '"'
 
     either = ("(" + " OR ".join(alternative(p) for p in c.alternatives) + ")" for c in clauses)
     return f" {joiner} ".join(either)
 
 
-def _sqlite(wanted, excluded, every: bool, ranked=False, prompt_only=False) -> tuple[str, list]:
-    """The ids matching the clauses in id order; ``ranked``: the first RERANKED by FTS5's bm25 (a prompt
-    match weighs ten answer matches), of those whose prompt matches when ``prompt_only``."""
+def _sqlite(wanted, excluded, every: bool, ranked=(), prompt_only=False) -> tuple[str, list]:
+    """The ids matching the clauses in id order; given the ``ranked`` ids (those matching), the first
+    RERANKED by FTS5's bm25 (a prompt match weighs ten answer matches), of those whose prompt matches when
+    ``prompt_only``."""
     match = _fts5(wanted, "AND" if every else "OR")
     if prompt_only:
         match = f"{{search_prompt}} : ({match})"
@@ -305,35 +402,37 @@ def _sqlite(wanted, excluded, every: bool, ranked=False, prompt_only=False) -> t
 
 def _tsquery(clauses: list[Clause], joiner: str) -> str:
     def alternative(phrase: Phrase) -> str:
-        return "(" + " <-> ".join(phrase) + ")"
+        return "(" + " <-> ".join(_indexed(phrase)) + ")"
 
     return f" {joiner} ".join("(" + " | ".join(alternative(p) for p in c.alternatives) + ")" for c in clauses)
 
 
-def _postgresql(wanted, excluded, every: bool, ranked=False, prompt_only=False) -> tuple[str, list]:
-    """The ids matching the clauses in id order; ``ranked``: the first RERANKED by ts_rank (the prompt weighs
-    A, the answer B), of those whose prompt matches (by the prompt's own vector) when ``prompt_only``.
+def _postgresql(wanted, excluded, every: bool, ranked=(), prompt_only=False) -> tuple[str, list]:
+    """The ids matching the clauses in id order; given the ``ranked`` ids (those matching), the first
+    RERANKED by ts_rank (the prompt weighs A, the answer B), of those whose prompt matches (by the prompt's
+    own vector) when ``prompt_only``.
 
-    The matches come through ``quiz_question_matches`` (migration 0024): from the GIN index, never a scan."""
+    The matches come through ``quiz_question_matches`` (migration 0024) and the prompts' ranking through
+    ``quiz_question_best_prompts`` (0030): from the GIN indexes, never a scan; the full ranking reads the
+    ranked ids' rows by primary key."""
     query = _tsquery(wanted, "&" if every else "|")
     if excluded:
         query = f"({query}) & !({_tsquery(excluded, '|')})"
     if not ranked:
         return "SELECT id FROM quiz_question_matches(to_tsquery('simple', %s)) AS id ORDER BY id", [query]
-    return (_RANKED_BY_PROMPT if prompt_only else _RANKED), [query]
+    if prompt_only:
+        return _RANKED_BY_PROMPT, [query]
+    return _RANKED, [query, list(ranked)]
 
 
 # Constants: the user's words are the one parameter.
 _RANKED = (
     "SELECT q.id FROM quiz_question q, to_tsquery('simple', %s) query "  # noqa: S608
-    "WHERE q.id IN (SELECT quiz_question_matches(query)) "
+    "WHERE q.id = ANY(%s) "
     f"ORDER BY ts_rank(q.search_vector, query) DESC, q.id LIMIT {RERANKED}"
 )
-_RANKED_BY_PROMPT = (
-    "SELECT q.id FROM quiz_question q, to_tsquery('simple', %s) query "  # noqa: S608
-    "WHERE q.search_prompt_vector @@ query "
-    f"ORDER BY ts_rank(q.search_prompt_vector, query) DESC, q.id LIMIT {RERANKED}"
-)
+# Through the prompt vector's index (migration 0030): never a scan of every row.
+_RANKED_BY_PROMPT = f"SELECT quiz_question_best_prompts(to_tsquery('simple', %s), {RERANKED})"
 
 
 _ENGINES = {False: _sqlite, True: _postgresql}

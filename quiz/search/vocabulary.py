@@ -34,3 +34,25 @@ def abbreviations() -> dict[str | Phrase, list[Phrase]]:
                     if (term,) not in found.get(phrase, []):
                         found.setdefault(phrase, []).append((term,))
     return found
+
+
+@lru_cache(maxsize=1)
+def spelled_out() -> dict[Phrase, str]:
+    """Each phrase an abbreviation stands for -> the one term the index adds wherever a text says it
+    ("mean squared error" -> "meansquarerror"). A query for the phrase then reads one term of the index, not a
+    phrase the database must check against each candidate's positions (PostgreSQL reads every candidate's
+    whole vector for that). Joined, not the abbreviation: "lr" stands for two things."""
+    return {key: "".join(key) for key in abbreviations() if isinstance(key, tuple)}
+
+
+@lru_cache(maxsize=1)
+def concepts() -> dict[str, frozenset[str]]:
+    """A one-word name's term -> the concepts of the shared vocabulary it names ("normalisation" and "scaling"
+    both name ``scale``). Search asks only whether two words of one query name the same thing."""
+    found: dict[str, set[str]] = {}
+    for concept, phrases in CONCEPTS.items():
+        for phrase in phrases.split("|"):
+            words = phrase.split()
+            if len(words) == 1 and words[0] not in STOPWORDS:
+                found.setdefault(stem(words[0]), set()).add(concept)
+    return {term: frozenset(names) for term, names in found.items()}

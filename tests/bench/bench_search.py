@@ -5,9 +5,9 @@
 
 On a fresh database (a temp SQLite file, or a database of its own on the PostgreSQL server given) with the
 bundled banks loaded: the top-3 hit rate of the labelled queries in tests/data/search_queries.toml (and of
-any tests/data/search_queries_*.toml beside it, reported apart), then the server time of one query
-(``quiz.search.query.search``, in-process) over the labelled queries, first on the bundled banks and then
-with the bank grown to ``--questions`` questions (copies of the real ones with their texts mixed). The
+each tests/data/search_queries_*.toml beside it, reported apart: round3, fresh), then the server time of one
+query (``quiz.search.query.search``, in-process) over the labelled queries, first on the bundled banks and
+then with the bank grown to ``--questions`` questions (copies of the real ones with their texts mixed). The
 baseline measured in the same run is what search did before (every word as ``icontains`` on the prompt and
 the answer, unranked). Nothing is asserted: this is a measurement.
 """
@@ -29,7 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def labelled_sets() -> dict[str, list[dict]]:
     sets = {"labelled (tests/data/search_queries.toml)": DATA / "search_queries.toml"}
-    sets |= {f"fresh ({path.name})": path for path in sorted(DATA.glob("search_queries_*.toml"))}
+    # round3: written after the ranking was first tuned, then tuned on; fresh: held out, never tuned on.
+    sets |= {
+        f"{path.stem.removeprefix('search_queries_')} ({path.name})": path
+        for path in sorted(DATA.glob("search_queries_*.toml"))
+    }
     return {name: tomllib.loads(path.read_text())["query"] for name, path in sets.items()}
 
 
