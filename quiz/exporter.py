@@ -10,6 +10,7 @@ upstream files is listed in ``quiz/management/commands/export_markdown.py``.
 import functools
 import json
 import re
+import textwrap
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from django.conf import settings
 
 from quiz import importer
 from quiz.answer_parts import ProvenanceNote
+from quiz.importer.common import STYLES
 from quiz.models import Bank, Question
 
 TAGS = {"easy": "E", "medium": "M", "hard": "H"}
@@ -178,19 +180,20 @@ def export_qna(source: importer.SourceFile) -> str:
     return _finish(lines)
 
 
-# -- lists: the case study and other numbered questions --
+# -- lists: the case study and other numbered or bulleted questions --
 
 
-def export_list(source: importer.SourceFile) -> str:
-    """``###`` sections, their items numbered from 1; an answer follows its item after a blank line."""
+def export_list(source: importer.SourceFile, bullet: str = "") -> str:
+    """``###`` sections, their items numbered from 1 (or marked with ``bullet``); an answer follows its item
+    after a blank line (indented under a bullet, so the bullets of its key points stay its own)."""
     tree = _Tree(source)
 
     def items(section: importer.ParsedSection) -> list[str]:
         lines = []
         for number, question in enumerate(tree.questions[section.key], 1):
-            lines.append(f"{number}. {_tag(question)}{question.prompt_md}")
+            lines.append(f"{bullet or f'{number}.'} {_tag(question)}{question.prompt_md}")
             if answer := _answer(question):
-                lines += ["", answer]
+                lines += ["", textwrap.indent(answer, " " * (len(bullet) + 1)) if bullet else answer]
                 _blank(lines)
             for follow_up in tree.follow_ups[question.key]:
                 _blank(lines).append(_follow_up_heading(follow_up))
@@ -206,28 +209,151 @@ def export_list(source: importer.SourceFile) -> str:
     return _finish(lines)
 
 
-# -- the whole bank --
+# -- files whose questions are not headings: Q:/A: pairs, bold lines, <details> blocks --
 
-EXPORTERS = {"chapter": export_chapter, "qna": export_qna, "list": export_list}
+BLOCK_START_RE = re.compile(r"^\s*(?:[#>|<$\\`~]|[*+-]\s|\d{1,9}[.)]\s|\*\*|__)")
+
+
+def _pair(question: importer.ParsedQuestion, label: str) -> list[str]:
+    """``Q: prompt`` (or ``Follow-up: prompt``), then ``A:`` with the answer's first paragraph on its line
+    when it is plain text, as people write pairs."""
+    lines = [f"{label}: {_tag(question)}{question.prompt_md}"]
+    if answer := _answer(question):
+        lines += [f"A: {answer}"] if not BLOCK_START_RE.match(answer) else ["A:", "", answer]
+    return lines
+
+
+def _bold(question: importer.ParsedQuestion) -> list[str]:
+    """``**[M] What is X?**`` and its answer after a blank line; a prompt a bold line cannot carry (one
+    that neither asks nor is tagged, or has bold of its own) is asked as a ``Q:`` pair."""
+    prompt = question.prompt_md
+    if "*" in prompt or "_" in prompt[:1] + prompt[-1:] or not (_tag(question) or prompt.endswith("?")):
+        return _pair(question, "Q")
+    lines = [f"**{_tag(question)}{prompt}**"]
+    if answer := _answer(question):
+        lines += ["", answer]
+    return lines
+
+
+def _details(question: importer.ParsedQuestion, follows: bool = False) -> list[str]:
+    """A ``<details>`` block: the prompt its summary, the answer inside, blank lines around it so it is
+    read as markdown."""
+    summary = f"{'Follow-up: ' if follows else ''}{_tag(question)}{question.prompt_md}"
+    body = _answer(question)
+    return ["<details>", f"<summary>{summary}</summary>", *(["", body] if body else []), "", "</details>"]
+
+
+def _blocks(source: importer.SourceFile, block) -> str:
+    """``#`` title, sections ``##``, ``###``... by depth, each question ``block(question)`` then its
+    follow-ups' ``block(follow_up, True)``, a blank line between them."""
+    tree = _Tree(source)
+
+    def questions(section: importer.ParsedSection) -> list[str]:
+        lines = []
+        for question in tree.questions[section.key]:
+            lines += [*block(question), ""]
+            for follow_up in tree.follow_ups[question.key]:
+                lines += [*block(follow_up, True), ""]
+        return lines
+
+    lines = [_heading(1, tree.root.title), "", *questions(tree.root)]
+    for section, depth in tree.walk():
+        _blank(lines).append(_heading(depth + 1, section.title))
+        lines += ["", *questions(section)]
+    return _finish(lines)
+
+
+def export_pairs(source: importer.SourceFile) -> str:
+    return _blocks(source, lambda q, follows=False: _pair(q, "Follow-up" if follows else "Q"))
+
+
+def export_bold(source: importer.SourceFile) -> str:
+    return _blocks(source, lambda q, follows=False: _pair(q, "Follow-up") if follows else _bold(q))
+
+
+def export_details(source: importer.SourceFile) -> str:
+    return _blocks(source, _details)
+
+
+# -- a file in its own style --
+
+WRITERS = {
+    "chapter": export_chapter,
+    "headings": export_qna,
+    "numbered": export_list,
+    "bulleted": functools.partial(export_list, bullet="-"),
+    "pairs": export_pairs,
+    "bold": export_bold,
+    "details": export_details,
+}
+# What a file was read as, for a style the file's layout already gives (checked once, in the tests) ...
+LAYOUT_STYLES = {"chapter": "chapter", "qna": "headings", "list": "numbered"}
+# ... and the styles that can fail on unusual content (an answer holding a question of the same shape): an
+# export checks each by reading it back, and writes the file in its layout's style if it would not come back.
+CHECKED_STYLES = {"bulleted": "list", "pairs": "qna", "bold": "qna", "details": "qna"}
+STYLE_LAYOUTS = {
+    **dict.fromkeys(STYLES, "qna"),
+    "chapter": "chapter",
+    "numbered": "list",
+    "bulleted": "list",
+}
+
+
+def file_style(source: importer.SourceFile) -> str:
+    """How the export writes ``source``: as it was written (``source.style``), else as its layout was
+    written before styles were kept (question tables as headings: a table cell holds no answer's lines)."""
+    if source.style in WRITERS:
+        return source.style
+    return LAYOUT_STYLES.get(source.layout, "headings")
+
+
+def write_file(source: importer.SourceFile) -> tuple[str, str | None]:
+    """``source`` in its style, and the layout ``bank.toml`` must give it (None when its content tells)."""
+    style = file_style(source)
+    if (layout := CHECKED_STYLES.get(style)) is not None:
+        text = WRITERS[style](source)
+        detected = importer.detect_layout(text)
+        for rule in (None, layout):
+            if (rule or detected) in ("qna", "list") and _reads_back(source, text, rule or detected):
+                return text, rule
+        style = LAYOUT_STYLES.get(source.layout, "headings")
+    text = WRITERS[style](source)
+    detected = importer.detect_layout(text)
+    wrong = (detected == "chapter") != (source.layout == "chapter")
+    return text, source.layout if wrong or (source.layout == "list" and detected != "qna") else None
+
+
+def _reads_back(source: importer.SourceFile, text: str, layout: str) -> bool:
+    try:
+        again = importer.parse_file(text, source.path, layout, source.root.title)
+    except importer.ContentError:
+        return False
+    return _content(again) == _content(source)
+
+
+def _content(source: importer.SourceFile) -> list[tuple]:
+    titles = {s.key: s.title for s in source.sections}
+    return [
+        (titles[q.section], q.group_title, q.prompt_md, q.answer_md, q.difficulty, q.provenance, q.parent)
+        for q in source.questions
+    ]
 
 
 def export_file(source: importer.SourceFile) -> str:
-    return EXPORTERS[source.layout](source)
+    return write_file(source)[0]
 
 
-def export_manifest(bank: importer.ParsedBank, files: dict[str, str]) -> str | None:
+# -- the whole bank --
+
+
+def export_manifest(bank: importer.ParsedBank, layouts: dict[str, str | None]) -> str | None:
     """``bank.toml`` for what the files alone cannot say: the bank's title, source and licence, and the
-    layout of each file that detection would read otherwise (a chapter without a "Chapter N" title or
-    tags, a list whose tagged items are answered by code alone). None when there is nothing to say."""
+    layout of each file that detection would read otherwise (``layouts``: path -> that layout, or None).
+    None when there is nothing to say."""
     lines = [f"{name} = {json.dumps(value)}" for name, value in bank_facts(bank) if value]
     for source in bank.files:
-        detected = importer.detect_layout(files[source.path])
-        if (
-            (detected == "chapter") != (source.layout == "chapter")
-            or source.layout == "list"
-            and detected != "qna"
-        ):
-            lines += ["", f"[files.{json.dumps(source.path)}]", f"layout = {json.dumps(source.layout)}"]
+        if layout := layouts.get(source.path):
+            lines += ["", f"[files.{json.dumps(source.path)}]", f"layout = {json.dumps(layout)}"]
     return "\n".join(lines).strip("\n") + "\n" if lines else None
 
 
@@ -246,10 +372,12 @@ def export_index(files: list[importer.SourceFile]) -> str:
 def export_bank(bank: importer.ParsedBank, index: bool = True) -> dict[str, str]:
     """Each question file's markdown by its path, plus ``README.md`` (the index) unless ``index`` is False,
     and ``bank.toml`` where the files need one."""
-    out = {source.path: export_file(source) for source in bank.files}
+    out, layouts = {}, {}
+    for source in bank.files:
+        out[source.path], layouts[source.path] = write_file(source)
     if index:
         out[INDEX_PATH] = export_index(bank.files)
-    if manifest := export_manifest(bank, out):
+    if manifest := export_manifest(bank, layouts):
         out[importer.MANIFEST] = manifest
     return out
 
@@ -259,7 +387,7 @@ def answer_problem(source_path: str, answer_md: str, layout: str | None = None) 
     ``layout`` is the file's (``chapter``, ``qna`` or ``list``); without it, the bank's copy of the file
     tells."""
     layout = layout or bank_layout(source_path)
-    if layout not in EXPORTERS:
+    if layout not in LAYOUT_STYLES:
         return None
     root = importer.ParsedSection("file", None, "File", source_path, 1)
     question = importer.ParsedQuestion(
@@ -318,8 +446,10 @@ def bank_from_database(source: Path | None = None, bank: Bank | None = None) -> 
     for s in sections:
         row = importer.ParsedSection(keys[s.pk], keys.get(s.parent_id), s.title, s.source_path, s.source_line)
         if s.parent_id is None:
-            layout = bank_layout(s.source_path, source)
-            files[s.source_path] = importer.SourceFile(s.source_path, [row], [], layout=layout)
+            # A bank imported before styles were kept: the layout the bundled bank's copy of the file has.
+            style = bank.file_styles.get(s.source_path, "")
+            layout = STYLE_LAYOUTS.get(style) or bank_layout(s.source_path, source)
+            files[s.source_path] = importer.SourceFile(s.source_path, [row], [], layout=layout, style=style)
         elif s.source_path in files:
             files[s.source_path].sections.append(row)
     by_pk = {q.pk: q for q in questions}
