@@ -286,11 +286,8 @@ WRITERS = {
     "bold": export_bold,
     "details": export_details,
 }
-# What a file was read as, for a style the file's layout already gives (checked once, in the tests) ...
+# The style of a file whose style was not kept (a bank imported before), from the layout it was read as.
 LAYOUT_STYLES = {"chapter": "chapter", "qna": "headings", "list": "numbered"}
-# ... and the styles that can fail on unusual content (an answer holding a question of the same shape): an
-# export checks each by reading it back, and writes the file in its layout's style if it would not come back.
-CHECKED_STYLES = {"bulleted": "list", "pairs": "qna", "bold": "qna", "details": "qna"}
 STYLE_LAYOUTS = {
     **dict.fromkeys(STYLES, "qna"),
     "chapter": "chapter",
@@ -308,19 +305,20 @@ def file_style(source: importer.SourceFile) -> str:
 
 
 def write_file(source: importer.SourceFile) -> tuple[str, str | None]:
-    """``source`` in its style, and the layout ``bank.toml`` must give it (None when its content tells)."""
+    """``source`` in its style, and the layout ``bank.toml`` must give it (None when its content tells).
+
+    Read back, a file in any style but headings must give the same questions: one that would not (an answer
+    holding a question of the file's own shape) is written with question headings, the style that holds
+    the most, rather than lose or split a question."""
     style = file_style(source)
-    if (layout := CHECKED_STYLES.get(style)) is not None:
+    if style != "headings":
         text = WRITERS[style](source)
         detected = importer.detect_layout(text)
-        for rule in (None, layout):
-            if (rule or detected) in ("qna", "list") and _reads_back(source, text, rule or detected):
+        for rule in (None, STYLE_LAYOUTS[style]):
+            if (rule or detected) != "index" and _reads_back(source, text, rule or detected):
                 return text, rule
-        style = LAYOUT_STYLES.get(source.layout, "headings")
-    text = WRITERS[style](source)
-    detected = importer.detect_layout(text)
-    wrong = (detected == "chapter") != (source.layout == "chapter")
-    return text, source.layout if wrong or (source.layout == "list" and detected != "qna") else None
+    text = export_qna(source)
+    return text, None if importer.detect_layout(text) == "qna" else "qna"
 
 
 def _reads_back(source: importer.SourceFile, text: str, layout: str) -> bool:
@@ -382,18 +380,22 @@ def export_bank(bank: importer.ParsedBank, index: bool = True) -> dict[str, str]
     return out
 
 
-def answer_problem(source_path: str, answer_md: str, layout: str | None = None) -> str | None:
-    """Why ``answer_md`` would not come back the same from an export of its file, or None if it would.
-    ``layout`` is the file's (``chapter``, ``qna`` or ``list``); without it, the bank's copy of the file
-    tells."""
-    layout = layout or bank_layout(source_path)
+def answer_problem(
+    source_path: str, answer_md: str, layout: str | None = None, style: str = ""
+) -> str | None:
+    """Why ``answer_md`` would not come back the same from an export of its file, in the file's style, or
+    None if it would. ``style`` is the file's as its bank keeps it (``Bank.file_styles``); without it,
+    ``layout`` (``chapter``, ``qna`` or ``list``) says, and without that the bundled bank's copy of the
+    file."""
+    layout = STYLE_LAYOUTS.get(style) or layout or bank_layout(source_path)
     if layout not in LAYOUT_STYLES:
         return None
     root = importer.ParsedSection("file", None, "File", source_path, 1)
     question = importer.ParsedQuestion(
         "file/q", "file", "", "Question?", answer_md, importer.UNRATED, source_path, 1
     )
-    text = export_file(importer.SourceFile(source_path, [root], [question], layout=layout))
+    source = importer.SourceFile(source_path, [root], [question], layout=layout, style=style)
+    text = WRITERS[file_style(source)](source)  # no fallback: would the file's own layout hold it?
     try:
         parsed = importer.parse_file(text, source_path, layout, root.title, lists_ask=True)
     except importer.ContentError as error:

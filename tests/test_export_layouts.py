@@ -24,6 +24,7 @@ SHELF = Path(__file__).parent / "banks" / "export-layouts"
 PAIRS = "theory/probability-pairs.md"
 DETAILS = "practice/evaluation-details.md"
 BOLD = "theory/deep-learning-bold.md"
+NUMBERED = "practice/case-study-numbered.md"
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,7 @@ def test_each_file_comes_back_in_its_layout_under_its_path(uploaded):
         (BOLD, "\n**[M] What does a residual connection buy a deep network?**\n\n"),
         ("practice/behavioural-bulleted.md", "\n- [M] How do you explain a model's failure to someone"),
         ("practice/behavioural-bulleted.md", "\n\n  Key points:\n  - the situation and both positions\n"),
-        ("practice/case-study-numbered.md", "\n2. [M] Which features would you build from viewing logs?\n"),
+        (NUMBERED, "\n2. [M] Which features would you build from viewing logs?\n"),
         (DETAILS, "<details>\n<summary>[M] Why can ROC AUC look good on a heavily imbalanced problem?"),
         ("practice/chapter9.md", "\n2. Bayes' rule\n1. [M] A test is 99% sensitive"),
         (
@@ -251,3 +252,50 @@ def test_a_bank_uploaded_in_the_browser_keeps_its_layouts(staff_user, client, so
     assert upload.status == BankUpload.Status.DONE, upload.result
     again = importer.parse_bank(exported_zip(client, upload.bank.slug))
     assert styles(again) == styles(uploaded) and content(again) == content(uploaded)
+
+
+def test_a_list_answer_holding_a_numbered_list_is_written_with_headings_not_split(client_in, sources):
+    """Before, the export wrote the file as a list anyway, and reading it back made each step a question."""
+    import_shelf(sources)
+    churn = Question.objects.get(prompt_md="How would you define churn for a monthly subscription?")
+    steps = "Three steps:\n\n1. pick a grace period\n2. leave paused accounts out\n3. count missed renewals"
+    Question.objects.filter(pk=churn.pk).update(answer_md=steps)  # an edit from before the editor checked
+    text = exported_zip(client_in, "shelf")[NUMBERED].decode()
+    assert "\n### How would you define churn for a monthly subscription?\n" in text
+    again = importer.parse_bank({NUMBERED: text}).files[0].questions
+    assert [q.prompt_md for q in again] == list(
+        Question.objects.filter(source_path=NUMBERED).order_by("position").values_list("prompt_md", flat=True)
+    )
+    assert again[0].answer_md.split("\n\n<!--")[0] == steps
+
+
+# -- the answer editor keeps each file's layout --
+
+
+@pytest.mark.parametrize(
+    "style,answer,holds",
+    [
+        ("bold", "Per batch.\n\n**Why not layer normalisation?**\n\nIt is per example.", False),
+        ("headings", "Per batch.\n\n**Why not layer normalisation?**\n\nIt is per example.", True),
+        ("pairs", "Yes.\n\nQ: and the next question?", False),
+        ("details", "Closed early.\n\n</details>\n\nAfter.", False),
+        ("bulleted", "Steps:\n\n- one\n- two\n\nKey points:\n- first\n- second", True),
+        ("numbered", "Steps:\n\n1. one\n2. two", False),
+        ("pairs", "A long answer with code:\n\n```python\nprint('Q: not a question')\n```", True),
+    ],
+)
+def test_the_answer_check_asks_whether_the_files_own_layout_holds_the_answer(style, answer, holds):
+    assert (exporter.answer_problem("some/file.md", answer, style=style) is None) is holds
+
+
+def test_the_editor_refuses_an_answer_that_would_break_an_uploaded_files_layout(db, sources):
+    from tests.test_flags import edit_post, edit_url, make_user, signed_in
+
+    import_shelf(sources)
+    reviewer = signed_in(make_user("rita", group="Reviewers"))
+    question = Question.objects.get(prompt_md="Why does batch normalisation speed up training?")
+    answer = "Per batch.\n\n**Why not layer normalisation?**\n\nIt is per example."
+    response = reviewer.post(edit_url(question), edit_post(question, answer))
+    assert b"markdown files could not hold this answer" in response.content
+    question.refresh_from_db()
+    assert "layer normalisation" not in question.answer_md

@@ -30,10 +30,11 @@ tested in tests/test_export_markdown.py):
     (``Bank.file_styles``: chapter, question headings, ``Q:``/``A:`` pairs, bold lines, numbered or
     bulleted items, ``<details>`` blocks; question tables as headings). A bank imported before styles were
     kept is written in each file's layout (``chapter``, ``qna`` or ``list``: the layout the bank's own copy
-    of the file has, see ``--source``), as is a file whose pairs, bold lines, bullets or details would not
-    read back the same. A chapter answer sits in a ````markdown fence; a question carries its
-    ``[E]``/``[M]``/``[H]`` tag, and a question heading that neither asks with "?" nor has a tag gets a
-    ``Q:`` label; an answer's key points stay in it and its provenance comment goes last.
+    of the file has, see ``--source``). A file that would not read back the same in its style (an answer
+    holding a question of the file's own shape) is written with question headings. A chapter answer sits
+    in a ````markdown fence; a question carries its ``[E]``/``[M]``/``[H]`` tag, and a question heading
+    that neither asks with "?" nor has a tag gets a ``Q:`` label; an answer's key points stay in it and
+    its provenance comment goes last.
 """
 
 from pathlib import Path
