@@ -23,6 +23,9 @@ from quiz.models import Bank, Question
 
 TAGS = {"easy": "E", "medium": "M", "hard": "H"}
 INDEX_PATH = "README.md"
+# Where the index goes when a question file is README.md (a one-file bank from GitHub holds its questions
+# there): another name, never over the questions.
+OTHER_INDEX_PATHS = ("index.md", "contents.md")
 INDEX_TITLE = "Question bank"
 BACKTICKS_RE = re.compile(r"^ {0,3}(`{3,})", re.MULTILINE)
 
@@ -368,13 +371,15 @@ def export_index(files: list[importer.SourceFile]) -> str:
 
 
 def export_bank(bank: importer.ParsedBank, index: bool = True) -> dict[str, str]:
-    """Each question file's markdown by its path, plus ``README.md`` (the index) unless ``index`` is False,
-    and ``bank.toml`` where the files need one."""
+    """Each question file's markdown by its path, plus ``README.md`` (the index; ``index.md`` when README.md
+    holds questions) unless ``index`` is False, and ``bank.toml`` where the files need one."""
     out, layouts = {}, {}
     for source in bank.files:
         out[source.path], layouts[source.path] = write_file(source)
-    if index:
-        out[INDEX_PATH] = export_index(bank.files)
+    taken = {path.lower() for path in out}
+    free = (path for path in (INDEX_PATH, *OTHER_INDEX_PATHS) if path.lower() not in taken)
+    if index and (index_path := next(free, None)):
+        out[index_path] = export_index(bank.files)
     if manifest := export_manifest(bank, layouts):
         out[importer.MANIFEST] = manifest
     return out

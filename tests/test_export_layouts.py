@@ -299,3 +299,32 @@ def test_the_editor_refuses_an_answer_that_would_break_an_uploaded_files_layout(
     assert b"markdown files could not hold this answer" in response.content
     question.refresh_from_db()
     assert "layer normalisation" not in question.answer_md
+
+
+def test_a_bank_whose_questions_are_in_its_readme_keeps_them(client_in):
+    """Before, the index was written over README.md, and the export of a one-file GitHub bank held no
+    question at all."""
+    readme = (
+        "# Awesome LLM interview questions\n\n**What is RLHF?**\n\nReinforcement learning from human "
+        "feedback: a reward model trained on preferences, then PPO against it.\n\n**What is DPO?**\n\n"
+        "Direct preference optimisation: the preference loss on the policy itself, no reward model.\n"
+    )
+    bank_imports.import_bank("awesome", {"README.md": readme}, reason="test")
+    files = exported_zip(client_in, "awesome")
+    assert sorted(files) == ["README.md", "bank.toml", "index.md"]
+    assert files["README.md"].decode().startswith("# Awesome LLM interview questions\n\n**What is RLHF?**\n")
+    again = importer.parse_bank(files)
+    assert content(again) == content(importer.parse_bank({"README.md": readme}))
+
+
+def test_a_file_of_question_tables_goes_out_as_headings_with_the_same_questions():
+    glossary = (
+        "# Glossary\n\n| Question | Level | Answer |\n|---|---|---|\n"
+        "| What is a logit? | Fundamental | The log-odds $\\log \\frac{p}{1-p}$ a classifier outputs. |\n"
+        "| What is perplexity? | Advanced | $\\exp$ of the mean negative log-likelihood per token. |\n"
+    )
+    parsed = importer.parse_bank({"glossary.md": glossary})
+    assert styles(parsed) == {"glossary.md": "table"}
+    exported = exporter.export_bank(parsed)["glossary.md"]
+    assert "\n### [H] What is perplexity?\n$\\exp$ of the mean" in exported
+    assert content(importer.parse_bank({"glossary.md": exported})) == content(parsed)

@@ -22,8 +22,9 @@ tested in tests/test_export_markdown.py):
 6. A question upstream asks twice is written once, with the fuller answer the import kept.
 7. A prompt wrapped over several lines is written on one line.
 8. README.md is a plain numbered list of links to the question files; its prose, links to missing files and
-   the nested index (ml-interviews-book.md) are not written. ``--no-index`` leaves README.md alone, for an
-   export into a checkout whose index already lists every file.
+   the nested index (ml-interviews-book.md) are not written. A bank whose questions are in README.md gets
+   its index as ``index.md``. ``--no-index`` leaves README.md alone, for an export into a checkout whose
+   index already lists every file.
 9. Retired questions and sections are not written; files are UTF-8 with ``\\n`` line ends and a final
    newline.
 10. Each file is written in its style, as the import found its questions asked and kept it on the bank
