@@ -65,18 +65,43 @@ def _answer(question: importer.ParsedQuestion) -> str:
     return f"{question.answer_md.rstrip()}\n\n{comment}" if question.answer_md.strip() else comment
 
 
+ANSWER_LABEL = "**Answer:**"
+
+
+def _prompt_parts(question: importer.ParsedQuestion) -> tuple[str, str]:
+    """The prompt's first paragraph, for the question's own line, and the rest (the table, code or words
+    the question goes on with), which goes under it with an answer label after it."""
+    first, _, rest = question.prompt_md.partition("\n\n")
+    return first, rest
+
+
+def _under(question: importer.ParsedQuestion, label: str = ANSWER_LABEL) -> list[str]:
+    """What goes under a question's line: the rest of its prompt and the answer label (when the prompt goes
+    on), then the answer after a blank line."""
+    rest, answer = _prompt_parts(question)[1], _answer(question)
+    lines = ["", rest, "", label] if rest else []
+    return [*lines, "", answer] if answer else lines
+
+
 def _heading_prompt(question: importer.ParsedQuestion) -> str:
     """A question heading the importer reads back as this question: a prompt that neither asks with "?" nor
     carries a difficulty tag gets a ``Q:`` label (which the importer strips)."""
-    tag = _tag(question)
-    if tag or question.prompt_md.rstrip().endswith("?"):
-        return f"{tag}{question.prompt_md}"
-    return f"Q: {question.prompt_md}"
+    tag, prompt = _tag(question), _prompt_parts(question)[0]
+    if tag or prompt.rstrip().endswith("?"):
+        return f"{tag}{prompt}"
+    return f"Q: {prompt}"
+
+
+def _heading_answer(question: importer.ParsedQuestion) -> list[str]:
+    """A heading question's answer, right under it (as upstream writes them), or under its prompt's rest."""
+    if _prompt_parts(question)[1]:
+        return _under(question)
+    return [answer] if (answer := _answer(question)) else []
 
 
 def _follow_up_heading(question: importer.ParsedQuestion) -> str:
     """``#### Follow-up: [M] …``: a heading, which every layout reads as a follow-up, tagged or not."""
-    return _heading(4, f"Follow-up: {_tag(question)}{question.prompt_md}")
+    return _heading(4, f"Follow-up: {_tag(question)}{_prompt_parts(question)[0]}")
 
 
 def _heading(level: int, text: str) -> str:
@@ -164,15 +189,9 @@ def export_qna(source: importer.SourceFile) -> str:
     def questions(section: importer.ParsedSection) -> list[str]:
         lines = []
         for question in tree.questions[section.key]:
-            lines.append(_heading(3, _heading_prompt(question)))
-            if answer := _answer(question):
-                lines.append(answer)
-            lines.append("")
+            lines += [_heading(3, _heading_prompt(question)), *_heading_answer(question), ""]
             for follow_up in tree.follow_ups[question.key]:
-                lines.append(_follow_up_heading(follow_up))
-                if answer := _answer(follow_up):
-                    lines.append(answer)
-                lines.append("")
+                lines += [_follow_up_heading(follow_up), *_heading_answer(follow_up), ""]
         return lines
 
     lines = [_heading(1, tree.root.title), "", *questions(tree.root)]
@@ -194,14 +213,14 @@ def export_list(source: importer.SourceFile, bullet: str = "") -> str:
     def items(section: importer.ParsedSection) -> list[str]:
         lines = []
         for number, question in enumerate(tree.questions[section.key], 1):
-            lines.append(f"{bullet or f'{number}.'} {_tag(question)}{question.prompt_md}")
-            if answer := _answer(question):
-                lines += ["", textwrap.indent(answer, " " * (len(bullet) + 1)) if bullet else answer]
+            lines.append(f"{bullet or f'{number}.'} {_tag(question)}{_prompt_parts(question)[0]}")
+            if under := "\n".join(_under(question)):
+                lines.append(textwrap.indent(under, " " * (len(bullet) + 1)) if bullet else under)
                 _blank(lines)
             for follow_up in tree.follow_ups[question.key]:
                 _blank(lines).append(_follow_up_heading(follow_up))
-                if answer := _answer(follow_up):
-                    lines += ["", answer]
+                if under := "\n".join(_under(follow_up)):
+                    lines.append(under)
                 _blank(lines)
         return lines
 
@@ -220,22 +239,21 @@ BLOCK_START_RE = re.compile(r"^\s*(?:[#>|<$\\`~]|[*+-]\s|\d{1,9}[.)]\s|\*\*|__)"
 def _pair(question: importer.ParsedQuestion, label: str) -> list[str]:
     """``Q: prompt`` (or ``Follow-up: prompt``), then ``A:`` with the answer's first paragraph on its line
     when it is plain text, as people write pairs."""
-    lines = [f"{label}: {_tag(question)}{question.prompt_md}"]
-    if answer := _answer(question):
-        lines += [f"A: {answer}"] if not BLOCK_START_RE.match(answer) else ["A:", "", answer]
-    return lines
+    first, rest = _prompt_parts(question)
+    lines = [f"{label}: {_tag(question)}{first}", *(["", rest, ""] if rest else [])]
+    answer = _answer(question)
+    if answer and not BLOCK_START_RE.match(answer):
+        return [*lines, f"A: {answer}"]
+    return [*lines, "A:", "", answer] if answer else [*lines, "A:"] if rest else lines
 
 
 def _bold(question: importer.ParsedQuestion) -> list[str]:
     """``**[M] What is X?**`` and its answer after a blank line; a prompt a bold line cannot carry (one
     that neither asks nor is tagged, or has bold of its own) is asked as a ``Q:`` pair."""
-    prompt = question.prompt_md
+    prompt = _prompt_parts(question)[0]
     if "*" in prompt or "_" in prompt[:1] + prompt[-1:] or not (_tag(question) or prompt.endswith("?")):
         return _pair(question, "Q")
-    lines = [f"**{_tag(question)}{prompt}**"]
-    if answer := _answer(question):
-        lines += ["", answer]
-    return lines
+    return [f"**{_tag(question)}{prompt}**", *_under(question)]
 
 
 def _details(question: importer.ParsedQuestion, follows: bool = False) -> list[str]:

@@ -328,3 +328,53 @@ def test_a_file_of_question_tables_goes_out_as_headings_with_the_same_questions(
     exported = exporter.export_bank(parsed)["glossary.md"]
     assert "\n### [H] What is perplexity?\n$\\exp$ of the mean" in exported
     assert content(importer.parse_bank({"glossary.md": exported})) == content(parsed)
+
+
+# -- every test bank of the importer, and prompts that go on below their first line --
+
+
+@pytest.mark.parametrize("folder", ["layouts", "fresh", "fresh-boilerplate", "export-layouts"])
+def test_each_importer_test_bank_comes_back_the_same_in_its_layouts(folder):
+    parsed = importer.parse_bank(read_sources(SHELF.parent / folder))
+    again = importer.parse_bank(exporter.export_bank(parsed))
+    assert exporter.round_trip_problems(parsed) == []
+    assert styles(again) == styles(parsed) and content(again) == content(parsed)
+
+
+CONTEXT = (
+    "Your model's offline AUC rose from 0.81 to 0.86, yet the online click-through rate fell.\n\n"
+    "| metric | before | after |\n|---|---|---|\n| AUC | 0.81 | 0.86 |\n| CTR | 3.1% | 2.7% |\n\n"
+    "List three causes you would check first."
+)
+
+
+@pytest.mark.parametrize("style", sorted(exporter.WRITERS))
+def test_a_prompt_with_a_table_below_its_first_line_comes_back_whole(style):
+    """A question that carries its context below its first line (a table, code, a second paragraph) keeps
+    it: the rest of the prompt goes under the question's line and an answer label ends it (before, a
+    question heading held the first line only, and the question came back as another)."""
+    layout = exporter.STYLE_LAYOUTS[style]
+    root = importer.ParsedSection("ctr", None, "Click-through", "ctr.md", 1)
+    questions = [
+        importer.ParsedQuestion(
+            "ctr/q",
+            "ctr",
+            "",
+            CONTEXT,
+            "Training-serving skew, a leak, position bias.",
+            "medium",
+            "ctr.md",
+            3,
+        ),
+        importer.ParsedQuestion("ctr/n", "ctr", "", "What next?", "Fix it.", "easy", "ctr.md", 9),
+    ]
+    source = importer.SourceFile("ctr.md", [root], questions, layout=layout, style=style)
+    text, rule = exporter.write_file(source)
+    again = importer.parse_file(text, "ctr.md", rule or importer.detect_layout(text), "Click-through")
+    assert [(q.prompt_md, q.answer_md, q.difficulty) for q in again.questions] == [
+        (q.prompt_md, q.answer_md, q.difficulty) for q in questions
+    ]
+    if style in ("headings", "bold", "numbered", "bulleted"):
+        assert "\n| CTR | 3.1% | 2.7% |\n\nList three causes you would check first.\n\n**Answer:**\n" in (
+            text.replace("\n  ", "\n")
+        )
