@@ -378,3 +378,15 @@ def test_a_prompt_with_a_table_below_its_first_line_comes_back_whole(style):
         assert "\n| CTR | 3.1% | 2.7% |\n\nList three causes you would check first.\n\n**Answer:**\n" in (
             text.replace("\n  ", "\n")
         )
+
+
+def test_a_prompts_table_stays_apart_from_the_words_after_it():
+    """GitHub shows a line right under a table as one more row: the blank line between them is kept."""
+    text = (
+        "# Metrics\n\n**Why did the click-through rate fall? [M]**\n\n"
+        "| metric | before | after |\n|---|---|---|\n| CTR | 3.1% | 2.7% |\n\n"
+        "List three causes you would check first.\n\n**Answer:**\n\nA leak.\n"
+    )
+    [question] = importer.parse_bank({"metrics.md": text}).files[0].questions
+    assert question.prompt_md.endswith("| CTR | 3.1% | 2.7% |\n\nList three causes you would check first.")
+    assert question.answer_md == "A leak."
