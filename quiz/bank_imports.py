@@ -100,6 +100,7 @@ def bank_records(slug: str, parsed: importer.ParsedBank, version: str, renderer=
                 fields["parent"] = keyed(fields["parent"])
     bank = {
         "slug": slug,
+        "file_styles": {source.path: source.style for source in parsed.files},
         "title": (parsed.title or only_root_title(parsed) or slug)[:200],
         "source_url": parsed.source[:500],
         "licence": parsed.licence[:100],

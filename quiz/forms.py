@@ -561,7 +561,9 @@ class AnswerEditForm(forms.Form):
         if not text.strip():
             raise forms.ValidationError("Write an answer: an empty one cannot be saved here.")
         check_renders(text)  # first: its limits are the ones a reviewer can act on
-        if problem := exporter.answer_problem(self.question.source_path, text):
+        path = self.question.source_path
+        style = self.question.section.bank.file_styles.get(path, "")  # how the export writes its file
+        if problem := exporter.answer_problem(path, text, style=style):
             raise forms.ValidationError(f"The markdown files could not hold this answer as it is: {problem}.")
         return text
 

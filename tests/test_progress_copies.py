@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -20,8 +21,10 @@ def history_before(migration: tuple[str, str], items: int):
     executor.migrate([migration])
     apps = executor.loader.project_state([migration]).apps
     user = apps.get_model("auth", "User").objects.create(username="old-timer")
+    # That schema's bank, not the default's (today's Bank model, whose later columns that schema lacks).
+    bank = apps.get_model("quiz", "Bank").objects.create(slug=settings.BUNDLED_BANK, title="Bundled")
     section = apps.get_model("quiz", "Section").objects.create(
-        key="s", title="S", position=0, source_path="s.md"
+        key="s", title="S", position=0, source_path="s.md", bank=bank
     )
     question = apps.get_model("quiz", "Question").objects.create(
         section=section, key="q", position=0, prompt_md="Why?", prompt_html="<p>Why?</p>"

@@ -91,12 +91,19 @@ class ParsedQuestion:
         return split_key_points(self.answer_md)[1]
 
 
+# How a file asks its questions: Chip Huyen's chapters, question headings, bold lines, ``Q:``/``A:`` pairs,
+# numbered or bulleted list items, ``<details>`` blocks, rows of a question table.
+STYLES = ("chapter", "headings", "bold", "pairs", "numbered", "bulleted", "details", "table")
+
+
 @dataclass
 class SourceFile:
     """One question file: its root section first, then its sections and questions in source order.
 
-    ``layout`` is how the file was read (``chapter``, ``qna``, ``list`` or ``index``); ``lines`` counts its
-    non-blank lines and ``ignored`` lists those no question, answer or section used (each also a note).
+    ``layout`` is how the file was read (``chapter``, ``qna``, ``list`` or ``index``); ``style`` how most
+    of its questions are asked (one of ``STYLES``; the markdown export writes them so again); ``lines``
+    counts its non-blank lines and ``ignored`` lists those no question, answer or section used (each also a
+    note).
     """
 
     path: str
@@ -109,6 +116,7 @@ class SourceFile:
     used: frozenset[int] = frozenset()  # lines in a question, an answer, a heading or the introduction
     # Each run of ignored lines (blank lines between): its first line, how many lines, the first's text.
     ignored_runs: list[tuple[int, int, str]] = field(default_factory=list)
+    style: str = ""
 
     @property
     def root(self) -> ParsedSection:
@@ -331,6 +339,7 @@ class Draft:
     path: str
     text: str = ""
     layout: str = "qna"
+    style: str = ""
     sections: list[_RawSection] = field(default_factory=lambda: [_RawSection("", 0, 1, None)])
     questions: list[RawQuestion] = field(default_factory=list)
     notes: list[Finding] = field(default_factory=list)
@@ -467,7 +476,16 @@ class Draft:
         lines, ignored = self._ignored()
         used = frozenset(self.used)
         return SourceFile(
-            self.path, sections, questions, self.notes, self.layout, lines, ignored, used, self.runs
+            self.path,
+            sections,
+            questions,
+            self.notes,
+            self.layout,
+            lines,
+            ignored,
+            used,
+            self.runs,
+            self.style or ("chapter" if self.layout == "chapter" else ""),
         )
 
 

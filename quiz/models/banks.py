@@ -36,6 +36,13 @@ class Bank(models.Model):
         max_length=64, blank=True, help_text="bank.toml's version, else a digest of the files imported."
     )
     imported_at = models.DateTimeField(null=True, blank=True, help_text="When this version came in.")
+    # Stored at import so an uploaded bank goes back out as it came in; a bank imported before this says
+    # nothing, and its export writes each file in the layout the bundled bank's copy has (else headings).
+    file_styles = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="posix path -> how the file asks its questions (headings, pairs, ...), as imported.",
+    )
 
     objects = BankManager()
 

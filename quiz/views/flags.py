@@ -209,7 +209,7 @@ def _preview(request: HttpRequest) -> tuple[str | None, str | None]:
 def answer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_edit_answers(request.user):
         raise PermissionDenied
-    question = get_object_or_404(Question.objects.select_related("section"), pk=pk)
+    question = get_object_or_404(Question.objects.select_related("section__bank"), pk=pk)
     flags = list(question.flags.open().select_related("user").order_by("created_at"))
     preview = preview_error = None
     if request.method == "GET":

@@ -20,7 +20,9 @@ class LineReading:
         if not stripped:
             if opened is not None:
                 opened.prompt_open = False
-                if opened.answering:
+                if no < opened.answer_from:  # between a prompt's table and its next words: keep them apart
+                    opened.more_prompt.append(("", False))
+                elif opened.answering:
                     opened.answer.append(("", False))
             return
         indent = len(line) - len(line.lstrip(" "))

@@ -25,6 +25,14 @@ from quiz.importer.general.prompt_parts import PromptParts
 from quiz.importer.general.survey import ListSurvey
 from quiz.importer.shapes import as_github_shows
 
+KIND_STYLES = {
+    "heading": "headings",
+    "bold": "bold",
+    "label": "pairs",
+    "details": "details",
+    "table": "table",
+}
+
 
 @dataclass
 class _Open:
@@ -59,6 +67,7 @@ class _Reader(
         self.toc: list[tuple[str, str | None, int, int, str | None]] = []  # prompt, level, line, section, Qn
         self.numbers: set[str] = set()  # "Q12" numbers of the questions read
         self.kinds: list[str] = []
+        self.bullets = 0  # of the list questions, those asked by a bullet (the rest are numbered)
         self.chunks = chunks(text, path)
         self.lists_ask = lists_ask
         self.bank_paths: frozenset[str] = frozenset()
@@ -94,8 +103,19 @@ class _Reader(
         draft = self.draft
         items = sum(1 for kind in self.kinds if kind == "item")
         draft.layout = "list" if items * 2 > len(self.kinds) else "qna"
+        draft.style = self.style(draft.layout)
         key, root_title = file_key_and_title(self.path, title, self.file_heading and self.file_heading[0])
         return draft.finish(key, root_title, self.file_heading[1] if self.file_heading else 1)
+
+    def style(self, layout: str) -> str:
+        """How most questions are asked (``common.STYLES``): a list file's items numbered or bulleted as
+        most of them are, another file's the most common other way (headings if it asks nothing)."""
+        items = self.kinds.count("item")
+        if layout == "list":
+            return "bulleted" if self.bullets * 2 > items else "numbered"
+        others = [kind for kind in self.kinds if kind != "item"]
+        kind = max(KIND_STYLES, key=lambda k: (others.count(k), k == "heading"))
+        return KIND_STYLES[kind] if others else "headings"
 
     def start(
         self, no: int, prompt: str, difficulty: str | None, kind: str, follows: bool = False, **how
@@ -109,6 +129,8 @@ class _Reader(
         self.draft.questions.append(raw)
         if not follows:  # a file's layout is how its questions are asked, whatever its follow-ups look like
             self.kinds.append(kind)
+            if kind == "item":
+                self.bullets += how["item"].kind == "bullet"
         self.draft.use(no)
         self.open = _Open(raw, kind, **how)
         self.open.answer_from = self.prompt_end(no, raw.prompt, kind)

@@ -22,14 +22,20 @@ tested in tests/test_export_markdown.py):
 6. A question upstream asks twice is written once, with the fuller answer the import kept.
 7. A prompt wrapped over several lines is written on one line.
 8. README.md is a plain numbered list of links to the question files; its prose, links to missing files and
-   the nested index (ml-interviews-book.md) are not written. ``--no-index`` leaves README.md alone, for an
-   export into a checkout whose index already lists every file.
+   the nested index (ml-interviews-book.md) are not written. A bank whose questions are in README.md gets
+   its index as ``index.md``. ``--no-index`` leaves README.md alone, for an export into a checkout whose
+   index already lists every file.
 9. Retired questions and sections are not written; files are UTF-8 with ``\\n`` line ends and a final
    newline.
-10. Each file is written in its layout (``chapter``, ``qna`` or ``list``: the layout the bank's own copy of
-    the file has, see ``--source``). A chapter answer sits in a ````markdown fence; a question heading
-    carries its ``[E]``/``[M]``/``[H]`` tag, and one that neither asks with "?" nor has a tag gets a ``Q:``
-    label; an answer's key points stay in it and its provenance comment goes last.
+10. Each file is written in its style, as the import found its questions asked and kept it on the bank
+    (``Bank.file_styles``: chapter, question headings, ``Q:``/``A:`` pairs, bold lines, numbered or
+    bulleted items, ``<details>`` blocks; question tables as headings). A bank imported before styles were
+    kept is written in each file's layout (``chapter``, ``qna`` or ``list``: the layout the bank's own copy
+    of the file has, see ``--source``). A file that would not read back the same in its style (an answer
+    holding a question of the file's own shape) is written with question headings. A chapter answer sits
+    in a ````markdown fence; a question carries its ``[E]``/``[M]``/``[H]`` tag, and a question heading
+    that neither asks with "?" nor has a tag gets a ``Q:`` label; an answer's key points stay in it and
+    its provenance comment goes last.
 """
 
 from pathlib import Path
@@ -55,7 +61,8 @@ class Command(BaseCommand):
             "--source",
             type=Path,
             default=None,
-            help="The markdown the bank was built from, whose files' layouts the export keeps.",
+            help="The markdown the bank was built from, whose files' layouts the export keeps "
+            "(for a bank imported before each file's style was kept on it).",
         )
         parser.add_argument(
             "--bank", default=settings.BUNDLED_BANK, help="The bank to write (default: the bundled one)."
