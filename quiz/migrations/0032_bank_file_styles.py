@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quiz', '0029_bank_upload_excluded'),
+        ('quiz', '0031_matcher_contradicted'),
     ]
 
     operations = [
