@@ -112,6 +112,20 @@ def test_known_slow_constructs_render_quickly_up_to_the_limits(unit):
     assert timed_render(text) < RENDER_BOUND
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "`" * 500 + " " * 15000 + "<",  # 8 s in the pre-pass's fence pattern, backtracking over the spaces
+        "~~~" + " " * 15000 + "{",
+        "a|b\n" + " " * 15000 + "x",  # 4.7 s in its table-rule pattern
+        "| a |\n|-" + " " * 15000 + "x",
+    ],
+)
+def test_a_long_run_of_spaces_renders_quickly(text):
+    check_markdown_size(text)
+    assert timed_render(text) < RENDER_BOUND
+
+
 def test_each_character_of_a_formula_counts_towards_the_limit():
     """One formula of 20,000 letters took 1.5 s: each makes MathML elements that bleach cleans."""
     for check in (render_markdown, check_markdown):  # the dry run of a bank import refuses it too
