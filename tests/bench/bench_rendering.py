@@ -34,7 +34,7 @@ UNITS = [
     ">\n", "- ", "1. ", "- x\n", "  - x\n", "1. x\n", "| a ", "a|b\n", "a  \n", "\t", " ", "x\n", "{",
     "}", "#", "!", "<div>", "</div>\n", "<b>", "[^1]", "$x_1$ ", "\\frac{", "{{", "$\\frac{" , "- [x",
     "a.co ", "- a.co\n", "# a.co\n", "a.co  \n", "- x\r", "| a.co ", "- - x\n", "1. 1. 1. 1. x\n",
-    "![a](b) ", "$a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a$ ",
+    "![a](b) ", "$a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a+a$ ", "    x\n\ny\n\n",
 ]  # fmt: skip
 PREFIXES = ["", "a\n", "- x\n", "> ", "| a | b |\n|---|---|\n", "```\n", "    ", "1. x\n\n   "]
 
