@@ -139,6 +139,14 @@ def test_each_character_of_a_formula_counts_towards_the_limit():
     assert timed_render(heaviest) < RENDER_BOUND
 
 
+@pytest.mark.parametrize("unit", ["\n\n\ty\n\nz $ab$ ", "\r\n- $a$\r\n", "$a$  \n"])
+def test_what_the_limits_accept_renders(unit):
+    """The dry run (check_markdown) and the render count the same text: Python-Markdown's tabs expanded to
+    spaces must not push a text it accepted over the limit."""
+    text = within_limits(unit * MAX_MARKDOWN_CHARS)
+    assert "<math" in render_markdown(text)
+
+
 def test_a_run_of_brackets_is_refused_at_once():
     began = time.thread_time()
     with pytest.raises(MarkdownTooLarge, match="markup characters"):

@@ -4,13 +4,7 @@ headings, tables, nesting depth). Each block of text then goes through ``inline_
 import re
 
 from quiz.rendering.inline_escapes import escape_inline
-from quiz.rendering.limits import (
-    MAX_NESTING,
-    MAX_TABLE_CELLS,
-    MarkdownTooDeep,
-    TablesTooLarge,
-    check_formula_size,
-)
+from quiz.rendering.limits import MAX_NESTING, MAX_TABLE_CELLS, MarkdownTooDeep, TablesTooLarge
 from quiz.rendering.lists import ListIndenter
 from quiz.rendering.maths import Maths
 
@@ -104,8 +98,6 @@ def prepare(text: str, maths: Maths, stash, highlight) -> str:
         lists.blank()
         i += 1
     flush()
-    if maths.formulas:
-        check_formula_size(text, sum(len(formula.latex) for formula in maths.formulas))
     return "\n".join(out) + "\n\n"  # a block at the very end must still end with a blank line
 
 
