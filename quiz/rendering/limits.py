@@ -4,17 +4,19 @@ worst case)."""
 
 import re
 
-# With MAX_MARKUP below, the slowest hostile text of this size renders in under 250 ms of CPU on the 2-core
-# development machine (tests/bench/bench_rendering.py); the bank's longest answer has 2,559 characters.
+# With MAX_MARKUP below, the slowest hostile text of this size renders in about 0.1 s of CPU on the 2-core
+# development machine (tests/bench/bench_rendering.py; the suite holds 250 ms); the bank's longest answer has
+# 2,559 characters.
 MAX_MARKDOWN_CHARS = 20_000
 # Lists and block quotes nested deeper than this are refused; Python-Markdown recurses once per level.
 MAX_NESTING = 16
 # Brackets and parentheses nested deeper than this are escaped (shown as typed, never link syntax), which
 # keeps Python-Markdown's link scanning linear. A link around an image inside brackets is as deep as it gets.
 MAX_BRACKET_DEPTH = 3
-# Each element costs Python-Markdown and bleach ~0.05-0.1 ms of CPU, and elements come from lines and markup
-# characters: text with more of these than this is refused too, so that none renders in more than 250 ms. The
-# bank's densest answer has 99; the XSS corpus of tests/security, all in one text, 2,205.
+# Each element costs Python-Markdown and bleach ~0.04-0.1 ms of CPU, and elements come from lines and markup
+# characters: text with more of these than this (weighted below by the elements each makes) is refused too.
+# The bank's densest text counts 1,932 (790 characters of maths); the XSS corpus of tests/security, all in
+# one text, 2,268.
 MAX_MARKUP = 2_300
 MARKUP_CHARACTERS = "`*_[]<>&\\$|\n"  # ">" too: quotes nest, and in code each is an entity for bleach
 # A list marker at the start of a line makes an item: it counts twice more; each further marker on the line
