@@ -308,3 +308,24 @@ def test_the_bundled_bank_has_no_maths_faults(db):
             assert not re.search(r"\$[^$<]*= \$", html), (question.source_path, question.source_line)
     erm = Question.objects.get(answer_md__contains="\\arg\\max_{x} P(x \\mid e)")
     assert erm.answer_html.count("<ul>") == 1
+
+
+@pytest.mark.parametrize(
+    ("markdown", "html"),
+    [
+        ("`code`", "<code>code</code>"),
+        ("\\*stars\\*", "*stars*"),
+        ("[link](http://a.example)", '<a href="http://a.example" rel="nofollow noopener">link</a>'),
+        ("![alt](/static/x.png)", '<img alt="alt" src="/static/x.png">'),
+        ("<http://a.example>", '<a href="http://a.example" rel="nofollow noopener">http://a.example</a>'),
+        ("two  \nlines", "two<br>\nlines"),
+        ("<kbd>Ctrl</kbd>", "<kbd>Ctrl</kbd>"),
+        ("&copy; &#65;", "&copy; &#65;"),
+        ("*em* and __strong__", "<em>em</em> and <strong>strong</strong>"),
+    ],
+)
+def test_inline_markup_among_plain_items_still_renders(markdown, html):
+    """Plain text skips Python-Markdown's inline patterns (quiz/rendering/plain_text.py); every pattern's
+    first character still sends the text through them."""
+    rendered = render_markdown(f"- plain\n- {markdown}\n- plain")
+    assert rendered == f"<ul>\n<li>plain</li>\n<li>{html}</li>\n<li>plain</li>\n</ul>"

@@ -33,6 +33,7 @@ from quiz.rendering.limits import (
     MarkdownTooDeep,
     MarkdownTooLarge,
     TablesTooLarge,
+    check_formula_size,
     check_markdown_size,
 )
 from quiz.rendering.maths import Maths
@@ -61,7 +62,10 @@ def render_markdown(text: str) -> str:
     try:
         converted = renderers.markdown.reset().convert(text)
         maths = renderers.markdown.preprocessors["prepare"].maths
+        check_formula_size(text, maths.characters())  # only the pre-pass finds the formulas
         return maths.put_back(renderers.cleaner.clean(converted), renderers.maths_cleaner)
+    except MarkdownTooLarge:
+        raise  # refused before anything broke
     except RecursionError:
         renderers.rebuild()
         raise MarkdownTooDeep() from None
@@ -76,4 +80,6 @@ def check_markdown(text: str) -> None:
     if not text or not text.strip():
         return
     check_markdown_size(text)
-    prepare(text, Maths(), lambda html: "", lambda code, language: "")
+    maths = Maths()
+    prepare(text, maths, lambda html: "", lambda code, language: "")
+    check_formula_size(text, maths.characters())

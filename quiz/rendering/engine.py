@@ -10,6 +10,7 @@ from quiz.rendering.highlighting import Highlighter, HighlightIndentedCode
 from quiz.rendering.limits import MAX_HIGHLIGHTED_CHARS
 from quiz.rendering.links import register_linear_links
 from quiz.rendering.maths import Maths
+from quiz.rendering.plain_text import register_plain_text_skip
 from quiz.rendering.prepass import prepare
 from quiz.rendering.sanitiser import maths_cleaner, page_cleaner
 
@@ -36,6 +37,7 @@ class _BoundedMarkdown(Extension):
         md.preprocessors.register(_Prepare(md, highlighter), "prepare", 29)
         md.treeprocessors.register(HighlightIndentedCode(md, highlighter), "highlight", 30)
         register_linear_links(md)
+        register_plain_text_skip(md)
 
 
 class _Renderers(threading.local):

@@ -27,6 +27,10 @@ class Maths:
         self.formulas.append(_Formula(latex, display, source))
         return f"mathtoken{self.nonce}x{len(self.formulas) - 1}x"
 
+    def characters(self) -> int:
+        """How many characters of LaTeX the formulas have: each makes an element or two of MathML."""
+        return sum(len(formula.latex) for formula in self.formulas)
+
     def put_back(self, rendered: str, cleaner) -> str:
         """``rendered`` with each token replaced by its formula, cleaned by ``cleaner``."""
         if not self.formulas:

@@ -9,9 +9,11 @@ from quiz.rendering.lists import ListIndenter
 from quiz.rendering.maths import Maths
 
 # At column 0, as Python-Markdown's fenced_code had it: a fence, then a language or {attributes}.
-_FENCE = re.compile(r"(`{3,}|~{3,}) *(?:\{([^\n}]*)\}|\.?([\w#.+-]*)) *(?:hl_lines=(\"|')[^\"']*\4 *)?$")
+# Possessive spaces (*+): what follows a run of spaces is never a space, so giving some back never makes a
+# match; backtracking over them was quadratic ("~~~" and 15,000 spaces took 8 s).
+_FENCE = re.compile(r"(`{3,}|~{3,}) *+(?:\{([^\n}]*)\}|\.?([\w#.+-]*)) *+(?:hl_lines=(\"|')[^\"']*\4 *+)?$")
 _BLANK = re.compile(r"[ \t]*")
-_TABLE_RULE = re.compile(r" *\|? *:?-+:? *(?:\| *:?-+:? *)*\|? *")
+_TABLE_RULE = re.compile(r" *+\|? *+:?-++:? *+(?:\| *+:?-++:? *+)*+\|? *+")
 _HR = re.compile(r" {0,3}([-*_])(?: *\1){2,} *")
 _ATX_HEADING = re.compile(r" {0,3}#{1,6}(?: |$)")
 _SETEXT_UNDERLINE = re.compile(r"(?:=+|-+) *")
