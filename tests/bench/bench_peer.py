@@ -298,7 +298,7 @@ def under_gunicorn(args, tmp: Path) -> dict:
             child.join(timeout=30)
         results["loop_with_pairs"] = summarize(together["loop"])
         results["polls"] = summarize(together["polls"])
-        results["saves"] = summarize(together["saves"])
+        results["saves"] = summarize(together.get("saves", {}))
     finally:
         server.stop()
     results["server_log"] = common.log_problems(server.log_text())
