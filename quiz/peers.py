@@ -148,21 +148,23 @@ def unchanged_since(etag: str, session_key: str, pk: int, now: datetime | None =
     return row is not None and row[0] == version and not row[1]
 
 
+# Whether a peer interview is over, as MockInterview.is_over says, in SQL: its one parameter is now.
+_OVER_SQL = "CASE WHEN finished_at IS NOT NULL OR (deadline IS NOT NULL AND deadline <= %s) THEN 1 ELSE 0 END"
+
+
 @functools.cache
 def _version_sql() -> str:
     table = connection.ops.quote_name(MockInterview._meta.db_table)
-    over = "finished_at IS NOT NULL OR (deadline IS NOT NULL AND deadline <= %s)"
     # The model's own table name, quoted; every value is a parameter.
-    return f"SELECT version, CASE WHEN {over} THEN 1 ELSE 0 END FROM {table} WHERE id = %s AND kind = %s"  # noqa: S608
+    return f"SELECT version, {_OVER_SQL} FROM {table} WHERE id = %s AND kind = %s"  # noqa: S608
 
 
 @functools.cache
 def _poll_sql() -> str:
     table = connection.ops.quote_name(MockInterview._meta.db_table)
-    over = "finished_at IS NOT NULL OR (deadline IS NOT NULL AND deadline <= %s)"
     # The model's own table name, quoted; every value is a parameter.
     return (
-        f"SELECT version, user_id, CASE WHEN {over} THEN 1 ELSE 0 END FROM {table} "  # noqa: S608
+        f"SELECT version, user_id, {_OVER_SQL} FROM {table} "  # noqa: S608
         "WHERE id = %s AND kind = %s AND (user_id = %s OR interviewer_id = %s)"
     )
 
