@@ -1,7 +1,10 @@
 """The rules of a peer mock interview: who may do what, and when (the models are in quiz/models/peers.py).
 
-Every change a peer can see bumps the interview's ``version`` (``bump``), the ETag both screens poll with:
-a poll with nothing new reads that one number (``poll_state``) and answers 304.
+Every change both peers see bumps the interview's ``version`` (``bump``); a save of the candidate's notes,
+which only the interviewer's screen shows, bumps ``notes_version``. What a screen shows is its
+``screen_version``, the ETag it polls with: a poll with nothing new reads one row (``poll_state``) and
+answers 304. The interviewer's checklist, rubric and notes are seen by nobody else until the end, so
+keeping them bumps nothing.
 
 - The candidate types notes (kept as typed, into the question asked now), may leave at any time.
 - The interviewer gives hints, ticks key points, scores the rubric, writes notes, and moves on: to the
@@ -89,6 +92,12 @@ def role_of(interview: MockInterview, user) -> str | None:
     return None
 
 
+def screen_version(role: str, version: int, notes_version: int) -> int:
+    """The version of what ``role``'s screen shows: the interviewer's moves with the candidate's notes too.
+    Both counters only grow, so their sum does."""
+    return version + notes_version if role == INTERVIEWER else version
+
+
 @dataclass(frozen=True)
 class PollState:
     version: int
@@ -110,8 +119,9 @@ def poll_state(user, pk: int, now: datetime | None = None) -> PollState | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    version, candidate_id, over = row
-    return PollState(version, CANDIDATE if candidate_id == user.pk else INTERVIEWER, bool(over))
+    version, notes_version, candidate_id, over = row
+    role = CANDIDATE if candidate_id == user.pk else INTERVIEWER
+    return PollState(screen_version(role, version, notes_version), role, bool(over))
 
 
 def poll_etag(session_key: str, pk: int, role: str, version: int) -> str:
@@ -138,14 +148,14 @@ def unchanged_since(etag: str, session_key: str, pk: int, now: datetime | None =
     match = _POLL_ETAG_RE.fullmatch(etag)
     if match is None or int(match[1]) != pk:
         return False
-    version = int(match[3])
-    if not constant_time_compare(match[4], _poll_mac(session_key, pk, match[2], version)):
+    role, version = match[2], int(match[3])
+    if not constant_time_compare(match[4], _poll_mac(session_key, pk, role, version)):
         return False
     now = connection.ops.adapt_datetimefield_value(now or timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(_version_sql(), [now, pk, MockInterview.Kind.PEER])
         row = cursor.fetchone()
-    return row is not None and row[0] == version and not row[1]
+    return row is not None and screen_version(role, row[0], row[1]) == version and not row[2]
 
 
 # Whether a peer interview is over, as MockInterview.is_over says, in SQL: its one parameter is now.
@@ -156,7 +166,7 @@ _OVER_SQL = "CASE WHEN finished_at IS NOT NULL OR (deadline IS NOT NULL AND dead
 def _version_sql() -> str:
     table = connection.ops.quote_name(MockInterview._meta.db_table)
     # The model's own table name, quoted; every value is a parameter.
-    return f"SELECT version, {_OVER_SQL} FROM {table} WHERE id = %s AND kind = %s"  # noqa: S608
+    return f"SELECT version, notes_version, {_OVER_SQL} FROM {table} WHERE id = %s AND kind = %s"  # noqa: S608
 
 
 @functools.cache
@@ -164,7 +174,7 @@ def _poll_sql() -> str:
     table = connection.ops.quote_name(MockInterview._meta.db_table)
     # The model's own table name, quoted; every value is a parameter.
     return (
-        f"SELECT version, user_id, {_OVER_SQL} FROM {table} "  # noqa: S608
+        f"SELECT version, notes_version, user_id, {_OVER_SQL} FROM {table} "  # noqa: S608
         "WHERE id = %s AND kind = %s AND (user_id = %s OR interviewer_id = %s)"
     )
 
@@ -237,7 +247,7 @@ def save_notes(interview: MockInterview, item: InterviewItem, text: str) -> bool
     """The candidate's notes as typed, into the question asked now only."""
     saved = interview.save_answer(item, text)
     if saved:
-        bump(interview)
+        MockInterview.objects.filter(pk=interview.pk).update(notes_version=models.F("notes_version") + 1)
     return saved
 
 
@@ -257,7 +267,6 @@ def save_assessment(interview: MockInterview, item: InterviewItem, fields: dict)
     """Keep what the interviewer ticked, scored, chose and wrote for ``item`` (any item of the interview:
     notes on an earlier answer may be finished later)."""
     assessment, _ = PeerAssessment.objects.update_or_create(item=item, defaults=fields)
-    bump(interview)
     return assessment
 
 

@@ -509,6 +509,38 @@ def test_a_change_changes_the_etag_and_the_poll_brings_it(joined, user, intervie
     assert b'id="suggestion-0" class="matched' in fresh.content and b'hx-swap-oob="true"' in fresh.content
 
 
+def test_a_screen_is_not_redrawn_for_what_only_the_other_side_sees(joined, user, interviewer):
+    """The candidate's typing redraws the interviewer's screen, not the candidate's own; the interviewer's
+    ticks and notes redraw neither (the candidate sees them at the end), and are kept."""
+    item = current(joined)
+    candidate, watcher = client_for(user), client_for(interviewer)
+    url = reverse("quiz:peer-poll", args=[joined.pk])
+    candidate_url = url + f"?item={item.pk}&hints=0"
+    candidate_etag = candidate.get(candidate_url, headers=HTMX)["ETag"]
+    watcher_etag = watcher.get(url, headers=HTMX)["ETag"]
+
+    candidate.post(
+        reverse("quiz:peer-notes", args=[joined.pk, item.pk]), {"answer_text": "typed"}, headers=HTMX
+    )
+    assert candidate.get(candidate_url, headers={**HTMX, "If-None-Match": candidate_etag}).status_code == 304
+    seen = watcher.get(url, headers={**HTMX, "If-None-Match": watcher_etag})
+    assert seen.status_code == 200 and b"typed" in seen.content
+    watcher_etag = seen["ETag"]
+
+    watcher.post(
+        reverse("quiz:peer-assess", args=[joined.pk, item.pk]),
+        {"ticks": [0], "notes": "Clear on the basics", "correctness": 3},
+        headers=HTMX,
+    )
+    assert candidate.get(candidate_url, headers={**HTMX, "If-None-Match": candidate_etag}).status_code == 304
+    assert watcher.get(url, headers={**HTMX, "If-None-Match": watcher_etag}).status_code == 304
+    assert peers.assessment_of(item).notes == "Clear on the basics"
+
+    peers.give_hint(joined, item)  # both see a hint
+    assert candidate.get(candidate_url, headers={**HTMX, "If-None-Match": candidate_etag}).status_code == 200
+    assert watcher.get(url, headers={**HTMX, "If-None-Match": watcher_etag}).status_code == 200
+
+
 def test_candidate_poll_announces_a_new_question_and_swaps_in_a_new_notes_box(joined, user):
     item = current(joined)
     client = client_for(user)

@@ -88,8 +88,8 @@ class MockInterview(models.Model):
     question_count = models.PositiveIntegerField(default=0)
     # The choices it was set up with, so "practise again" can repeat them.
     setup = models.JSONField(default=dict, blank=True)
-    # A peer interview's interviewer (quiz/models/peers.py), and a counter every change to it bumps: a peer's
-    # screen polls with it as its ETag, so a poll with nothing new costs one small read.
+    # A peer interview's interviewer (quiz/models/peers.py), and a counter every change both peers see
+    # bumps: a peer's screen polls with it as its ETag, so a poll with nothing new costs one small read.
     interviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -98,6 +98,9 @@ class MockInterview(models.Model):
         related_name="interviews_conducted",
     )
     version = models.PositiveIntegerField(default=0, editable=False)
+    # The candidate's notes saves, counted apart: only the interviewer's screen shows them, so the
+    # candidate's own typing does not redraw the candidate's screen (peers.screen_version).
+    notes_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = MockInterviewQuerySet.as_manager()
 

@@ -1,7 +1,7 @@
 """Peer mock interviews: the invite, the candidate's and the interviewer's screens, their polls, results.
 
 Every page works without JavaScript (a Refresh link and plain form posts); with it, each screen's live part
-polls every 2 seconds with the interview's version as its ETag, and a poll with nothing new is answered
+polls every 2 seconds with the version of what it shows as its ETag, and a poll with nothing new is answered
 304 after one query, by ``quiz.middleware.PeerPollMiddleware`` before the session is loaded, or here
 (``peers.poll_state``) for a session the ETag was not signed for. Who may see what is checked here, in each
 view: the candidate and the interviewer each reach the interview through ``MockInterview.objects.for_peer``,
@@ -45,7 +45,8 @@ def _open_item(interview: MockInterview, item_pk: int) -> InterviewItem:
 
 def _polled(request: HttpRequest, interview: MockInterview, role: str) -> dict:
     """What a polled part carries: the ETag of what it shows, sent back as If-None-Match."""
-    etag = peers.poll_etag(request.session.session_key or "", interview.pk, role, interview.version)
+    version = peers.screen_version(role, interview.version, interview.notes_version)
+    etag = peers.poll_etag(request.session.session_key or "", interview.pk, role, version)
     return {"etag": etag, "poll_headers": json.dumps({"If-None-Match": etag})}
 
 
@@ -267,7 +268,6 @@ def peer_assess(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     if not form.is_valid():
         if set(form.errors) == {"grade"}:  # moving on without a grade: the rest is kept, the step is not
             peers.save_assessment(interview, item, form.assessment_fields())
-            interview.refresh_from_db(fields=["version"])
         if request.htmx and not request.POST.get("action"):
             return HttpResponse(
                 "Not saved: " + " ".join(e for es in form.errors.values() for e in es), status=422
