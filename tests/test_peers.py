@@ -664,3 +664,18 @@ def test_starting_a_peer_interview_later_is_a_new_one(user, questions):
         second, _ = peers.start(user, [questions[0]], setup={"question_count": 1})
     first.refresh_from_db()
     assert second.pk != first.pk and first.ending == MockInterview.Ending.ENDED_EARLY
+
+
+def test_the_interviewers_poll_after_the_candidate_typed_reads_only_what_it_redraws(
+    joined, interviewer, django_assert_num_queries
+):
+    """The middleware's version check, session, user, the view's version and role, the interview, the
+    question asked now: the ticks, rubric and follow-ups are not read again for a redraw of the notes and
+    the matcher's reading."""
+    client = client_for(interviewer)
+    url = reverse("quiz:peer-poll", args=[joined.pk])
+    etag = client.get(url, headers=HTMX)["ETag"]
+    peers.save_notes(joined, current(joined), "typed just now")
+    with django_assert_num_queries(6):
+        fresh = client.get(url, headers={**HTMX, "If-None-Match": etag})
+    assert b"typed just now" in fresh.content and b"Matcher:" in fresh.content

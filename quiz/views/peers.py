@@ -220,7 +220,9 @@ def peer_poll(request: HttpRequest, pk: int) -> HttpResponse:
                 "quiz/peer_candidate.html#peer-answer", {**context, "oob": True}, request
             )
     else:
-        context.update(_interviewer_context(item))
+        # Only the notes, the hints and the matcher's reading are redrawn; the ticks and the rubric are the
+        # interviewer's own, on their screen already.
+        context["suggestions"] = peers.suggestions(item, ticks=[])
         html = render_to_string("quiz/peer_interviewer.html#peer-live", context, request)
         html += render_to_string("quiz/peer_interviewer.html#suggestions-oob", context, request)
     response = HttpResponse(html)
