@@ -1005,10 +1005,10 @@ def test_a_one_click_start_on_home_keeps_the_interview_in_progress(client_in, us
 def test_home_offers_resume_or_end_instead_of_starts_while_an_interview_runs(client_in, user, bank):
     ReviewState.record(user.pk, bank[0].pk, Grade.MISSED, timezone.now() - timedelta(days=30))
     home = client_in.get(reverse("quiz:home")).content.decode()
-    assert "Start: 10 questions" in home and "Review what is due" in home
+    assert "Start: " in home and "Review what is due" in home
     left_open = MockInterview.start(user, bank[:2])
     home = client_in.get(reverse("quiz:home")).content.decode()
-    assert "Start: 10 questions" not in home and "Review what is due" not in home
+    assert "Start: " not in home and "Review what is due" not in home
     assert f'href="{reverse("quiz:interview-step", args=[left_open.pk])}">Resume it' in home
     assert f'action="{reverse("quiz:interview-end", args=[left_open.pk])}"' in home
     response = client_in.post(reverse("quiz:interview-end", args=[left_open.pk]), {"next": "/"})

@@ -65,8 +65,25 @@ def test_home_and_setup_list_each_topic_under_its_own_file(client, db):
 def test_home_for_signed_in_user_offers_quick_start(client, db):
     _bank()
     client.force_login(get_user_model().objects.create_user("ada"))
+    # No question has a reference answer yet: nothing to start in one click; the setup page says why.
     html = client.get(reverse("quiz:home")).content.decode()
-    assert "Start: 10 questions, 3 minutes each" in html
+    assert 'name="quick"' not in html and "Choose sections and timing" in html
+    Question.objects.filter(key__in=["q0", "q1"]).update(answer_md="Because.")
+    # A bank smaller than the quick start's ten: the button offers what there is, and the start gives it.
+    html = client.get(reverse("quiz:home")).content.decode()
+    assert "Start: 2 questions, 3 minutes each" in html
+    client.post(reverse("quiz:interview-new"), {"quick": "1"})
+    assert MockInterview.objects.get().items.count() == 2
+
+
+def test_home_offers_ten_questions_from_a_bigger_bank(client, db):
+    section = Section.objects.create(key="big", title="Big", source_path="big.md")
+    for i in range(12):
+        Question.objects.create(
+            key=f"b{i}", section=section, prompt_md=f"B{i}?", answer_md="A.", source_path="big.md"
+        )
+    client.force_login(get_user_model().objects.create_user("ada"))
+    assert "Start: 10 questions, 3 minutes each" in client.get(reverse("quiz:home")).content.decode()
 
 
 def test_home_query_count_is_constant(client, db, django_assert_num_queries):

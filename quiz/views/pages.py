@@ -10,7 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from quiz import planning, throttles
 from quiz.forms import SignUpForm
-from quiz.models import Flag, InterviewPlan, MockInterview, Preferences, ReviewState, Section
+from quiz.models import Flag, InterviewPlan, MockInterview, Preferences, Question, ReviewState, Section
+from quiz.views.interviews import QUICK_START
 
 FLAG_NEWS_SHOWN = 5
 HOME_PLANS = 3  # interview dates shown with today's share, nearest first
@@ -49,6 +50,11 @@ def home(request: HttpRequest) -> HttpResponse:
         plans = InterviewPlan.objects.for_user(request.user).upcoming().prefetch_related("banks", "sections")
         context["plans"] = [plan.status() for plan in plans[:HOME_PLANS]]
         context["max_minutes"] = planning.MAX_MINUTES
+        # The quick start asks for QUICK_START's count of answered questions; a bank with fewer gives all it
+        # has, and the button says so.
+        answered = Question.objects.active().filter(parent=None).answered()
+        context["quick_count"] = min(QUICK_START["question_count"], answered.count())
+        context["quick_minutes"] = QUICK_START["minutes"]
     return render(request, "quiz/home.html", context)
 
 
