@@ -17,6 +17,7 @@
 """
 
 import argparse
+import dataclasses
 import io
 import json
 import multiprocessing
@@ -270,7 +271,9 @@ def under_gunicorn(args, tmp: Path) -> dict:
             typists.append(Typist(typist_client, pk, item_pk, random.Random(rng.random())))
 
         print(f"The question loop alone at {args.rate:g} req/s for {args.seconds:g} s ...", flush=True)
+        began = CpuUse.now(server)
         results["loop_alone"] = summarize(fixed_rate([lp.next for lp in loopers], args.rate, args.seconds))
+        results["cpu_alone"] = began.until(CpuUse.now(server))
 
         print(f"The loop again, with {args.pairs} pairs polling every second ...", flush=True)
         together: dict[str, dict] = {}
@@ -289,9 +292,14 @@ def under_gunicorn(args, tmp: Path) -> dict:
         for child in children:
             child.start()
         ready.wait(timeout=300)
+        began = CpuUse.now(server)
         together["loop"] = fixed_rate([lp.next for lp in loopers], args.rate, args.seconds)
+        results["cpu_with_pairs"] = began.until(CpuUse.now(server))
+        results["cpu_with_pairs"]["pollers"] = 0.0
         for _ in children:
-            for name, latencies in queue.get(timeout=args.seconds + 120).items():
+            figures, poller_cpu = queue.get(timeout=args.seconds + 120)
+            results["cpu_with_pairs"]["pollers"] += poller_cpu / args.seconds
+            for name, latencies in figures.items():
                 for kind, values in latencies.items():
                     together.setdefault(name, {}).setdefault(kind, []).extend(values)
         for child in children:
@@ -314,6 +322,7 @@ def _poll_in_child(screens: list, typists: list, args, queue, ready) -> None:
     for screen in screens:
         screen.poll()
     ready.wait(timeout=300)
+    began = _own_cpu()
     together: dict[str, dict] = {}
 
     def run(name: str, workers: list, rate: float) -> None:
@@ -329,7 +338,55 @@ def _poll_in_child(screens: list, typists: list, args, queue, ready) -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=args.seconds + 120)
-    queue.put(together)
+    queue.put((together, _own_cpu() - began))
+
+
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds a process (all its threads) has used, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+@dataclasses.dataclass
+class CpuUse:
+    """Where the machine's CPU goes during a run: gunicorn (master and workers) and the loop's own clients
+    (this process); the poller processes report theirs. Figures are cores: CPU seconds per second."""
+
+    at: float
+    server: dict[int, float]
+    clients: float
+
+    @classmethod
+    def now(cls, server: Server) -> "CpuUse":
+        pids = [server.process.pid, *_children(server.process.pid)]
+        return cls(time.monotonic(), {pid: _process_cpu(pid) for pid in pids}, _own_cpu())
+
+    def until(self, later: "CpuUse") -> dict[str, float]:
+        seconds = later.at - self.at
+        used = sum(cpu - self.server.get(pid, 0.0) for pid, cpu in later.server.items())
+        return {"server": used / seconds, "loop_clients": (later.clients - self.clients) / seconds}
 
 
 def _ratio(x: float, y: float) -> str:
@@ -401,7 +458,18 @@ def markdown(r: dict, args) -> str:
             f"{common.ms(alone)} = {_ratio(together, alone)}, {_goal(alone and together / alone <= 1.5)}. "
             f"Server log: {', '.join(f'{k}: {v}' for k, v in load['server_log'].items())}.",
             "",
+            f"Where the CPU went, in cores (CPU seconds per second; the machine has {os.cpu_count()}):",
+            "",
+            "| run | gunicorn | the loop's clients | the pairs' screens (load generator) | all |",
+            "|---|---|---|---|---|",
         ]
+        for name, cpu in (("loop alone", load["cpu_alone"]), ("with the pairs", load["cpu_with_pairs"])):
+            pollers = cpu.get("pollers", 0.0)
+            lines.append(
+                f"| {name} | {cpu['server']:.2f} | {cpu['loop_clients']:.2f} | {pollers:.2f} | "
+                f"{cpu['server'] + cpu['loop_clients'] + pollers:.2f} |"
+            )
+        lines.append("")
     return "\n".join(lines) + "\n"
 
 
