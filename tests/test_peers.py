@@ -503,10 +503,22 @@ def test_a_change_changes_the_etag_and_the_poll_brings_it(joined, user, intervie
     client = client_for(interviewer)
     url = reverse("quiz:peer-poll", args=[joined.pk])
     etag = client.get(url, headers=HTMX)["ETag"]
+    reading_etag = client.get(url + "?part=reading", headers=HTMX)["ETag"]
     peers.save_notes(joined, current(joined), "typed just now")
     fresh = client.get(url, headers={**HTMX, "If-None-Match": etag})
     assert fresh.status_code == 200 and fresh["ETag"] != etag and b"typed just now" in fresh.content
-    assert b'id="suggestion-0" class="matched' in fresh.content and b'hx-swap-oob="true"' in fresh.content
+    assert b"suggestion-0" not in fresh.content  # the matcher's reading is polled apart, less often
+    reading = client.get(url + "?part=reading", headers={**HTMX, "If-None-Match": reading_etag})
+    assert reading.status_code == 200 and b'id="peer-reading"' in reading.content
+    assert b'id="suggestion-0" class="matched' in reading.content and b'hx-swap-oob="true"' in reading.content
+    again = client.get(url + "?part=reading", headers={**HTMX, "If-None-Match": reading["ETag"]})
+    assert again.status_code == 304
+
+
+def test_only_the_interviewer_polls_the_matchers_reading(joined, user):
+    url = reverse("quiz:peer-poll", args=[joined.pk])
+    assert client_for(user).get(url + "?part=reading", headers=HTMX).status_code == 404
+    assert client_for(user).get(url + "?part=anything", headers=HTMX).status_code == 404
 
 
 def test_a_screen_is_not_redrawn_for_what_only_the_other_side_sees(joined, user, interviewer):
@@ -670,12 +682,12 @@ def test_the_interviewers_poll_after_the_candidate_typed_reads_only_what_it_redr
     joined, interviewer, django_assert_num_queries
 ):
     """The middleware's version check, session, user, the view's version and role, the interview, the
-    question asked now: the ticks, rubric and follow-ups are not read again for a redraw of the notes and
-    the matcher's reading."""
+    question asked now: the ticks, rubric and follow-ups are not read again for a redraw of the notes, and
+    the matcher does not run (its reading is polled apart)."""
     client = client_for(interviewer)
     url = reverse("quiz:peer-poll", args=[joined.pk])
     etag = client.get(url, headers=HTMX)["ETag"]
     peers.save_notes(joined, current(joined), "typed just now")
     with django_assert_num_queries(6):
         fresh = client.get(url, headers={**HTMX, "If-None-Match": etag})
-    assert b"typed just now" in fresh.content and b"Matcher:" in fresh.content
+    assert b"typed just now" in fresh.content and b"Matcher:" not in fresh.content

@@ -189,20 +189,24 @@ def _interviewer_context(item: InterviewItem, form: PeerAssessmentForm | None = 
 @login_required
 @require_GET
 def peer_poll(request: HttpRequest, pk: int) -> HttpResponse:
-    """A screen's live part, or 304 when nothing changed since the version the screen shows (one query);
-    a redirect when the screen itself must change (the interviewer joined, the interview ended)."""
+    """A screen's polled part, or 304 when nothing changed since the version the screen shows (one query);
+    a redirect when the screen itself must change (the interviewer joined, the interview ended).
+
+    The parts (``?part=``): the screen's live part (the default); ``reading``, the matcher's reading of the
+    candidate's notes beside the interviewer's checklist, polled less often than the notes because it costs
+    a run of the matcher; ``next``, the results page waiting for Switch roles."""
     state = peers.poll_state(request.user, pk)
-    if state is None:
+    part = request.GET.get("part", "live")
+    if state is None or part not in POLLED_PARTS or (part == "reading" and state.role != peers.INTERVIEWER):
         raise Http404
-    on_results = request.GET.get("part") == "next"  # the results page, waiting for Switch roles
-    if state.over and not on_results:
+    if state.over and part != "next":
         return HttpResponseClientRedirect(reverse("quiz:peer-results", args=[pk]))
     etag = peers.poll_etag(request.session.session_key or "", pk, state.role, state.version)
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
         response["ETag"] = etag
         return response
-    if on_results:
+    if part == "next":
         return _results_next(request, pk)
     interview = _peer_interview(request, pk)
     item = interview.current_item()
@@ -211,24 +215,31 @@ def peer_poll(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseClientRedirect(reverse("quiz:peer-interview", args=[pk]))
     context = {**_screen_context(interview, item), **_polled(request, interview, state.role)}
     if state.role == peers.CANDIDATE:
-        shown_item = request.GET.get("item", "")
-        context["new_item"] = shown_item != str(item.pk)
-        context["new_hint"] = not context["new_item"] and request.GET.get("hints", "") != str(item.hints_used)
-        html = render_to_string("quiz/peer_candidate.html#peer-stage", context, request)
-        if context["new_item"]:
-            html += render_to_string(
-                "quiz/peer_candidate.html#peer-answer", {**context, "oob": True}, request
-            )
-    else:
-        # Only the notes, the hints and the matcher's reading are redrawn; the ticks and the rubric are the
-        # interviewer's own, on their screen already.
+        html = _candidate_live(request, context)
+    elif part == "reading":
         context["suggestions"] = peers.suggestions(item, ticks=[])
-        html = render_to_string("quiz/peer_interviewer.html#peer-live", context, request)
+        html = render_to_string("quiz/peer_interviewer.html#peer-reading", context, request)
         html += render_to_string("quiz/peer_interviewer.html#suggestions-oob", context, request)
+    else:  # the notes and the hints; the ticks and the rubric are the interviewer's own, on their screen
+        html = render_to_string("quiz/peer_interviewer.html#peer-live", context, request)
     response = HttpResponse(html)
     response["ETag"] = context["etag"]
     response["Cache-Control"] = "no-cache, private"
     return response
+
+
+POLLED_PARTS = {"live", "reading", "next"}
+
+
+def _candidate_live(request: HttpRequest, context: dict) -> str:
+    """The candidate's stage; with a new question, a new notes box too."""
+    item = context["item"]
+    context["new_item"] = request.GET.get("item", "") != str(item.pk)
+    context["new_hint"] = not context["new_item"] and request.GET.get("hints", "") != str(item.hints_used)
+    html = render_to_string("quiz/peer_candidate.html#peer-stage", context, request)
+    if context["new_item"]:
+        html += render_to_string("quiz/peer_candidate.html#peer-answer", {**context, "oob": True}, request)
+    return html
 
 
 def _results_next(request: HttpRequest, pk: int) -> HttpResponse:

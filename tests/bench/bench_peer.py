@@ -8,10 +8,12 @@
    quiz.middleware.PeerPollMiddleware before the session and the user are read: its one query is the version.)
 2. Under gunicorn (interview/gunicorn.conf.py, production settings): the question loop of bench_loop.py at a
    fixed rate alone, then the same loop while ``--pairs`` peer pairs (two screens each) poll once a second,
-   every candidate typing a line every ``--typing-every`` seconds (an autosave, then one full poll on each
-   side, the interviewer's running the matcher). The screens poll from processes of their own (browsers are
-   other machines), each having loaded its ETag first, unmeasured, as from the page it polls on. Goals: the
-   polls' p99 <= 50 ms; the loop's p99 with the pairs <= 1.5 x its p99 alone, measured in the same run.
+   every candidate typing a line every ``--typing-every`` seconds (an autosave, then one full poll of the
+   interviewer's notes), and each interviewer's checklist polling the matcher's reading every READING_EVERY
+   seconds (a full one, running the matcher, after a save). The screens poll from processes of their own
+   (browsers are other machines), each having loaded its ETag first, unmeasured, as from the page it polls
+   on. Goals: the polls' p99 <= 50 ms; the loop's p99 with the pairs <= 1.5 x its p99 alone, measured in the
+   same run.
 
     .venv/bin/python tests/bench/bench_peer.py [--pairs 100] [--seconds 30] [--markdown FILE]
 """
@@ -205,17 +207,17 @@ NO_ANSWER = common.Response(599, {}, b"", 0.0)  # no HTTP answer came back: coun
 class Screen:
     """One side of a pair: polls with the ETag of what it shows, as htmx does with the page's hx-headers."""
 
-    def __init__(self, client: Client, pk: int, query: str = ""):
-        self.client, self.url, self.etag = client, f"/peer/{pk}/poll/{query}", ""
+    def __init__(self, client: Client, pk: int, query: str = "", label: str = "GET poll"):
+        self.client, self.url, self.etag, self.label = client, f"/peer/{pk}/poll/{query}", "", label
 
     def poll(self) -> tuple[str, common.Response]:
         try:
             response = self.client.request("GET", self.url, htmx=True, headers={"If-None-Match": self.etag})
         except common.ConnectionFailed:
-            return "GET poll", NO_ANSWER
+            return self.label, NO_ANSWER
         if response.status == 200:
             self.etag = response.header("etag") or ""
-        return "GET poll", response
+        return self.label, response
 
 
 class Typist:
@@ -260,9 +262,13 @@ def under_gunicorn(args, tmp: Path) -> dict:
             Looper(c, random.Random(rng.random()))
             for c in signed_in_clients(server.port, loop_users, password)
         ]
-        screens, typists = [], []
+        screens, readers, typists = [], [], []
         for pk, item_pk, candidate, interviewer in pairs:
             screens.append(Screen(client_with_session(server.port, interviewer), pk))
+            # The interviewer's checklist polls the matcher's reading apart, every READING_EVERY seconds.
+            readers.append(
+                Screen(client_with_session(server.port, interviewer), pk, "?part=reading", "GET reading")
+            )
             screens.append(
                 Screen(client_with_session(server.port, candidate), pk, f"?item={item_pk}&hints=0")
             )
@@ -285,7 +291,7 @@ def under_gunicorn(args, tmp: Path) -> dict:
         children = [
             pollers.Process(
                 target=_poll_in_child,
-                args=(screens[i::POLLERS], typists[i::POLLERS], args, queue, ready),
+                args=(screens[i::POLLERS], readers[i::POLLERS], typists[i::POLLERS], args, queue, ready),
             )
             for i in range(POLLERS)
         ]
@@ -307,6 +313,7 @@ def under_gunicorn(args, tmp: Path) -> dict:
         results["loop_with_pairs"] = summarize(together["loop"])
         results["polls"] = summarize(together["polls"])
         results["saves"] = summarize(together.get("saves", {}))
+        results["readings"] = summarize(together.get("readings", {}))
     finally:
         server.stop()
     results["server_log"] = common.log_problems(server.log_text())
@@ -316,10 +323,13 @@ def under_gunicorn(args, tmp: Path) -> dict:
 POLLERS = 2  # processes the screens poll from
 
 
-def _poll_in_child(screens: list, typists: list, args, queue, ready) -> None:
+READING_EVERY = 5  # seconds: hx-trigger of #peer-reading in templates/quiz/peer_interviewer.html
+
+
+def _poll_in_child(screens: list, readers: list, typists: list, args, queue, ready) -> None:
     """One poller process: its screens each poll once a second, its candidates save now and then. Each
     screen first gets its ETag, unmeasured, as a browser does from the page it loads before it polls."""
-    for screen in screens:
+    for screen in screens + readers:
         screen.poll()
     ready.wait(timeout=300)
     began = _own_cpu()
@@ -330,6 +340,9 @@ def _poll_in_child(screens: list, typists: list, args, queue, ready) -> None:
 
     threads = [
         threading.Thread(target=run, args=("polls", [s.poll for s in screens], len(screens))),
+        threading.Thread(
+            target=run, args=("readings", [r.poll for r in readers], len(readers) / READING_EVERY)
+        ),
         threading.Thread(
             target=run, args=("saves", [t.save for t in typists], len(typists) / args.typing_every)
         ),
@@ -429,11 +442,16 @@ def markdown(r: dict, args) -> str:
     if "load" in r:
         load = r["load"]
         alone, together = _loop_p99(load["loop_alone"]), _loop_p99(load["loop_with_pairs"])
-        polls = load["polls"].get("GET poll", {"n": 0, "p50": 0, "p99": 0})
+        none = {"n": 0, "p50": 0, "p99": 0}
+        # The goal holds for every poll: the screens' and the interviewers' readings of the notes.
+        polls_p99 = max(
+            load["polls"].get("GET poll", none)["p99"], load["readings"].get("GET reading", none)["p99"]
+        )
         lines += [
             f"#### {args.pairs} pairs polling every second under gunicorn, {args.seconds:g} s each run",
             "",
-            f"{2 * args.pairs} screens, each polling once a second with its ETag; every candidate saves a "
+            f"{2 * args.pairs} screens, each polling once a second with its ETag, and each interviewer's "
+            f"reading of the notes every {READING_EVERY} s; every candidate saves a "
             f"line every {args.typing_every:g} s. The question loop runs at {args.rate:g} req/s beside them, "
             "and alone before.",
             "",
@@ -448,12 +466,13 @@ def markdown(r: dict, args) -> str:
                 lines.append(
                     f"| {kind} ({name}) | {s['n']} | {common.ms(s['p50'])} | {common.ms(s['p99'])} |"
                 )
-        for figures in (load["polls"], load["saves"]):
+        for figures in (load["polls"], load["readings"], load["saves"]):
             for kind, s in figures.items():
                 lines.append(f"| {kind} | {s['n']} | {common.ms(s['p50'])} | {common.ms(s['p99'])} |")
         lines += [
             "",
-            f"Goal: polls p99 <= 50 ms: {common.ms(polls['p99'])}, {_goal(0 < polls['p99'] <= 0.05)}. "
+            f"Goal: polls p99 <= 50 ms (the slower of the two kinds): {common.ms(polls_p99)}, "
+            f"{_goal(0 < polls_p99 <= 0.05)}. "
             f"Goal: the loop's p99 (its slowest step) with the pairs <= 1.5 x alone: {common.ms(together)} / "
             f"{common.ms(alone)} = {_ratio(together, alone)}, {_goal(alone and together / alone <= 1.5)}. "
             f"Server log: {', '.join(f'{k}: {v}' for k, v in load['server_log'].items())}.",
