@@ -269,6 +269,8 @@ TRAINED = {
     ),
     "(d2) logistic regression, no embedding": ("rules", "overlap", "contradicted", "salad"),
     "(d3) logistic regression + answer length": FEATURES,
+    # Only cues that should rise with coverage: it cannot learn "more of the point's words, less covered".
+    "(d4) logistic regression, rules + cosine": ("rules", "cos", "contradicted", "salad"),
 }
 
 
