@@ -134,6 +134,42 @@ def test_a_prompt_asking_how_the_term_works_is_about_it(make_question):
     assert found("canary release")[0] == "How does a canary release work for a new model version?"
 
 
+def test_an_inflection_the_stemmer_cuts_differently_finds_the_other(make_question):
+    # Snowball cuts "-ance" from "imbalance" ("imbal") but not from "imbalanced" ("imbalanc").
+    make_question(prompt_md="How do you handle class imbalance?", answer_md="Reweight or resample.")
+    make_question(prompt_md="Why is a balanced split useful?", answer_md="Equal shares.")
+    make_question(prompt_md="What is a class?", answer_md="A label.")
+    rebuild_vocabulary()
+    assert found("imbalanced classes")[0] == "How do you handle class imbalance?"
+    make_question(prompt_md="Why are imbalanced data sets hard?", answer_md="Few positives.")
+    rebuild_vocabulary()
+    both = {"How do you handle class imbalance?", "Why are imbalanced data sets hard?"}
+    assert set(found("imbalance")) == both
+    # A word that is another word less an ending is not an inflection of it: "news" is not "new".
+    make_question(prompt_md="What is new in this release?", answer_md="Faster.")
+    make_question(prompt_md="How do you rank a news feed?", answer_md="By engagement.")
+    rebuild_vocabulary()
+    assert found("news") == ["How do you rank a news feed?"]
+
+
+def test_a_prompt_asking_what_the_term_measures_is_about_it(make_question):
+    make_question(prompt_md="How do you compute ROC AUC from scores?", answer_md="Rank statistic.")
+    make_question(prompt_md="When would ROC AUC mislead?", answer_md="Rare positives.")
+    make_question(
+        prompt_md="What does ROC AUC measure, what is its probabilistic reading, and when does it mislead?",
+        answer_md="The chance a positive outranks a negative.",
+    )
+    assert found("roc auc")[0].startswith("What does ROC AUC measure")
+
+
+def test_the_question_asking_what_the_term_is_outranks_one_that_only_says_more_words_together(make_question):
+    # Both prompts say every word; the second says "lora fine" side by side too, but only the first asks
+    # what LoRA is.
+    make_question(prompt_md="What is LoRA, and why is it popular for fine-tuning?", answer_md="Low rank.")
+    make_question(prompt_md="How would you serve 100 LoRA fine-tunes of one base model?", answer_md="Swap.")
+    assert found("lora fine tuning")[0] == "What is LoRA, and why is it popular for fine-tuning?"
+
+
 def test_words_typed_together_rank_the_prompt_saying_them_together_first(make_question):
     make_question(prompt_md="Why is the error of the mean squared?", answer_md="Its variance.")
     make_question(prompt_md="Why is mean squared error sensitive to outliers?", answer_md="It squares.")

@@ -21,7 +21,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from rapidfuzz.distance import Levenshtein
 
-from quiz.search.analysis import STOPWORDS, query_compounds, token_terms, words
+from quiz.search.analysis import STOPWORDS, other_forms, query_compounds, token_terms, words
 from quiz.search.analysis import terms as analysed
 from quiz.search.vocabulary import abbreviations, concepts, spelled_out
 
@@ -44,6 +44,8 @@ class Clause:
 
     typed: str
     alternatives: list[Phrase]
+    # The word's other inflections ("imbalance" for "imbalanced"): ways of saying it once the bank uses them.
+    forms: list[Phrase] = field(default_factory=list)
 
 
 @dataclass
@@ -88,7 +90,7 @@ def _word_clause(token: str) -> Clause:
         return Clause(token, [tuple(terms[:-1]), (terms[-1],)])
     alternatives = [(terms[0],)]
     alternatives += [phrase for phrase in abbreviations().get(terms[0], ()) if phrase not in alternatives]
-    return Clause(token, alternatives)
+    return Clause(token, alternatives, [(form,) for form in other_forms(token)])
 
 
 def _join_compounds(clauses: list[Clause], typed: str) -> list[Clause]:
@@ -147,7 +149,7 @@ def _vocabulary(clauses: list[Clause]) -> dict[str, tuple[str, int]]:
     """term -> (the word people write for it, how many questions use it), for every term of ``clauses``."""
     from quiz.models import SearchTerm
 
-    terms = {term for clause in clauses for phrase in clause.alternatives for term in phrase}
+    terms = {term for clause in clauses for phrase in clause.alternatives + clause.forms for term in phrase}
     rows = SearchTerm.objects.filter(term__in=terms).values_list("term", "word", "questions")
     return {term: (word, count) for term, word, count in rows}
 
@@ -237,6 +239,8 @@ def search(text: str, within=None) -> SearchResult:
     if not wanted:
         return SearchResult()
     known = _vocabulary(wanted)
+    for clause in wanted:
+        clause.alternatives += [form for form in clause.forms if form[0] in known]
     corrections = _correct(wanted, known)
     suggestion = ""
     if corrections:
@@ -290,8 +294,9 @@ def _says(padded: str, phrase: Phrase) -> bool:
     return f" {' '.join(phrase)} " in padded
 
 
-# A prompt asking what something is or how it works ("What is regularization …?", "Explain dropout", "Walk
-# through the RLHF pipeline", "How does a canary release work?"): the question about it.
+# A prompt asking what something is, how it works or what it measures ("What is regularization …?",
+# "Explain dropout", "Walk through the RLHF pipeline", "How does a canary release work?", "What does ROC AUC
+# measure?"): the question about it.
 _DEFINING = (
     re.compile(
         r"\s*(?:what\s+(?:is|are)(?:\s+meant\s+by)?|what\s+do\s+you\s+(?:mean|understand)\s+by|explain"
@@ -300,6 +305,11 @@ _DEFINING = (
     ),
     re.compile(
         r"\s*how\s+(?:does|do|is|are)\s+(?:(?:a|an|the)\s+)?(?P<subject>[^,.?]*?)\s+work\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\s*what\s+(?:does|do)\s+(?:(?:a|an|the)\s+)?(?P<subject>[^,.?]*?)\s+"
+        r"(?:measure|mean|represent|capture|estimate|tell\s+you)\b",
         re.IGNORECASE,
     ),
 )
@@ -359,7 +369,9 @@ def _rank(db: str, candidates, wanted: list[Clause], groups, every: set[int], co
         defines = _defined(prompt_md) in terms
         weight = -round(weight, 6)
         return (
-            *(pk not in every, -sum(anywhere), -sum(in_prompt), -together),
+            # Asking what the term is counts as much as one more pair of words said together: "What is
+            # LoRA, and why is it popular for fine-tuning?" before "… serve 100 LoRA fine-tunes …".
+            *(pk not in every, -sum(anywhere), -sum(in_prompt), -together - defines),
             *(weight, not defines, -focus, position[pk]),
         )
 
