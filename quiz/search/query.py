@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import connections, models
-from django.db.models import Case, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from rapidfuzz.distance import Levenshtein
@@ -251,7 +250,7 @@ def search(text: str, within=None) -> SearchResult:
     # match), so past RANKED_IN_FULL matches the database ranks only the questions whose prompt matches (where
     # the question a person wants states the words), and only the first RERANKED; the rest follow in id order.
     sql, params = engine(wanted, excluded, every=False)
-    matching = _ids(db, sql, params)
+    matching = _matches(db, sql, params)
     if not matching:
         return SearchResult(suggestion=suggestion)
     prompt_only = len(matching) > RANKED_IN_FULL
@@ -261,7 +260,7 @@ def search(text: str, within=None) -> SearchResult:
         Clause(" ".join(wanted[i].typed for i in group), [p for i in group for p in wanted[i].alternatives])
         for group in groups
     ]
-    every = set(_ids(db, *engine(merged, excluded, every=True))) if len(merged) > 1 else set(matching)
+    every = set(_matches(db, *engine(merged, excluded, every=True))) if len(merged) > 1 else set(matching)
     # The filters run over the matches alone, and no filter at all reads only the retired questions' index:
     # checking every match against the questions' rows (long texts) costs more than the search itself.
     if within is None:
@@ -272,11 +271,13 @@ def search(text: str, within=None) -> SearchResult:
         found = RawSQL(sql, params)  # noqa: S611 - our own SQL; the user's words are a parameter
         allowed = set(within.order_by().filter(pk__in=found).values_list("pk", flat=True))
     every &= allowed
-    first = dict.fromkeys(pk for pk in best if pk in every)
-    first |= dict.fromkeys(pk for pk in matching if pk in every)
-    first |= dict.fromkeys(pk for pk in best if pk in allowed)
-    first |= dict.fromkeys(pk for pk in matching if pk in allowed)
-    candidates = list(first)
+    # Those holding every word first, the database's best of each kind before the rest in id order. Lists,
+    # not one dict grown four times: a common word matches 8,000 questions at 10,000.
+    ranked_first = set(best)
+    candidates = [pk for pk in best if pk in every]
+    candidates += [pk for pk in matching if pk in every and pk not in ranked_first]
+    candidates += [pk for pk in best if pk in allowed and pk not in every]
+    candidates += [pk for pk in matching if pk in allowed and pk not in every and pk not in ranked_first]
     counts = {term: count for term, (_, count) in known.items()}
     ranked = _rank(db, candidates, wanted, groups, every, counts)
     marked = frozenset(term for clause in wanted for phrase in clause.alternatives for term in phrase)
@@ -289,9 +290,21 @@ def _ids(db: str, sql: str, params: list) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _says(padded: str, phrase: Phrase) -> bool:
-    """Whether the terms of ``padded`` (space-separated, a space at both ends) hold ``phrase`` in order."""
-    return f" {' '.join(phrase)} " in padded
+def _matches(db: str, sql: str, params: list) -> list[int]:
+    """The ids of an unranked match, in id order."""
+    if connections[db].vendor != "postgresql":
+        return _ids(db, sql, params)
+    # One array, not a row per id: for a common word's 8,000 matches at 10,000 questions, 10 ms instead of 18.
+    sql = f"SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM ({sql}) AS found(id)"  # noqa: S608
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def _padded(phrase: Phrase) -> str:
+    """``phrase`` as it is found in analysed text padded with spaces: ``_padded(p) in f" {terms} "`` is
+    whether the terms hold the phrase in order."""
+    return f" {' '.join(phrase)} "
 
 
 # A prompt asking what something is, how it works or what it measures ("What is regularization …?",
@@ -330,13 +343,19 @@ def _rank(db: str, candidates, wanted: list[Clause], groups, every: set[int], co
     from quiz.models import Question
 
     top = candidates[:RERANKED]
+    if not top:
+        return []
     # A question holding every word holds each somewhere: only the others' (long) answers are read.
     others = [pk for pk in top if pk not in every]
-    answer = Value("")
-    if others:
-        answer = Case(When(pk__in=others, then="search_answer"), default=answer, output_field=TextField())
-    found = Question.objects.using(db).filter(pk__in=top)
-    found = found.values_list("pk", "search_prompt", "prompt_md", answer)
+    # Raw SQL: the same query built by the ORM (an IN and a CASE of up to 100 ids each) took 7 ms, 2 here.
+    answer = f"CASE WHEN id IN ({', '.join(['%s'] * len(others))}) THEN search_answer ELSE '' END"
+    sql = (
+        f"SELECT id, search_prompt, prompt_md, {answer if others else "''"} "  # noqa: S608 - placeholders only
+        f"FROM {Question._meta.db_table} WHERE id IN ({', '.join(['%s'] * len(top))})"
+    )
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, [*others, *top])
+        found = cursor.fetchall()
     rows = {pk: (f" {prompt} ", f" {said} ", md) for pk, prompt, md, said in found}
     total = max(counts.values(), default=1) + 1
     position = {pk: i for i, pk in enumerate(candidates)}
@@ -344,24 +363,27 @@ def _rank(db: str, candidates, wanted: list[Clause], groups, every: set[int], co
     joined = set(spelled_out().values())
     group_of = {i: g for g, group in enumerate(groups) for i in group}
     rarity = [{p: _idf(p, counts, total) for p in clause.alternatives} for clause in wanted]
+    # What each way of saying a clause looks like in the analysed texts, built once for all candidates.
+    said_as = [[(_padded(p), r) for p, r in clause.items()] for clause in rarity]
+    # Words typed side by side that a prompt also says side by side, in order ("feature scaling").
+    pairs = [
+        [_padded(a + b) for a in first.alternatives for b in then.alternatives]
+        for first, then in itertools.pairwise(wanted)
+    ]
 
     def key(pk: int):
         prompt, answer, prompt_md = rows.get(pk, ("  ", "  ", ""))
         # Per clause, how rare the rarest way of saying it that the prompt uses (the word typed before the
         # bank's commoner spelling of it); 0 when the prompt does not say it.
-        said_rarity = [max((r for p, r in c.items() if _says(prompt, p)), default=0) for c in rarity]
+        said_rarity = [max((r for text, r in ways if text in prompt), default=0) for ways in said_as]
         in_prompt = [r > 0 for r in said_rarity]
         there = [
-            said or pk in every or any(_says(answer, p) for p in c.alternatives)
-            for said, c in zip(in_prompt, wanted, strict=True)
+            said or pk in every or any(text in answer for text, _ in ways)
+            for said, ways in zip(in_prompt, said_as, strict=True)
         ]
         anywhere = [any(there[i] for i in group) for group in groups]
         there = [anywhere[group_of[i]] for i in range(len(wanted))]
-        # Words typed side by side that the prompt also says side by side, in order ("feature scaling").
-        together = sum(
-            any(_says(prompt, a + b) for a in first.alternatives for b in then.alternatives)
-            for first, then in itertools.pairwise(wanted)
-        )
+        together = sum(any(text in prompt for text in pair) for pair in pairs)
         found = zip(rarity, said_rarity, there, strict=True)
         weight = sum(3 * said or max(r.values()) for r, said, held in found if held)
         content = [t for t in prompt.split() if t not in STOPWORDS and t not in joined] or [""]
@@ -431,7 +453,7 @@ def _postgresql(wanted, excluded, every: bool, ranked=(), prompt_only=False) -> 
     if excluded:
         query = f"({query}) & !({_tsquery(excluded, '|')})"
     if not ranked:
-        return "SELECT id FROM quiz_question_matches(to_tsquery('simple', %s)) AS id ORDER BY id", [query]
+        return "SELECT id FROM quiz_question_matches(to_tsquery('simple', %s)) AS id", [query]
     if prompt_only:
         return _RANKED_BY_PROMPT, [query]
     return _RANKED, [query, list(ranked)]
