@@ -96,6 +96,18 @@ def test_a_typo_is_compared_as_typed_not_only_as_stemmed(make_question):
     assert found("hallucinaton") == ["What is hallucination in an LLM product?"]
 
 
+def test_a_hyphenated_word_typed_joined_is_no_typo(make_question):
+    # The index holds "warm-up" joined as well; the vocabulary behind "did you mean" must know it too, or
+    # "warmup" is corrected to "warm".
+    make_question(prompt_md="Why do transformers need learning-rate warm-up?", answer_md="Early steps.")
+    for n in range(6):
+        make_question(prompt_md=f"What is a warm start {n}?", answer_md="Begin from old weights.")
+    rebuild_vocabulary()
+    result = search("warmup")
+    assert result.suggestion == ""
+    assert found("warmup") == ["Why do transformers need learning-rate warm-up?"]
+
+
 def test_every_word_above_some_and_the_prompt_above_the_answer(make_question):
     make_question(prompt_md="Compare Adam with RMSProp.", answer_md="Both adapt; gradient descent too.")
     make_question(prompt_md="What is gradient descent?", answer_md="Step against the gradient.")

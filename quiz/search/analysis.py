@@ -155,6 +155,11 @@ def compounds(text: str) -> list[str]:
     return [joined(parts) for parts in _compound_parts(text)]
 
 
+def hyphenated(text: str) -> list[tuple[str, str]]:
+    """The words of ``text`` written with hyphens as (the word as written, its term from ``compounds``)."""
+    return [("-".join(parts), joined(parts)) for parts in _compound_parts(text)]
+
+
 def query_compounds(text: str) -> dict[tuple[str, ...], str]:
     """A query's words written with hyphens: the words' terms in order -> the term of the word joined."""
     found = {}

@@ -10,7 +10,7 @@ rebuilt after each content load or bank import.
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from quiz.search.analysis import compounds, terms, token_terms, words
+from quiz.search.analysis import compounds, hyphenated, terms, token_terms, words
 from quiz.search.vocabulary import spelled_out
 
 
@@ -43,11 +43,17 @@ def vocabulary_rows(questions: Iterable[tuple[str, str, str]]) -> list[tuple[str
     written: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for texts in questions:
         seen = set()
-        for token in words(" ".join(texts)):
+        text = " ".join(texts)
+        for token in words(text):
             found = token_terms(token)
             seen.update(found)
             if len(found) == 1 and token.isalpha():
                 written[found[0]][token] += 1
+        # The index holds a hyphenated word joined too ("warm-up" as "warmup"): a word the bank uses, so
+        # "warmup" is no typo of "warm".
+        for word, term in hyphenated(text):
+            seen.add(term)
+            written[term][word] += 1
         used.update(seen)
     return [
         (term, (written[term].most_common(1)[0][0] if written[term] else term)[:100], count)
