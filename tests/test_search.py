@@ -46,6 +46,27 @@ def test_abbreviations_find_what_they_stand_for_and_back(make_question):
     assert found("principal component analysis") == ["Explain PCA."]
 
 
+def test_an_abbreviation_the_bank_spells_out_finds_the_questions_saying_it_in_full(make_question):
+    # No shared vocabulary entry for these: the bank defines them in brackets, and the vocabulary learns it.
+    make_question(
+        prompt_md="When is a staged rollout enough?",
+        answer_md="Compare regions with difference-in-differences (DiD); check the SRM first.",
+    )
+    make_question(prompt_md="Explain difference-in-differences with an example.", answer_md="Two groups.")
+    make_question(prompt_md="How did you store memory in the agent?", answer_md="In a vector store (FAISS).")
+    make_question(prompt_md="What is a sample ratio mismatch (SRM)?", answer_md="Unequal arms.")
+    make_question(prompt_md="Why alert early on a sample ratio mismatch?", answer_md="Broken assignment.")
+    rebuild_vocabulary()
+    assert found("DiD")[0] == "Explain difference-in-differences with an example."
+    assert set(found("srm")) >= {
+        "What is a sample ratio mismatch (SRM)?",
+        "Why alert early on a sample ratio mismatch?",
+    }
+    # A name in brackets that is not the initials of the words before it abbreviates nothing.
+    assert SearchTerm.objects.get(term="faiss").stands_for == ""
+    assert SearchTerm.objects.get(term="did").stands_for == "differenceindiffer"
+
+
 def test_a_spelled_out_abbreviation_is_read_from_the_index_alone(make_question):
     # A phrase makes PostgreSQL read each candidate's whole vector to check positions (43 ms at 10,000
     # questions for "log loss vs mse"); the index holds the spelled-out phrase as one term instead.

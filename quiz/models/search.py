@@ -8,6 +8,8 @@ class SearchTerm(models.Model):
     term = models.CharField(max_length=100, unique=True)
     word = models.CharField(max_length=100)
     questions = models.PositiveIntegerField()
+    # For an abbreviation the questions spell out ("DiD"): the terms of what it stands for, "|" between two.
+    stands_for = models.CharField(max_length=300, blank=True, default="")
 
     def __str__(self) -> str:
         return self.word

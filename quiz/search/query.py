@@ -144,13 +144,16 @@ def _same_things(clauses: list[Clause]) -> list[list[int]]:
     return groups
 
 
-def _vocabulary(clauses: list[Clause]) -> dict[str, tuple[str, int]]:
-    """term -> (the word people write for it, how many questions use it), for every term of ``clauses``."""
+def _vocabulary(clauses: list[Clause]) -> tuple[dict[str, tuple[str, int]], dict[str, list[Phrase]]]:
+    """term -> (the word people write for it, how many questions use it), for every term of ``clauses``; and
+    term -> what it stands for, for the abbreviations among them that the bank spells out."""
     from quiz.models import SearchTerm
 
     terms = {term for clause in clauses for phrase in clause.alternatives + clause.forms for term in phrase}
-    rows = SearchTerm.objects.filter(term__in=terms).values_list("term", "word", "questions")
-    return {term: (word, count) for term, word, count in rows}
+    rows = SearchTerm.objects.filter(term__in=terms).values_list("term", "word", "questions", "stands_for")
+    known = {term: (word, count) for term, word, count, _ in rows}
+    defined = {term: [tuple(p.split()) for p in stands.split("|")] for term, _, _, stands in rows if stands}
+    return known, defined
 
 
 def _correct(clauses: list[Clause], known: dict[str, tuple[str, int]]) -> dict[str, str]:
@@ -237,9 +240,14 @@ def search(text: str, within=None) -> SearchResult:
     wanted, excluded = parse(text)
     if not wanted:
         return SearchResult()
-    known = _vocabulary(wanted)
+    known, defined = _vocabulary(wanted)
     for clause in wanted:
         clause.alternatives += [form for form in clause.forms if form[0] in known]
+        # An abbreviation the bank spells out somewhere ("difference-in-differences (DiD)") finds the
+        # questions that only spell it out.
+        said = clause.alternatives[0]
+        if len(said) == 1:
+            clause.alternatives += [p for p in defined.get(said[0], ()) if p not in clause.alternatives]
     corrections = _correct(wanted, known)
     suggestion = ""
     if corrections:
