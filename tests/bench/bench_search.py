@@ -8,9 +8,8 @@ bundled banks loaded: the top-3 hit rate of the labelled queries in tests/data/s
 each tests/data/search_queries_*.toml beside it, reported apart: fresh, round3, round4 held out), then the
 server time of one query (``quiz.search.query.search``, in-process) over the labelled queries, first on the
 bundled banks and then with the bank grown to ``--questions`` questions (copies of the real ones with their
-texts mixed). The
-baseline measured in the same run is what search did before (every word as ``icontains`` on the prompt and
-the answer, unranked). Nothing is asserted: this is a measurement.
+texts mixed). The baseline measured in the same run is what search did before (every word as ``icontains`` on
+the prompt and the answer, unranked). Nothing is asserted: this is a measurement.
 """
 
 import argparse
