@@ -46,6 +46,32 @@ def test_abbreviations_find_what_they_stand_for_and_back(make_question):
     assert found("principal component analysis") == ["Explain PCA."]
 
 
+def test_an_abbreviation_the_bank_spells_out_finds_the_questions_saying_it_in_full(make_question):
+    # No shared vocabulary entry for these: the bank defines them in brackets, and the vocabulary learns it.
+    make_question(
+        prompt_md="When is a staged rollout enough?",
+        answer_md="Compare regions with difference-in-differences (DiD); check the SRM first.",
+    )
+    make_question(prompt_md="Explain difference-in-differences with an example.", answer_md="Two groups.")
+    make_question(prompt_md="How did you store memory in the agent?", answer_md="In a vector store (FAISS).")
+    make_question(prompt_md="What is a sample ratio mismatch (SRM)?", answer_md="Unequal arms.")
+    make_question(prompt_md="Why alert early on a sample ratio mismatch?", answer_md="Broken assignment.")
+    rebuild_vocabulary()
+    assert found("DiD")[0] == "Explain difference-in-differences with an example."
+    with CaptureQueriesContext(connection) as queries:
+        assert set(found("srm")) >= {
+            "What is a sample ratio mismatch (SRM)?",
+            "Why alert early on a sample ratio mismatch?",
+        }
+    # Its words are matched as words, not as a phrase: PostgreSQL would re-read every candidate's whole vector
+    # to check positions (18 ms for one query at 10,000 questions); the order still reads the prompts.
+    sent = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "sampl <-> ratio" not in sent and '"sampl ratio mismatch"' not in sent
+    # A name in brackets that is not the initials of the words before it abbreviates nothing.
+    assert SearchTerm.objects.get(term="faiss").stands_for == ""
+    assert SearchTerm.objects.get(term="did").stands_for == "differenceindiffer"
+
+
 def test_a_spelled_out_abbreviation_is_read_from_the_index_alone(make_question):
     # A phrase makes PostgreSQL read each candidate's whole vector to check positions (43 ms at 10,000
     # questions for "log loss vs mse"); the index holds the spelled-out phrase as one term instead.
@@ -96,6 +122,18 @@ def test_a_typo_is_compared_as_typed_not_only_as_stemmed(make_question):
     assert found("hallucinaton") == ["What is hallucination in an LLM product?"]
 
 
+def test_a_hyphenated_word_typed_joined_is_no_typo(make_question):
+    # The index holds "warm-up" joined as well; the vocabulary behind "did you mean" must know it too, or
+    # "warmup" is corrected to "warm".
+    make_question(prompt_md="Why do transformers need learning-rate warm-up?", answer_md="Early steps.")
+    for n in range(6):
+        make_question(prompt_md=f"What is a warm start {n}?", answer_md="Begin from old weights.")
+    rebuild_vocabulary()
+    result = search("warmup")
+    assert result.suggestion == ""
+    assert found("warmup") == ["Why do transformers need learning-rate warm-up?"]
+
+
 def test_every_word_above_some_and_the_prompt_above_the_answer(make_question):
     make_question(prompt_md="Compare Adam with RMSProp.", answer_md="Both adapt; gradient descent too.")
     make_question(prompt_md="What is gradient descent?", answer_md="Step against the gradient.")
@@ -132,6 +170,42 @@ def test_a_prompt_asking_how_the_term_works_is_about_it(make_question):
     make_question(prompt_md="How does a canary release work for a new model version?", answer_md="…")
     assert found("rlhf")[0] == "Walk through the RLHF pipeline: reward model, policy, KL penalty."
     assert found("canary release")[0] == "How does a canary release work for a new model version?"
+
+
+def test_an_inflection_the_stemmer_cuts_differently_finds_the_other(make_question):
+    # Snowball cuts "-ance" from "imbalance" ("imbal") but not from "imbalanced" ("imbalanc").
+    make_question(prompt_md="How do you handle class imbalance?", answer_md="Reweight or resample.")
+    make_question(prompt_md="Why is a balanced split useful?", answer_md="Equal shares.")
+    make_question(prompt_md="What is a class?", answer_md="A label.")
+    rebuild_vocabulary()
+    assert found("imbalanced classes")[0] == "How do you handle class imbalance?"
+    make_question(prompt_md="Why are imbalanced data sets hard?", answer_md="Few positives.")
+    rebuild_vocabulary()
+    both = {"How do you handle class imbalance?", "Why are imbalanced data sets hard?"}
+    assert set(found("imbalance")) == both
+    # A word that is another word less an ending is not an inflection of it: "news" is not "new".
+    make_question(prompt_md="What is new in this release?", answer_md="Faster.")
+    make_question(prompt_md="How do you rank a news feed?", answer_md="By engagement.")
+    rebuild_vocabulary()
+    assert found("news") == ["How do you rank a news feed?"]
+
+
+def test_a_prompt_asking_what_the_term_measures_is_about_it(make_question):
+    make_question(prompt_md="How do you compute ROC AUC from scores?", answer_md="Rank statistic.")
+    make_question(prompt_md="When would ROC AUC mislead?", answer_md="Rare positives.")
+    make_question(
+        prompt_md="What does ROC AUC measure, what is its probabilistic reading, and when does it mislead?",
+        answer_md="The chance a positive outranks a negative.",
+    )
+    assert found("roc auc")[0].startswith("What does ROC AUC measure")
+
+
+def test_the_question_asking_what_the_term_is_outranks_one_that_only_says_more_words_together(make_question):
+    # Both prompts say every word; the second says "lora fine" side by side too, but only the first asks
+    # what LoRA is.
+    make_question(prompt_md="What is LoRA, and why is it popular for fine-tuning?", answer_md="Low rank.")
+    make_question(prompt_md="How would you serve 100 LoRA fine-tunes of one base model?", answer_md="Swap.")
+    assert found("lora fine tuning")[0] == "What is LoRA, and why is it popular for fine-tuning?"
 
 
 def test_words_typed_together_rank_the_prompt_saying_them_together_first(make_question):
@@ -214,21 +288,26 @@ def test_any_text_in_the_box_is_a_search_never_an_error(client_in, make_question
 
 
 def test_the_bundled_banks_find_what_a_person_means(db):
-    """The labelled queries (tests/data/search_queries.toml, and the round written after the ranking was
-    tuned on it: search_queries_round3.toml) over the bundled banks: the question wanted is in the top 3 for
-    at least 90% of each. The vocabulary is built by the load, never by a page view."""
+    """The labelled queries the ranking was tuned on (tests/data/search_queries.toml, round3 and fresh;
+    round4 stays held out, measured by tests/bench/bench_search.py only) over the bundled banks: a question
+    wanted is in the top 3 for at least 90% of each. The vocabulary is built by the load, never by a page
+    view."""
     call_command("load_content", verbosity=0)
     terms = SearchTerm.objects.count()
     assert terms > 1000
-    keys = dict(Question.objects.values_list("pk", "key"))
-    for path in (QUERIES, QUERIES.with_name("search_queries_round3.toml")):
-        queries = tomllib.loads(path.read_text())["query"]
-        misses = [
-            query["text"]
-            for query in queries
-            if not any(keys[pk].startswith(tuple(query["want"])) for pk in search(query["text"]).ids[:3])
-        ]
-        assert len(misses) <= len(queries) // 10, (path.name, misses)
+    rows = {
+        pk: (key, prompt.strip())
+        for pk, key, prompt in Question.objects.values_list("pk", "key", "prompt_md")
+    }
+    for name in ("search_queries.toml", "search_queries_round3.toml", "search_queries_fresh.toml"):
+        queries = tomllib.loads(QUERIES.with_name(name).read_text())["query"]
+        misses = []
+        for query in queries:
+            keys, prompts = tuple(query.get("want", ())), set(query.get("want_prompts", ()))
+            top = [rows[pk] for pk in search(query["text"]).ids[:3]]
+            if not any((keys and key.startswith(keys)) or prompt in prompts for key, prompt in top):
+                misses.append(query["text"])
+        assert len(misses) <= len(queries) // 10, (name, misses)
     assert SearchTerm.objects.count() == terms
 
 

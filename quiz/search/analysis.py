@@ -103,6 +103,33 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(word)
 
 
+def other_forms(word: str) -> list[str]:
+    """The terms of a word's other inflections where the stemmer gives them another stem: Snowball cuts
+    "-ance" and "-ence" only from the bare word, so "imbalanced" is "imbalanc" and "imbalance" "imbal".
+    Only stems one of which begins the other (and of four letters at least) count: "news" is not "new"."""
+    if not word.isalpha() or word in STOPWORDS:
+        return []
+    if word.endswith("ed"):
+        forms = [word[:-1], word[:-2]]
+    elif word.endswith("ing"):
+        forms = [word[:-3], word[:-3] + "e"]
+    elif word.endswith("es"):
+        forms = [word[:-1], word[:-2]]
+    elif word.endswith("s") and not word.endswith("ss"):
+        forms = [word[:-1]]
+    else:
+        forms = [word + "s", word + ("d" if word.endswith("e") else "ed")]
+        forms += [(word[:-1] if word.endswith("e") else word) + "ing"]
+    mine = stem(word)
+    found = []
+    for form in forms:
+        other = stem(form)
+        shorter, longer = sorted((mine, other), key=len)
+        if other != mine and len(shorter) >= 4 and longer.startswith(shorter) and other not in found:
+            found.append(other)
+    return found
+
+
 def words(text: str) -> list[str]:
     """The words of ``text`` as a reader sees them (lower case, accents folded), code names kept whole."""
     return _TOKEN_RE.findall(_ascii_lower(text))
@@ -126,6 +153,11 @@ def compounds(text: str) -> list[str]:
     """The words of ``text`` written with hyphens, each as the term of the word written joined ("multi-class"
     gives "multiclass"): the index holds them after the terms, so "multiclass" finds "multi-class"."""
     return [joined(parts) for parts in _compound_parts(text)]
+
+
+def hyphenated(text: str) -> list[tuple[str, str]]:
+    """The words of ``text`` written with hyphens as (the word as written, its term from ``compounds``)."""
+    return [("-".join(parts), joined(parts)) for parts in _compound_parts(text)]
 
 
 def query_compounds(text: str) -> dict[tuple[str, ...], str]:

@@ -10,8 +10,8 @@ rebuilt after each content load or bank import.
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from quiz.search.analysis import compounds, terms, token_terms, words
-from quiz.search.vocabulary import spelled_out
+from quiz.search.analysis import compounds, hyphenated, terms, token_terms, words
+from quiz.search.vocabulary import defined_abbreviations, spelled_out
 
 
 def search_fields(prompt_md: str, answer_md: str, group_title: str = "") -> dict[str, str]:
@@ -39,18 +39,38 @@ def _indexed(text: str) -> str:
 def vocabulary_rows(questions: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, int]]:
     """(term, the word people write for it, how many questions use it) for questions' (group title, prompt,
     answer) markdown."""
+    return [(term, word, count) for term, word, count, _ in vocabulary_table(questions)]
+
+
+def vocabulary_table(questions: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, int, str]]:
+    """``vocabulary_rows`` and, for an abbreviation the questions spell out ("difference-in-differences
+    (DiD)", ``defined_abbreviations``), what it stands for: each phrase's terms, "|" between phrases."""
     used: Counter[str] = Counter()
     written: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    stands_for: defaultdict[str, dict[str, None]] = defaultdict(dict)
     for texts in questions:
         seen = set()
-        for token in words(" ".join(texts)):
+        text = " ".join(texts)
+        for token in words(text):
             found = token_terms(token)
             seen.update(found)
             if len(found) == 1 and token.isalpha():
                 written[found[0]][token] += 1
+        # The index holds a hyphenated word joined too ("warm-up" as "warmup"): a word the bank uses, so
+        # "warmup" is no typo of "warm".
+        for word, term in hyphenated(text):
+            seen.add(term)
+            written[term][word] += 1
+        for term, phrase in defined_abbreviations(text):
+            stands_for[term][" ".join(phrase)] = None
         used.update(seen)
     return [
-        (term, (written[term].most_common(1)[0][0] if written[term] else term)[:100], count)
+        (
+            term,
+            (written[term].most_common(1)[0][0] if written[term] else term)[:100],
+            count,
+            "|".join(stands_for.get(term, ()))[:300],
+        )
         for term, count in used.items()
         if len(term) <= 100
     ]
@@ -62,11 +82,15 @@ def rebuild_vocabulary() -> int:
     from quiz.models import Question, SearchTerm
 
     texts = Question.objects.active().values_list("group_title", "prompt_md", "answer_md")
-    rows = vocabulary_rows(texts.iterator(chunk_size=500))
-    if set(SearchTerm.objects.values_list("term", "word", "questions")) == set(rows):
+    rows = vocabulary_table(texts.iterator(chunk_size=500))
+    if set(SearchTerm.objects.values_list("term", "word", "questions", "stands_for")) == set(rows):
         return len(rows)  # a reload that changed no wording writes nothing
     SearchTerm.objects.all().delete()
     SearchTerm.objects.bulk_create(
-        (SearchTerm(term=term, word=word, questions=count) for term, word, count in rows), batch_size=2000
+        (
+            SearchTerm(term=term, word=word, questions=count, stands_for=stands_for)
+            for term, word, count, stands_for in rows
+        ),
+        batch_size=2000,
     )
     return len(rows)

@@ -5,10 +5,11 @@ there); search only takes the pairs where one phrase is the other's initials ("s
 descent", "auc" and "area under the curve"), which mean the same thing to anyone searching.
 """
 
+import re
 from functools import lru_cache
 
 from quiz.feedback.vocabulary import CONCEPTS
-from quiz.search.analysis import STOPWORDS, stem
+from quiz.search.analysis import STOPWORDS, joined, stem, terms
 
 Phrase = tuple[str, ...]
 
@@ -56,3 +57,39 @@ def concepts() -> dict[str, frozenset[str]]:
             if len(words) == 1 and words[0] not in STOPWORDS:
                 found.setdefault(stem(words[0]), set()).add(concept)
     return {term: frozenset(names) for term, names in found.items()}
+
+
+# An abbreviation a text defines: words, then the abbreviation in brackets, "difference-in-differences (DiD)",
+# "sample ratio mismatch (SRM)". Two capitals at least, so "(e.g.)" or "(see below)" are not abbreviations.
+_DEFINED_RE = re.compile(r"([A-Za-z0-9][A-Za-z0-9 -]{0,120}?)\s*\(([A-Za-z][A-Za-z0-9]{1,7}?)s?\)")
+_WORD_RE = re.compile(r"[A-Za-z0-9]+")
+
+
+def defined_abbreviations(text: str) -> list[tuple[str, Phrase]]:
+    """The abbreviations ``text`` spells out, each as (its term, the terms of the words it stands for).
+
+    The abbreviation's letters, or its capitals alone ("RoPE": rotary position embedding), are the
+    initials of the words just before the bracket, with or without the little words ("DiD": difference in
+    differences; "MoE": mixture of experts). Words written with hyphens and nothing else
+    ("difference-in-differences") stand as the one term the index holds for the joined word, so a query reads
+    the index alone (as ``spelled_out``).
+    """
+    found = []
+    for match in _DEFINED_RE.finditer(text):
+        before, abbreviation = match[1], match[2]
+        capitals = "".join(c for c in abbreviation if c.isupper()).lower()
+        if len(capitals) < 2:
+            continue
+        spelled = {abbreviation.lower(), capitals}
+        words = list(_WORD_RE.finditer(before))
+        for n in range(2, min(len(words), 8) + 1):
+            span = before[words[-n].start() :]
+            initials = [w[0].lower() for w in span.replace("-", " ").split()]
+            content = [w[0].lower() for w in span.replace("-", " ").split() if w.lower() not in STOPWORDS]
+            if "".join(initials) in spelled or "".join(content) in spelled:
+                hyphenated = " " not in span.strip()
+                phrase = (joined(span.lower().split("-")),) if hyphenated else tuple(terms(span))
+                if phrase:
+                    found.append((stem(abbreviation.lower()), phrase))
+                break
+    return found
