@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,124 +16,312 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='Stable natural key, survives re-ordering.', max_length=200, unique=True)),
-                ('position', models.PositiveIntegerField(default=0, help_text='Order in the bank (source order).')),
-                ('group_title', models.CharField(blank=True, help_text='The untagged item a group of questions sits under.', max_length=300)),
-                ('prompt_md', models.TextField(verbose_name='question')),
-                ('prompt_html', models.TextField(default='', editable=False)),
-                ('answer_md', models.TextField(blank=True, verbose_name='reference answer')),
-                ('answer_html', models.TextField(default='', editable=False)),
-                ('difficulty', models.CharField(choices=[('easy', 'Easy'), ('medium', 'Medium'), ('hard', 'Hard'), ('unrated', 'Unrated')], default='unrated', max_length=10)),
-                ('source_path', models.CharField(max_length=300)),
-                ('source_line', models.PositiveIntegerField(default=1)),
-                ('imported_answer_md', models.TextField(blank=True, editable=False)),
-                ('retired', models.BooleanField(default=False, help_text='Gone from the markdown: hidden from new interviews.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="Stable natural key, survives re-ordering.", max_length=200, unique=True
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveIntegerField(default=0, help_text="Order in the bank (source order)."),
+                ),
+                (
+                    "group_title",
+                    models.CharField(
+                        blank=True,
+                        help_text="The untagged item a group of questions sits under.",
+                        max_length=300,
+                    ),
+                ),
+                ("prompt_md", models.TextField(verbose_name="question")),
+                ("prompt_html", models.TextField(default="", editable=False)),
+                ("answer_md", models.TextField(blank=True, verbose_name="reference answer")),
+                ("answer_html", models.TextField(default="", editable=False)),
+                (
+                    "difficulty",
+                    models.CharField(
+                        choices=[
+                            ("easy", "Easy"),
+                            ("medium", "Medium"),
+                            ("hard", "Hard"),
+                            ("unrated", "Unrated"),
+                        ],
+                        default="unrated",
+                        max_length=10,
+                    ),
+                ),
+                ("source_path", models.CharField(max_length=300)),
+                ("source_line", models.PositiveIntegerField(default=1)),
+                ("imported_answer_md", models.TextField(blank=True, editable=False)),
+                (
+                    "retired",
+                    models.BooleanField(
+                        default=False, help_text="Gone from the markdown: hidden from new interviews."
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.CreateModel(
-            name='MockInterview',
+            name="MockInterview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('interview', 'Mock interview'), ('review', 'Review session')], default='interview', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('seconds_per_question', models.PositiveIntegerField(blank=True, null=True)),
-                ('deadline', models.DateTimeField(blank=True, help_text="When the whole interview's time runs out.", null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('ending', models.CharField(blank=True, choices=[('completed', 'Completed'), ('ended_early', 'Ended early'), ('timed_out', 'Ran out of time')], max_length=12)),
-                ('updates_schedule', models.BooleanField(default=True, help_text='Grades feed spaced-repetition review.')),
-                ('question_count', models.PositiveIntegerField(default=0)),
-                ('setup', models.JSONField(blank=True, default=dict)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interviews', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("interview", "Mock interview"), ("review", "Review session")],
+                        default="interview",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("seconds_per_question", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "deadline",
+                    models.DateTimeField(
+                        blank=True, help_text="When the whole interview's time runs out.", null=True
+                    ),
+                ),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "ending",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("completed", "Completed"),
+                            ("ended_early", "Ended early"),
+                            ("timed_out", "Ran out of time"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "updates_schedule",
+                    models.BooleanField(default=True, help_text="Grades feed spaced-repetition review."),
+                ),
+                ("question_count", models.PositiveIntegerField(default=0)),
+                ("setup", models.JSONField(blank=True, default=dict)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interviews",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='InterviewItem',
+            name="InterviewItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('answer_text', models.TextField(blank=True, max_length=20000)),
-                ('revealed_at', models.DateTimeField(blank=True, null=True)),
-                ('grade', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Missed'), (2, 'Partial'), (3, 'Good'), (4, 'Nailed')], null=True)),
-                ('skipped', models.BooleanField(default=False)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('over_time', models.BooleanField(default=False)),
-                ('flagged', models.BooleanField(default=False, help_text='Marked by the candidate to look at again.')),
-                ('interview', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='quiz.mockinterview')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='interview_items', to='quiz.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("answer_text", models.TextField(blank=True, max_length=20000)),
+                ("revealed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "grade",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "Missed"), (2, "Partial"), (3, "Good"), (4, "Nailed")],
+                        null=True,
+                    ),
+                ),
+                ("skipped", models.BooleanField(default=False)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("over_time", models.BooleanField(default=False)),
+                (
+                    "flagged",
+                    models.BooleanField(default=False, help_text="Marked by the candidate to look at again."),
+                ),
+                (
+                    "interview",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="quiz.mockinterview",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="interview_items",
+                        to="quiz.question",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text="Stable natural key, e.g. 'python-qna/pandas'.", max_length=200, unique=True)),
-                ('title', models.CharField(max_length=300)),
-                ('position', models.PositiveIntegerField(default=0, help_text="Order among the bank's sections.")),
-                ('source_path', models.CharField(max_length=300)),
-                ('source_line', models.PositiveIntegerField(default=1)),
-                ('retired', models.BooleanField(default=False, help_text='Gone from the markdown; kept for history.')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='quiz.section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="Stable natural key, e.g. 'python-qna/pandas'.", max_length=200, unique=True
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "position",
+                    models.PositiveIntegerField(default=0, help_text="Order among the bank's sections."),
+                ),
+                ("source_path", models.CharField(max_length=300)),
+                ("source_line", models.PositiveIntegerField(default=1)),
+                (
+                    "retired",
+                    models.BooleanField(default=False, help_text="Gone from the markdown; kept for history."),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="quiz.section",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.AddField(
-            model_name='question',
-            name='section',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='quiz.section'),
+            model_name="question",
+            name="section",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="questions", to="quiz.section"
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalQuestion',
+            name="HistoricalQuestion",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('key', models.CharField(db_index=True, help_text='Stable natural key, survives re-ordering.', max_length=200)),
-                ('group_title', models.CharField(blank=True, help_text='The untagged item a group of questions sits under.', max_length=300)),
-                ('prompt_md', models.TextField(verbose_name='question')),
-                ('answer_md', models.TextField(blank=True, verbose_name='reference answer')),
-                ('difficulty', models.CharField(choices=[('easy', 'Easy'), ('medium', 'Medium'), ('hard', 'Hard'), ('unrated', 'Unrated')], default='unrated', max_length=10)),
-                ('source_path', models.CharField(max_length=300)),
-                ('source_line', models.PositiveIntegerField(default=1)),
-                ('imported_answer_md', models.TextField(blank=True, editable=False)),
-                ('retired', models.BooleanField(default=False, help_text='Gone from the markdown: hidden from new interviews.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('section', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='quiz.section')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        db_index=True, help_text="Stable natural key, survives re-ordering.", max_length=200
+                    ),
+                ),
+                (
+                    "group_title",
+                    models.CharField(
+                        blank=True,
+                        help_text="The untagged item a group of questions sits under.",
+                        max_length=300,
+                    ),
+                ),
+                ("prompt_md", models.TextField(verbose_name="question")),
+                ("answer_md", models.TextField(blank=True, verbose_name="reference answer")),
+                (
+                    "difficulty",
+                    models.CharField(
+                        choices=[
+                            ("easy", "Easy"),
+                            ("medium", "Medium"),
+                            ("hard", "Hard"),
+                            ("unrated", "Unrated"),
+                        ],
+                        default="unrated",
+                        max_length=10,
+                    ),
+                ),
+                ("source_path", models.CharField(max_length=300)),
+                ("source_line", models.PositiveIntegerField(default=1)),
+                ("imported_answer_md", models.TextField(blank=True, editable=False)),
+                (
+                    "retired",
+                    models.BooleanField(
+                        default=False, help_text="Gone from the markdown: hidden from new interviews."
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="quiz.section",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical question',
-                'verbose_name_plural': 'historical questions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical question",
+                "verbose_name_plural": "historical questions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddIndex(
-            model_name='mockinterview',
-            index=models.Index(fields=['user', '-created_at'], name='quiz_mockin_user_id_132910_idx'),
+            model_name="mockinterview",
+            index=models.Index(fields=["user", "-created_at"], name="quiz_mockin_user_id_132910_idx"),
         ),
         migrations.AddIndex(
-            model_name='interviewitem',
-            index=models.Index(fields=['question', 'done_at'], name='quiz_interv_questio_97eb18_idx'),
+            model_name="interviewitem",
+            index=models.Index(fields=["question", "done_at"], name="quiz_interv_questio_97eb18_idx"),
         ),
         migrations.AddConstraint(
-            model_name='interviewitem',
-            constraint=models.UniqueConstraint(fields=('interview', 'position'), name='one_item_per_position'),
+            model_name="interviewitem",
+            constraint=models.UniqueConstraint(
+                fields=("interview", "position"), name="one_item_per_position"
+            ),
         ),
     ]

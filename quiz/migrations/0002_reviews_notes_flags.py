@@ -7,79 +7,203 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0001_initial'),
+        ("quiz", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Bookmark',
+            name="Bookmark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookmarks', to='quiz.question')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookmarks', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bookmarks",
+                        to="quiz.question",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bookmarks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'question'), name='one_bookmark_per_question')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "question"), name="one_bookmark_per_question")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Flag',
+            name="Flag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('wrong', 'The answer is wrong'), ('incomplete', 'The answer is incomplete'), ('unclear', 'The question is unclear'), ('outdated', 'Outdated'), ('formatting', 'Broken code or formatting'), ('typo', 'Typo')], max_length=12)),
-                ('comment', models.TextField(blank=True, max_length=2000)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('accepted', 'Accepted, answer being edited'), ('resolved', 'Resolved with an edit'), ('dismissed', 'Dismissed')], default='open', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('reviewer_note', models.TextField(blank=True, max_length=2000)),
-                ('resolved_revision_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flags', to='quiz.question')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flags', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("wrong", "The answer is wrong"),
+                            ("incomplete", "The answer is incomplete"),
+                            ("unclear", "The question is unclear"),
+                            ("outdated", "Outdated"),
+                            ("formatting", "Broken code or formatting"),
+                            ("typo", "Typo"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, max_length=2000)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("accepted", "Accepted, answer being edited"),
+                            ("resolved", "Resolved with an edit"),
+                            ("dismissed", "Dismissed"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("reviewer_note", models.TextField(blank=True, max_length=2000)),
+                ("resolved_revision_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="flags", to="quiz.question"
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="flags",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'permissions': [('triage_flag', 'Can triage flags in the review queue')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ['open', 'accepted'])), fields=('user', 'question'), name='one_open_flag_per_user_and_question')],
+                "ordering": ["-created_at"],
+                "permissions": [("triage_flag", "Can triage flags in the review queue")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ["open", "accepted"])),
+                        fields=("user", "question"),
+                        name="one_open_flag_per_user_and_question",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='QuestionNote',
+            name="QuestionNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(blank=True, max_length=10000)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='quiz.question')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='question_notes', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(blank=True, max_length=10000)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="notes", to="quiz.question"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="question_notes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'question'), name='one_note_per_question')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "question"), name="one_note_per_question")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReviewState',
+            name="ReviewState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.PositiveSmallIntegerField(default=1)),
-                ('step', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('stability', models.FloatField(blank=True, null=True)),
-                ('difficulty', models.FloatField(blank=True, null=True)),
-                ('due', models.DateTimeField()),
-                ('last_review', models.DateTimeField(blank=True, null=True)),
-                ('last_grade', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Missed'), (2, 'Partial'), (3, 'Good'), (4, 'Nailed')], null=True)),
-                ('reviews', models.PositiveIntegerField(default=0)),
-                ('lapses', models.PositiveIntegerField(default=0, help_text='Times graded Missed.')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_states', to='quiz.question')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_states', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("state", models.PositiveSmallIntegerField(default=1)),
+                ("step", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("stability", models.FloatField(blank=True, null=True)),
+                ("difficulty", models.FloatField(blank=True, null=True)),
+                ("due", models.DateTimeField()),
+                ("last_review", models.DateTimeField(blank=True, null=True)),
+                (
+                    "last_grade",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "Missed"), (2, "Partial"), (3, "Good"), (4, "Nailed")],
+                        null=True,
+                    ),
+                ),
+                ("reviews", models.PositiveIntegerField(default=0)),
+                ("lapses", models.PositiveIntegerField(default=0, help_text="Times graded Missed.")),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_states",
+                        to="quiz.question",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_states",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['user', 'due'], name='quiz_review_user_id_d0f861_idx')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'question'), name='one_review_state_per_question')],
+                "indexes": [models.Index(fields=["user", "due"], name="quiz_review_user_id_d0f861_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "question"), name="one_review_state_per_question")
+                ],
             },
         ),
     ]

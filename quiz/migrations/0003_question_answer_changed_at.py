@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0002_reviews_notes_flags'),
+        ("quiz", "0002_reviews_notes_flags"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalquestion',
-            name='answer_changed_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='When the answer last changed beyond whitespace.', null=True),
+            model_name="historicalquestion",
+            name="answer_changed_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="When the answer last changed beyond whitespace.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='question',
-            name='answer_changed_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='When the answer last changed beyond whitespace.', null=True),
+            model_name="question",
+            name="answer_changed_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="When the answer last changed beyond whitespace.",
+                null=True,
+            ),
         ),
     ]

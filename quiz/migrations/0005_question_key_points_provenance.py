@@ -4,45 +4,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0004_reviewers_group'),
+        ("quiz", "0004_reviewers_group"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalquestion',
-            name='provenance',
-            field=models.CharField(choices=[('upstream', 'Upstream (machine-written, not reviewed)'), ('written', 'Written for this bank'), ('reviewed', 'Reviewed'), ('edited', 'Edited by a reviewer')], default='upstream', max_length=10),
+            model_name="historicalquestion",
+            name="provenance",
+            field=models.CharField(
+                choices=[
+                    ("upstream", "Upstream (machine-written, not reviewed)"),
+                    ("written", "Written for this bank"),
+                    ("reviewed", "Reviewed"),
+                    ("edited", "Edited by a reviewer"),
+                ],
+                default="upstream",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalquestion',
-            name='provenance_by',
-            field=models.CharField(blank=True, max_length=150, verbose_name='provenance by'),
+            model_name="historicalquestion",
+            name="provenance_by",
+            field=models.CharField(blank=True, max_length=150, verbose_name="provenance by"),
         ),
         migrations.AddField(
-            model_name='historicalquestion',
-            name='provenance_on',
-            field=models.DateField(blank=True, null=True, verbose_name='provenance date'),
+            model_name="historicalquestion",
+            name="provenance_on",
+            field=models.DateField(blank=True, null=True, verbose_name="provenance date"),
         ),
         migrations.AddField(
-            model_name='question',
-            name='key_points',
+            model_name="question",
+            name="key_points",
             field=models.JSONField(blank=True, default=list, editable=False),
         ),
         migrations.AddField(
-            model_name='question',
-            name='provenance',
-            field=models.CharField(choices=[('upstream', 'Upstream (machine-written, not reviewed)'), ('written', 'Written for this bank'), ('reviewed', 'Reviewed'), ('edited', 'Edited by a reviewer')], default='upstream', max_length=10),
+            model_name="question",
+            name="provenance",
+            field=models.CharField(
+                choices=[
+                    ("upstream", "Upstream (machine-written, not reviewed)"),
+                    ("written", "Written for this bank"),
+                    ("reviewed", "Reviewed"),
+                    ("edited", "Edited by a reviewer"),
+                ],
+                default="upstream",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='question',
-            name='provenance_by',
-            field=models.CharField(blank=True, max_length=150, verbose_name='provenance by'),
+            model_name="question",
+            name="provenance_by",
+            field=models.CharField(blank=True, max_length=150, verbose_name="provenance by"),
         ),
         migrations.AddField(
-            model_name='question',
-            name='provenance_on',
-            field=models.DateField(blank=True, null=True, verbose_name='provenance date'),
+            model_name="question",
+            name="provenance_on",
+            field=models.DateField(blank=True, null=True, verbose_name="provenance date"),
         ),
     ]

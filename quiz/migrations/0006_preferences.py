@@ -6,19 +6,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('quiz', '0005_question_key_points_provenance'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("quiz", "0005_question_key_points_provenance"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Preferences',
+            name="Preferences",
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='preferences', serialize=False, to=settings.AUTH_USER_MODEL)),
-                ('keyboard_shortcuts', models.BooleanField(default=True, help_text="Single keys (Space, 1–4, S, F) press the question card's buttons. Turn them off if you use speech input or a screen reader, or press keys by accident.")),
-                ('extra_time', models.CharField(choices=[('none', 'None: the time set for the interview'), ('1.5', '1.5 × the time'), ('2', '2 × the time'), ('untimed', 'Untimed: no countdown at all')], default='none', help_text='Applied to every timed interview you start from now on.', max_length=8)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="preferences",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "keyboard_shortcuts",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Single keys (Space, 1–4, S, F) press the question card's buttons. Turn them off if you use speech input or a screen reader, or press keys by accident.",
+                    ),
+                ),
+                (
+                    "extra_time",
+                    models.CharField(
+                        choices=[
+                            ("none", "None: the time set for the interview"),
+                            ("1.5", "1.5 × the time"),
+                            ("2", "2 × the time"),
+                            ("untimed", "Untimed: no countdown at all"),
+                        ],
+                        default="none",
+                        help_text="Applied to every timed interview you start from now on.",
+                        max_length=8,
+                    ),
+                ),
             ],
         ),
     ]

@@ -4,35 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0006_preferences'),
+        ("quiz", "0006_preferences"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='interviewitem',
-            name='coverage',
+            model_name="interviewitem",
+            name="coverage",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='interviewitem',
-            name='key_points_shown',
+            model_name="interviewitem",
+            name="key_points_shown",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='interviewitem',
-            name='matched_phrases',
+            model_name="interviewitem",
+            name="matched_phrases",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='interviewitem',
-            name='suggested_grade',
-            field=models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Missed'), (2, 'Partial'), (3, 'Good'), (4, 'Nailed')], help_text='What the ticked share suggested.', null=True),
+            model_name="interviewitem",
+            name="suggested_grade",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                choices=[(1, "Missed"), (2, "Partial"), (3, "Good"), (4, "Nailed")],
+                help_text="What the ticked share suggested.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='interviewitem',
-            name='ticks',
-            field=models.JSONField(blank=True, default=list, help_text='Per key point shown: ticked as covered.'),
+            model_name="interviewitem",
+            name="ticks",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Per key point shown: ticked as covered."
+            ),
         ),
     ]

@@ -17,54 +17,127 @@ def bundled_bank_for_existing_sections(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0007_interview_item_feedback'),
+        ("quiz", "0007_interview_item_feedback"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Bank',
+            name="Bank",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(help_text='Stable name; a re-import updates it.', max_length=40, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('source_url', models.URLField(blank=True, max_length=500, verbose_name='source URL')),
-                ('licence', models.CharField(blank=True, max_length=100)),
-                ('version', models.CharField(blank=True, help_text="bank.toml's version, else a digest of the files imported.", max_length=64)),
-                ('imported_at', models.DateTimeField(blank=True, help_text='When this version came in.', null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Stable name; a re-import updates it.", max_length=40, unique=True
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("source_url", models.URLField(blank=True, max_length=500, verbose_name="source URL")),
+                ("licence", models.CharField(blank=True, max_length=100)),
+                (
+                    "version",
+                    models.CharField(
+                        blank=True,
+                        help_text="bank.toml's version, else a digest of the files imported.",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "imported_at",
+                    models.DateTimeField(blank=True, help_text="When this version came in.", null=True),
+                ),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.AddField(
-            model_name='section',
-            name='bank',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sections', to='quiz.bank'),
+            model_name="section",
+            name="bank",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="sections",
+                to="quiz.bank",
+            ),
         ),
         migrations.RunPython(bundled_bank_for_existing_sections, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='section',
-            name='bank',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sections', to='quiz.bank'),
+            model_name="section",
+            name="bank",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="sections", to="quiz.bank"
+            ),
         ),
         migrations.CreateModel(
-            name='BankUpload',
+            name="BankUpload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('slug', models.SlugField(max_length=40)),
-                ('sources', models.JSONField(help_text='posix path -> the file\'s bytes in base64, as read from the upload.')),
-                ('status', models.CharField(choices=[('checked', 'Dry run shown'), ('queued', 'Waiting for the worker'), ('running', 'Importing'), ('done', 'Imported'), ('failed', 'Failed')], default='checked', max_length=10)),
-                ('progress', models.CharField(blank=True, help_text="The import's last step, as shown.", max_length=200)),
-                ('result', models.TextField(blank=True, help_text='The load report, or why the import failed.')),
-                ('bank', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='quiz.bank')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                ("slug", models.SlugField(max_length=40)),
+                (
+                    "sources",
+                    models.JSONField(
+                        help_text="posix path -> the file's bytes in base64, as read from the upload."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("checked", "Dry run shown"),
+                            ("queued", "Waiting for the worker"),
+                            ("running", "Importing"),
+                            ("done", "Imported"),
+                            ("failed", "Failed"),
+                        ],
+                        default="checked",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "progress",
+                    models.CharField(
+                        blank=True, help_text="The import's last step, as shown.", max_length=200
+                    ),
+                ),
+                (
+                    "result",
+                    models.TextField(blank=True, help_text="The load report, or why the import failed."),
+                ),
+                (
+                    "bank",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="quiz.bank",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-uploaded_at'],
+                "ordering": ["-uploaded_at"],
             },
         ),
     ]

@@ -6,19 +6,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0008_banks'),
+        ("quiz", "0008_banks"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='section',
-            options={'ordering': ['bank_id', 'position']},
+            name="section",
+            options={"ordering": ["bank_id", "position"]},
         ),
         migrations.AlterField(
-            model_name='section',
-            name='bank',
-            field=models.ForeignKey(default=quiz.models.banks.bundled_bank_id, on_delete=django.db.models.deletion.PROTECT, related_name='sections', to='quiz.bank'),
+            model_name="section",
+            name="bank",
+            field=models.ForeignKey(
+                default=quiz.models.banks.bundled_bank_id,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="sections",
+                to="quiz.bank",
+            ),
         ),
     ]

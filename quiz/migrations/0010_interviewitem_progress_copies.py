@@ -6,38 +6,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0009_sections_by_bank'),
+        ("quiz", "0009_sections_by_bank"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='interviewitem',
-            name='done_day',
+            model_name="interviewitem",
+            name="done_day",
             field=models.DateField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='interviewitem',
-            name='section',
-            field=models.ForeignKey(blank=True, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='quiz.section'),
+            model_name="interviewitem",
+            name="section",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="quiz.section",
+            ),
         ),
         migrations.AddField(
-            model_name='interviewitem',
-            name='user',
-            field=models.ForeignKey(db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="interviewitem",
+            name="user",
+            field=models.ForeignKey(
+                db_index=False,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='interviewitem',
-            index=models.Index(fields=['user', 'done_at', 'grade', 'section'], name='item_user_done_grade'),
+            model_name="interviewitem",
+            index=models.Index(fields=["user", "done_at", "grade", "section"], name="item_user_done_grade"),
         ),
         migrations.AddIndex(
-            model_name='interviewitem',
-            index=models.Index(fields=['user', 'done_day'], name='item_user_day'),
+            model_name="interviewitem",
+            index=models.Index(fields=["user", "done_day"], name="item_user_day"),
         ),
         migrations.AddIndex(
-            model_name='interviewitem',
-            index=models.Index(fields=['user', 'grade', 'question'], name='item_user_grade_question'),
+            model_name="interviewitem",
+            index=models.Index(fields=["user", "grade", "question"], name="item_user_grade_question"),
         ),
     ]

@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0011_fill_in_progress_copies'),
+        ("quiz", "0011_fill_in_progress_copies"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='interviewitem',
-            name='ticked_share',
+            model_name="interviewitem",
+            name="ticked_share",
             field=models.FloatField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='interviewitem',
-            index=models.Index(condition=models.Q(('ticked_share__isnull', False)), fields=['user', 'done_day', 'grade', 'section', 'ticked_share'], name='item_user_ticked'),
+            model_name="interviewitem",
+            index=models.Index(
+                condition=models.Q(("ticked_share__isnull", False)),
+                fields=["user", "done_day", "grade", "section", "ticked_share"],
+                name="item_user_ticked",
+            ),
         ),
     ]

@@ -5,7 +5,12 @@ def share_of_ticks(apps, schema_editor):
     """Items graded before the share was stored: the share of their key points ticked."""
     InterviewItem = apps.get_model("quiz", "InterviewItem")
     batch = []
-    for item in InterviewItem.objects.filter(grade__isnull=False).exclude(ticks=[]).only("ticks").iterator(chunk_size=2000):
+    for item in (
+        InterviewItem.objects.filter(grade__isnull=False)
+        .exclude(ticks=[])
+        .only("ticks")
+        .iterator(chunk_size=2000)
+    ):
         item.ticked_share = sum(item.ticks) / len(item.ticks)
         batch.append(item)
         if len(batch) == 2000:

@@ -6,28 +6,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0013_fill_in_ticked_share'),
+        ("quiz", "0013_fill_in_ticked_share"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PracticeDay',
+            name="PracticeDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('grade', models.PositiveSmallIntegerField()),
-                ('done', models.PositiveIntegerField(default=0)),
-                ('ticked', models.PositiveIntegerField(default=0)),
-                ('ticked_share_total', models.FloatField(default=0)),
-                ('section', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='quiz.section')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("grade", models.PositiveSmallIntegerField()),
+                ("done", models.PositiveIntegerField(default=0)),
+                ("ticked", models.PositiveIntegerField(default=0)),
+                ("ticked_share_total", models.FloatField(default=0)),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="quiz.section",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'quiz_practiceday',
-                'constraints': [models.UniqueConstraint(fields=('user', 'day', 'section', 'grade'), name='one_practice_tally_per_day_section_grade')],
+                "db_table": "quiz_practiceday",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "day", "section", "grade"),
+                        name="one_practice_tally_per_day_section_grade",
+                    )
+                ],
             },
         ),
     ]

@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0015_tally_past_practice'),
+        ("quiz", "0015_tally_past_practice"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='interviewitem',
-            name='item_user_done_grade',
+            model_name="interviewitem",
+            name="item_user_done_grade",
         ),
         migrations.RemoveIndex(
-            model_name='interviewitem',
-            name='item_user_day',
+            model_name="interviewitem",
+            name="item_user_day",
         ),
     ]

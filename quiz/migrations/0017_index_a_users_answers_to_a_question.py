@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0016_drop_indexes_the_tallies_replace'),
+        ("quiz", "0016_drop_indexes_the_tallies_replace"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='interviewitem',
-            index=models.Index(fields=['user', 'question'], name='item_user_question'),
+            model_name="interviewitem",
+            index=models.Index(fields=["user", "question"], name="item_user_question"),
         ),
     ]

@@ -70,7 +70,9 @@ def fill(apps, schema_editor):
 
     Question = apps.get_model("quiz", "Question")
     for row in Question.objects.only("pk", "prompt_md", "answer_md", "group_title").iterator(chunk_size=500):
-        Question.objects.filter(pk=row.pk).update(**search_fields(row.prompt_md, row.answer_md, row.group_title))
+        Question.objects.filter(pk=row.pk).update(
+            **search_fields(row.prompt_md, row.answer_md, row.group_title)
+        )
 
 
 def fill_vocabulary(apps, schema_editor):
@@ -93,7 +95,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="SearchTerm",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
                 ("term", models.CharField(max_length=100, unique=True)),
                 ("word", models.CharField(max_length=100)),
                 ("questions", models.PositiveIntegerField()),

@@ -6,40 +6,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0019_search_index'),
+        ("quiz", "0019_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='interviewitem',
-            name='follow_up_step',
+            model_name="interviewitem",
+            name="follow_up_step",
             field=models.PositiveSmallIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='interviewitem',
-            name='follows',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='chain', to='quiz.interviewitem'),
+            model_name="interviewitem",
+            name="follows",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="chain",
+                to="quiz.interviewitem",
+            ),
         ),
         migrations.AddField(
-            model_name='interviewitem',
-            name='hints_used',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Key points shown as hints before Reveal.'),
+            model_name="interviewitem",
+            name="hints_used",
+            field=models.PositiveSmallIntegerField(
+                default=0, help_text="Key points shown as hints before Reveal."
+            ),
         ),
         migrations.AddField(
-            model_name='interviewitem',
-            name='question_number',
+            model_name="interviewitem",
+            name="question_number",
             field=models.PositiveIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='question',
-            name='parent',
-            field=models.ForeignKey(blank=True, help_text='The question this one follows up; empty for a question of its own.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='follow_ups', to='quiz.question'),
+            model_name="question",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The question this one follows up; empty for a question of its own.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="follow_ups",
+                to="quiz.question",
+            ),
         ),
         migrations.AddIndex(
-            model_name='interviewitem',
-            index=models.Index(condition=models.Q(('follows__isnull', False)), fields=['user', 'interview'], name='item_user_follow_ups'),
+            model_name="interviewitem",
+            index=models.Index(
+                condition=models.Q(("follows__isnull", False)),
+                fields=["user", "interview"],
+                name="item_user_follow_ups",
+            ),
         ),
     ]

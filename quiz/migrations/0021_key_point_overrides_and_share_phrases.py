@@ -6,33 +6,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0020_follow_ups_and_hints'),
+        ("quiz", "0020_follow_ups_and_hints"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='preferences',
-            name='share_phrases',
-            field=models.BooleanField(default=False, help_text='When you untick a point the checker ticked, or tick one it did not, reviewers always see that it happened. With this on they also see the words you typed, to teach the checker new phrasings. Off: only the counts.'),
+            model_name="preferences",
+            name="share_phrases",
+            field=models.BooleanField(
+                default=False,
+                help_text="When you untick a point the checker ticked, or tick one it did not, reviewers always see that it happened. With this on they also see the words you typed, to teach the checker new phrasings. Off: only the counts.",
+            ),
         ),
         migrations.CreateModel(
-            name='KeyPointOverride',
+            name="KeyPointOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveSmallIntegerField(help_text="The key point's position in the list shown.")),
-                ('key_point', models.TextField(help_text='The key point as it was shown.')),
-                ('state', models.CharField(choices=[('covered', 'Pre-ticked'), ('unsure', 'Unsure'), ('missing', 'Missing')], help_text='What the matcher made of it.', max_length=8)),
-                ('score', models.FloatField()),
-                ('ticked', models.BooleanField(help_text='What the candidate said: ticked (covered) or not.')),
-                ('phrase', models.TextField(blank=True, help_text='What the candidate typed, only when they share it.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='overrides', to='quiz.interviewitem')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='key_point_overrides', to='quiz.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "index",
+                    models.PositiveSmallIntegerField(help_text="The key point's position in the list shown."),
+                ),
+                ("key_point", models.TextField(help_text="The key point as it was shown.")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("covered", "Pre-ticked"), ("unsure", "Unsure"), ("missing", "Missing")],
+                        help_text="What the matcher made of it.",
+                        max_length=8,
+                    ),
+                ),
+                ("score", models.FloatField()),
+                (
+                    "ticked",
+                    models.BooleanField(help_text="What the candidate said: ticked (covered) or not."),
+                ),
+                (
+                    "phrase",
+                    models.TextField(
+                        blank=True, help_text="What the candidate typed, only when they share it."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="overrides",
+                        to="quiz.interviewitem",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="key_point_overrides",
+                        to="quiz.question",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['question', 'key_point'], name='override_question_point')],
+                "indexes": [models.Index(fields=["question", "key_point"], name="override_question_point")],
             },
         ),
     ]

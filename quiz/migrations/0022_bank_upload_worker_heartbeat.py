@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0021_key_point_overrides_and_share_phrases'),
+        ("quiz", "0021_key_point_overrides_and_share_phrases"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bankupload',
-            name='heartbeat_at',
-            field=models.DateTimeField(blank=True, help_text='When it was queued, or its worker last reported a step.', null=True),
+            model_name="bankupload",
+            name="heartbeat_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When it was queued, or its worker last reported a step.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='bankupload',
-            name='worker',
-            field=models.CharField(blank=True, help_text='host:pid of the worker importing it.', max_length=300),
+            model_name="bankupload",
+            name="worker",
+            field=models.CharField(
+                blank=True, help_text="host:pid of the worker importing it.", max_length=300
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0022_bank_upload_worker_heartbeat'),
+        ("quiz", "0022_bank_upload_worker_heartbeat"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='flag',
-            name='outcome_seen_at',
+            model_name="flag",
+            name="outcome_seen_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0024_search_postgresql_plans'),
+        ("quiz", "0024_search_postgresql_plans"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ThrottleCount',
+            name="ThrottleCount",
             fields=[
-                ('slot', models.CharField(max_length=120, primary_key=True, serialize=False)),
-                ('hits', models.PositiveIntegerField(default=0)),
-                ('expires_at', models.DateTimeField(db_index=True)),
+                ("slot", models.CharField(max_length=120, primary_key=True, serialize=False)),
+                ("hits", models.PositiveIntegerField(default=0)),
+                ("expires_at", models.DateTimeField(db_index=True)),
             ],
         ),
     ]

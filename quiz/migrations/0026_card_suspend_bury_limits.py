@@ -5,35 +5,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0025_throttle_count'),
+        ("quiz", "0025_throttle_count"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='preferences',
-            name='new_per_day',
-            field=models.PositiveSmallIntegerField(default=20, help_text='Questions you have never graded that an interview may bring into your review schedule each day. 0: none, only reviews. Questions you pick yourself (one question, a search) always come.', validators=[django.core.validators.MaxValueValidator(999)]),
+            model_name="preferences",
+            name="new_per_day",
+            field=models.PositiveSmallIntegerField(
+                default=20,
+                help_text="Questions you have never graded that an interview may bring into your review schedule each day. 0: none, only reviews. Questions you pick yourself (one question, a search) always come.",
+                validators=[django.core.validators.MaxValueValidator(999)],
+            ),
         ),
         migrations.AddField(
-            model_name='preferences',
-            name='reviews_per_day',
-            field=models.PositiveSmallIntegerField(default=200, help_text='Questions a review session takes each day at most; the rest wait for tomorrow, still due.', validators=[django.core.validators.MaxValueValidator(9999)]),
+            model_name="preferences",
+            name="reviews_per_day",
+            field=models.PositiveSmallIntegerField(
+                default=200,
+                help_text="Questions a review session takes each day at most; the rest wait for tomorrow, still due.",
+                validators=[django.core.validators.MaxValueValidator(9999)],
+            ),
         ),
         migrations.AddField(
-            model_name='reviewstate',
-            name='buried_until',
+            model_name="reviewstate",
+            name="buried_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='reviewstate',
-            name='introduced_at',
+            model_name="reviewstate",
+            name="introduced_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='reviewstate',
-            name='suspended',
+            model_name="reviewstate",
+            name="suspended",
             field=models.BooleanField(default=False),
         ),
     ]

@@ -8,30 +8,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0026_card_suspend_bury_limits'),
+        ("quiz", "0026_card_suspend_bury_limits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InterviewPlan',
+            name="InterviewPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, help_text='For you, e.g. “Acme on-site”.', max_length=120)),
-                ('date', models.DateField(verbose_name='interview date')),
-                ('target_percent', models.PositiveSmallIntegerField(default=90, validators=[django.core.validators.MinValueValidator(50), django.core.validators.MaxValueValidator(99)], verbose_name='target recall (%)')),
-                ('minutes_per_day', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(600)], verbose_name='minutes a day')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('banks', models.ManyToManyField(blank=True, related_name='+', to='quiz.bank')),
-                ('sections', models.ManyToManyField(blank=True, related_name='+', to='quiz.section')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plans', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(blank=True, help_text="For you, e.g. “Acme on-site”.", max_length=120),
+                ),
+                ("date", models.DateField(verbose_name="interview date")),
+                (
+                    "target_percent",
+                    models.PositiveSmallIntegerField(
+                        default=90,
+                        validators=[
+                            django.core.validators.MinValueValidator(50),
+                            django.core.validators.MaxValueValidator(99),
+                        ],
+                        verbose_name="target recall (%)",
+                    ),
+                ),
+                (
+                    "minutes_per_day",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(600),
+                        ],
+                        verbose_name="minutes a day",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("banks", models.ManyToManyField(blank=True, related_name="+", to="quiz.bank")),
+                ("sections", models.ManyToManyField(blank=True, related_name="+", to="quiz.section")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="plans",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date', 'pk'],
-                'indexes': [models.Index(fields=['user', 'date'], name='quiz_interv_user_id_b8905f_idx')],
+                "ordering": ["date", "pk"],
+                "indexes": [models.Index(fields=["user", "date"], name="quiz_interv_user_id_b8905f_idx")],
             },
         ),
     ]

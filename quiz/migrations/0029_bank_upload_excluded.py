@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0028_peer_interviews'),
+        ("quiz", "0028_peer_interviews"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bankupload',
-            name='excluded',
-            field=models.JSONField(blank=True, default=list, help_text='Paths unticked on the dry run: kept, neither read nor imported.'),
+            model_name="bankupload",
+            name="excluded",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="Paths unticked on the dry run: kept, neither read nor imported.",
+            ),
         ),
     ]

@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0030_search_joined_terms'),
+        ("quiz", "0030_search_joined_terms"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='interviewitem',
-            name='contradicted',
+            model_name="interviewitem",
+            name="contradicted",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AlterField(
-            model_name='keypointoverride',
-            name='state',
-            field=models.CharField(choices=[('covered', 'Pre-ticked'), ('unsure', 'Unsure'), ('contradicted', 'Read as saying otherwise'), ('missing', 'Missing')], help_text='What the matcher made of it.', max_length=12),
+            model_name="keypointoverride",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("covered", "Pre-ticked"),
+                    ("unsure", "Unsure"),
+                    ("contradicted", "Read as saying otherwise"),
+                    ("missing", "Missing"),
+                ],
+                help_text="What the matcher made of it.",
+                max_length=12,
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0031_matcher_contradicted'),
+        ("quiz", "0031_matcher_contradicted"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bank',
-            name='file_styles',
-            field=models.JSONField(blank=True, default=dict, help_text='posix path -> how the file asks its questions (headings, pairs, ...), as imported.'),
+            model_name="bank",
+            name="file_styles",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="posix path -> how the file asks its questions (headings, pairs, ...), as imported.",
+            ),
         ),
     ]

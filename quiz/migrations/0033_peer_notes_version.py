@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0032_bank_file_styles'),
+        ("quiz", "0032_bank_file_styles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='mockinterview',
-            name='notes_version',
+            model_name="mockinterview",
+            name="notes_version",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
     ]

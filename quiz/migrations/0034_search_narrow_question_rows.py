@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("quiz", "0032_bank_file_styles"),
+        ("quiz", "0033_peer_notes_version"),
     ]
 
     operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0033_search_narrow_question_rows'),
+        ("quiz", "0034_search_narrow_question_rows"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='searchterm',
-            name='stands_for',
-            field=models.CharField(blank=True, default='', max_length=300),
+            model_name="searchterm",
+            name="stands_for",
+            field=models.CharField(blank=True, default="", max_length=300),
         ),
         migrations.AlterField(
-            model_name='searchterm',
-            name='word',
+            model_name="searchterm",
+            name="word",
             field=models.CharField(db_index=True, max_length=100),
         ),
     ]
