@@ -87,6 +87,12 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=20, help="The question loop's requests per second.")
     parser.add_argument("--typing-every", type=float, default=10, help="Seconds between a candidate's saves.")
     parser.add_argument(
+        "--reading-every",
+        type=float,
+        default=READING_EVERY,
+        help="Seconds between an interviewer's polls of the matcher's reading (0: none).",
+    )
+    parser.add_argument(
         "--parts", default="cpu,load", help="Comma-separated: cpu (in process), load (gunicorn)."
     )
     parser.add_argument("--markdown", type=Path, help="Also write the figures as markdown to this file.")
@@ -341,12 +347,12 @@ def _poll_in_child(screens: list, readers: list, typists: list, args, queue, rea
     threads = [
         threading.Thread(target=run, args=("polls", [s.poll for s in screens], len(screens))),
         threading.Thread(
-            target=run, args=("readings", [r.poll for r in readers], len(readers) / READING_EVERY)
-        ),
-        threading.Thread(
             target=run, args=("saves", [t.save for t in typists], len(typists) / args.typing_every)
         ),
     ]
+    if args.reading_every:
+        rate = len(readers) / args.reading_every
+        threads.append(threading.Thread(target=run, args=("readings", [r.poll for r in readers], rate)))
     for thread in threads:
         thread.start()
     for thread in threads:
