@@ -93,7 +93,9 @@ def main() -> int:
         help="Seconds between an interviewer's polls of the matcher's reading (0: none).",
     )
     parser.add_argument(
-        "--parts", default="cpu,load", help="Comma-separated: cpu (in process), load (gunicorn)."
+        "--parts",
+        default="cpu,load,floor",
+        help="Comma-separated: cpu (in process), load (gunicorn), floor (gunicorn's own cost per request).",
     )
     parser.add_argument("--markdown", type=Path, help="Also write the figures as markdown to this file.")
     args = parser.parse_args()
@@ -103,6 +105,8 @@ def main() -> int:
     try:
         if "load" in parts:  # first: the in-process part sets this process up as Django
             results["load"] = under_gunicorn(args, tmp)
+        if "floor" in parts:
+            results["floor"] = gunicorn_floor(args, tmp)
         if "cpu" in parts:
             results["cpu"] = in_process(tmp)
     finally:
@@ -328,6 +332,44 @@ def under_gunicorn(args, tmp: Path) -> dict:
 
 POLLERS = 2  # processes the screens poll from
 
+# gunicorn's own cost per request, with no Django: what 200 polls a second cost before the app is reached.
+FLOOR_APP = """
+def application(environ, start_response):
+    if environ["PATH_INFO"] == "/healthz":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+    start_response("304 Not Modified", [("ETag", environ.get("HTTP_IF_NONE_MATCH", ""))])
+    return [b""]
+"""
+
+
+def gunicorn_floor(args, tmp: Path) -> dict:
+    """interview/gunicorn.conf.py serving an app that only answers 304, polled as the pairs' screens poll
+    (2 x pairs keep-alive connections, once a second each): gunicorn's CPU per request."""
+    (tmp / "floor_app.py").write_text(FLOOR_APP)
+    env = common.production_env(sqlite_path=tmp / "floor.sqlite3", DJANGO_SETTINGS_MODULE="bench_settings")
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp), env["PYTHONPATH"]])
+    server = Server(env, common.free_port(), tmp / "floor.log", app="floor_app:application")
+    server.start()
+    try:
+        clients = [Client(server.port) for _ in range(2 * args.pairs)]
+
+        def poller(client: Client):
+            headers = {"If-None-Match": '"peer-1-interviewer-1-0"'}
+            return lambda: ("GET floor", client.request("GET", "/peer/1/poll/", headers=headers))
+
+        began = CpuUse.now(server)
+        latencies = fixed_rate([poller(c) for c in clients], len(clients), min(args.seconds, 10))
+        used = began.until(CpuUse.now(server))
+    finally:
+        server.stop()
+    requests = sum(len(v) for v in latencies.values())
+    return {
+        "requests": requests,
+        "cores": used["server"],
+        "cpu_per_request": used["server"] * min(args.seconds, 10) / max(requests, 1),
+    }
+
 
 READING_EVERY = 5  # seconds: hx-trigger of #peer-reading in templates/quiz/peer_interviewer.html
 
@@ -377,17 +419,6 @@ def _process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
-
-
 @dataclasses.dataclass
 class CpuUse:
     """Where the machine's CPU goes during a run: gunicorn (master and workers) and the loop's own clients
@@ -399,8 +430,7 @@ class CpuUse:
 
     @classmethod
     def now(cls, server: Server) -> "CpuUse":
-        pids = [server.process.pid, *_children(server.process.pid)]
-        return cls(time.monotonic(), {pid: _process_cpu(pid) for pid in pids}, _own_cpu())
+        return cls(time.monotonic(), {pid: _process_cpu(pid) for pid in server.pids()}, _own_cpu())
 
     def until(self, later: "CpuUse") -> dict[str, float]:
         seconds = later.at - self.at
@@ -443,6 +473,17 @@ def markdown(r: dict, args) -> str:
             f"{common.ms(c['constant_cpu'])} (ratio {_ratio(c['poll_cpu'], c['constant_cpu'])}). "
             f"Goal <= 2 ms: {_goal(c['poll_cpu'] <= 0.002)}; beyond the view that does nothing (which "
             f"reads no session or user): {common.ms(c['poll_cpu'] - c['constant_cpu'])}.",
+            "",
+        ]
+    if "floor" in r:
+        f = r["floor"]
+        lines += [
+            "#### What gunicorn costs per request before Django",
+            "",
+            f"interview/gunicorn.conf.py serving an app that only answers 304, {2 * args.pairs} keep-alive "
+            f"connections polling once a second: {f['requests']} requests, "
+            f"{common.ms(f['cpu_per_request'])} of gunicorn's CPU each, {f['cores']:.2f} cores for "
+            f"{2 * args.pairs} polls a second (against Django's part of a poll with nothing new, above).",
             "",
         ]
     if "load" in r:

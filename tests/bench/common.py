@@ -102,8 +102,10 @@ def drop_postgres_database(admin_url: str, name: str) -> None:
 class Server:
     """gunicorn with interview/gunicorn.conf.py on 127.0.0.1:port, its output appended to ``log_path``."""
 
-    def __init__(self, env: dict, port: int, log_path: Path, *, workers: int | None = None, threads=None):
-        self.env = dict(env)
+    def __init__(
+        self, env: dict, port: int, log_path: Path, *, workers: int | None = None, threads=None, app: str = ""
+    ):
+        self.env, self.app = dict(env), app  # app: another WSGI app than the config's, "module:callable"
         if workers:
             self.env["WEB_CONCURRENCY"] = str(workers)
         if threads:
@@ -125,6 +127,7 @@ class Server:
                 str(ROOT / "interview" / "gunicorn.conf.py"),
                 "--bind",
                 f"{HOST}:{self.port}",
+                *([self.app] if self.app else []),
             ],
             cwd=ROOT,
             env=self.env,
