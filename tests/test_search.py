@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from quiz.models import Question, SearchTerm
+from quiz.models import Question, SearchStats, SearchTerm
 from quiz.search.index import rebuild_vocabulary
 from quiz.search.query import search
 
@@ -341,3 +341,46 @@ def test_past_many_matches_the_prompts_choose_whom_to_rank(make_question, monkey
         "Compare gradient descent with Adam and with Newton's method.",
         "Compare Adam with RMSProp.",
     ]
+
+
+def test_a_word_most_questions_use_finds_nothing_by_itself_beside_rarer_ones(make_question):
+    # "model" is in every question here (more than COMMON of them): "model offline" finds the questions
+    # saying "offline"; "model" alone still finds them all.
+    for n in range(6):
+        make_question(
+            prompt_md=f"How do you choose a model {n}?", answer_md="Compare the model on held-out data."
+        )
+    make_question(prompt_md="Why does a model do well offline but badly online?", answer_md="Skew.")
+    make_question(prompt_md="What is offline evaluation?", answer_md="Replaying logs against a model.")
+    rebuild_vocabulary()
+    assert found("model offline") == [
+        "Why does a model do well offline but badly online?",
+        "What is offline evaluation?",
+    ]
+    assert len(found("model")) == 8
+    # A word no question uses makes nothing narrower: the common word still finds.
+    assert len(found("model zebra")) == 8
+
+
+def test_the_common_words_still_choose_whom_to_rank(make_question, monkeypatch):
+    # Past RANKED_IN_FULL the database ranks the prompts holding a rarer word, and only the best RERANKED get
+    # the full order; the query's common words count in choosing them, so the prompt saying most of the query
+    # is chosen over one saying a rarer word of it.
+    monkeypatch.setattr("quiz.search.query.RANKED_IN_FULL", 1)
+    monkeypatch.setattr("quiz.search.query.RERANKED", 1)
+    make_question(prompt_md="Is a test set enough?", answer_md="Yes.")
+    make_question(prompt_md="How many users in each arm do you need?", answer_md="Power.")
+    make_question(prompt_md="Do you need a holdout?", answer_md="Often.")
+    make_question(prompt_md="How many users churn in each arm?", answer_md="Few.")
+    make_question(prompt_md="How many users return to each arm?", answer_md="Most.")
+    for n in range(4):
+        make_question(prompt_md=f"What is a tensor {n}?", answer_md="An array.")
+    rebuild_vocabulary()
+    assert found("how many users in each arm need a test")[0] == "How many users in each arm do you need?"
+
+
+def test_the_vocabulary_knows_how_many_questions_it_counted(make_question):
+    make_question(prompt_md="What is a tensor?", answer_md="An array.")
+    make_question(prompt_md="What is a matrix?", answer_md="A table.", retired=True)
+    rebuild_vocabulary()
+    assert SearchStats.objects.get().questions == 1

@@ -20,7 +20,7 @@ from quiz.models.overrides import KeyPointOverride
 from quiz.models.peers import PeerAssessment, PeerInvite
 from quiz.models.plans import InterviewPlan
 from quiz.models.progress import LEECH_LAPSES, Bookmark, PracticeDay, QuestionNote, ReviewState
-from quiz.models.search import SearchTerm
+from quiz.models.search import SearchStats, SearchTerm
 from quiz.models.throttles import ThrottleCount
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "Question",
     "QuestionNote",
     "ReviewState",
+    "SearchStats",
     "SearchTerm",
     "Section",
     "SectionResult",

@@ -15,3 +15,16 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class SearchStats(models.Model):
+    """How many active questions the vocabulary was counted over (one row, rebuilt with ``SearchTerm``):
+    what makes a term's count a share of the bank, so search knows the words too common to find by."""
+
+    questions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "search stats"
+
+    def __str__(self) -> str:
+        return f"{self.questions} questions"

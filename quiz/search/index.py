@@ -79,10 +79,11 @@ def vocabulary_table(questions: Iterable[tuple[str, str, str]]) -> list[tuple[st
 def rebuild_vocabulary() -> int:
     """Recount the vocabulary of the active questions; returns the number of terms. Called by
     ``content_loader.load`` (load_content and every bank import), never by a page."""
-    from quiz.models import Question, SearchTerm
+    from quiz.models import Question, SearchStats, SearchTerm
 
     texts = Question.objects.active().values_list("group_title", "prompt_md", "answer_md")
     rows = vocabulary_table(texts.iterator(chunk_size=500))
+    SearchStats.objects.update_or_create(pk=1, defaults={"questions": Question.objects.active().count()})
     if set(SearchTerm.objects.values_list("term", "word", "questions", "stands_for")) == set(rows):
         return len(rows)  # a reload that changed no wording writes nothing
     SearchTerm.objects.all().delete()
