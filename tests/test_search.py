@@ -89,6 +89,21 @@ def test_a_spelled_out_abbreviation_is_read_from_the_index_alone(make_question):
     assert "<->" not in sent and "mean squar error" not in sent
 
 
+def test_a_name_written_shortened_or_joined_finds_the_name_in_full(make_question):
+    # From the shared vocabulary (quiz/feedback/vocabulary.py), both ways: "batch norm", "batch
+    # normalization" and "batchnorm"; "log reg" and "logistic regression".
+    make_question(prompt_md="Why does batch normalisation help training?", answer_md="Smoother loss.")
+    make_question(prompt_md="What does BatchNorm do at inference?", answer_md="Uses running statistics.")
+    make_question(
+        prompt_md="How big should a batch be?", answer_md="As big as memory allows; norm of the step."
+    )
+    make_question(prompt_md="When is logistic regression enough?", answer_md="Linear boundary.")
+    full = {"Why does batch normalisation help training?", "What does BatchNorm do at inference?"}
+    for text in ("batch norm", "batchnorm", "batch normalization"):
+        assert set(found(text)[:2]) == full, text
+    assert found("log reg") == ["When is logistic regression enough?"]
+
+
 def test_a_typo_finds_the_question_and_offers_the_banks_spelling(client_in, make_question):
     make_question(prompt_md="What is gradient descent?", answer_md="Step against the gradient.")
     for n in range(6):  # the bank's word must be common enough to be the likelier spelling

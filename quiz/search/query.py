@@ -22,7 +22,7 @@ from rapidfuzz.distance import Levenshtein
 
 from quiz.search.analysis import STOPWORDS, other_forms, query_compounds, token_terms, words
 from quiz.search.analysis import terms as analysed
-from quiz.search.vocabulary import abbreviations, concepts, spelled_out
+from quiz.search.vocabulary import abbreviations, concepts, same_names, spelled_out
 
 # Of the questions found, how many the final order is computed for (the rest follow in the database's order).
 RERANKED = 100
@@ -82,7 +82,7 @@ def parse(text: str) -> tuple[list[Clause], list[Clause]]:
             clauses = [_word_clause(token) for token in words(typed)]
             clauses = _join_compounds([clause for clause in clauses if clause.alternatives], typed)
         (excluded if negated else wanted).extend(clauses)
-    return _join_spelled_out(wanted), excluded
+    return _join_phrases(wanted), excluded
 
 
 def _phrase_terms(token: str) -> list[str]:
@@ -99,7 +99,9 @@ def _word_clause(token: str) -> Clause:
         return Clause(token, [tuple(terms[:-1]), (terms[-1],)])
     alternatives = [(terms[0],)]
     alternatives += [phrase for phrase in abbreviations().get(terms[0], ()) if phrase not in alternatives]
-    return Clause(token, alternatives, [(form,) for form in other_forms(token)])
+    named = [phrase for phrase in same_names().get(terms[0], ()) if phrase not in alternatives]
+    forms = [(form,) for form in other_forms(token)]
+    return Clause(token, alternatives + named, forms, loose={phrase for phrase in named if len(phrase) > 1})
 
 
 def _join_compounds(clauses: list[Clause], typed: str) -> list[Clause]:
@@ -113,20 +115,22 @@ def _join_compounds(clauses: list[Clause], typed: str) -> list[Clause]:
     return clauses
 
 
-def _join_spelled_out(clauses: list[Clause]) -> list[Clause]:
+def _join_phrases(clauses: list[Clause]) -> list[Clause]:
     """Words that spell out an abbreviation the bank uses ("principal component analysis") each also accept
-    the abbreviation ("pca"): a question that only says "PCA" holds every word; "component" alone, some."""
-    spelled = abbreviations()
+    the abbreviation ("pca"): a question that only says "PCA" holds every word; "component" alone, some.
+    So with a name written shortened or joined ("batch norm": "batch normalization", "batchnorm")."""
+    spelled, named = abbreviations(), same_names()
     i = 0
     while i < len(clauses):
         for n in (4, 3, 2):
             run = clauses[i : i + n]
             phrase = tuple(clause.alternatives[0][0] for clause in run if len(clause.alternatives[0]) == 1)
-            if len(run) == n and len(phrase) == n and phrase in spelled:
+            if len(run) == n and len(phrase) == n and (phrase in spelled or phrase in named):
+                same = spelled.get(phrase, []) + named.get(phrase, [])
                 for clause in run:
-                    clause.alternatives += [
-                        short for short in spelled[phrase] if short not in clause.alternatives
-                    ]
+                    added = [other for other in same if other not in clause.alternatives]
+                    clause.alternatives += added
+                    clause.loose.update(other for other in added if len(other) > 1)
                 i += n
                 break
         else:

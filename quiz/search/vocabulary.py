@@ -1,8 +1,10 @@
-"""The ML abbreviations search knows, taken from the key-point matcher's own vocabulary (one list, not two).
+"""The ML abbreviations and names search knows, taken from the key-point matcher's own vocabulary (one list,
+not two).
 
 The matcher's concepts group phrases that say the same thing for grading ("adam" counts as gradient descent
-there); search only takes the pairs where one phrase is the other's initials ("sgd" and "stochastic gradient
-descent", "auc" and "area under the curve"), which mean the same thing to anyone searching.
+there); search only takes the pairs that mean the same thing to anyone searching: one phrase the other's
+initials ("sgd" and "stochastic gradient descent", "auc" and "area under the curve"), or the other shortened
+or written joined ("batch norm", "batch normalization" and "batchnorm").
 """
 
 import re
@@ -34,6 +36,33 @@ def abbreviations() -> dict[str | Phrase, list[Phrase]]:
                         found[term].append(phrase)
                     if (term,) not in found.get(phrase, []):
                         found.setdefault(phrase, []).append((term,))
+    return found
+
+
+@lru_cache(maxsize=1)
+def same_names() -> dict[str | Phrase, list[Phrase]]:
+    """Names the shared vocabulary writes shortened or joined, both ways, as terms: "batch norm" and "batch
+    normalization" (each word of one begins the same word of the other), "log reg" and "logistic
+    regression", "batchnorm" and "batch norm" (the words written joined). A one-word name's term, or a
+    phrase, -> the phrases that name the same thing."""
+    found: dict[str | Phrase, list[Phrase]] = {}
+
+    def add(key: str | Phrase, phrase: Phrase) -> None:
+        if phrase != key and phrase != (key,) and phrase not in found.setdefault(key, []):
+            found[key].append(phrase)
+
+    for phrases in CONCEPTS.values():
+        written = [[w for w in phrase.split() if w not in STOPWORDS] for phrase in phrases.split("|")]
+        named = [(words, tuple(stem(word) for word in words)) for words in written if words]
+        for _, short in named:
+            for other_words, long in named:
+                clipped = len(short) == len(long) > 1 and all(
+                    b.startswith(a) and (len(a) >= 3 or a == b) for a, b in zip(short, long, strict=True)
+                )
+                one_word = len(short) == 1 and len(long) > 1 and short[0] == stem("".join(other_words))
+                if short != long and (clipped or one_word):
+                    add(short if len(short) > 1 else short[0], long)
+                    add(long, short)
     return found
 
 

@@ -5,11 +5,11 @@
 
 On a fresh database (a temp SQLite file, or a database of its own on the PostgreSQL server given) with the
 bundled banks loaded: the top-3 hit rate of the labelled queries in tests/data/search_queries.toml (and of
-each tests/data/search_queries_*.toml beside it, reported apart: fresh, round3, round4 and round5 held out), then the
-server time of one query (``quiz.search.query.search``, in-process) over the labelled queries, first on the
-bundled banks and then with the bank grown to ``--questions`` questions (copies of the real ones with their
-texts mixed). The baseline measured in the same run is what search did before (every word as ``icontains`` on
-the prompt and the answer, unranked). Nothing is asserted: this is a measurement.
+each tests/data/search_queries_*.toml beside it, reported apart: fresh, round3; round4 and round5 held out),
+then the server time of one query (``quiz.search.query.search``, in-process) over the labelled queries, first
+on the bundled banks and then with the bank grown to ``--questions`` questions (copies of the real ones with
+their texts mixed). The baseline measured in the same run is what search did before (every word as
+``icontains`` on the prompt and the answer, unranked). Nothing is asserted: this is a measurement.
 """
 
 import argparse
@@ -34,8 +34,8 @@ def labelled_sets() -> dict[str, list[dict]]:
     sets = {"labelled (tests/data/search_queries.toml)": DATA / "search_queries.toml"}
     # Tuned on: labelled; round3 (written after the ranking was first tuned); fresh (held out until issue 29's
     # second pass tuned on its misses). Held out, never tuned on: round4 (written before its author read the
-    # ranking; measured once, its misses reported, not fixed); round5 (written by a helper who read neither the
-    # ranking nor any bench output, before issue 29's third pass was measured on it).
+    # ranking; measured once, its misses reported, not fixed); round5 (written by a helper who read neither
+    # the ranking nor any bench output, before issue 29's third pass was measured on it).
     sets |= {
         f"{stem} ({path.name}){', held out' if stem in HELD_OUT else ''}": path
         for path in sorted(DATA.glob("search_queries_*.toml"))
