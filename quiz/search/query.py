@@ -184,7 +184,7 @@ def _vocabulary(
     defined = {
         term: [tuple(p.split()) for p in stands.split("|")] for term, _, _, stands, _ in rows if stands
     }
-    total = max((total or 0 for *_, total in rows), default=0)
+    total = (rows[0][4] or 0) if rows else 0  # the same on every row
     return known, defined, total
 
 
@@ -432,7 +432,7 @@ def _rank(db: str, candidates, wanted: list[Clause], groups, every: set[int], co
     position = {pk: i for i, pk in enumerate(top)}
     terms = {term for clause in wanted for phrase in clause.alternatives for term in phrase}
     joined = set(spelled_out().values())
-    group_of = [next(g for g, group in enumerate(groups) if i in group) for i in range(len(wanted))]
+    group_of = {i: g for g, group in enumerate(groups) for i in group}
     rarity = [{p: _idf(p, counts, total) for p in clause.alternatives} for clause in wanted]
     rarest = [max(clause.values()) for clause in rarity]
     # What each way of saying a clause looks like in the analysed texts, built once for all candidates.
